@@ -1,0 +1,5 @@
+package io.kappa.log;
+
+/** Where an appended record went. */
+public record Appended(int partition, long offset) {
+}

@@ -1,0 +1,234 @@
+package io.kappa.log;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A data directory of topics. Layout:
+ * <pre>
+ *   DATA_DIR/topics/NAME/topic.json      metadata ({@link TopicMetadata})
+ *   DATA_DIR/topics/NAME/P/              partition P: a Chronicle Queue directory (segment files *.cq4)
+ *   DATA_DIR/.staging/                   topics being created or deleted (renamed atomically in or out)
+ * </pre>
+ * Thread-safe; several processes may open the same data directory and append to the same partitions.
+ */
+public final class EventLog implements AutoCloseable {
+    static final String TOPICS = "topics";
+    static final String STAGING = ".staging";
+
+    private final LogContext context;
+    private final Path topicsDir;
+    private final Path stagingDir;
+    private final Map<String, Topic> open = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService syncer;
+    private volatile boolean closed;
+
+    private EventLog(LogContext context) {
+        this.context = context.conclude();
+        this.topicsDir = context.dataDir().resolve(TOPICS);
+        this.stagingDir = context.dataDir().resolve(STAGING);
+        try {
+            Files.createDirectories(topicsDir);
+            Files.createDirectories(stagingDir);
+        } catch (IOException e) {
+            throw new LogException("cannot use data directory " + context.dataDir() + ": " + e, e);
+        }
+        if (context.fsyncPolicy() == FsyncPolicy.INTERVAL) {
+            syncer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "kappa-fsync");
+                t.setDaemon(true);
+                return t;
+            });
+            syncer.scheduleWithFixedDelay(this::syncAll, context.fsyncIntervalMs(), context.fsyncIntervalMs(), TimeUnit.MILLISECONDS);
+        } else {
+            syncer = null;
+        }
+    }
+
+    public static EventLog open(LogContext context) {
+        return new EventLog(context);
+    }
+
+    public static EventLog open(Path dataDir) {
+        return new EventLog(new LogContext().dataDir(dataDir));
+    }
+
+    public LogContext context() {
+        return context;
+    }
+
+    public Path dataDir() {
+        return context.dataDir();
+    }
+
+    /** Creates a topic; fails if it exists. The topic appears whole or not at all. */
+    public Topic createTopic(String name, TopicConfig config) {
+        ensureOpen();
+        TopicNames.validate(name);
+        Path target = topicsDir.resolve(name);
+        if (Files.exists(target)) {
+            throw new LogException.TopicExists(name);
+        }
+        Path staging = stagingDir.resolve("create-" + name + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        try {
+            Files.createDirectory(staging);
+            for (int p = 0; p < config.partitions(); p++) {
+                Files.createDirectory(staging.resolve(Integer.toString(p)));
+            }
+            TopicMetadata.create(name, config, context.clock().time()).write(staging);
+            try {
+                Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException e) {
+                throw new LogException.TopicExists(name);
+            }
+        } catch (IOException e) {
+            throw new LogException("cannot create topic '" + name + "' in " + topicsDir + ": " + e, e);
+        } finally {
+            deleteRecursively(staging);
+        }
+        return topic(name);
+    }
+
+    /** Opens an existing topic. */
+    public Topic topic(String name) {
+        ensureOpen();
+        TopicNames.validate(name);
+        Topic t = open.get(name);
+        if (t != null) {
+            return t;
+        }
+        synchronized (open) {
+            t = open.get(name);
+            if (t == null) {
+                Path dir = topicsDir.resolve(name);
+                if (!Files.isDirectory(dir)) {
+                    throw new LogException.UnknownTopic(name);
+                }
+                t = new Topic(TopicMetadata.read(dir, name), dir, context);
+                open.put(name, t);
+            }
+            return t;
+        }
+    }
+
+    public boolean exists(String name) {
+        TopicNames.validate(name);
+        return Files.isDirectory(topicsDir.resolve(name));
+    }
+
+    /** Names of all topics, sorted. */
+    public List<String> topicNames() {
+        ensureOpen();
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(topicsDir)) {
+            for (Path p : ds) {
+                if (Files.isDirectory(p)) {
+                    names.add(p.getFileName().toString());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Collections.sort(names);
+        return names;
+    }
+
+    /** Deletes a topic and its data. Other processes that have it open keep reading what they mapped. */
+    public void deleteTopic(String name) {
+        ensureOpen();
+        TopicNames.validate(name);
+        Path dir = topicsDir.resolve(name);
+        if (!Files.isDirectory(dir)) {
+            throw new LogException.UnknownTopic(name);
+        }
+        synchronized (open) {
+            Topic t = open.remove(name);
+            if (t != null) {
+                t.close();
+            }
+        }
+        Path trash = stagingDir.resolve("delete-" + name + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        try {
+            Files.move(dir, trash, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new LogException("cannot delete topic '" + name + "': " + e, e);
+        }
+        deleteRecursively(trash);
+    }
+
+    /** Applies every open topic's retention now. */
+    public int enforceRetention() {
+        int removed = 0;
+        for (String name : topicNames()) {
+            removed += topic(name).enforceRetention();
+        }
+        return removed;
+    }
+
+    private void syncAll() {
+        for (Topic t : open.values()) {
+            try {
+                t.syncIfNeeded();
+            } catch (RuntimeException e) {
+                // A topic closed or deleted under us; the next round sees the current set.
+            }
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new LogException("the event log at " + context.dataDir() + " is closed");
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new LogException("cannot remove " + dir + ": " + e, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (syncer != null) {
+            syncer.shutdownNow();
+            try {
+                syncer.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        synchronized (open) {
+            for (Topic t : open.values()) {
+                t.close();
+            }
+            open.clear();
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package io.kappa.log;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The JVM flags Chronicle Queue needs, as the build wrote them from the parent POM's {@code kappa.jvm.flags.*}
+ * properties. Used to start child JVMs (crash tests, benchmarks) the way the launcher starts kappa.
+ */
+public final class JvmFlags {
+    private JvmFlags() {
+    }
+
+    public static List<String> forCurrentJvm() {
+        List<String> flags = new ArrayList<>(read("kappa/jvm.flags"));
+        if (Runtime.version().feature() >= 24) {
+            flags.addAll(read("kappa/jvm24.flags"));
+        }
+        return flags;
+    }
+
+    private static List<String> read(String resource) {
+        try (InputStream in = JvmFlags.class.getClassLoader().getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + resource + " (build with Maven)");
+            }
+            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+            return text.isEmpty() ? List.of() : Arrays.asList(text.split("\\s+"));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + resource, e);
+        }
+    }
+}

@@ -1,0 +1,367 @@
+package io.kappa.log;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.core.time.TimeProvider;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.RollCycles;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.wire.DocumentContext;
+import org.agrona.DirectBuffer;
+import org.agrona.checksum.Crc32c;
+import org.agrona.concurrent.EpochClock;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import static io.kappa.log.RecordDescriptor.*;
+
+/**
+ * One append-only partition of a topic: a Chronicle Queue in its own directory, one record per document.
+ *
+ * <p><b>Offsets.</b> Each record stores its offset. The offset is decided inside Chronicle's write lock (which
+ * is shared by every thread and process appending to this partition): it is the previous record's offset
+ * plus one. This process remembers the last record it wrote; when the document it is about to write does
+ * not directly follow that one (another process wrote, a new segment starts, or it is the first append),
+ * it reads the previous record from the file. A rolled-back or torn document never becomes visible and
+ * does not consume an offset, so offsets stay dense across segments, restarts and crashes.
+ *
+ * <p><b>Append time</b> is {@code max(clock, previous append time)}, so it never decreases in a partition,
+ * which lets {@link #offsetForTime(long)} binary-search.
+ *
+ * <p><b>Threads.</b> Appends from many threads are serialised on this object. Any number of
+ * {@link PartitionTailer}s may read concurrently; each belongs to one thread.
+ */
+public final class Partition implements AutoCloseable {
+    private final String topic;
+    private final int id;
+    private final String where;
+    private final LogContext context;
+    private final SingleChronicleQueue queue;
+    private final RollCycle rollCycle;
+    private final SegmentIndex segments;
+
+    // Appender state, guarded by this.
+    private ExcerptAppender appender;
+    private ExcerptTailer tailProbe;
+    private final UnsafeBuffer writeBuffer = new UnsafeBuffer(0, 0);
+    private final UnsafeBuffer sourceBuffer = new UnsafeBuffer(0, 0);
+    private final UnsafeBuffer sourceBuffer2 = new UnsafeBuffer(0, 0);
+    private final UnsafeBuffer sourceBuffer3 = new UnsafeBuffer(0, 0);
+    private final RecordView tailView = new RecordView();
+    private long lastIndex = Long.MIN_VALUE;
+    private long lastOffset = -1;
+    private long lastAppendTime = Long.MIN_VALUE;
+    private volatile boolean unsynced;
+    private volatile boolean closed;
+
+    Partition(String topic, int id, Path dir, String segment, LogContext context) {
+        this.topic = topic;
+        this.id = id;
+        this.where = "topic '" + topic + "' partition " + id;
+        this.context = context;
+        RollCycles cycle = TopicConfig.rollCycleOf(segment);
+        EpochClock clock = context.clock();
+        SingleChronicleQueueBuilder builder = SingleChronicleQueueBuilder.binary(dir)
+            .rollCycle(cycle)
+            .timeProvider((TimeProvider) clock::time)
+            .timeoutMS(context.lockTimeoutMs());
+        long minBlock = 4L * (context.maxRecordBytes() + HEADER_LENGTH);
+        if (builder.blockSize() < minBlock) {
+            builder.blockSize(Long.highestOneBit(minBlock) << 1);
+        }
+        this.queue = builder.build();
+        this.rollCycle = queue.rollCycle();
+        this.segments = new SegmentIndex(queue, where);
+    }
+
+    public String topic() {
+        return topic;
+    }
+
+    public int id() {
+        return id;
+    }
+
+    /** Appends one record with no key, id or producer event time; returns its offset. */
+    public long append(byte[] value) {
+        return append(null, value, Event.NO_TIME, null);
+    }
+
+    /** Appends one record; {@code eventTime} may be {@link Event#NO_TIME}. Returns its offset. */
+    public long append(byte[] key, byte[] value, long eventTime, byte[] id) {
+        checkSize((key == null ? 0L : key.length) + (id == null ? 0L : id.length) + value.length);
+        synchronized (this) {
+            long offset = appendLocked(key, value, eventTime, id);
+            afterAppend();
+            return offset;
+        }
+    }
+
+    public long append(Event event) {
+        return append(event.key(), event.value(), event.eventTime(), event.id());
+    }
+
+    /**
+     * Appends records in order under one lock acquisition and, with {@link FsyncPolicy#ALWAYS}, one sync.
+     * Every event is checked before anything is written, so an oversized event rejects the whole batch.
+     */
+    public long[] appendBatch(List<Event> events) {
+        for (Event e : events) {
+            checkSize(e.payloadLength());
+        }
+        long[] offsets = new long[events.size()];
+        synchronized (this) {
+            for (int i = 0; i < offsets.length; i++) {
+                Event e = events.get(i);
+                offsets[i] = appendLocked(e.key(), e.value(), e.eventTime(), e.id());
+            }
+            afterAppend();
+        }
+        return offsets;
+    }
+
+    /**
+     * Allocation-free append from buffers: {@code keyLength} may be {@link RecordDescriptor#NO_BYTES} for no
+     * key. Returns the offset.
+     */
+    public long append(DirectBuffer key, int keyOffset, int keyLength, DirectBuffer value, int valueOffset, int valueLength,
+                       long eventTime) {
+        checkSize((long) Math.max(0, keyLength) + valueLength);
+        synchronized (this) {
+            long offset = write(key, keyOffset, keyLength, null, 0, NO_BYTES, value, valueOffset, valueLength, eventTime);
+            afterAppend();
+            return offset;
+        }
+    }
+
+    private long appendLocked(byte[] key, byte[] value, long eventTime, byte[] id) {
+        DirectBuffer k = null;
+        DirectBuffer i = null;
+        if (key != null) {
+            sourceBuffer.wrap(key);
+            k = sourceBuffer;
+        }
+        if (id != null) {
+            sourceBuffer2.wrap(id);
+            i = sourceBuffer2;
+        }
+        sourceBuffer3.wrap(value);
+        return write(k, 0, key == null ? NO_BYTES : key.length, i, 0, id == null ? NO_BYTES : id.length,
+            sourceBuffer3, 0, value.length, eventTime);
+    }
+
+    private void checkSize(long payload) {
+        if (payload > context.maxRecordBytes()) {
+            throw new LogException.RecordTooLarge(where, payload, context.maxRecordBytes());
+        }
+    }
+
+    // Called with this locked.
+    private long write(DirectBuffer key, int keyOffset, int keyLength, DirectBuffer idBuf, int idOffset, int idLength,
+                       DirectBuffer value, int valueOffset, int valueLength, long eventTime) {
+        ensureOpen();
+        int length = recordLength(keyLength, idLength, valueLength);
+        long now = context.clock().time();
+        ExcerptAppender a = appender();
+        try (DocumentContext dc = a.writingDocument()) {
+            try {
+                long index = dc.index();
+                if (index != lastIndex + 1 || lastIndex == Long.MIN_VALUE) {
+                    readTail(index);
+                }
+                long offset = lastOffset + 1;
+                long appendTime = Math.max(now, lastAppendTime);
+                Bytes<?> bytes = dc.wire().bytes();
+                long position = bytes.writePosition();
+                bytes.ensureCapacity(position + length);
+                UnsafeBuffer out = writeBuffer;
+                out.wrap(bytes.addressForWrite(position), length);
+                out.putInt(VERSION_OFFSET, VERSION | (flags(keyLength, idLength) << 8));
+                out.putLong(OFFSET_OFFSET, offset);
+                out.putLong(EVENT_TIME_OFFSET, eventTime == Event.NO_TIME ? appendTime : eventTime);
+                out.putLong(APPEND_TIME_OFFSET, appendTime);
+                out.putInt(KEY_LENGTH_OFFSET, keyLength);
+                out.putInt(ID_LENGTH_OFFSET, idLength);
+                out.putInt(VALUE_LENGTH_OFFSET, valueLength);
+                out.putInt(VALUE_LENGTH_OFFSET + 4, 0);
+                int at = HEADER_LENGTH;
+                if (keyLength > 0) {
+                    out.putBytes(at, key, keyOffset, keyLength);
+                    at += keyLength;
+                }
+                if (idLength > 0) {
+                    out.putBytes(at, idBuf, idOffset, idLength);
+                    at += idLength;
+                }
+                out.putBytes(at, value, valueOffset, valueLength);
+                out.putInt(CHECKSUM_OFFSET, Crc32c.INSTANCE.compute(out.addressOffset(), CHECKSUMMED_FROM, length - CHECKSUMMED_FROM));
+                bytes.writeSkip(length);
+                if (rollCycle.toSequenceNumber(index) == 0) {
+                    segments.learn(rollCycle.toCycle(index), offset, appendTime);
+                }
+                lastIndex = index;
+                lastOffset = offset;
+                lastAppendTime = appendTime;
+                return offset;
+            } catch (RuntimeException | Error e) {
+                dc.rollbackOnClose();
+                lastIndex = Long.MIN_VALUE;
+                throw e;
+            }
+        }
+    }
+
+    private static int flags(int keyLength, int idLength) {
+        return (keyLength >= 0 ? FLAG_HAS_KEY : 0) | (idLength >= 0 ? FLAG_HAS_ID : 0);
+    }
+
+    /**
+     * Finds the record just before Chronicle index {@code index} (the document being written) and takes its
+     * offset and append time. Called with Chronicle's write lock held, so nobody appends meanwhile.
+     */
+    private void readTail(long index) {
+        int cycle = rollCycle.toCycle(index);
+        long sequence = rollCycle.toSequenceNumber(index);
+        ExcerptTailer t = tailProbe();
+        if (sequence > 0) {
+            if (readAt(t, rollCycle.toIndex(cycle, sequence - 1))) {
+                return;
+            }
+            throw new LogException.CorruptRecord(where + ": cannot read the record before index " + Long.toHexString(index)
+                + " (segment " + cycle + ", sequence " + (sequence - 1) + ")");
+        }
+        int[] cycles = segments.cycles();
+        for (int i = cycles.length - 1; i >= 0; i--) {
+            if (cycles[i] >= cycle) {
+                continue;
+            }
+            long count = segments.recordsInCycle(cycles[i]);
+            if (count > 0 && readAt(t, rollCycle.toIndex(cycles[i], count - 1))) {
+                return;
+            }
+        }
+        lastOffset = -1;
+        lastAppendTime = Long.MIN_VALUE;
+    }
+
+    private boolean readAt(ExcerptTailer t, long index) {
+        if (!t.moveToIndex(index)) {
+            return false;
+        }
+        try (DocumentContext dc = t.readingDocument()) {
+            if (!dc.isPresent()) {
+                return false;
+            }
+            Bytes<?> bytes = dc.wire().bytes();
+            tailView.wrap(id, bytes.addressForRead(bytes.readPosition()), (int) bytes.readRemaining());
+            tailView.verify(true, where, -1);
+            lastOffset = tailView.offset();
+            lastAppendTime = tailView.appendTime();
+            return true;
+        }
+    }
+
+    private void afterAppend() {
+        if (context.fsyncPolicy() == FsyncPolicy.ALWAYS) {
+            appender.sync();
+        } else if (context.fsyncPolicy() == FsyncPolicy.INTERVAL) {
+            unsynced = true;
+        }
+    }
+
+    /** Forces appended records to the device if any were appended since the last sync. */
+    public void syncIfNeeded() {
+        if (!unsynced) {
+            return;
+        }
+        synchronized (this) {
+            if (unsynced && appender != null && !closed) {
+                unsynced = false;
+                appender.sync();
+            }
+        }
+    }
+
+    private ExcerptAppender appender() {
+        if (appender == null) {
+            appender = queue.createAppender();
+            appender.singleThreadedCheckDisabled(true); // many threads, always under this object's lock
+        }
+        return appender;
+    }
+
+    private ExcerptTailer tailProbe() {
+        if (tailProbe == null) {
+            tailProbe = queue.createTailer();
+            tailProbe.singleThreadedCheckDisabled(true);
+        }
+        return tailProbe;
+    }
+
+    /** The first offset still stored (retention may have removed older ones). */
+    public long startOffset() {
+        ensureOpen();
+        return segments.startOffset();
+    }
+
+    /** One past the last stored offset: the offset the next append gets. */
+    public long endOffset() {
+        ensureOpen();
+        return segments.endOffset();
+    }
+
+    /** The first offset whose append time is >= {@code epochMs}, or {@link #endOffset()} if none, found without a scan. */
+    public long offsetForTime(long epochMs) {
+        ensureOpen();
+        return segments.offsetForTime(epochMs);
+    }
+
+    /** A new cursor positioned at {@link #startOffset()}. Each tailer is for one thread at a time. */
+    public PartitionTailer newTailer() {
+        ensureOpen();
+        PartitionTailer t = new PartitionTailer(this, queue.createTailer(), context.verifyChecksums());
+        t.toStart();
+        return t;
+    }
+
+    String where() {
+        return where;
+    }
+
+    SegmentIndex segments() {
+        return segments;
+    }
+
+    SingleChronicleQueue queue() {
+        return queue;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new LogException(where + " is closed");
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (appender != null) {
+            if (context.fsyncPolicy() != FsyncPolicy.NONE) {
+                appender.sync();
+            }
+            appender.close();
+        }
+        if (tailProbe != null) {
+            tailProbe.close();
+        }
+        segments.close();
+        queue.close();
+    }
+}

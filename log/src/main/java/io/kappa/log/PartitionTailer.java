@@ -1,0 +1,130 @@
+package io.kappa.log;
+
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.wire.DocumentContext;
+
+/**
+ * A read cursor over one partition. Seeks fail loudly ({@link LogException.OffsetOutOfRange}); {@link #poll}
+ * hands each record to a handler through one reusable {@link RecordView}, so reading allocates nothing per
+ * record. A tailer only ever sees whole records, and checks that offsets follow one another.
+ *
+ * <p>Not thread-safe: one thread at a time.
+ */
+public final class PartitionTailer implements AutoCloseable {
+    private final Partition partition;
+    private final ExcerptTailer tailer;
+    private final boolean verifyChecksums;
+    private final RecordView view = new RecordView();
+    private long nextOffset;
+
+    PartitionTailer(Partition partition, ExcerptTailer tailer, boolean verifyChecksums) {
+        this.partition = partition;
+        this.tailer = tailer;
+        this.verifyChecksums = verifyChecksums;
+    }
+
+    public Partition partition() {
+        return partition;
+    }
+
+    /** The offset of the next record {@link #poll} delivers. */
+    public long offset() {
+        return nextOffset;
+    }
+
+    /**
+     * Positions so that the next record read is {@code offset}. Any offset from the start offset up to and
+     * including the end offset is valid (the end offset waits for the next append).
+     */
+    public PartitionTailer moveToOffset(long offset) {
+        long start = partition.startOffset();
+        long end = partition.endOffset();
+        if (offset < start || offset > end) {
+            throw new LogException.OffsetOutOfRange(partition.where(), offset, start, end);
+        }
+        if (offset == end) {
+            positionAtEnd(end);
+        } else {
+            long index = partition.segments().indexOf(offset);
+            if (!tailer.moveToIndex(index)) {
+                throw new LogException.CorruptRecord(partition.where() + ": cannot position on offset " + offset
+                    + " (Chronicle index " + Long.toHexString(index) + ")");
+            }
+        }
+        nextOffset = offset;
+        return this;
+    }
+
+    /** Positions on the first record still stored. */
+    public PartitionTailer toStart() {
+        return moveToOffset(partition.startOffset());
+    }
+
+    /** Positions after the last record, to read only records appended from now on. */
+    public PartitionTailer toEnd() {
+        return moveToOffset(partition.endOffset());
+    }
+
+    /** Positions on the first record whose append time is >= {@code epochMs} (or at the end if none). */
+    public PartitionTailer moveToTime(long epochMs) {
+        return moveToOffset(partition.offsetForTime(epochMs));
+    }
+
+    private void positionAtEnd(long end) {
+        if (end == 0) {
+            tailer.toStart();
+            return;
+        }
+        // Step onto the last record and read past it, so a record appended meanwhile is not skipped.
+        long last = end - 1;
+        if (!tailer.moveToIndex(partition.segments().indexOf(last))) {
+            throw new LogException.CorruptRecord(partition.where() + ": cannot position on offset " + last);
+        }
+        try (DocumentContext dc = tailer.readingDocument()) {
+            if (!dc.isPresent()) {
+                throw new LogException.CorruptRecord(partition.where() + ": record at offset " + last + " is missing");
+            }
+        }
+    }
+
+    /**
+     * Delivers up to {@code maxRecords} available records to {@code handler}, in offset order, and returns how
+     * many. Returns 0 at once when no record is available. If the handler throws, the record it was given is
+     * not consumed: the next poll delivers it again.
+     */
+    public int poll(RecordHandler handler, int maxRecords) {
+        int count = 0;
+        while (count < maxRecords) {
+            try (DocumentContext dc = tailer.readingDocument()) {
+                if (!dc.isPresent()) {
+                    break;
+                }
+                Bytes<?> bytes = dc.wire().bytes();
+                view.wrap(partition.id(), bytes.addressForRead(bytes.readPosition()), (int) bytes.readRemaining());
+                try {
+                    view.verify(verifyChecksums, partition.where(), nextOffset);
+                    if (view.offset() != nextOffset) {
+                        throw new LogException.CorruptRecord(partition.where() + ": expected offset " + nextOffset
+                            + " but the record there carries offset " + view.offset());
+                    }
+                    handler.onRecord(view);
+                } catch (RuntimeException | Error e) {
+                    dc.rollbackOnClose();
+                    throw e;
+                }
+                nextOffset++;
+                count++;
+            }
+        }
+        if (count > 0) {
+            handler.onEndOfBatch(count);
+        }
+        return count;
+    }
+
+    @Override
+    public void close() {
+        tailer.close();
+    }
+}

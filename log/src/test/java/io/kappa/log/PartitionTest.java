@@ -1,0 +1,214 @@
+package io.kappa.log;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.agrona.concurrent.CachedEpochClock;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class PartitionTest {
+    @TempDir
+    Path dir;
+    CachedEpochClock clock = new CachedEpochClock();
+    EventLog log;
+
+    @BeforeEach
+    void open() {
+        clock.update(1_763_719_200_000L); // 2025-11-21T10:00:00Z
+        log = EventLog.open(new LogContext().dataDir(dir).clock(clock));
+    }
+
+    @AfterEach
+    void close() {
+        log.close();
+    }
+
+    static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static List<Record> readAll(Partition p, long from) {
+        List<Record> out = new ArrayList<>();
+        try (PartitionTailer t = p.newTailer()) {
+            t.moveToOffset(from);
+            while (t.poll(r -> out.add(r.toRecord()), 1000) > 0) {
+                // keep reading
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void offsetsAreDenseFromZeroAndRecordsRoundTrip() {
+        Partition p = log.createTopic("t", TopicConfig.partitions(1)).partition(0);
+        assertEquals(0, p.startOffset());
+        assertEquals(0, p.endOffset());
+        assertEquals(0, p.append(b("k"), b("v0"), 42, b("id-0")));
+        assertEquals(1, p.append(b("v1")));
+        assertEquals(2, p.append(null, new byte[0], Event.NO_TIME, null));
+        assertEquals(3, p.endOffset());
+        List<Record> all = readAll(p, 0);
+        assertEquals(3, all.size());
+        Record r0 = all.get(0);
+        assertEquals(0, r0.offset());
+        assertEquals("k", r0.keyString());
+        assertEquals("v0", r0.valueString());
+        assertEquals("id-0", r0.idString());
+        assertEquals(42, r0.eventTime());
+        assertEquals(clock.time(), r0.appendTime());
+        Record r1 = all.get(1);
+        assertNull(r1.key());
+        assertNull(r1.id());
+        assertEquals(r1.appendTime(), r1.eventTime(), "event time defaults to the append time");
+        assertEquals(0, all.get(2).value().length);
+    }
+
+    @Test
+    void offsetsStayDenseAcrossSegmentRollsAndRestarts() {
+        log.createTopic("roll", TopicConfig.partitions(1).withSegment("5m"));
+        long expected = 0;
+        for (int round = 0; round < 4; round++) {
+            Partition p = log.topic("roll").partition(0);
+            for (int i = 0; i < 50; i++) {
+                assertEquals(expected++, p.append(b("r" + round + "-" + i)));
+                if (i % 20 == 19) {
+                    clock.advance(6 * 60_000); // next 5-minute segment
+                }
+            }
+            clock.advance(3 * 3_600_000); // leave empty cycles in between
+            log.close();
+            log = EventLog.open(new LogContext().dataDir(dir).clock(clock));
+        }
+        Partition p = log.topic("roll").partition(0);
+        assertTrue(p.segments().cycles().length >= 12, "several segments were written");
+        assertEquals(200, p.endOffset());
+        List<Record> all = readAll(p, 0);
+        assertEquals(200, all.size());
+        for (int i = 0; i < all.size(); i++) {
+            assertEquals(i, all.get(i).offset());
+        }
+        // seek into every segment
+        for (long o = 0; o < 200; o += 7) {
+            List<Record> tail = readAll(p, o);
+            assertEquals(200 - o, tail.size());
+            assertEquals(o, tail.get(0).offset());
+        }
+    }
+
+    @Test
+    void appendTimeNeverDecreasesAndTimeLookupFindsFirstAtOrAfter() {
+        Partition p = log.createTopic("time", TopicConfig.partitions(1).withSegment("5m")).partition(0);
+        long t0 = clock.time();
+        List<Long> times = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            if (i % 10 == 0) {
+                clock.advance(i % 30 == 0 ? 7 * 60_000 : 1_000);
+            }
+            if (i == 150) {
+                clock.update(clock.time() - 10_000); // the wall clock steps back
+            }
+            p.append(b("x" + i));
+        }
+        List<Record> all = readAll(p, 0);
+        for (Record r : all) {
+            times.add(r.appendTime());
+        }
+        for (int i = 1; i < times.size(); i++) {
+            assertTrue(times.get(i) >= times.get(i - 1), "append time is monotonic at " + i);
+        }
+        // brute force reference
+        for (long q = t0 - 1000; q <= times.get(times.size() - 1) + 1000; q += 997) {
+            long expected = times.size();
+            for (int i = 0; i < times.size(); i++) {
+                if (times.get(i) >= q) {
+                    expected = i;
+                    break;
+                }
+            }
+            assertEquals(expected, p.offsetForTime(q), "time " + q);
+        }
+    }
+
+    @Test
+    void readingOutsideTheRangeNamesTheValidRange() {
+        Partition p = log.createTopic("range", TopicConfig.partitions(1)).partition(0);
+        for (int i = 0; i < 5; i++) {
+            p.append(b("v" + i));
+        }
+        try (PartitionTailer t = p.newTailer()) {
+            LogException.OffsetOutOfRange e = assertThrows(LogException.OffsetOutOfRange.class, () -> t.moveToOffset(6));
+            assertTrue(e.getMessage().contains("0..4"), e.getMessage());
+            assertThrows(LogException.OffsetOutOfRange.class, () -> t.moveToOffset(-1));
+            t.moveToOffset(5);
+            assertEquals(0, t.poll(r -> fail("nothing yet"), 10));
+            p.append(b("v5"));
+            List<Long> seen = new ArrayList<>();
+            assertEquals(1, t.poll(r -> seen.add(r.offset()), 10));
+            assertEquals(List.of(5L), seen);
+        }
+    }
+
+    @Test
+    void toEndDoesNotSkipARecordAppendedAfterPositioning() {
+        Partition p = log.createTopic("end", TopicConfig.partitions(1)).partition(0);
+        p.append(b("a"));
+        p.append(b("b"));
+        try (PartitionTailer t = p.newTailer().toEnd()) {
+            assertEquals(2, t.offset());
+            p.append(b("c"));
+            List<String> seen = new ArrayList<>();
+            t.poll(r -> seen.add(r.valueString()), 10);
+            assertEquals(List.of("c"), seen);
+        }
+    }
+
+    @Test
+    void oversizedRecordsAreRefusedAndNothingIsWritten() {
+        log.close();
+        log = EventLog.open(new LogContext().dataDir(dir).clock(clock).maxRecordBytes(1000));
+        Partition p = log.createTopic("big", TopicConfig.partitions(1)).partition(0);
+        p.append(new byte[1000]);
+        LogException.RecordTooLarge e = assertThrows(LogException.RecordTooLarge.class, () -> p.append(new byte[1001]));
+        assertTrue(e.getMessage().contains("1001"), e.getMessage());
+        assertThrows(LogException.RecordTooLarge.class,
+            () -> p.appendBatch(List.of(Event.of(new byte[1]), Event.of(new byte[2000]))));
+        assertEquals(1, p.endOffset());
+        assertEquals(1, p.append(new byte[3]));
+    }
+
+    @Test
+    void batchAppendReturnsConsecutiveOffsets() {
+        Partition p = log.createTopic("batch", TopicConfig.partitions(1)).partition(0);
+        p.append(b("first"));
+        long[] offsets = p.appendBatch(List.of(Event.of(b("a")), Event.of("k", "b"), Event.of(b("c")).withEventTime(7)));
+        assertArrayEquals(new long[] {1, 2, 3}, offsets);
+        List<Record> all = readAll(p, 1);
+        assertEquals("k", all.get(1).keyString());
+        assertEquals(7, all.get(2).eventTime());
+    }
+
+    @Test
+    void largeRecordsAcrossMappingChunksReadBackIntact() {
+        Partition p = log.createTopic("large", TopicConfig.partitions(1)).partition(0);
+        java.util.Random random = new java.util.Random(7);
+        List<byte[]> values = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            byte[] v = new byte[random.nextInt(LogContext.DEFAULT_MAX_RECORD_BYTES - 100)];
+            random.nextBytes(v);
+            values.add(v);
+            assertEquals(i, p.append(v));
+        }
+        List<Record> all = readAll(p, 0);
+        assertEquals(values.size(), all.size());
+        for (int i = 0; i < values.size(); i++) {
+            assertArrayEquals(values.get(i), all.get(i).value(), "record " + i);
+        }
+    }
+}
