@@ -60,7 +60,7 @@ class CrashTest {
             reader.join(10_000);
             assertEquals(verifiedEnd, startedAt.get(), "round " + round + ": the child started at the end offset");
             maxAcked = Math.max(maxAcked, acked.get());
-            verifiedEnd = verify(data, maxAcked, "round " + round + " (seed " + seed + ")");
+            verifiedEnd = verify(data, "crash", maxAcked, "round " + round + " (seed " + seed + ")");
         }
         assertTrue(maxAcked > 1000, "the children appended a fair amount: " + maxAcked);
     }
@@ -87,9 +87,9 @@ class CrashTest {
     }
 
     /** Every record from 0 to the end is present once, carries its offset and exactly the content of that offset. */
-    static long verify(Path data, long maxAcked, String where) {
+    static long verify(Path data, String topic, long maxAcked, String where) {
         try (EventLog log = EventLog.open(data)) {
-            Partition p = log.topic("crash").partition(0);
+            Partition p = log.topic(topic).partition(0);
             long end = p.endOffset();
             assertTrue(end > maxAcked, where + ": end offset " + end + " but offset " + maxAcked + " was acknowledged");
             long[] next = {0};
@@ -158,5 +158,27 @@ class CrashTest {
             long[] counts = nextPerWriter.values().stream().mapToLong(Long::longValue).toArray();
             assertArrayEquals(new long[] {each, each, each}, counts, Arrays.toString(counts));
         }
+    }
+
+    @Test
+    void shouldHideTornRecordAfterKillAndContinueDense() throws Exception {
+        Path data = dir.resolve("torn");
+        try (EventLog log = EventLog.open(data)) {
+            log.createTopic("torn", TopicConfig.partitions(1));
+        }
+        Process child = ChildJvm.start(TornWriteChild.class, dir.resolve("torn.err"), data.toString(), "25");
+        String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        assertTrue(child.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(9, child.exitValue(), out + Files.readString(dir.resolve("torn.err")));
+        assertTrue(out.contains("halting with a document open"), out);
+        assertEquals(25, verify(data, "torn", 24, "after a torn write"), "the torn record is not visible");
+        // The next writer starts despite the torn document (after Chronicle's lock timeout) and offsets stay dense.
+        try (EventLog log = EventLog.open(data)) {
+            Partition p = log.topic("torn").partition(0);
+            for (long o = 25; o < 40; o++) {
+                assertEquals(o, p.append(AppendChild.event(o)));
+            }
+        }
+        assertEquals(40, verify(data, "torn", 39, "after appending past a torn write"));
     }
 }
