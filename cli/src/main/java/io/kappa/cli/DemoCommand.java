@@ -108,9 +108,14 @@ final class DemoCommand implements Callable<Integer> {
             try (PartitionTailer tailer = p0.newTailer().moveToOffset(middle)) {
                 tailer.poll(r -> out.printf("4. seek to offset %d of partition 0: key=%s appendTime=%s value=%s%n",
                     r.offset(), r.keyString(), Instant.ofEpochMilli(r.appendTime()), r.valueString()), 1);
-                long t = Instant.now().minusSeconds(3600).toEpochMilli();
-                out.printf("5. first offset of partition 0 appended at or after %s: %d (time index, no scan)%n",
-                    Instant.ofEpochMilli(t), p0.offsetForTime(t));
+                long[] appendTime = {0};
+                tailer.moveToOffset(middle).poll(r -> appendTime[0] = r.appendTime(), 1);
+                long found = p0.offsetForTime(appendTime[0]);
+                if (found > middle) {
+                    throw new IllegalStateException("time lookup of " + appendTime[0] + " gave offset " + found + " after " + middle);
+                }
+                out.printf("5. first offset of partition 0 appended at or after %s: %d (binary search, no scan)%n",
+                    Instant.ofEpochMilli(appendTime[0]), found);
             }
             out.printf("done: %,d events appended and read back intact%n", read);
         } finally {
