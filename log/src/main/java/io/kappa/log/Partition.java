@@ -43,6 +43,8 @@ public final class Partition implements AutoCloseable {
     private final SingleChronicleQueue queue;
     private final RollCycle rollCycle;
     private final SegmentIndex segments;
+    private final long retentionMs;
+    private final long retentionBytes;
 
     // Appender state, guarded by this.
     private ExcerptAppender appender;
@@ -55,11 +57,15 @@ public final class Partition implements AutoCloseable {
     private long lastIndex = Long.MIN_VALUE;
     private long lastOffset = -1;
     private long lastAppendTime = Long.MIN_VALUE;
+    private boolean startedSegment;
     private volatile boolean unsynced;
     private volatile boolean closed;
 
-    Partition(String topic, int id, Path dir, String segment, LogContext context) {
-        this.topic = topic;
+    Partition(TopicMetadata metadata, int id, Path dir, LogContext context) {
+        this.topic = metadata.name();
+        this.retentionMs = metadata.retentionMs();
+        this.retentionBytes = metadata.retentionBytes();
+        String segment = metadata.segment();
         this.id = id;
         this.where = "topic '" + topic + "' partition " + id;
         this.context = context;
@@ -202,6 +208,7 @@ public final class Partition implements AutoCloseable {
                 bytes.writeSkip(length);
                 if (rollCycle.toSequenceNumber(index) == 0) {
                     segments.learn(rollCycle.toCycle(index), offset, appendTime);
+                    startedSegment = true;
                 }
                 lastIndex = index;
                 lastOffset = offset;
@@ -265,12 +272,26 @@ public final class Partition implements AutoCloseable {
         }
     }
 
+    // Called with this locked, after the records are complete.
     private void afterAppend() {
+        if (startedSegment) {
+            startedSegment = false;
+            enforceRetention(); // a new segment is when an old one may have expired
+        }
         if (context.fsyncPolicy() == FsyncPolicy.ALWAYS) {
             appender.sync();
         } else if (context.fsyncPolicy() == FsyncPolicy.INTERVAL) {
             unsynced = true;
         }
+    }
+
+    /**
+     * Removes whole old segments beyond the topic's retention and returns how many went. Appends call this
+     * whenever they start a new segment; {@link Topic#enforceRetention()} calls it on demand.
+     */
+    public int enforceRetention() {
+        ensureOpen();
+        return Retention.enforce(this, retentionMs, retentionBytes, context.clock().time());
     }
 
     /** Forces appended records to the device if any were appended since the last sync. */

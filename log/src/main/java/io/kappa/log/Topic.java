@@ -25,7 +25,7 @@ public final class Topic implements AutoCloseable {
                     throw new LogException.CorruptMetadata("topic '" + metadata.name() + "': metadata says " + partitions.length
                         + " partitions but the directory of partition " + p + " (" + pdir + ") is missing");
                 }
-                partitions[p] = new Partition(metadata.name(), p, pdir, metadata.segment(), context);
+                partitions[p] = new Partition(metadata, p, pdir, context);
             }
         } catch (RuntimeException e) {
             close();
@@ -106,7 +106,7 @@ public final class Topic implements AutoCloseable {
     public int enforceRetention() {
         int removed = 0;
         for (Partition p : partitions) {
-            removed += Retention.enforce(p, metadata.retentionMs(), metadata.retentionBytes(), context.clock().time());
+            removed += p.enforceRetention();
         }
         return removed;
     }

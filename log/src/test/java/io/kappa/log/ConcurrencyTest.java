@@ -100,4 +100,42 @@ class ConcurrencyTest {
             }
         }
     }
+
+    @Test
+    void endOffsetAndToEndAreConsistentWhileAnAppenderRuns() throws Exception {
+        try (EventLog log = EventLog.open(dir)) {
+            Partition p = log.createTopic("live", TopicConfig.partitions(1)).partition(0);
+            AtomicBoolean stop = new AtomicBoolean();
+            ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
+            Thread writer = new Thread(() -> {
+                try {
+                    for (int i = 0; !stop.get(); i++) {
+                        p.append(new byte[i % 700]);
+                    }
+                } catch (Throwable e) {
+                    errors.add(e);
+                }
+            });
+            writer.start();
+            long lastEnd = 0;
+            try (PartitionTailer t = p.newTailer()) {
+                for (int i = 0; i < 2_000; i++) {
+                    long end = p.endOffset();
+                    assertTrue(end >= lastEnd, "end offset never goes back");
+                    lastEnd = end;
+                    t.toEnd();
+                    long at = t.offset();
+                    assertTrue(at >= end);
+                    long[] seen = {-1};
+                    if (t.poll(r -> seen[0] = r.offset(), 1) == 1) {
+                        assertEquals(at, seen[0], "toEnd then poll gives the next record, none skipped");
+                    }
+                }
+            } finally {
+                stop.set(true);
+                writer.join();
+            }
+            assertTrue(errors.isEmpty(), () -> "appender failed: " + errors.peek());
+        }
+    }
 }

@@ -48,7 +48,8 @@ class RetentionTest {
             Partition p = t.partition(0);
             fill(p, clock, 5, 10); // segments at minutes 0, 5, 10, 15, 20; now = minute 25
             // Records older than minute 13 may go: segments 0 and 5 end before it (next segment starts at 5, 10).
-            assertEquals(2, t.enforceRetention());
+            // (Appends already removed segment 0 when they started segment 20; the call removes segment 5.)
+            assertEquals(1, t.enforceRetention());
             assertEquals(20, p.startOffset());
             assertEquals(50, p.endOffset());
             try (PartitionTailer tailer = p.newTailer()) {
@@ -85,11 +86,25 @@ class RetentionTest {
                 }
                 clock.advance(5 * 60_000);
             }
-            int removed = t.enforceRetention();
-            assertTrue(removed >= 2 && removed <= 4, "removed " + removed);
-            assertEquals(500L * removed, p.startOffset());
+            t.enforceRetention(); // appends applied it at each new segment too
+            long start = p.startOffset();
+            assertTrue(start >= 1000 && start <= 2000 && start % 500 == 0, "whole segments went, about 3 kept: start " + start);
             assertEquals(3000, p.endOffset());
             assertEquals(0, t.enforceRetention(), "idempotent");
+        }
+    }
+
+    @Test
+    void appendsApplyRetentionWhenTheyStartANewSegment() {
+        clock.update(1_763_719_200_000L);
+        try (EventLog log = open()) {
+            Topic t = log.createTopic("auto", TopicConfig.partitions(1).withSegment("5m").withRetentionMs(12 * 60_000));
+            Partition p = t.partition(0);
+            fill(p, clock, 5, 10); // minutes 0..20, now minute 25; no explicit enforceRetention()
+            assertEquals(10, p.startOffset(), "the segment of minute 0 went when the segment of minute 20 started");
+            p.append(new byte[1]); // starts the segment of minute 25
+            assertEquals(20, p.startOffset());
+            assertEquals(51, p.endOffset());
         }
     }
 }
