@@ -101,7 +101,7 @@ public final class Partition implements AutoCloseable {
     public long append(byte[] key, byte[] value, long eventTime, byte[] id) {
         checkSize((key == null ? 0L : key.length) + (id == null ? 0L : id.length) + value.length);
         synchronized (this) {
-            long offset = appendLocked(key, value, eventTime, id);
+            long offset = appendLocked(key, value, eventTime, id, NO_PRODUCER, -1);
             afterAppend();
             return offset;
         }
@@ -116,6 +116,14 @@ public final class Partition implements AutoCloseable {
      * Every event is checked before anything is written, so an oversized event rejects the whole batch.
      */
     public long[] appendBatch(List<Event> events) {
+        return appendBatch(events, NO_PRODUCER, null);
+    }
+
+    /**
+     * As {@link #appendBatch(List)}, stamping each record with an idempotent producer's id and the sequence
+     * number given for it ({@code sequences[i]} for event i), so that a retried append can be recognised.
+     */
+    public long[] appendBatch(List<Event> events, long producerId, long[] sequences) {
         for (Event e : events) {
             checkSize(e.payloadLength());
         }
@@ -123,7 +131,7 @@ public final class Partition implements AutoCloseable {
         synchronized (this) {
             for (int i = 0; i < offsets.length; i++) {
                 Event e = events.get(i);
-                offsets[i] = appendLocked(e.key(), e.value(), e.eventTime(), e.id());
+                offsets[i] = appendLocked(e.key(), e.value(), e.eventTime(), e.id(), producerId, sequences == null ? -1 : sequences[i]);
             }
             afterAppend();
         }
@@ -138,13 +146,13 @@ public final class Partition implements AutoCloseable {
                        long eventTime) {
         checkSize((long) Math.max(0, keyLength) + valueLength);
         synchronized (this) {
-            long offset = write(key, keyOffset, keyLength, null, 0, NO_BYTES, value, valueOffset, valueLength, eventTime);
+            long offset = write(key, keyOffset, keyLength, null, 0, NO_BYTES, value, valueOffset, valueLength, eventTime, NO_PRODUCER, -1);
             afterAppend();
             return offset;
         }
     }
 
-    private long appendLocked(byte[] key, byte[] value, long eventTime, byte[] id) {
+    private long appendLocked(byte[] key, byte[] value, long eventTime, byte[] id, long producerId, long sequence) {
         DirectBuffer k = null;
         DirectBuffer i = null;
         if (key != null) {
@@ -157,7 +165,7 @@ public final class Partition implements AutoCloseable {
         }
         sourceBuffer3.wrap(value);
         return write(k, 0, key == null ? NO_BYTES : key.length, i, 0, id == null ? NO_BYTES : id.length,
-            sourceBuffer3, 0, value.length, eventTime);
+            sourceBuffer3, 0, value.length, eventTime, producerId, sequence);
     }
 
     private void checkSize(long payload) {
@@ -168,9 +176,10 @@ public final class Partition implements AutoCloseable {
 
     // Called with this locked.
     private long write(DirectBuffer key, int keyOffset, int keyLength, DirectBuffer idBuf, int idOffset, int idLength,
-                       DirectBuffer value, int valueOffset, int valueLength, long eventTime) {
+                       DirectBuffer value, int valueOffset, int valueLength, long eventTime, long producerId, long sequence) {
         ensureOpen();
-        int length = recordLength(keyLength, idLength, valueLength);
+        boolean hasProducer = producerId != NO_PRODUCER;
+        int length = recordLength(keyLength, idLength, valueLength, hasProducer);
         long now = context.clock().time();
         ExcerptAppender a = appender();
         try (DocumentContext dc = a.writingDocument()) {
@@ -186,7 +195,7 @@ public final class Partition implements AutoCloseable {
                 bytes.ensureCapacity(position + length);
                 UnsafeBuffer out = writeBuffer;
                 out.wrap(bytes.addressForWrite(position), length);
-                out.putInt(VERSION_OFFSET, VERSION | (flags(keyLength, idLength) << 8));
+                out.putInt(VERSION_OFFSET, VERSION | (flags(keyLength, idLength, hasProducer) << 8));
                 out.putLong(OFFSET_OFFSET, offset);
                 out.putLong(EVENT_TIME_OFFSET, eventTime == Event.NO_TIME ? appendTime : eventTime);
                 out.putLong(APPEND_TIME_OFFSET, appendTime);
@@ -195,6 +204,11 @@ public final class Partition implements AutoCloseable {
                 out.putInt(VALUE_LENGTH_OFFSET, valueLength);
                 out.putInt(VALUE_LENGTH_OFFSET + 4, 0);
                 int at = HEADER_LENGTH;
+                if (hasProducer) {
+                    out.putLong(at, producerId);
+                    out.putLong(at + 8, sequence);
+                    at += PRODUCER_LENGTH;
+                }
                 if (keyLength > 0) {
                     out.putBytes(at, key, keyOffset, keyLength);
                     at += keyLength;
@@ -222,8 +236,8 @@ public final class Partition implements AutoCloseable {
         }
     }
 
-    private static int flags(int keyLength, int idLength) {
-        return (keyLength >= 0 ? FLAG_HAS_KEY : 0) | (idLength >= 0 ? FLAG_HAS_ID : 0);
+    private static int flags(int keyLength, int idLength, boolean hasProducer) {
+        return (keyLength >= 0 ? FLAG_HAS_KEY : 0) | (idLength >= 0 ? FLAG_HAS_ID : 0) | (hasProducer ? FLAG_HAS_PRODUCER : 0);
     }
 
     /**

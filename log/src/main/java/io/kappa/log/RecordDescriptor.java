@@ -27,9 +27,14 @@ package io.kappa.log;
  *  +---------------------------------------------------------------+
  *  |                         reserved (0)                          | 44
  *  +---------------------------------------------------------------+
- *  |  key bytes ... | id bytes ... | value bytes ...               | 48
+ *  | [producer id (int64), producer sequence (int64)] if flag 4   | 48
+ *  +---------------------------------------------------------------+
+ *  |  key bytes ... | id bytes ... | value bytes ...               | 48 or 64
  *  +---------------------------------------------------------------+
  * </pre>
+ *
+ * Flags: 1 = has key, 2 = has id, 4 = has producer (id and sequence of an idempotent producer, used to
+ * recognise a retried append).
  *
  * Commit rule: a record is visible only when Chronicle has written its document length last, and it is
  * accepted only when its version is known, its lengths add up to the document length and its CRC matches.
@@ -52,6 +57,10 @@ public final class RecordDescriptor {
 
     public static final byte FLAG_HAS_KEY = 1;
     public static final byte FLAG_HAS_ID = 2;
+    public static final byte FLAG_HAS_PRODUCER = 4;
+    public static final int PRODUCER_LENGTH = 16;
+    /** Producer id meaning "no producer": the record has no producer section. */
+    public static final long NO_PRODUCER = 0;
 
     public static final int NO_BYTES = -1;
 
@@ -59,7 +68,7 @@ public final class RecordDescriptor {
     }
 
     /** Whole record length for the given field lengths ({@link #NO_BYTES} counts as 0). */
-    public static int recordLength(int keyLength, int idLength, int valueLength) {
-        return HEADER_LENGTH + Math.max(0, keyLength) + Math.max(0, idLength) + valueLength;
+    public static int recordLength(int keyLength, int idLength, int valueLength, boolean hasProducer) {
+        return HEADER_LENGTH + (hasProducer ? PRODUCER_LENGTH : 0) + Math.max(0, keyLength) + Math.max(0, idLength) + valueLength;
     }
 }

@@ -34,7 +34,7 @@ public final class RecordView {
         if (version != VERSION) {
             throw new LogException.CorruptRecord(where + ": record at offset " + expectedOffset + " has unknown format version " + version);
         }
-        long expectedLength = (long) HEADER_LENGTH + Math.max(0, keyLength()) + Math.max(0, idLength()) + valueLength();
+        long expectedLength = (long) HEADER_LENGTH + producerLength() + Math.max(0, keyLength()) + Math.max(0, idLength()) + valueLength();
         if (keyLength() < NO_BYTES || idLength() < NO_BYTES || valueLength() < 0 || expectedLength != length) {
             throw new LogException.CorruptRecord(where + ": record at offset " + expectedOffset + " has field lengths (key "
                 + keyLength() + ", id " + idLength() + ", value " + valueLength() + ") that do not add up to its length " + length);
@@ -65,6 +65,25 @@ public final class RecordView {
         return buffer.getLong(APPEND_TIME_OFFSET);
     }
 
+    /** Whether the record was appended by an idempotent producer (see {@link #producerId()}). */
+    public boolean hasProducer() {
+        return (buffer.getByte(FLAGS_OFFSET) & FLAG_HAS_PRODUCER) != 0;
+    }
+
+    /** The producer id, or {@link RecordDescriptor#NO_PRODUCER}. */
+    public long producerId() {
+        return hasProducer() ? buffer.getLong(HEADER_LENGTH) : NO_PRODUCER;
+    }
+
+    /** The producer's sequence number of this record, or -1 without a producer. */
+    public long producerSequence() {
+        return hasProducer() ? buffer.getLong(HEADER_LENGTH + 8) : -1;
+    }
+
+    private int producerLength() {
+        return hasProducer() ? PRODUCER_LENGTH : 0;
+    }
+
     public boolean hasKey() {
         return buffer.getInt(KEY_LENGTH_OFFSET) >= 0;
     }
@@ -76,7 +95,7 @@ public final class RecordView {
 
     /** Where the key starts in {@link #buffer()}. */
     public int keyOffset() {
-        return HEADER_LENGTH;
+        return HEADER_LENGTH + producerLength();
     }
 
     public boolean hasId() {
@@ -88,7 +107,7 @@ public final class RecordView {
     }
 
     public int idOffset() {
-        return HEADER_LENGTH + Math.max(0, keyLength());
+        return keyOffset() + Math.max(0, keyLength());
     }
 
     public int valueLength() {

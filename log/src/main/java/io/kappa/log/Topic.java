@@ -61,8 +61,9 @@ public final class Topic implements AutoCloseable {
         return partitioner.partition(key, partitions.length);
     }
 
+    /** Appends to the event's partition, or the one its key chooses when it names none. */
     public Appended append(Event event) {
-        int p = partitionFor(event.key());
+        int p = event.partition() == Event.ANY_PARTITION ? partitionFor(event.key()) : partition(event.partition()).id();
         return new Appended(p, partitions[p].append(event));
     }
 
@@ -70,33 +71,49 @@ public final class Topic implements AutoCloseable {
         return new Appended(partition, partition(partition).append(event));
     }
 
-    /** Appends events, each to the partition its key chooses; results come back in input order. */
+    /**
+     * Appends events, each to its partition or the one its key chooses; results come back in input order.
+     * Every event is checked (size, partition) before anything is written.
+     */
     public List<Appended> appendBatch(List<Event> events) {
-        for (Event e : events) {
-            if (e.payloadLength() > context.maxRecordBytes()) {
-                throw new LogException.RecordTooLarge("topic '" + name() + "'", e.payloadLength(), context.maxRecordBytes());
-            }
-        }
+        return appendBatch(events, RecordDescriptor.NO_PRODUCER, 0);
+    }
+
+    /**
+     * As {@link #appendBatch(List)}, with an idempotent producer's id: event i is stamped with sequence
+     * {@code firstSequence + i}.
+     */
+    public List<Appended> appendBatch(List<Event> events, long producerId, long firstSequence) {
         int[] chosen = new int[events.size()];
-        List<List<Event>> byPartition = new ArrayList<>(partitions.length);
-        List<List<Integer>> positions = new ArrayList<>(partitions.length);
-        for (int p = 0; p < partitions.length; p++) {
-            byPartition.add(new ArrayList<>());
-            positions.add(new ArrayList<>());
-        }
+        int[] counts = new int[partitions.length];
         for (int i = 0; i < chosen.length; i++) {
-            chosen[i] = partitionFor(events.get(i).key());
-            byPartition.get(chosen[i]).add(events.get(i));
-            positions.get(chosen[i]).add(i);
+            Event e = events.get(i);
+            if (e.payloadLength() > context.maxRecordBytes()) {
+                throw new LogException.RecordTooLarge("topic '" + name() + "' (event " + i + " of the batch)", e.payloadLength(), context.maxRecordBytes());
+            }
+            chosen[i] = e.partition() == Event.ANY_PARTITION ? partitionFor(e.key()) : partition(e.partition()).id();
+            counts[chosen[i]]++;
         }
         Appended[] result = new Appended[events.size()];
         for (int p = 0; p < partitions.length; p++) {
-            if (byPartition.get(p).isEmpty()) {
+            if (counts[p] == 0) {
                 continue;
             }
-            long[] offsets = partitions[p].appendBatch(byPartition.get(p));
+            List<Event> mine = new ArrayList<>(counts[p]);
+            int[] positions = new int[counts[p]];
+            long[] sequences = new long[counts[p]];
+            for (int i = 0; i < chosen.length; i++) {
+                if (chosen[i] == p) {
+                    positions[mine.size()] = i;
+                    sequences[mine.size()] = firstSequence + i;
+                    mine.add(events.get(i));
+                }
+            }
+            long[] offsets = producerId == RecordDescriptor.NO_PRODUCER
+                ? partitions[p].appendBatch(mine)
+                : partitions[p].appendBatch(mine, producerId, sequences);
             for (int j = 0; j < offsets.length; j++) {
-                result[positions.get(p).get(j)] = new Appended(p, offsets[j]);
+                result[positions[j]] = new Appended(p, offsets[j]);
             }
         }
         return List.of(result);

@@ -211,4 +211,32 @@ class PartitionTest {
             assertArrayEquals(values.get(i), all.get(i).value(), "record " + i);
         }
     }
+
+    @Test
+    void producerIdAndSequenceAreStoredAndShiftNothingElse() {
+        Topic t = log.createTopic("prod", TopicConfig.partitions(2));
+        List<Appended> appended = t.appendBatch(List.of(Event.of("a", "v0"), Event.of("b", "v1").withId("e1"), Event.of(b("v2")).withPartition(1)), 77, 1000);
+        assertEquals(1, appended.get(2).partition());
+        List<RecordFields> seen = new ArrayList<>();
+        for (int p = 0; p < 2; p++) {
+            try (PartitionTailer tailer = t.partition(p).newTailer()) {
+                tailer.poll(r -> seen.add(new RecordFields(r.producerId(), r.producerSequence(), r.keyString(), r.idBytes() == null ? null : new String(r.idBytes()), r.valueString())), 10);
+            }
+        }
+        seen.sort(java.util.Comparator.comparing(RecordFields::sequence));
+        assertEquals(List.of(new RecordFields(77, 1000, "a", null, "v0"), new RecordFields(77, 1001, "b", "e1", "v1"), new RecordFields(77, 1002, null, null, "v2")), seen);
+        Partition p0 = t.partition(0);
+        p0.append(b("plain"));
+        try (PartitionTailer tailer = p0.newTailer().moveToOffset(p0.endOffset() - 1)) {
+            tailer.poll(r -> {
+                assertFalse(r.hasProducer());
+                assertEquals(RecordDescriptor.NO_PRODUCER, r.producerId());
+                assertEquals("plain", r.valueString());
+            }, 1);
+        }
+        assertThrows(LogException.UnknownPartition.class, () -> t.appendBatch(List.of(Event.of(b("x")).withPartition(5))));
+    }
+
+    record RecordFields(long producer, long sequence, String key, String id, String value) {
+    }
 }
