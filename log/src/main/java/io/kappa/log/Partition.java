@@ -355,6 +355,30 @@ public final class Partition implements AutoCloseable {
         return segments.offsetForTime(epochMs);
     }
 
+    /** Offsets, size on disk and first/last append times. */
+    public PartitionStats stats() {
+        ensureOpen();
+        long start = startOffset();
+        long end = endOffset();
+        long first = -1;
+        long last = -1;
+        if (end > start) {
+            long[] t = {-1};
+            try (PartitionTailer tailer = newTailer()) {
+                tailer.moveToOffset(start).poll(r -> t[0] = r.appendTime(), 1);
+                first = t[0];
+                tailer.moveToOffset(end - 1).poll(r -> t[0] = r.appendTime(), 1);
+                last = t[0];
+            }
+        }
+        long bytes = 0;
+        int[] cycles = segments.cycles();
+        for (int c : cycles) {
+            bytes += Retention.bytesWritten(queue, c);
+        }
+        return new PartitionStats(id, start, end, cycles.length, bytes, first, last);
+    }
+
     /** A new cursor positioned at {@link #startOffset()}. Each tailer is for one thread at a time. */
     public PartitionTailer newTailer() {
         ensureOpen();

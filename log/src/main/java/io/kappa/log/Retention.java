@@ -63,7 +63,8 @@ final class Retention {
         }
     }
 
-    private static long bytesWritten(SingleChronicleQueue queue, int cycle) {
+    /** Bytes written to a segment file (records, headers and Chronicle's index), not its sparse file size. */
+    static long bytesWritten(SingleChronicleQueue queue, int cycle) {
         SingleChronicleQueueStore store = queue.storeForCycle(cycle, queue.epoch(), false, null);
         if (store == null) {
             return 0;

@@ -1,0 +1,168 @@
+package io.kappa.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import io.kappa.log.Appended;
+import io.kappa.log.Event;
+import io.kappa.log.EventLog;
+import io.kappa.log.Topic;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code kappa append}: one event from the command line, or JSON Lines (or raw lines) from stdin. */
+@Command(name = "append", mixinStandardHelpOptions = true,
+    description = {"Append one event (VALUE given), or events read from stdin: JSON Lines by default,",
+        "one {\"key\":..,\"value\":..,\"time\":..,\"id\":..} per line (only value is required), or raw lines with --raw."})
+final class AppendCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    DataDirOptions data;
+    @Parameters(index = "0", paramLabel = "TOPIC")
+    String topic;
+    @Parameters(index = "1", arity = "0..1", paramLabel = "VALUE", description = "The value; without it, events are read from stdin.")
+    String value;
+    @Option(names = "--key", description = "Key (chooses the partition by murmur2 unless --partition is given).")
+    String key;
+    @Option(names = "--time", paramLabel = "TIME", description = "Event time: ISO-8601 or @epochMillis (default: the append time).")
+    String time;
+    @Option(names = "--id", description = "Event id (for deduplication by processors).")
+    String id;
+    @Option(names = "--partition", paramLabel = "P", description = "Append to this partition.")
+    Integer partition;
+    @Option(names = "--raw", description = "Stdin lines are raw values, not JSON.")
+    boolean raw;
+    @Option(names = "--strict", description = "Stop at the first malformed line (lines before it stay appended).")
+    boolean strict;
+    @Option(names = "--batch", defaultValue = "1000", description = "Events per append batch when reading stdin (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+    @Option(names = "--progress", description = "Show progress on stderr even when it is not a terminal.")
+    boolean progress;
+
+    InputStream stdin = System.in;
+
+    @Override
+    public Integer call() throws IOException {
+        long eventTime = time == null ? Event.NO_TIME : timeOf(time);
+        byte[] keyBytes = key == null ? null : key.getBytes(StandardCharsets.UTF_8);
+        int defaultPartition = partition == null ? Event.ANY_PARTITION : partition;
+        if (partition != null && partition < 0) {
+            throw new IllegalArgumentException("--partition must be >= 0, was " + partition);
+        }
+        try (EventLog log = data.open()) {
+            Topic t = log.topic(topic);
+            if (value != null) {
+                Event e = new Event(keyBytes, value.getBytes(StandardCharsets.UTF_8), eventTime,
+                    id == null ? null : id.getBytes(StandardCharsets.UTF_8), defaultPartition);
+                Appended a = t.append(e);
+                spec.commandLine().getOut().printf("{\"partition\":%d,\"offset\":%d}%n", a.partition(), a.offset());
+                return 0;
+            }
+            if (id != null) {
+                throw new IllegalArgumentException("--id applies to one event; give ids per line in JSON instead");
+            }
+            return importLines(t, keyBytes, eventTime, defaultPartition);
+        }
+    }
+
+    private static long timeOf(String text) {
+        return Position.parseTimeOrEpoch(text, "--time");
+    }
+
+    private int importLines(Topic t, byte[] keyBytes, long eventTime, int defaultPartition) throws IOException {
+        PrintWriter err = spec.commandLine().getErr();
+        LineReader lines = new LineReader(stdin, data.maxRecordBytes + (raw ? 0 : 64 * 1024 + data.maxRecordBytes / 2));
+        long total = stdinSize();
+        Progress progressLine = new Progress(err, progress || Progress.stderrIsTerminal(), "appended");
+        List<Event> batch = new ArrayList<>(batchSize);
+        long appended = 0;
+        long rejected = 0;
+        String line;
+        while ((line = lines.next()) != null) {
+            long n = lines.lineNumber();
+            try {
+                if (line == LineReader.TOO_LONG) {
+                    throw new IllegalArgumentException("longer than " + lines.maxLineBytes() + " bytes");
+                }
+                Event e;
+                if (raw) {
+                    e = new Event(keyBytes, line.getBytes(StandardCharsets.UTF_8), eventTime, null, defaultPartition);
+                } else {
+                    if (line.isBlank()) {
+                        continue;
+                    }
+                    EventJson.Parsed parsed = EventJson.parse(line);
+                    if (parsed.topic() != null && !parsed.topic().equals(t.name())) {
+                        throw new IllegalArgumentException("names topic '" + parsed.topic() + "' but this import goes to '" + t.name() + "'");
+                    }
+                    e = parsed.event();
+                    if (e.key() == null && keyBytes != null) {
+                        e = new Event(keyBytes, e.value(), e.eventTime(), e.id(), e.partition());
+                    }
+                    if (e.partition() == Event.ANY_PARTITION && defaultPartition != Event.ANY_PARTITION) {
+                        e = e.withPartition(defaultPartition);
+                    }
+                    if (e.eventTime() == Event.NO_TIME && eventTime != Event.NO_TIME) {
+                        e = e.withEventTime(eventTime);
+                    }
+                }
+                if (e.payloadLength() > data.maxRecordBytes) {
+                    throw new IllegalArgumentException("event of " + e.payloadLength() + " bytes is over the maximum of " + data.maxRecordBytes);
+                }
+                if (e.partition() >= t.partitionCount()) {
+                    throw new IllegalArgumentException("topic '" + t.name() + "' has no partition " + e.partition());
+                }
+                batch.add(e);
+            } catch (IllegalArgumentException ex) {
+                rejected++;
+                err.println("kappa: line " + n + ": " + ex.getMessage() + (strict ? "" : " (skipped)"));
+                if (strict) {
+                    appended += flush(t, batch);
+                    progressLine.finish(appended);
+                    err.println("kappa: stopped at line " + n + " (--strict): appended " + appended + " events before it");
+                    return 1;
+                }
+            }
+            if (batch.size() >= batchSize) {
+                appended += flush(t, batch);
+                progressLine.update(appended, total > 0 ? (double) lines.bytesRead() / total : -1);
+            }
+        }
+        appended += flush(t, batch);
+        progressLine.finish(appended);
+        err.println("appended " + appended + " events" + (rejected > 0 ? ", rejected " + rejected + " lines" : ""));
+        return rejected > 0 ? 1 : 0;
+    }
+
+    private static long flush(Topic t, List<Event> batch) {
+        if (batch.isEmpty()) {
+            return 0;
+        }
+        t.appendBatch(batch);
+        int n = batch.size();
+        batch.clear();
+        return n;
+    }
+
+    /** Size of stdin when it is a regular file (for the ETA), else -1. */
+    private static long stdinSize() {
+        try {
+            Path fd0 = Path.of("/proc/self/fd/0");
+            return Files.isRegularFile(fd0) ? Files.size(fd0) : -1;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+}

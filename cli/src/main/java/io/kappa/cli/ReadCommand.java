@@ -1,0 +1,130 @@
+package io.kappa.cli;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import io.kappa.log.EventLog;
+import io.kappa.log.Partition;
+import io.kappa.log.PartitionTailer;
+import io.kappa.log.RecordHandler;
+import io.kappa.log.RecordView;
+import io.kappa.log.Topic;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code kappa read}: prints events as JSON Lines, from a position, optionally following new ones. */
+@Command(name = "read", mixinStandardHelpOptions = true,
+    description = {"Print events as JSON Lines: {\"partition\",\"offset\",\"time\",\"appendTime\",\"key\",\"value\"}.",
+        "Partitions are read in turns, in offset order within each."})
+final class ReadCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    DataDirOptions data;
+    @Parameters(paramLabel = "TOPIC")
+    String topic;
+    @Option(names = "--partition", paramLabel = "P", description = "Read only this partition (default: all).")
+    Integer partition;
+    @Option(names = "--from", paramLabel = "POSITION", defaultValue = "earliest",
+        description = "earliest (default), latest, an offset, an ISO-8601 time or @epochMillis (first event appended at or after it).")
+    String from;
+    @Option(names = "--limit", paramLabel = "N", description = "Print at most N events.")
+    Long limit;
+    @Option(names = {"-f", "--follow"}, description = "Keep printing new events as they arrive, until interrupted.")
+    boolean follow;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        Position position = Position.parse(from);
+        if (limit != null && limit < 0) {
+            throw new IllegalArgumentException("--limit must be >= 0, was " + limit);
+        }
+        long remaining = limit == null ? Long.MAX_VALUE : limit;
+        PrintWriter out = spec.commandLine().getOut();
+        Writer w = new BufferedWriter(out, 1 << 16);
+        try (EventLog log = data.open()) {
+            Topic t = log.topic(topic);
+            List<PartitionTailer> tailers = new ArrayList<>();
+            try {
+                if (partition != null) {
+                    tailers.add(open(t.partition(partition), position));
+                } else {
+                    for (int p = 0; p < t.partitionCount(); p++) {
+                        tailers.add(open(t.partition(p), position));
+                    }
+                }
+                if (follow) {
+                    StringBuilder at = new StringBuilder();
+                    for (PartitionTailer tailer : tailers) {
+                        at.append(at.length() == 0 ? "" : ", ").append(tailer.partition().id()).append(':').append(tailer.offset());
+                    }
+                    spec.commandLine().getErr().println("kappa: following " + t.name() + " from partition:offset " + at);
+                }
+                Printer printer = new Printer(w);
+                while (remaining > 0) {
+                    long before = printer.printed;
+                    for (PartitionTailer tailer : tailers) {
+                        if (remaining <= 0) {
+                            break;
+                        }
+                        int n = tailer.poll(printer, (int) Math.min(remaining, 1024));
+                        remaining -= n;
+                    }
+                    if (printer.printed == before) {
+                        w.flush();
+                        if (!follow) {
+                            break;
+                        }
+                        Thread.sleep(20);
+                    } else if (follow) {
+                        w.flush();
+                    }
+                }
+            } finally {
+                w.flush();
+                for (PartitionTailer tailer : tailers) {
+                    tailer.close();
+                }
+            }
+        }
+        return 0;
+    }
+
+    private static PartitionTailer open(Partition p, Position position) {
+        PartitionTailer tailer = p.newTailer();
+        try {
+            return tailer.moveToOffset(position.resolve(p));
+        } catch (RuntimeException e) {
+            tailer.close();
+            throw e;
+        }
+    }
+
+    private static final class Printer implements RecordHandler {
+        private final Writer out;
+        long printed;
+
+        Printer(Writer out) {
+            this.out = out;
+        }
+
+        @Override
+        public void onRecord(RecordView record) {
+            try {
+                EventJson.write(record, out);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            printed++;
+        }
+    }
+}

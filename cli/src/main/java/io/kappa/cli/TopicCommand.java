@@ -1,0 +1,126 @@
+package io.kappa.cli;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+
+import io.kappa.log.EventLog;
+import io.kappa.log.PartitionStats;
+import io.kappa.log.Topic;
+import io.kappa.log.TopicConfig;
+import io.kappa.log.TopicMetadata;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code kappa topic create | list | describe | delete}. */
+@Command(name = "topic", mixinStandardHelpOptions = true, description = "Create, list, describe and delete topics.",
+    subcommands = {TopicCommand.Create.class, TopicCommand.ListTopics.class, TopicCommand.Describe.class, TopicCommand.Delete.class})
+final class TopicCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand: create, list, describe or delete");
+    }
+
+    @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a topic.")
+    static final class Create implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        DataDirOptions data;
+        @Parameters(paramLabel = "NAME", description = "Topic name: 1-200 of A-Z a-z 0-9 . _ -")
+        String name;
+        @Option(names = "--partitions", defaultValue = "1", description = "Partitions, fixed for life (default: ${DEFAULT-VALUE}).")
+        int partitions;
+        @Option(names = "--retention-ms", defaultValue = "-1", description = "Drop whole segments older than this; -1 keeps everything (default).")
+        long retentionMs;
+        @Option(names = "--retention-bytes", defaultValue = "-1", description = "Drop oldest segments beyond this size per partition; -1 keeps everything (default).")
+        long retentionBytes;
+        @Option(names = "--segment", defaultValue = "1h", description = "Segment length: 5m, 10m, 20m, 30m, 1h, 2h, 4h, 6h, 1d, 7d (default: ${DEFAULT-VALUE}).")
+        String segment;
+
+        @Override
+        public Integer call() {
+            TopicConfig config = new TopicConfig(partitions, retentionMs, retentionBytes, segment);
+            try (EventLog log = data.open()) {
+                Topic t = log.createTopic(name, config);
+                spec.commandLine().getOut().printf("created topic %s with %d partition%s%n", t.name(), t.partitionCount(), t.partitionCount() == 1 ? "" : "s");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List topics.")
+    static final class ListTopics implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        DataDirOptions data;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            try (EventLog log = data.open()) {
+                for (String name : log.topicNames()) {
+                    out.println(name);
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "describe", mixinStandardHelpOptions = true, description = "Show a topic's settings and partitions.")
+    static final class Describe implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        DataDirOptions data;
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            try (EventLog log = data.open()) {
+                Topic t = log.topic(name);
+                TopicMetadata m = t.metadata();
+                out.printf("topic %s: %d partitions, segment %s, retention %s, %s, created %s%n", m.name(), m.partitions(), m.segment(),
+                    m.retentionMs() < 0 ? "forever" : m.retentionMs() + " ms", m.retentionBytes() < 0 ? "no size limit" : m.retentionBytes() + " bytes",
+                    m.createdTime());
+                out.printf("%-9s %12s %12s %12s %8s %14s  %-24s  %-24s%n", "partition", "start", "end", "records", "segments", "bytes used",
+                    "first append time", "last append time");
+                for (int p = 0; p < t.partitionCount(); p++) {
+                    PartitionStats s = t.partition(p).stats();
+                    out.printf("%-9d %12d %12d %12d %8d %14d  %-24s  %-24s%n", p, s.startOffset(), s.endOffset(), s.records(), s.segments(),
+                        s.bytesUsed(), s.firstAppendTime() < 0 ? "-" : EventJson.formatTime(s.firstAppendTime()),
+                        s.lastAppendTime() < 0 ? "-" : EventJson.formatTime(s.lastAppendTime()));
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a topic and all its events.")
+    static final class Delete implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        DataDirOptions data;
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Override
+        public Integer call() {
+            try (EventLog log = data.open()) {
+                log.deleteTopic(name);
+            }
+            spec.commandLine().getOut().printf("deleted topic %s%n", name);
+            return 0;
+        }
+    }
+}

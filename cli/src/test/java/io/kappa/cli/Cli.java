@@ -1,0 +1,81 @@
+package io.kappa.cli;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import io.kappa.log.JvmFlags;
+
+/** Runs kappa in-process through picocli, or as a real child process, and captures exit code and output. */
+final class Cli {
+    record Result(int code, String out, String err) {
+        List<String> lines() {
+            return out.isEmpty() ? List.of() : List.of(out.split("\n"));
+        }
+    }
+
+    private Cli() {
+    }
+
+    static synchronized Result runWithStdin(String stdin, String... args) {
+        InputStream saved = System.in;
+        System.setIn(new ByteArrayInputStream(stdin == null ? new byte[0] : stdin.getBytes(StandardCharsets.UTF_8)));
+        try {
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            int code = Kappa.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+            return new Result(code, out.toString(), err.toString());
+        } finally {
+            System.setIn(saved);
+        }
+    }
+
+    static Result run(String... args) {
+        return runWithStdin(null, args);
+    }
+
+    /** Starts {@code kappa ARGS} as a separate JVM, as the launcher would. */
+    static Process start(Path dataDir, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(JvmFlags.forCurrentJvm());
+        cmd.add("-Xmx256m");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(Kappa.class.getName());
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("KAPPA_DATA_DIR", dataDir.toString());
+        return pb.start();
+    }
+
+    static Result exec(Path dataDir, String stdin, String... args) throws Exception {
+        Process p = start(dataDir, args);
+        if (stdin != null) {
+            p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+        }
+        p.getOutputStream().close();
+        byte[][] streams = new byte[2][];
+        Thread errReader = new Thread(() -> {
+            try {
+                streams[1] = p.getErrorStream().readAllBytes();
+            } catch (Exception e) {
+                streams[1] = new byte[0];
+            }
+        });
+        errReader.start();
+        streams[0] = p.getInputStream().readAllBytes();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("kappa " + String.join(" ", args) + " did not finish");
+        }
+        errReader.join();
+        return new Result(p.exitValue(), new String(streams[0], StandardCharsets.UTF_8), new String(streams[1], StandardCharsets.UTF_8));
+    }
+}
