@@ -34,12 +34,20 @@ public final class EventJson {
     private EventJson() {
     }
 
-    /** An event parsed from one line, and the topic it names (null when the line names none). */
-    public record Parsed(String topic, Event event) {
+    /**
+     * An event parsed from one line, the topic it names (null when none), and an idempotent producer's id and
+     * sequence (0 and -1 when none; only the TCP line protocol accepts them).
+     */
+    public record Parsed(String topic, Event event, long producerId, long sequence) {
     }
 
     /** Parses one JSON line; throws {@link IllegalArgumentException} with the reason when it is not a valid event. */
     public static Parsed parse(String line) {
+        return parse(line, false);
+    }
+
+    /** As {@link #parse(String)}; with {@code allowProducer}, also reads "producer" and "sequence". */
+    public static Parsed parse(String line, boolean allowProducer) {
         JsonNode node;
         try {
             node = MAPPER.readTree(line);
@@ -54,8 +62,11 @@ public final class EventJson {
         var names = o.fieldNames();
         while (names.hasNext()) {
             String n = names.next();
-            if (!n.equals("key") && !n.equals("value") && !n.equals("time") && !n.equals("id") && !n.equals("topic") && !n.equals("partition")) {
-                throw new IllegalArgumentException("unknown field '" + n + "' (expected key, value, time, id, partition, topic)");
+            boolean known = n.equals("key") || n.equals("value") || n.equals("time") || n.equals("id") || n.equals("topic") || n.equals("partition")
+                || (allowProducer && (n.equals("producer") || n.equals("sequence")));
+            if (!known) {
+                throw new IllegalArgumentException("unknown field '" + n + "' (expected key, value, time, id, partition, topic"
+                    + (allowProducer ? ", producer, sequence)" : ")"));
             }
         }
         JsonNode value = o.get("value");
@@ -91,7 +102,18 @@ public final class EventJson {
             }
             topic = tn.asText();
         }
-        return new Parsed(topic, new Event(key, valueBytes(value), time, id, partition));
+        long producer = 0;
+        long sequence = -1;
+        if (o.has("producer") || o.has("sequence")) {
+            JsonNode pr = o.get("producer");
+            JsonNode sq = o.get("sequence");
+            if (pr == null || sq == null || !pr.isIntegralNumber() || !sq.isIntegralNumber() || pr.asLong() <= 0 || sq.asLong() < 0) {
+                throw new IllegalArgumentException("\"producer\" (a positive integer) and \"sequence\" (>= 0) go together");
+            }
+            producer = pr.asLong();
+            sequence = sq.asLong();
+        }
+        return new Parsed(topic, new Event(key, valueBytes(value), time, id, partition), producer, sequence);
     }
 
     /** Stored bytes of a JSON value: a string as its text, anything else as compact JSON. */

@@ -76,7 +76,7 @@ public final class Topic implements AutoCloseable {
      * Every event is checked (size, partition) before anything is written.
      */
     public List<Appended> appendBatch(List<Event> events) {
-        return appendBatch(events, RecordDescriptor.NO_PRODUCER, 0);
+        return appendBatch(events, RecordDescriptor.NO_PRODUCER, null);
     }
 
     /**
@@ -84,6 +84,15 @@ public final class Topic implements AutoCloseable {
      * {@code firstSequence + i}.
      */
     public List<Appended> appendBatch(List<Event> events, long producerId, long firstSequence) {
+        long[] sequences = new long[events.size()];
+        for (int i = 0; i < sequences.length; i++) {
+            sequences[i] = firstSequence + i;
+        }
+        return appendBatch(events, producerId, sequences);
+    }
+
+    /** As {@link #appendBatch(List)}, stamping event i with the producer id and {@code sequences[i]}. */
+    public List<Appended> appendBatch(List<Event> events, long producerId, long[] sequences) {
         int[] chosen = new int[events.size()];
         int[] counts = new int[partitions.length];
         for (int i = 0; i < chosen.length; i++) {
@@ -101,17 +110,17 @@ public final class Topic implements AutoCloseable {
             }
             List<Event> mine = new ArrayList<>(counts[p]);
             int[] positions = new int[counts[p]];
-            long[] sequences = new long[counts[p]];
+            long[] mySequences = new long[counts[p]];
             for (int i = 0; i < chosen.length; i++) {
                 if (chosen[i] == p) {
                     positions[mine.size()] = i;
-                    sequences[mine.size()] = firstSequence + i;
+                    mySequences[mine.size()] = sequences == null ? -1 : sequences[i];
                     mine.add(events.get(i));
                 }
             }
             long[] offsets = producerId == RecordDescriptor.NO_PRODUCER
                 ? partitions[p].appendBatch(mine)
-                : partitions[p].appendBatch(mine, producerId, sequences);
+                : partitions[p].appendBatch(mine, producerId, mySequences);
             for (int j = 0; j < offsets.length; j++) {
                 result[positions[j]] = new Appended(p, offsets[j]);
             }

@@ -1,0 +1,63 @@
+package io.kappa.cli;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+
+import io.kappa.log.EventLog;
+import io.kappa.server.KappaServer;
+import io.kappa.server.ServerConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code kappa serve}: the TCP ingestion server, until SIGTERM or SIGINT. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = {"Accept events over TCP: JSON lines ({\"topic\":..,\"value\":..} per line, each answered with",
+        "{\"ok\":true,\"partition\":p,\"offset\":o}) or the binary batch protocol (see BinaryProtocol). Stops cleanly on SIGTERM."})
+final class ServeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    DataDirOptions data;
+    @Option(names = "--bind", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String bind;
+    @Option(names = "--port", defaultValue = "7070", description = "Port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int port;
+    @Option(names = "--max-connections", defaultValue = "1024", description = "Connections served at once (default: ${DEFAULT-VALUE}).")
+    int maxConnections;
+    @Option(names = "--max-frame-bytes", defaultValue = "67108864", description = "Largest binary frame (default: ${DEFAULT-VALUE}).")
+    int maxFrameBytes;
+    @Option(names = "--stall-timeout-ms", defaultValue = "10000",
+        description = "Close a connection stuck in the middle of a frame or line, or silent since it connected, after this long (default: ${DEFAULT-VALUE}).")
+    long stallTimeoutMs;
+    @Option(names = "--idle-timeout-ms", defaultValue = "600000", description = "Close a silent connection after this long (default: ${DEFAULT-VALUE}).")
+    long idleTimeoutMs;
+
+    @Override
+    public Integer call() throws Exception {
+        ServerConfig defaults = ServerConfig.defaults();
+        int maxLine = data.maxRecordBytes * 2 + 64 * 1024;
+        ServerConfig config = new ServerConfig(bind, port, maxConnections, maxFrameBytes, maxLine, stallTimeoutMs, idleTimeoutMs,
+            defaults.dedupWindow(), defaults.maxPendingOutput());
+        PrintWriter out = spec.commandLine().getOut();
+        EventLog log = data.open();
+        KappaServer server;
+        try {
+            server = KappaServer.start(log, config);
+        } catch (Exception e) {
+            log.close();
+            throw e;
+        }
+        Thread hook = new Thread(() -> {
+            server.close();
+            log.close();
+        }, "kappa-serve-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        out.printf("kappa: serving %s on %s:%d%n", data.resolve(), server.address().getHostString(), server.address().getPort());
+        out.flush();
+        server.awaitStop();
+        return 0;
+    }
+}

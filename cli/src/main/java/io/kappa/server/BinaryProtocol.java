@@ -1,0 +1,180 @@
+package io.kappa.server;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.kappa.log.Appended;
+import io.kappa.log.Event;
+
+/**
+ * The binary protocol, version 1. A connection that starts with the 4 bytes {@code KAP1} speaks it; any other
+ * first byte means the line protocol. Then each side sends frames; integers are big-endian.
+ *
+ * <pre>
+ * frame    = length:int32 (bytes after this field) body
+ * request  = type:int8 (1 = APPEND) requestId:int64 producerId:int64 (0 = none) firstSequence:int64
+ *            topicLength:int16 topic:UTF-8 count:int32 event{count}
+ * event    = partition:int32 (-1 = by key) eventTime:int64 (Long.MIN_VALUE = append time)
+ *            keyLength:int32 (-1 = none) key idLength:int32 (-1 = none) id valueLength:int32 value
+ * ack      = type:int8 (1 = ACK) requestId:int64 count:int32 (partition:int32 offset:int64){count}
+ * error    = type:int8 (2 = ERROR) requestId:int64 code:int16 messageLength:int16 message:UTF-8
+ * </pre>
+ *
+ * Requests are answered in order. Event i of a request with a producer id carries sequence
+ * {@code firstSequence + i}; an event whose (producer, sequence) the server has already appended is not
+ * appended again but acknowledged with its original partition and offset. A request is validated whole
+ * before anything is appended; an ERROR means none of its events were appended. A malformed frame is
+ * answered with an ERROR (request id 0 when it cannot be read) and the connection is closed.
+ */
+public final class BinaryProtocol {
+    public static final byte[] MAGIC = {'K', 'A', 'P', '1'};
+    public static final byte APPEND = 1;
+    public static final byte ACK = 1;
+    public static final byte ERROR = 2;
+
+    public static final short ERR_MALFORMED = 1;
+    public static final short ERR_UNKNOWN_TOPIC = 2;
+    public static final short ERR_INVALID = 3;
+    public static final short ERR_TOO_LARGE = 4;
+    public static final short ERR_SERVER = 5;
+
+    /** Fixed part of an APPEND request body before the topic bytes. */
+    static final int REQUEST_FIXED = 1 + 8 + 8 + 8 + 2;
+
+    private BinaryProtocol() {
+    }
+
+    /** A decoded APPEND request. */
+    public record AppendRequest(long requestId, long producerId, long firstSequence, String topic, List<Event> events) {
+    }
+
+    /** Thrown for a frame that does not follow the layout; the connection cannot be trusted after it. */
+    public static final class MalformedFrame extends RuntimeException {
+        MalformedFrame(String message) {
+            super(message);
+        }
+    }
+
+    /** Encoded size of an APPEND request frame, length prefix included. */
+    public static int requestSize(String topic, List<Event> events) {
+        int size = 4 + REQUEST_FIXED + topic.getBytes(StandardCharsets.UTF_8).length + 4;
+        for (Event e : events) {
+            size += 4 + 8 + 4 + len(e.key()) + 4 + len(e.id()) + 4 + e.value().length;
+        }
+        return size;
+    }
+
+    private static int len(byte[] b) {
+        return b == null ? 0 : b.length;
+    }
+
+    public static void writeRequest(ByteBuffer out, long requestId, long producerId, long firstSequence, String topic, List<Event> events) {
+        int start = out.position();
+        out.putInt(0);
+        out.put(APPEND).putLong(requestId).putLong(producerId).putLong(firstSequence);
+        byte[] t = topic.getBytes(StandardCharsets.UTF_8);
+        out.putShort((short) t.length).put(t);
+        out.putInt(events.size());
+        for (Event e : events) {
+            out.putInt(e.partition()).putLong(e.eventTime());
+            putBytes(out, e.key());
+            putBytes(out, e.id());
+            out.putInt(e.value().length).put(e.value());
+        }
+        out.putInt(start, out.position() - start - 4);
+    }
+
+    private static void putBytes(ByteBuffer out, byte[] b) {
+        if (b == null) {
+            out.putInt(-1);
+        } else {
+            out.putInt(b.length).put(b);
+        }
+    }
+
+    /** Decodes an APPEND request body (after the length prefix) of exactly {@code length} bytes. */
+    public static AppendRequest readRequest(ByteBuffer in, int length) {
+        int end = in.position() + length;
+        need(in, end, REQUEST_FIXED);
+        byte type = in.get();
+        if (type != APPEND) {
+            throw new MalformedFrame("unknown request type " + type);
+        }
+        long requestId = in.getLong();
+        long producerId = in.getLong();
+        long firstSequence = in.getLong();
+        int topicLength = in.getShort();
+        if (topicLength < 0) {
+            throw new MalformedFrame("negative topic length");
+        }
+        need(in, end, topicLength + 4);
+        byte[] topic = new byte[topicLength];
+        in.get(topic);
+        int count = in.getInt();
+        if (count < 0 || count > length / 24) {
+            throw new MalformedFrame("event count " + count + " does not fit a frame of " + length + " bytes");
+        }
+        List<Event> events = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            need(in, end, 4 + 8 + 4);
+            int partition = in.getInt();
+            long eventTime = in.getLong();
+            byte[] key = bytes(in, end, true, i, "key");
+            need(in, end, 4);
+            byte[] id = bytes(in, end, true, i, "id");
+            need(in, end, 4);
+            byte[] value = bytes(in, end, false, i, "value");
+            if (partition < Event.ANY_PARTITION) {
+                throw new MalformedFrame("event " + i + ": partition " + partition);
+            }
+            events.add(new Event(key, value, eventTime, id, partition));
+        }
+        if (in.position() != end) {
+            throw new MalformedFrame((end - in.position()) + " bytes left over after " + count + " events");
+        }
+        return new AppendRequest(requestId, producerId, firstSequence, new String(topic, StandardCharsets.UTF_8), events);
+    }
+
+    private static byte[] bytes(ByteBuffer in, int end, boolean nullable, int event, String field) {
+        int n = in.getInt();
+        if (n == -1 && nullable) {
+            return null;
+        }
+        if (n < 0 || n > end - in.position()) {
+            throw new MalformedFrame("event " + event + ": " + field + " length " + n + " runs past the frame");
+        }
+        byte[] b = new byte[n];
+        in.get(b);
+        return b;
+    }
+
+    private static void need(ByteBuffer in, int end, int bytes) {
+        if (end - in.position() < bytes) {
+            throw new MalformedFrame("frame ends early");
+        }
+    }
+
+    public static void writeAck(ByteBuffer out, long requestId, List<Appended> appended) {
+        out.putInt(1 + 8 + 4 + appended.size() * 12);
+        out.put(ACK).putLong(requestId).putInt(appended.size());
+        for (Appended a : appended) {
+            out.putInt(a.partition()).putLong(a.offset());
+        }
+    }
+
+    public static int ackSize(int count) {
+        return 4 + 1 + 8 + 4 + count * 12;
+    }
+
+    public static byte[] errorFrame(long requestId, short code, String message) {
+        byte[] m = message.getBytes(StandardCharsets.UTF_8);
+        if (m.length > 4000) {
+            m = java.util.Arrays.copyOf(m, 4000);
+        }
+        ByteBuffer b = ByteBuffer.allocate(4 + 1 + 8 + 2 + 2 + m.length);
+        b.putInt(1 + 8 + 2 + 2 + m.length).put(ERROR).putLong(requestId).putShort(code).putShort((short) m.length).put(m);
+        return b.array();
+    }
+}

@@ -1,0 +1,525 @@
+package io.kappa.server;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kappa.cli.EventJson;
+import io.kappa.log.Appended;
+import io.kappa.log.Event;
+import io.kappa.log.EventLog;
+import io.kappa.log.LogException;
+import io.kappa.log.Topic;
+
+/**
+ * The TCP ingestion server: one thread, one selector, non-blocking sockets. Each connection speaks the line
+ * protocol (JSON events, one per line, each answered in order) or the binary protocol ({@link BinaryProtocol},
+ * batches answered with their offsets). Requests are appended in the I/O thread before they are answered,
+ * so an answer means the events are in the log (and synced, when the log's fsync policy is {@code always}).
+ * A client that misbehaves gets an error and, when its stream cannot be trusted any more, is closed; it
+ * never blocks other clients: reads and writes never block, partial frames wait in the connection's buffer,
+ * and a client that does not read its answers stops being read.
+ */
+public final class KappaServer implements AutoCloseable {
+    private final EventLog log;
+    private final ServerConfig config;
+    private final Selector selector;
+    private final ServerSocketChannel server;
+    private final ProducerRegistry producers;
+    private final Set<Connection> connections = new HashSet<>();
+    private final Thread thread;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final AtomicLong eventsAppended = new AtomicLong();
+    private final AtomicLong connectionsRefused = new AtomicLong();
+    private volatile boolean running = true;
+
+    private KappaServer(EventLog log, ServerConfig config) throws IOException {
+        this.log = log;
+        this.config = config;
+        this.producers = new ProducerRegistry(config.dedupWindow());
+        this.selector = Selector.open();
+        this.server = ServerSocketChannel.open();
+        try {
+            server.bind(new InetSocketAddress(config.bind(), config.port()), 512);
+        } catch (IOException e) {
+            selector.close();
+            server.close();
+            throw new IOException("cannot listen on " + config.bind() + ":" + config.port() + ": " + e.getMessage(), e);
+        }
+        server.configureBlocking(false);
+        server.register(selector, SelectionKey.OP_ACCEPT);
+        this.thread = new Thread(this::loop, "kappa-server");
+    }
+
+    /** Binds and starts serving on a thread of its own. */
+    public static KappaServer start(EventLog log, ServerConfig config) throws IOException {
+        KappaServer s = new KappaServer(log, config);
+        s.thread.start();
+        return s;
+    }
+
+    public InetSocketAddress address() {
+        try {
+            return (InetSocketAddress) server.getLocalAddress();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public long eventsAppended() {
+        return eventsAppended.get();
+    }
+
+    public long connectionsRefused() {
+        return connectionsRefused.get();
+    }
+
+    /** Waits until the server has stopped. */
+    public void awaitStop() throws InterruptedException {
+        stopped.await();
+    }
+
+    private void loop() {
+        long lastSweep = System.currentTimeMillis();
+        try {
+            while (running) {
+                selector.select(250);
+                Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+                while (it.hasNext()) {
+                    SelectionKey key = it.next();
+                    it.remove();
+                    if (!key.isValid()) {
+                        continue;
+                    }
+                    if (key.isAcceptable()) {
+                        accept();
+                        continue;
+                    }
+                    Connection c = (Connection) key.attachment();
+                    try {
+                        if (key.isReadable()) {
+                            c.onReadable();
+                        }
+                        if (key.isValid() && key.isWritable()) {
+                            c.flush();
+                        }
+                    } catch (IOException e) {
+                        c.close();
+                    }
+                }
+                long now = System.currentTimeMillis();
+                if (now - lastSweep >= 500) {
+                    lastSweep = now;
+                    for (Connection c : new ArrayList<>(connections)) {
+                        c.checkTimeouts(now);
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            System.err.println("kappa: server stopped by an error: " + e);
+        } finally {
+            shutdown();
+            stopped.countDown();
+        }
+    }
+
+    private void accept() throws IOException {
+        SocketChannel ch;
+        while ((ch = server.accept()) != null) {
+            ch.configureBlocking(false);
+            ch.socket().setTcpNoDelay(true);
+            if (connections.size() >= config.maxConnections()) {
+                connectionsRefused.incrementAndGet();
+                try {
+                    ch.write(ByteBuffer.wrap(errorLine("too many connections (limit " + config.maxConnections() + ")")));
+                } catch (IOException ignored) {
+                    // closing anyway
+                }
+                ch.close();
+                continue;
+            }
+            Connection c = new Connection(ch);
+            c.key = ch.register(selector, SelectionKey.OP_READ, c);
+            connections.add(c);
+        }
+    }
+
+    private void shutdown() {
+        // Answers already computed go out if the client reads them within a moment; then everything closes.
+        long deadline = System.currentTimeMillis() + 1_000;
+        for (Connection c : new ArrayList<>(connections)) {
+            try {
+                while (c.pendingBytes > 0 && System.currentTimeMillis() < deadline) {
+                    if (!c.writeSome()) {
+                        Thread.sleep(1);
+                    }
+                }
+            } catch (IOException | InterruptedException ignored) {
+                // the client is gone
+            }
+            c.close();
+        }
+        try {
+            server.close();
+            selector.close();
+        } catch (IOException ignored) {
+            // nothing more to release
+        }
+    }
+
+    /** Stops accepting, answers what was already appended, closes every connection. Idempotent. */
+    @Override
+    public void close() {
+        running = false;
+        selector.wakeup();
+        if (Thread.currentThread() != thread) {
+            try {
+                thread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    static byte[] errorLine(String message) {
+        ObjectNode n = EventJson.MAPPER.createObjectNode().put("ok", false).put("error", message);
+        return line(n);
+    }
+
+    private static byte[] line(ObjectNode n) {
+        try {
+            byte[] json = EventJson.MAPPER.writeValueAsBytes(n);
+            byte[] withNewline = java.util.Arrays.copyOf(json, json.length + 1);
+            withNewline[json.length] = '\n';
+            return withNewline;
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Topic topic(String name) {
+        Topic t = log.topic(name);
+        producers.load(t);
+        return t;
+    }
+
+    /** Appends events of one request, skipping those an idempotent producer already appended. */
+    private List<Appended> append(Topic topic, List<Event> events, long producerId, long firstSequence) {
+        if (producerId == 0) {
+            List<Appended> result = topic.appendBatch(events);
+            eventsAppended.addAndGet(events.size());
+            return result;
+        }
+        Appended[] result = new Appended[events.size()];
+        List<Event> fresh = new ArrayList<>(events.size());
+        List<Integer> positions = new ArrayList<>(events.size());
+        for (int i = 0; i < events.size(); i++) {
+            ProducerRegistry.Entry seen = producers.lookup(producerId, firstSequence + i);
+            if (seen == null) {
+                fresh.add(events.get(i));
+                positions.add(i);
+            } else if (!seen.topic().equals(topic.name())) {
+                throw new IllegalArgumentException("producer " + producerId + " sequence " + (firstSequence + i)
+                    + " was already used for topic '" + seen.topic() + "'");
+            } else {
+                result[i] = seen.appended();
+            }
+        }
+        if (!fresh.isEmpty()) {
+            long[] sequences = new long[fresh.size()];
+            for (int j = 0; j < sequences.length; j++) {
+                sequences[j] = firstSequence + positions.get(j);
+            }
+            List<Appended> appended = topic.appendBatch(fresh, producerId, sequences);
+            for (int j = 0; j < appended.size(); j++) {
+                result[positions.get(j)] = appended.get(j);
+                producers.remember(producerId, sequences[j], topic.name(), appended.get(j));
+            }
+            eventsAppended.addAndGet(fresh.size());
+        }
+        return List.of(result);
+    }
+
+    private static final int UNKNOWN = 0;
+    private static final int LINE = 1;
+    private static final int BINARY = 2;
+
+    private final class Connection {
+        final SocketChannel channel;
+        SelectionKey key;
+        ByteBuffer in = ByteBuffer.allocate(64 * 1024);
+        final ArrayDeque<ByteBuffer> out = new ArrayDeque<>();
+        long pendingBytes;
+        int mode = UNKNOWN;
+        boolean discardingLine;
+        boolean closing;
+        boolean eof;
+        long lastRead = System.currentTimeMillis();
+
+        Connection(SocketChannel channel) {
+            this.channel = channel;
+        }
+
+        void onReadable() throws IOException {
+            int n = channel.read(in);
+            if (n < 0) {
+                eof = true;
+            } else if (n > 0) {
+                lastRead = System.currentTimeMillis();
+            }
+            process();
+            if (eof) {
+                // A final line without its newline still counts; a cut-off binary frame does not.
+                if (mode == LINE && in.position() > 0 && !discardingLine && in.hasRemaining()) {
+                    in.put((byte) '\n');
+                    process();
+                }
+                closing = true;
+            }
+            flush();
+        }
+
+        private void process() {
+            in.flip();
+            try {
+                if (mode == UNKNOWN && in.hasRemaining()) {
+                    if (in.get(in.position()) == BinaryProtocol.MAGIC[0]) {
+                        if (in.remaining() < 4) {
+                            return;
+                        }
+                        for (byte b : BinaryProtocol.MAGIC) {
+                            if (in.get() != b) {
+                                fail(BinaryProtocol.errorFrame(0, BinaryProtocol.ERR_MALFORMED, "unknown protocol (expected KAP1 or JSON lines)"));
+                                return;
+                            }
+                        }
+                        mode = BINARY;
+                    } else {
+                        mode = LINE;
+                    }
+                }
+                if (mode == LINE) {
+                    processLines();
+                } else if (mode == BINARY) {
+                    processFrames();
+                }
+            } finally {
+                in.compact();
+            }
+        }
+
+        private void processLines() {
+            while (!closing && pendingBytes < config.maxPendingOutput()) {
+                int newline = -1;
+                for (int i = in.position(); i < in.limit(); i++) {
+                    if (in.get(i) == '\n') {
+                        newline = i;
+                        break;
+                    }
+                }
+                if (newline < 0) {
+                    if (in.remaining() >= config.maxLineBytes()) {
+                        if (!discardingLine) {
+                            send(errorLine("line longer than " + config.maxLineBytes() + " bytes (skipped)"));
+                        }
+                        discardingLine = true;
+                        in.position(in.limit());
+                    } else if (in.capacity() < config.maxLineBytes() + 1 && in.limit() == in.capacity()) {
+                        grow(config.maxLineBytes() + 1);
+                    }
+                    return;
+                }
+                int length = newline - in.position();
+                if (discardingLine) {
+                    discardingLine = false;
+                    in.position(newline + 1);
+                    continue;
+                }
+                byte[] bytes = new byte[length];
+                in.get(bytes);
+                in.get(); // the newline
+                String text = new String(bytes, StandardCharsets.UTF_8);
+                if (!text.isBlank()) {
+                    send(handleLine(text));
+                }
+            }
+        }
+
+        private byte[] handleLine(String text) {
+            try {
+                EventJson.Parsed parsed = EventJson.parse(text.endsWith("\r") ? text.substring(0, text.length() - 1) : text, true);
+                if (parsed.topic() == null) {
+                    return errorLine("missing \"topic\"");
+                }
+                Topic t = topic(parsed.topic());
+                Appended a = append(t, List.of(parsed.event()), parsed.producerId(), parsed.sequence()).get(0);
+                ObjectNode n = EventJson.MAPPER.createObjectNode().put("ok", true).put("partition", a.partition()).put("offset", a.offset());
+                return line(n);
+            } catch (IllegalArgumentException | LogException e) {
+                return errorLine(e.getMessage());
+            } catch (RuntimeException e) {
+                System.err.println("kappa: error serving a line: " + e);
+                return errorLine("server error: " + e);
+            }
+        }
+
+        private void processFrames() {
+            while (!closing && pendingBytes < config.maxPendingOutput() && in.remaining() >= 4) {
+                int length = in.getInt(in.position());
+                if (length < BinaryProtocol.REQUEST_FIXED || length > config.maxFrameBytes()) {
+                    fail(BinaryProtocol.errorFrame(0, length > config.maxFrameBytes() ? BinaryProtocol.ERR_TOO_LARGE : BinaryProtocol.ERR_MALFORMED,
+                        "frame of " + length + " bytes is outside 29.." + config.maxFrameBytes()));
+                    return;
+                }
+                if (in.remaining() < 4 + length) {
+                    if (in.capacity() < 4 + length) {
+                        grow(4 + length);
+                    }
+                    return;
+                }
+                in.getInt();
+                int end = in.position() + length;
+                long requestId = in.getLong(in.position() + 1);
+                BinaryProtocol.AppendRequest request;
+                try {
+                    request = BinaryProtocol.readRequest(in, length);
+                } catch (BinaryProtocol.MalformedFrame | java.nio.BufferUnderflowException e) {
+                    fail(BinaryProtocol.errorFrame(requestId, BinaryProtocol.ERR_MALFORMED, "malformed frame: " + e.getMessage()));
+                    return;
+                }
+                in.position(end);
+                send(handleRequest(request));
+            }
+        }
+
+        private ByteBuffer handleRequest(BinaryProtocol.AppendRequest r) {
+            try {
+                Topic t = topic(r.topic());
+                List<Appended> appended = append(t, r.events(), r.producerId(), r.firstSequence());
+                ByteBuffer ack = ByteBuffer.allocate(BinaryProtocol.ackSize(appended.size()));
+                BinaryProtocol.writeAck(ack, r.requestId(), appended);
+                return ack.flip();
+            } catch (LogException.UnknownTopic | LogException.InvalidTopicName e) {
+                return ByteBuffer.wrap(BinaryProtocol.errorFrame(r.requestId(), BinaryProtocol.ERR_UNKNOWN_TOPIC, e.getMessage()));
+            } catch (LogException.RecordTooLarge e) {
+                return ByteBuffer.wrap(BinaryProtocol.errorFrame(r.requestId(), BinaryProtocol.ERR_TOO_LARGE, e.getMessage()));
+            } catch (IllegalArgumentException | LogException e) {
+                return ByteBuffer.wrap(BinaryProtocol.errorFrame(r.requestId(), BinaryProtocol.ERR_INVALID, e.getMessage()));
+            } catch (RuntimeException e) {
+                System.err.println("kappa: error serving a batch: " + e);
+                return ByteBuffer.wrap(BinaryProtocol.errorFrame(r.requestId(), BinaryProtocol.ERR_SERVER, "server error: " + e));
+            }
+        }
+
+        private void grow(int atLeast) {
+            ByteBuffer bigger = ByteBuffer.allocate(Math.max(atLeast, Math.min(in.capacity() * 2, Math.max(atLeast, config.maxFrameBytes() + 4))));
+            // 'in' is in read mode here: copy the unread bytes, then leave 'bigger' in read mode too.
+            bigger.put(in);
+            bigger.flip();
+            in = bigger;
+        }
+
+        /** Sends a last answer and closes once it is written: the stream cannot be trusted after it. */
+        private void fail(byte[] answer) {
+            send(answer);
+            closing = true;
+            in.position(in.limit());
+        }
+
+        private void send(byte[] bytes) {
+            send(ByteBuffer.wrap(bytes));
+        }
+
+        private void send(ByteBuffer buffer) {
+            out.add(buffer);
+            pendingBytes += buffer.remaining();
+        }
+
+        /** Writes what the socket takes; returns whether anything was written. */
+        boolean writeSome() throws IOException {
+            boolean wrote = false;
+            while (!out.isEmpty()) {
+                ByteBuffer b = out.peek();
+                int n = channel.write(b);
+                pendingBytes -= n;
+                wrote |= n > 0;
+                if (b.hasRemaining()) {
+                    break;
+                }
+                out.poll();
+            }
+            return wrote;
+        }
+
+        void flush() throws IOException {
+            writeSome();
+            if (!key.isValid()) {
+                return;
+            }
+            if (out.isEmpty() && closing) {
+                close();
+                return;
+            }
+            int ops = 0;
+            if (!out.isEmpty()) {
+                ops |= SelectionKey.OP_WRITE;
+            }
+            if (!closing && pendingBytes < config.maxPendingOutput()) {
+                ops |= SelectionKey.OP_READ;
+            }
+            key.interestOps(ops);
+            if (!closing && pendingBytes < config.maxPendingOutput() && in.position() > 0) {
+                process(); // requests held back while answers were pending
+                writeSome();
+            }
+        }
+
+        void checkTimeouts(long now) {
+            boolean stalled = (mode == UNKNOWN || in.position() > 0) && now - lastRead > config.stallTimeoutMs();
+            boolean idle = now - lastRead > config.idleTimeoutMs();
+            if (stalled || idle) {
+                if (mode == BINARY) {
+                    send(BinaryProtocol.errorFrame(0, BinaryProtocol.ERR_MALFORMED, stalled ? "frame cut off: no data for "
+                        + config.stallTimeoutMs() + " ms" : "idle for " + config.idleTimeoutMs() + " ms"));
+                } else {
+                    send(errorLine(stalled ? "no complete line for " + config.stallTimeoutMs() + " ms, closing" : "idle for " + config.idleTimeoutMs() + " ms, closing"));
+                }
+                closing = true;
+                try {
+                    flush();
+                } catch (IOException e) {
+                    close();
+                }
+                close();
+            }
+        }
+
+        void close() {
+            connections.remove(this);
+            if (key != null) {
+                key.cancel();
+            }
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // already gone
+            }
+        }
+    }
+}
