@@ -1,6 +1,5 @@
 package io.kappa.server;
 
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -16,14 +15,22 @@ import io.kappa.log.Topic;
  * a retried event is acknowledged again instead of written twice. The log itself carries each record's
  * producer id and sequence, so after a restart the registry is rebuilt from the last {@code window} records
  * of each partition of a topic, the first time the server touches that topic. Per producer, the newest
- * {@code window} sequences are remembered. Used by the server's single I/O thread only.
+ * {@code window} sequences are remembered, for at most {@link #MAX_PRODUCERS} producers. Used by the server's single I/O thread only.
  */
 final class ProducerRegistry {
     record Entry(String topic, Appended appended) {
     }
 
+    /** Producers remembered at once; the one silent longest is forgotten first. */
+    static final int MAX_PRODUCERS = 10_000;
+
     private final int window;
-    private final Map<Long, LinkedHashMap<Long, Entry>> producers = new HashMap<>();
+    private final Map<Long, LinkedHashMap<Long, Entry>> producers = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, LinkedHashMap<Long, Entry>> eldest) {
+            return size() > MAX_PRODUCERS;
+        }
+    };
     private final Set<String> loadedTopics = new HashSet<>();
 
     ProducerRegistry(int window) {
