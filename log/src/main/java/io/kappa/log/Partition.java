@@ -58,6 +58,7 @@ public final class Partition implements AutoCloseable {
     private long lastOffset = -1;
     private long lastAppendTime = Long.MIN_VALUE;
     private boolean startedSegment;
+    private final java.util.concurrent.atomic.AtomicLong knownEnd = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean unsynced;
     private volatile boolean closed;
 
@@ -226,6 +227,7 @@ public final class Partition implements AutoCloseable {
                 }
                 lastIndex = index;
                 lastOffset = offset;
+                knownEnd.lazySet(offset + 1); // a plain store on x86; readers only need it eventually
                 lastAppendTime = appendTime;
                 return offset;
             } catch (RuntimeException | Error e) {
@@ -346,7 +348,14 @@ public final class Partition implements AutoCloseable {
     /** One past the last stored offset: the offset the next append gets. */
     public long endOffset() {
         ensureOpen();
-        return segments.endOffset();
+        long end = segments.endOffset();
+        knownEnd.accumulateAndGet(end, Math::max);
+        return end;
+    }
+
+    /** The highest end offset this process has seen or written: a cheap lower bound of {@link #endOffset()}. */
+    long knownEndOffset() {
+        return knownEnd.get();
     }
 
     /** The first offset whose append time is >= {@code epochMs}, or {@link #endOffset()} if none, found without a scan. */

@@ -38,6 +38,15 @@ public final class PartitionTailer implements AutoCloseable {
      * including the end offset is valid (the end offset waits for the next append).
      */
     public PartitionTailer moveToOffset(long offset) {
+        // Fast path: an offset below an end offset seen before, in a segment still listed. Offsets never
+        // move, so Chronicle finding the index is proof enough; poll checks the record's offset anyway.
+        if (offset >= 0 && offset < partition.knownEndOffset()) {
+            long index = partition.segments().indexOf(offset);
+            if (index >= 0 && tailer.moveToIndex(index)) {
+                nextOffset = offset;
+                return this;
+            }
+        }
         long start = partition.startOffset();
         long end = partition.endOffset();
         if (offset < start || offset > end) {
@@ -47,7 +56,7 @@ public final class PartitionTailer implements AutoCloseable {
             positionAtEnd(end);
         } else {
             long index = partition.segments().indexOf(offset);
-            if (!tailer.moveToIndex(index)) {
+            if (index < 0 || !tailer.moveToIndex(index)) {
                 throw new LogException.CorruptRecord(partition.where() + ": cannot position on offset " + offset
                     + " (Chronicle index " + Long.toHexString(index) + ")");
             }
@@ -78,7 +87,8 @@ public final class PartitionTailer implements AutoCloseable {
         }
         // Step onto the last record and read past it, so a record appended meanwhile is not skipped.
         long last = end - 1;
-        if (!tailer.moveToIndex(partition.segments().indexOf(last))) {
+        long index = partition.segments().indexOf(last);
+        if (index < 0 || !tailer.moveToIndex(index)) {
             throw new LogException.CorruptRecord(partition.where() + ": cannot position on offset " + last);
         }
         try (DocumentContext dc = tailer.readingDocument()) {

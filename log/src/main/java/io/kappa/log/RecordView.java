@@ -25,23 +25,29 @@ public final class RecordView {
 
     /** Checks version, lengths and (when asked) the CRC; {@code where} names the record in the error. */
     void verify(boolean checksum, String where, long expectedOffset) {
-        int length = buffer.capacity();
+        UnsafeBuffer b = buffer;
+        int length = b.capacity();
         if (length < HEADER_LENGTH) {
             throw new LogException.CorruptRecord(where + ": record at offset " + expectedOffset + " is " + length
                 + " bytes, shorter than its " + HEADER_LENGTH + "-byte header");
         }
-        byte version = buffer.getByte(VERSION_OFFSET);
-        if (version != VERSION) {
-            throw new LogException.CorruptRecord(where + ": record at offset " + expectedOffset + " has unknown format version " + version);
+        int versionAndFlags = b.getShort(VERSION_OFFSET);
+        int keyLength = b.getInt(KEY_LENGTH_OFFSET);
+        int idLength = b.getInt(ID_LENGTH_OFFSET);
+        int valueLength = b.getInt(VALUE_LENGTH_OFFSET);
+        if ((byte) versionAndFlags != VERSION) {
+            throw new LogException.CorruptRecord(where + ": record at offset " + expectedOffset + " has unknown format version "
+                + (byte) versionAndFlags);
         }
-        long expectedLength = (long) HEADER_LENGTH + producerLength() + Math.max(0, keyLength()) + Math.max(0, idLength()) + valueLength();
-        if (keyLength() < NO_BYTES || idLength() < NO_BYTES || valueLength() < 0 || expectedLength != length) {
+        int producer = ((versionAndFlags >> 8) & FLAG_HAS_PRODUCER) != 0 ? PRODUCER_LENGTH : 0;
+        long expectedLength = (long) HEADER_LENGTH + producer + Math.max(0, keyLength) + Math.max(0, idLength) + valueLength;
+        if (keyLength < NO_BYTES || idLength < NO_BYTES || valueLength < 0 || expectedLength != length) {
             throw new LogException.CorruptRecord(where + ": record at offset " + expectedOffset + " has field lengths (key "
-                + keyLength() + ", id " + idLength() + ", value " + valueLength() + ") that do not add up to its length " + length);
+                + keyLength + ", id " + idLength + ", value " + valueLength + ") that do not add up to its length " + length);
         }
         if (checksum) {
-            int stored = buffer.getInt(CHECKSUM_OFFSET);
-            int actual = Crc32c.INSTANCE.compute(buffer.addressOffset(), CHECKSUMMED_FROM, length - CHECKSUMMED_FROM);
+            int stored = b.getInt(CHECKSUM_OFFSET);
+            int actual = Crc32c.INSTANCE.compute(b.addressOffset(), CHECKSUMMED_FROM, length - CHECKSUMMED_FROM);
             if (stored != actual) {
                 throw new LogException.CorruptRecord(where + ": record at offset " + expectedOffset + " fails its checksum (stored "
                     + Integer.toHexString(stored) + ", computed " + Integer.toHexString(actual) + ")");

@@ -21,12 +21,18 @@ final class SegmentIndex implements AutoCloseable {
     record Segment(int cycle, long firstOffset, long firstAppendTime) {
     }
 
+    /** Below this many candidates a time lookup reads records in order instead of probing. */
+    private static final int SCAN_BELOW = 128;
+
     private final SingleChronicleQueue queue;
     private final RollCycle rollCycle;
     private final String where;
     private final ConcurrentHashMap<Integer, Segment> firstRecords = new ConcurrentHashMap<>();
     private final RecordView view = new RecordView();
     private ExcerptTailer probe;
+    private int[] cycles;
+    private int listedFirst;
+    private int listedLast;
 
     SegmentIndex(SingleChronicleQueue queue, String where) {
         this.queue = queue;
@@ -34,20 +40,29 @@ final class SegmentIndex implements AutoCloseable {
         this.where = where;
     }
 
-    /** Cycles that have a file, oldest first. */
+    /**
+     * Cycles that have a file, oldest first. Listed again only when the first or last cycle changed (new
+     * segments are appended at the end and retention removes from the start), or after {@link #forget}.
+     */
     synchronized int[] cycles() {
         int first = queue.firstCycle();
         int last = queue.lastCycle();
         if (first == Integer.MAX_VALUE || last < first) {
             return new int[0];
         }
+        if (cycles != null && first == listedFirst && last == listedLast) {
+            return cycles;
+        }
         NavigableSet<Long> set = queue.listCyclesBetween(first, last);
-        int[] cycles = new int[set.size()];
+        int[] listed = new int[set.size()];
         int i = 0;
         for (Long c : set) {
-            cycles[i++] = c.intValue();
+            listed[i++] = c.intValue();
         }
-        return cycles;
+        listedFirst = first;
+        listedLast = last;
+        cycles = listed;
+        return listed;
     }
 
     /** The first record of a cycle, or null when the cycle holds no record yet. */
@@ -76,8 +91,9 @@ final class SegmentIndex implements AutoCloseable {
         firstRecords.putIfAbsent(cycle, new Segment(cycle, firstOffset, firstAppendTime));
     }
 
-    void forget(int cycle) {
+    synchronized void forget(int cycle) {
         firstRecords.remove(cycle);
+        cycles = null;
     }
 
     synchronized long recordsInCycle(int cycle) {
@@ -133,13 +149,10 @@ final class SegmentIndex implements AutoCloseable {
         return best;
     }
 
-    /** Chronicle index of an offset known to be in {@code [startOffset, endOffset)}. */
+    /** Chronicle index of an offset, or -1 when no stored segment starts at or before it. */
     long indexOf(long offset) {
         Segment s = segmentFor(offset);
-        if (s == null) {
-            throw new LogException.CorruptRecord(where + ": no segment holds offset " + offset);
-        }
-        return rollCycle.toIndex(s.cycle(), offset - s.firstOffset());
+        return s == null ? -1 : rollCycle.toIndex(s.cycle(), offset - s.firstOffset());
     }
 
     /**
@@ -172,17 +185,69 @@ final class SegmentIndex implements AutoCloseable {
             return startOffset();
         }
         long count = recordsInCycle(before.cycle());
-        long left = 0;
-        long right = count;
-        while (left < right) {
-            long mid = (left + right) >>> 1;
-            if (appendTimeAt(before.cycle(), mid) < time) {
-                left = mid + 1;
+        return before.firstOffset() + firstAtOrAfter(before, count, time);
+    }
+
+    /**
+     * The first sequence in {@code [0, count)} of a segment whose append time is >= {@code time}, or
+     * {@code count}. Append times grow roughly linearly with the sequence, so guesses interpolate between the
+     * bounds; every other step halves the range, which keeps the worst case logarithmic. The last few hundred
+     * records are read in order, which is cheaper than more random probes.
+     */
+    private long firstAtOrAfter(Segment segment, long count, long time) {
+        long loTime = segment.firstAppendTime();
+        if (loTime >= time) {
+            return 0;
+        }
+        long hiTime = appendTimeAt(segment.cycle(), count - 1);
+        if (hiTime < time) {
+            return count;
+        }
+        long lo = 1;              // appendTime(lo - 1) == loTime < time
+        long hi = count - 1;      // appendTime(hi) == hiTime >= time
+        boolean interpolate = true;
+        while (hi - lo > SCAN_BELOW) {
+            long mid;
+            if (interpolate && hiTime > loTime) {
+                double fraction = (double) (time - loTime) / (double) (hiTime - loTime);
+                mid = lo + (long) (fraction * (hi - lo));
+                mid = Math.max(lo, Math.min(hi - 1, mid));
             } else {
-                right = mid;
+                mid = (lo + hi) >>> 1;
+            }
+            interpolate = !interpolate;
+            long t = appendTimeAt(segment.cycle(), mid);
+            if (t < time) {
+                lo = mid + 1;
+                loTime = t;
+            } else {
+                hi = mid;
+                hiTime = t;
             }
         }
-        return before.firstOffset() + left;
+        return scanForward(segment.cycle(), lo, hi, time);
+    }
+
+    private long scanForward(int cycle, long from, long to, long time) {
+        if (from >= to) {
+            return to;
+        }
+        ExcerptTailer t = probe();
+        if (!t.moveToIndex(rollCycle.toIndex(cycle, from))) {
+            throw new LogException.CorruptRecord(where + ": cannot position on record " + from + " of segment " + cycle);
+        }
+        for (long seq = from; seq < to; seq++) {
+            try (DocumentContext dc = t.readingDocument()) {
+                if (!dc.isPresent()) {
+                    throw new LogException.CorruptRecord(where + ": record " + seq + " of segment " + cycle + " is missing");
+                }
+                wrap(dc);
+                if (view.appendTime() >= time) {
+                    return seq;
+                }
+            }
+        }
+        return to;
     }
 
     private long appendTimeAt(int cycle, long sequence) {

@@ -237,6 +237,37 @@ class PartitionTest {
         assertThrows(LogException.UnknownPartition.class, () -> t.appendBatch(List.of(Event.of(b("x")).withPartition(5))));
     }
 
+    @Test
+    void timeLookupMatchesABruteForceReferenceOnLargeIrregularSegments() {
+        long seed = System.nanoTime();
+        java.util.Random random = new java.util.Random(seed);
+        Partition p = log.createTopic("bigtime", TopicConfig.partitions(1).withSegment("1h")).partition(0);
+        long[] times = new long[30_000];
+        for (int i = 0; i < times.length; i++) {
+            // bursts and pauses: many records per millisecond, then gaps of up to 20 s
+            if (random.nextInt(100) == 0) {
+                clock.advance(random.nextInt(20_000));
+            } else if (random.nextInt(3) == 0) {
+                clock.advance(1);
+            }
+            p.append(new byte[8]);
+            times[i] = clock.time();
+        }
+        for (int q = 0; q < 400; q++) {
+            long t = times[0] - 5 + (long) (random.nextDouble() * (times[times.length - 1] - times[0] + 10));
+            long expected = times.length;
+            for (int i = 0; i < times.length; i++) {
+                if (times[i] >= t) {
+                    expected = i;
+                    break;
+                }
+            }
+            assertEquals(expected, p.offsetForTime(t), "time " + t + " (seed " + seed + ")");
+        }
+        assertEquals(0, p.offsetForTime(Long.MIN_VALUE));
+        assertEquals(times.length, p.offsetForTime(Long.MAX_VALUE));
+    }
+
     record RecordFields(long producer, long sequence, String key, String id, String value) {
     }
 }
