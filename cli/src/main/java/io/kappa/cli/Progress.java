@@ -11,7 +11,8 @@ final class Progress {
     private final boolean enabled;
     private final String what;
     private final long startNanos = System.nanoTime();
-    private long lastPrint;
+    private long lastPrint = Long.MIN_VALUE / 2;
+    private boolean printed;
 
     Progress(PrintWriter err, boolean enabled, String what) {
         this.err = err;
@@ -34,12 +35,13 @@ final class Progress {
             return;
         }
         lastPrint = now;
+        printed = true;
         err.print("\r" + line(done, fraction, now) + "   ");
         err.flush();
     }
 
     void finish(long done) {
-        if (enabled && lastPrint != 0) {
+        if (enabled && printed) {
             err.println("\r" + line(done, 1.0, System.nanoTime()) + "   ");
             err.flush();
         }

@@ -171,9 +171,21 @@ class CliCommandsTest {
     }
 
     @Test
+    void largeImportsShowProgress() {
+        ok(null, "topic", "create", "bulk");
+        StringBuilder in = new StringBuilder();
+        for (int i = 0; i < 5000; i++) {
+            in.append("{\"value\":").append(i).append("}\n");
+        }
+        Cli.Result r = ok(in.toString(), "append", "bulk", "--progress");
+        assertTrue(r.err().matches("(?s).*appended [0-9,]+ \\([0-9,]+/s.*"), r.err());
+        assertTrue(r.err().contains("appended 5000 events"), r.err());
+    }
+
+    @Test
     void everyCommandHasHelp() {
         for (String[] c : new String[][] {{"topic", "create"}, {"topic", "list"}, {"topic", "describe"}, {"topic", "delete"},
-            {"append"}, {"read"}, {"demo"}}) {
+            {"append"}, {"read"}, {"serve"}, {"demo"}}) {
             String[] a = java.util.Arrays.copyOf(c, c.length + 1);
             a[c.length] = "--help";
             Cli.Result r = Cli.run(a);

@@ -35,6 +35,32 @@ class CliProcessTest {
     }
 
     @Test
+    void everyCommandRunsAsAProcess() throws Exception {
+        assertEquals(0, Cli.exec(dir, null, "topic", "create", "a", "--partitions", "2", "--retention-bytes", "100000000").code());
+        assertEquals(0, Cli.exec(dir, null, "topic", "create", "b").code());
+        Cli.Result list = Cli.exec(dir, null, "topic", "list");
+        assertEquals("a\nb\n", list.out());
+        Cli.Result one = Cli.exec(dir, null, "append", "a", "--key", "k", "--id", "i1", "--time", "2026-11-21T10:00:00Z", "hello");
+        assertEquals(0, one.code(), one.err());
+        assertTrue(one.out().matches("\\{\"partition\":[01],\"offset\":0}\\n"), one.out());
+        Cli.Result describe = Cli.exec(dir, null, "topic", "describe", "a");
+        assertEquals(0, describe.code(), describe.err());
+        assertTrue(describe.out().contains("100000000 bytes") && describe.out().contains("2026-"), describe.out());
+        Cli.Result read = Cli.exec(dir, null, "read", "a", "--from", "2026-01-01T00:00:00Z");
+        assertTrue(read.out().contains("\"id\":\"i1\"") && read.out().contains("\"time\":\"2026-11-21T10:00:00.000Z\""), read.out());
+        assertEquals(0, Cli.exec(dir, null, "topic", "delete", "b").code());
+        Cli.Result gone = Cli.exec(dir, null, "topic", "delete", "b");
+        assertEquals(1, gone.code());
+        assertEquals("kappa: unknown topic 'b'\n", gone.err());
+        Cli.Result help = Cli.exec(dir, null, "serve", "--help");
+        assertEquals(0, help.code());
+        assertTrue(help.out().contains("--port"), help.out());
+        Cli.Result badPort = Cli.exec(dir, null, "serve", "--port", "70000");
+        assertEquals(1, badPort.code());
+        assertTrue(badPort.err().contains("port must be in 0..65535"), badPort.err());
+    }
+
+    @Test
     void followPrintsEventsAppendedLater() throws Exception {
         assertEquals(0, Cli.run("topic", "create", "live", "--data-dir", dir.toString()).code());
         Process follower = Cli.start(dir, "read", "live", "--follow", "--from", "latest");
