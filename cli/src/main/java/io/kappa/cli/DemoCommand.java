@@ -20,6 +20,9 @@ import io.kappa.log.Partition;
 import io.kappa.log.PartitionTailer;
 import io.kappa.log.Topic;
 import io.kappa.log.TopicConfig;
+import io.kappa.server.KappaServer;
+import io.kappa.server.ServerConfig;
+import io.kappa.client.KappaClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -30,7 +33,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * every partition, seeks by offset and by time, and checks what it read.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = "Run the demo: create a topic, append events, read them back, seek by offset and time.")
+    description = "Run the demo: create a topic, append events, read them back, seek by offset and time, ingest over TCP.")
 final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -117,13 +120,58 @@ final class DemoCommand implements Callable<Integer> {
                 out.printf("5. first offset of partition 0 appended at or after %s: %d (binary search, no scan)%n",
                     Instant.ofEpochMilli(appendTime[0]), found);
             }
-            out.printf("done: %,d events appended and read back intact%n", read);
+            long served = serveOverTcp(log, topic, out);
+            out.printf("done: %,d events appended and read back intact, %,d more over TCP%n", read, served);
         } finally {
             if (temporary) {
                 deleteRecursively(dir);
             }
         }
         return 0;
+    }
+
+    /** Starts the TCP server in-process and sends events with the binary client and the line protocol. */
+    private static long serveOverTcp(EventLog log, Topic topic, PrintWriter out) throws IOException {
+        try (KappaServer server = KappaServer.start(log, ServerConfig.defaults().withPort(0))) {
+            int port = server.address().getPort();
+            long before = 0;
+            for (int p = 0; p < topic.partitionCount(); p++) {
+                before += topic.partition(p).endOffset();
+            }
+            int sent = 0;
+            try (KappaClient client = KappaClient.connect("127.0.0.1", port)) {
+                List<java.util.concurrent.CompletableFuture<List<Appended>>> acks = new ArrayList<>();
+                for (int b = 0; b < 10; b++) {
+                    List<Event> batch = new ArrayList<>(1000);
+                    for (int i = 0; i < 1000; i++) {
+                        batch.add(Event.of("user-" + (i % 17), "{\"via\":\"tcp\",\"n\":" + (b * 1000 + i) + "}"));
+                    }
+                    acks.add(client.send(topic.name(), batch));
+                }
+                for (var ack : acks) {
+                    sent += ack.get().size();
+                }
+            } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException("TCP demo failed: " + e, e);
+            }
+            String answer;
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+                s.getOutputStream().write(("{\"topic\":\"" + topic.name() + "\",\"key\":\"user-1\",\"value\":{\"via\":\"line\"}}\n")
+                    .getBytes(StandardCharsets.UTF_8));
+                answer = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine();
+            }
+            sent++;
+            long after = 0;
+            for (int p = 0; p < topic.partitionCount(); p++) {
+                after += topic.partition(p).endOffset();
+            }
+            if (after - before != sent) {
+                throw new IllegalStateException("sent " + sent + " events over TCP but the topic grew by " + (after - before));
+            }
+            out.printf("6. kappa server on 127.0.0.1:%d: %,d events in 10 binary batches acknowledged with their offsets,%n"
+                + "   one JSON line answered %s%n", port, sent - 1, answer);
+            return sent;
+        }
     }
 
     private static void deleteRecursively(Path dir) throws IOException {

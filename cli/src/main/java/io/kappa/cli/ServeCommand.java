@@ -57,7 +57,11 @@ final class ServeCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         out.printf("kappa: serving %s on %s:%d%n", data.resolve(), server.address().getHostString(), server.address().getPort());
         out.flush();
-        server.awaitStop();
+        Throwable failure = server.awaitStop();
+        if (failure != null) {
+            spec.commandLine().getErr().println("kappa: server stopped by an error: " + failure);
+            return 1;
+        }
         return 0;
     }
 }

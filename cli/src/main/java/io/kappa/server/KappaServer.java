@@ -48,6 +48,7 @@ public final class KappaServer implements AutoCloseable {
     private final AtomicLong eventsAppended = new AtomicLong();
     private final AtomicLong connectionsRefused = new AtomicLong();
     private volatile boolean running = true;
+    private volatile Throwable failure;
 
     private KappaServer(EventLog log, ServerConfig config) throws IOException {
         this.log = log;
@@ -90,9 +91,10 @@ public final class KappaServer implements AutoCloseable {
         return connectionsRefused.get();
     }
 
-    /** Waits until the server has stopped. */
-    public void awaitStop() throws InterruptedException {
+    /** Waits until the server has stopped; returns the error that stopped it, or null for a requested stop. */
+    public Throwable awaitStop() throws InterruptedException {
         stopped.await();
+        return failure;
     }
 
     private void loop() {
@@ -132,6 +134,7 @@ public final class KappaServer implements AutoCloseable {
                 }
             }
         } catch (IOException | RuntimeException e) {
+            failure = e;
             System.err.println("kappa: server stopped by an error: " + e);
         } finally {
             shutdown();
