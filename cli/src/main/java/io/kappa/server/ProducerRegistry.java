@@ -1,9 +1,8 @@
 package io.kappa.server;
 
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 
 import io.kappa.log.Appended;
 import io.kappa.log.Partition;
@@ -14,34 +13,39 @@ import io.kappa.log.Topic;
  * What idempotent producers have appended recently: (producer id, sequence) to (topic, partition, offset), so
  * a retried event is acknowledged again instead of written twice. The log itself carries each record's
  * producer id and sequence, so after a restart the registry is rebuilt from the last {@code window} records
- * of each partition of a topic, the first time the server touches that topic. Per producer, the newest
- * {@code window} sequences are remembered, for at most {@link #MAX_PRODUCERS} producers. Used by the server's single I/O thread only.
+ * of each partition of a topic, the first time the server touches that topic.
+ *
+ * <p>Per producer, the newest {@code window} sequences are kept in primitive ring arrays indexed by
+ * {@code sequence % capacity} (grown on demand up to {@code window}), so remembering an event allocates
+ * nothing; at most {@link #MAX_PRODUCERS} producers are kept, the one silent longest forgotten first. A
+ * sequence older than the window is not recognised. Used by the server's single I/O thread only.
  */
 final class ProducerRegistry {
     record Entry(String topic, Appended appended) {
     }
 
-    /** Producers remembered at once; the one silent longest is forgotten first. */
-    static final int MAX_PRODUCERS = 10_000;
+    static final int MAX_PRODUCERS = 1_000;
 
     private final int window;
-    private final Map<Long, LinkedHashMap<Long, Entry>> producers = new LinkedHashMap<>(16, 0.75f, true) {
+    private final Map<Long, Window> producers = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<Long, LinkedHashMap<Long, Entry>> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<Long, Window> eldest) {
             return size() > MAX_PRODUCERS;
         }
     };
-    private final Set<String> loadedTopics = new HashSet<>();
+    private final Map<String, Integer> topicIds = new HashMap<>();
+    private final java.util.List<String> topicNames = new java.util.ArrayList<>();
 
     ProducerRegistry(int window) {
-        this.window = window;
+        this.window = Integer.highestOneBit(Math.max(1024, window));
     }
 
     /** Loads the producer stamps of a topic's recent records, once per topic. */
     void load(Topic topic) {
-        if (!loadedTopics.add(topic.name())) {
+        if (topicIds.containsKey(topic.name())) {
             return;
         }
+        int topicId = topicId(topic.name());
         for (int p = 0; p < topic.partitionCount(); p++) {
             Partition partition = topic.partition(p);
             long end = partition.endOffset();
@@ -50,7 +54,7 @@ final class ProducerRegistry {
             try (PartitionTailer tailer = partition.newTailer().moveToOffset(from)) {
                 while (tailer.offset() < end && tailer.poll(r -> {
                     if (r.hasProducer()) {
-                        remember(r.producerId(), r.producerSequence(), topic.name(), new Appended(id, r.offset()));
+                        remember(r.producerId(), r.producerSequence(), topicId, id, r.offset());
                     }
                 }, 4096) > 0) {
                     // scan on
@@ -59,17 +63,88 @@ final class ProducerRegistry {
         }
     }
 
+    int topicId(String topic) {
+        Integer id = topicIds.get(topic);
+        if (id == null) {
+            id = topicNames.size();
+            topicNames.add(topic);
+            topicIds.put(topic, id);
+        }
+        return id;
+    }
+
     Entry lookup(long producerId, long sequence) {
-        LinkedHashMap<Long, Entry> seen = producers.get(producerId);
-        return seen == null ? null : seen.get(sequence);
+        Window w = producers.get(producerId);
+        if (w == null) {
+            return null;
+        }
+        int slot = w.find(sequence);
+        return slot < 0 ? null : new Entry(topicNames.get(w.topics[slot]), new Appended(w.partitions[slot], w.offsets[slot]));
     }
 
     void remember(long producerId, long sequence, String topic, Appended appended) {
-        producers.computeIfAbsent(producerId, id -> new LinkedHashMap<>() {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<Long, Entry> eldest) {
-                return size() > window;
+        remember(producerId, sequence, topicId(topic), appended.partition(), appended.offset());
+    }
+
+    private void remember(long producerId, long sequence, int topicId, int partition, long offset) {
+        Window w = producers.get(producerId);
+        if (w == null) {
+            w = new Window();
+            producers.put(producerId, w);
+        }
+        w.put(sequence, topicId, partition, offset, window);
+    }
+
+    /** A ring of the newest sequences of one producer. */
+    private static final class Window {
+        long[] sequences = filled(new long[64]);
+        int[] topics = new int[64];
+        int[] partitions = new int[64];
+        long[] offsets = new long[64];
+
+        int find(long sequence) {
+            int slot = (int) (sequence & (sequences.length - 1));
+            return sequences[slot] == sequence ? slot : -1;
+        }
+
+        void put(long sequence, int topic, int partition, long offset, int max) {
+            int slot = (int) (sequence & (sequences.length - 1));
+            if (sequences[slot] != -1 && sequences[slot] != sequence && sequences.length < max) {
+                grow(Math.min(max, sequences.length * 4));
+                slot = (int) (sequence & (sequences.length - 1));
             }
-        }).put(sequence, new Entry(topic, appended));
+            if (sequences[slot] > sequence) {
+                return; // the slot holds a newer sequence (records are loaded partition by partition, not in order)
+            }
+            sequences[slot] = sequence;
+            topics[slot] = topic;
+            partitions[slot] = partition;
+            offsets[slot] = offset;
+        }
+
+        private void grow(int capacity) {
+            long[] oldSequences = sequences;
+            int[] oldTopics = topics;
+            int[] oldPartitions = partitions;
+            long[] oldOffsets = offsets;
+            sequences = filled(new long[capacity]);
+            topics = new int[capacity];
+            partitions = new int[capacity];
+            offsets = new long[capacity];
+            for (int i = 0; i < oldSequences.length; i++) {
+                int slot = (int) (oldSequences[i] & (capacity - 1));
+                if (oldSequences[i] >= 0 && oldSequences[i] > sequences[slot]) {
+                    sequences[slot] = oldSequences[i];
+                    topics[slot] = oldTopics[i];
+                    partitions[slot] = oldPartitions[i];
+                    offsets[slot] = oldOffsets[i];
+                }
+            }
+        }
+
+        private static long[] filled(long[] a) {
+            java.util.Arrays.fill(a, -1);
+            return a;
+        }
     }
 }
