@@ -200,6 +200,10 @@ public final class KappaServer implements AutoCloseable {
         }
     }
 
+    static byte[] okLine(Appended a) {
+        return ("{\"ok\":true,\"partition\":" + a.partition() + ",\"offset\":" + a.offset() + "}\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
     static byte[] errorLine(String message) {
         ObjectNode n = EventJson.MAPPER.createObjectNode().put("ok", false).put("error", message);
         return line(n);
@@ -231,12 +235,12 @@ public final class KappaServer implements AutoCloseable {
         }
         Appended[] result = new Appended[events.size()];
         List<Event> fresh = new ArrayList<>(events.size());
-        List<Integer> positions = new ArrayList<>(events.size());
+        int[] positions = new int[events.size()];
         for (int i = 0; i < events.size(); i++) {
             ProducerRegistry.Entry seen = producers.lookup(producerId, firstSequence + i);
             if (seen == null) {
+                positions[fresh.size()] = i;
                 fresh.add(events.get(i));
-                positions.add(i);
             } else if (!seen.topic().equals(topic.name())) {
                 throw new IllegalArgumentException("producer " + producerId + " sequence " + (firstSequence + i)
                     + " was already used for topic '" + seen.topic() + "'");
@@ -247,16 +251,16 @@ public final class KappaServer implements AutoCloseable {
         if (!fresh.isEmpty()) {
             long[] sequences = new long[fresh.size()];
             for (int j = 0; j < sequences.length; j++) {
-                sequences[j] = firstSequence + positions.get(j);
+                sequences[j] = firstSequence + positions[j];
             }
             List<Appended> appended = topic.appendBatch(fresh, producerId, sequences);
             for (int j = 0; j < appended.size(); j++) {
-                result[positions.get(j)] = appended.get(j);
+                result[positions[j]] = appended.get(j);
                 producers.remember(producerId, sequences[j], topic.name(), appended.get(j));
             }
             eventsAppended.addAndGet(fresh.size());
         }
-        return List.of(result);
+        return java.util.Arrays.asList(result);
     }
 
     private static final int UNKNOWN = 0;
@@ -327,53 +331,112 @@ public final class KappaServer implements AutoCloseable {
             }
         }
 
+        /** Parsed lines (or their ready error answers) waiting to be appended together and answered in order. */
+        private final List<Object> pendingLines = new ArrayList<>();
+
         private void processLines() {
-            while (!closing && pendingBytes < config.maxPendingOutput()) {
-                int newline = -1;
-                for (int i = in.position(); i < in.limit(); i++) {
-                    if (in.get(i) == '\n') {
-                        newline = i;
-                        break;
-                    }
-                }
-                if (newline < 0) {
-                    if (in.remaining() >= config.maxLineBytes()) {
-                        if (!discardingLine) {
-                            send(errorLine("line longer than " + config.maxLineBytes() + " bytes (skipped)"));
+            try {
+                while (!closing && pendingBytes < config.maxPendingOutput()) {
+                    int newline = -1;
+                    for (int i = in.position(); i < in.limit(); i++) {
+                        if (in.get(i) == '\n') {
+                            newline = i;
+                            break;
                         }
-                        discardingLine = true;
-                        in.position(in.limit());
-                    } else if (in.capacity() < config.maxLineBytes() + 1 && in.limit() == in.capacity()) {
-                        grow(config.maxLineBytes() + 1);
                     }
-                    return;
+                    if (newline < 0) {
+                        if (in.remaining() >= config.maxLineBytes()) {
+                            if (!discardingLine) {
+                                pendingLines.add(errorLine("line longer than " + config.maxLineBytes() + " bytes (skipped)"));
+                            }
+                            discardingLine = true;
+                            in.position(in.limit());
+                        } else if (in.capacity() < config.maxLineBytes() + 1 && in.limit() == in.capacity()) {
+                            grow(config.maxLineBytes() + 1);
+                        }
+                        return;
+                    }
+                    int length = newline - in.position();
+                    if (discardingLine) {
+                        discardingLine = false;
+                        in.position(newline + 1);
+                        continue;
+                    }
+                    byte[] bytes = new byte[length];
+                    in.get(bytes);
+                    in.get(); // the newline
+                    String text = new String(bytes, StandardCharsets.UTF_8);
+                    if (!text.isBlank()) {
+                        pendingLines.add(parseLine(text));
+                        if (pendingLines.size() >= 1024) {
+                            answerLines();
+                        }
+                    }
                 }
-                int length = newline - in.position();
-                if (discardingLine) {
-                    discardingLine = false;
-                    in.position(newline + 1);
-                    continue;
-                }
-                byte[] bytes = new byte[length];
-                in.get(bytes);
-                in.get(); // the newline
-                String text = new String(bytes, StandardCharsets.UTF_8);
-                if (!text.isBlank()) {
-                    send(handleLine(text));
-                }
+            } finally {
+                answerLines();
             }
         }
 
-        private byte[] handleLine(String text) {
+        private Object parseLine(String text) {
             try {
                 EventJson.Parsed parsed = EventJson.parse(text.endsWith("\r") ? text.substring(0, text.length() - 1) : text, true);
-                if (parsed.topic() == null) {
-                    return errorLine("missing \"topic\"");
+                return parsed.topic() == null ? errorLine("missing \"topic\"") : parsed;
+            } catch (IllegalArgumentException e) {
+                return errorLine(e.getMessage());
+            }
+        }
+
+        /**
+         * Appends the pending lines and queues their answers in order. Consecutive lines for the same topic
+         * without a producer go in one batch; if the batch is refused (one bad event), its lines are appended
+         * one by one so each gets its own answer.
+         */
+        private void answerLines() {
+            int n = pendingLines.size();
+            int i = 0;
+            while (i < n) {
+                Object item = pendingLines.get(i);
+                if (item instanceof byte[] answer) {
+                    send(answer);
+                    i++;
+                    continue;
                 }
+                EventJson.Parsed first = (EventJson.Parsed) item;
+                int end = i + 1;
+                if (first.producerId() == 0) {
+                    while (end < n && pendingLines.get(end) instanceof EventJson.Parsed p && p.producerId() == 0
+                        && p.topic().equals(first.topic())) {
+                        end++;
+                    }
+                }
+                if (end - i > 1) {
+                    List<Event> events = new ArrayList<>(end - i);
+                    for (int k = i; k < end; k++) {
+                        events.add(((EventJson.Parsed) pendingLines.get(k)).event());
+                    }
+                    try {
+                        for (Appended a : append(topic(first.topic()), events, 0, 0)) {
+                            send(okLine(a));
+                        }
+                        i = end;
+                        continue;
+                    } catch (IllegalArgumentException | LogException e) {
+                        // fall through: one by one, so that only the bad lines get errors
+                    }
+                }
+                for (int k = i; k < end; k++) {
+                    send(answerLine((EventJson.Parsed) pendingLines.get(k)));
+                }
+                i = end;
+            }
+            pendingLines.clear();
+        }
+
+        private byte[] answerLine(EventJson.Parsed parsed) {
+            try {
                 Topic t = topic(parsed.topic());
-                Appended a = append(t, List.of(parsed.event()), parsed.producerId(), parsed.sequence()).get(0);
-                ObjectNode n = EventJson.MAPPER.createObjectNode().put("ok", true).put("partition", a.partition()).put("offset", a.offset());
-                return line(n);
+                return okLine(append(t, List.of(parsed.event()), parsed.producerId(), parsed.sequence()).get(0));
             } catch (IllegalArgumentException | LogException e) {
                 return errorLine(e.getMessage());
             } catch (RuntimeException e) {

@@ -112,6 +112,25 @@ class ServerTest {
     }
 
     @Test
+    void oneBadEventAmongPipelinedLinesFailsOnlyItsOwnLine() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            String lines = "{\"topic\":\"ev\",\"value\":1,\"partition\":0}\n"
+                + "{\"topic\":\"ev\",\"value\":2,\"partition\":9}\n"
+                + "{\"topic\":\"ev\",\"value\":3,\"partition\":0}\n"
+                + "{\"topic\":\"ev\",\"value\":4,\"partition\":0,\"producer\":9,\"sequence\":0}\n"
+                + "{\"topic\":\"ev\",\"value\":4,\"partition\":0,\"producer\":9,\"sequence\":0}\n";
+            s.getOutputStream().write(lines.getBytes(StandardCharsets.UTF_8));
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+            assertEquals(0, json(in.readLine()).get("offset").asLong());
+            assertTrue(json(in.readLine()).get("error").asText().contains("no partition 9"));
+            assertEquals(1, json(in.readLine()).get("offset").asLong());
+            assertEquals(2, json(in.readLine()).get("offset").asLong());
+            assertEquals(2, json(in.readLine()).get("offset").asLong(), "a retried line of a producer is not written twice");
+        }
+        assertEquals(3, all("ev").size());
+    }
+
+    @Test
     void aLineOverTheLimitIsSkippedAndTheConnectionGoesOn() throws Exception {
         try (Socket s = new Socket("127.0.0.1", port)) {
             OutputStream out = s.getOutputStream();
