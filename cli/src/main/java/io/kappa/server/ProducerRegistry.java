@@ -30,7 +30,13 @@ final class ProducerRegistry {
     private final Map<Long, Window> producers = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Long, Window> eldest) {
-            return size() > MAX_PRODUCERS;
+            if (size() > MAX_PRODUCERS) {
+                if (eldest.getValue() == lastWindow) {
+                    lastWindow = null;
+                }
+                return true;
+            }
+            return false;
         }
     };
     private final Map<String, Integer> topicIds = new HashMap<>();
@@ -73,8 +79,24 @@ final class ProducerRegistry {
         return id;
     }
 
-    Entry lookup(long producerId, long sequence) {
+    /** The producer looked up last: batches come from one producer at a time, so this skips the map. */
+    private long lastProducer;
+    private Window lastWindow;
+
+    private Window window(long producerId) {
+        if (lastWindow != null && lastProducer == producerId) {
+            return lastWindow;
+        }
         Window w = producers.get(producerId);
+        if (w != null) {
+            lastProducer = producerId;
+            lastWindow = w;
+        }
+        return w;
+    }
+
+    Entry lookup(long producerId, long sequence) {
+        Window w = window(producerId);
         if (w == null) {
             return null;
         }
@@ -87,10 +109,13 @@ final class ProducerRegistry {
     }
 
     private void remember(long producerId, long sequence, int topicId, int partition, long offset) {
-        Window w = producers.get(producerId);
+        Window w = window(producerId);
         if (w == null) {
             w = new Window();
             producers.put(producerId, w);
+            if (producers.get(producerId) != w) {
+                lastWindow = null;
+            }
         }
         w.put(sequence, topicId, partition, offset, window);
     }

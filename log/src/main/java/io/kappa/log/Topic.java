@@ -103,29 +103,46 @@ public final class Topic implements AutoCloseable {
             chosen[i] = e.partition() == Event.ANY_PARTITION ? partitionFor(e.key()) : partition(e.partition()).id();
             counts[chosen[i]]++;
         }
+        // Group the events by partition in one pass (a counting sort), keeping their order within each.
+        int[] start = new int[partitions.length + 1];
+        for (int p = 0; p < partitions.length; p++) {
+            start[p + 1] = start[p] + counts[p];
+        }
+        int[] order = new int[chosen.length];
+        int[] fill = java.util.Arrays.copyOf(start, partitions.length);
+        for (int i = 0; i < chosen.length; i++) {
+            order[fill[chosen[i]]++] = i;
+        }
         Appended[] result = new Appended[events.size()];
         for (int p = 0; p < partitions.length; p++) {
-            if (counts[p] == 0) {
+            int n = counts[p];
+            if (n == 0) {
                 continue;
             }
-            List<Event> mine = new ArrayList<>(counts[p]);
-            int[] positions = new int[counts[p]];
-            long[] mySequences = new long[counts[p]];
-            for (int i = 0; i < chosen.length; i++) {
-                if (chosen[i] == p) {
-                    positions[mine.size()] = i;
-                    mySequences[mine.size()] = sequences == null ? -1 : sequences[i];
-                    mine.add(events.get(i));
+            List<Event> mine;
+            long[] mySequences = new long[n];
+            if (n == chosen.length) {
+                mine = events;
+                for (int j = 0; j < n; j++) {
+                    mySequences[j] = sequences == null ? -1 : sequences[j];
                 }
+            } else {
+                Event[] picked = new Event[n];
+                for (int j = 0; j < n; j++) {
+                    int i = order[start[p] + j];
+                    picked[j] = events.get(i);
+                    mySequences[j] = sequences == null ? -1 : sequences[i];
+                }
+                mine = java.util.Arrays.asList(picked);
             }
             long[] offsets = producerId == RecordDescriptor.NO_PRODUCER
                 ? partitions[p].appendBatch(mine)
                 : partitions[p].appendBatch(mine, producerId, mySequences);
-            for (int j = 0; j < offsets.length; j++) {
-                result[positions[j]] = new Appended(p, offsets[j]);
+            for (int j = 0; j < n; j++) {
+                result[order[start[p] + j]] = new Appended(p, offsets[j]);
             }
         }
-        return List.of(result);
+        return java.util.Arrays.asList(result);
     }
 
     /** Removes whole old segments beyond the topic's retention; returns how many segment files went. */
