@@ -2,7 +2,6 @@ package io.kappa.server;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 
 import io.kappa.log.Appended;
@@ -46,13 +45,9 @@ public final class BinaryProtocol {
     private BinaryProtocol() {
     }
 
-    /** A decoded APPEND request. */
-    public record AppendRequest(long requestId, long producerId, long firstSequence, String topic, List<Event> events) {
-    }
-
     /** Thrown for a frame that does not follow the layout; the connection cannot be trusted after it. */
     public static final class MalformedFrame extends RuntimeException {
-        MalformedFrame(String message) {
+        public MalformedFrame(String message) {
             super(message);
         }
     }
@@ -91,68 +86,6 @@ public final class BinaryProtocol {
             out.putInt(-1);
         } else {
             out.putInt(b.length).put(b);
-        }
-    }
-
-    /** Decodes an APPEND request body (after the length prefix) of exactly {@code length} bytes. */
-    public static AppendRequest readRequest(ByteBuffer in, int length) {
-        int end = in.position() + length;
-        need(in, end, REQUEST_FIXED);
-        byte type = in.get();
-        if (type != APPEND) {
-            throw new MalformedFrame("unknown request type " + type);
-        }
-        long requestId = in.getLong();
-        long producerId = in.getLong();
-        long firstSequence = in.getLong();
-        int topicLength = in.getShort();
-        if (topicLength < 0) {
-            throw new MalformedFrame("negative topic length");
-        }
-        need(in, end, topicLength + 4);
-        byte[] topic = new byte[topicLength];
-        in.get(topic);
-        int count = in.getInt();
-        if (count < 0 || count > length / 24) {
-            throw new MalformedFrame("event count " + count + " does not fit a frame of " + length + " bytes");
-        }
-        List<Event> events = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            need(in, end, 4 + 8 + 4);
-            int partition = in.getInt();
-            long eventTime = in.getLong();
-            byte[] key = bytes(in, end, true, i, "key");
-            need(in, end, 4);
-            byte[] id = bytes(in, end, true, i, "id");
-            need(in, end, 4);
-            byte[] value = bytes(in, end, false, i, "value");
-            if (partition < Event.ANY_PARTITION) {
-                throw new MalformedFrame("event " + i + ": partition " + partition);
-            }
-            events.add(new Event(key, value, eventTime, id, partition));
-        }
-        if (in.position() != end) {
-            throw new MalformedFrame((end - in.position()) + " bytes left over after " + count + " events");
-        }
-        return new AppendRequest(requestId, producerId, firstSequence, new String(topic, StandardCharsets.UTF_8), events);
-    }
-
-    private static byte[] bytes(ByteBuffer in, int end, boolean nullable, int event, String field) {
-        int n = in.getInt();
-        if (n == -1 && nullable) {
-            return null;
-        }
-        if (n < 0 || n > end - in.position()) {
-            throw new MalformedFrame("event " + event + ": " + field + " length " + n + " runs past the frame");
-        }
-        byte[] b = new byte[n];
-        in.get(b);
-        return b;
-    }
-
-    private static void need(ByteBuffer in, int end, int bytes) {
-        if (end - in.position() < bytes) {
-            throw new MalformedFrame("frame ends early");
         }
     }
 

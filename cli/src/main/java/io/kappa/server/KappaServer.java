@@ -263,6 +263,114 @@ public final class KappaServer implements AutoCloseable {
         return java.util.Arrays.asList(result);
     }
 
+    // Scratch state of the I/O thread for binary frames, reused for every frame.
+    private final FrameEvents frame = new FrameEvents();
+    private int[] chosen = new int[1024];
+    private int[] order = new int[1024];
+    private int[] resultPartitions = new int[1024];
+    private long[] resultOffsets = new long[1024];
+    private long[] batchSequences = new long[1024];
+    private long[] batchOffsets = new long[1024];
+    private final int[] topicOut = new int[1];
+
+    /**
+     * Appends the events of a decoded frame straight from the receive buffer and returns the answer. The
+     * whole request is validated before anything is appended, so an ERROR means nothing was.
+     */
+    private ByteBuffer handleFrame(FrameEvents f) {
+        try {
+            Topic t = topic(f.topic);
+            int n = f.count;
+            int partitionCount = t.partitionCount();
+            int max = log.context().maxRecordBytes();
+            if (chosen.length < n) {
+                int c = Math.max(n, chosen.length * 2);
+                chosen = new int[c];
+                order = new int[c];
+                resultPartitions = new int[c];
+                resultOffsets = new long[c];
+                batchSequences = new long[c];
+                batchOffsets = new long[c];
+            }
+            for (int i = 0; i < n; i++) {
+                if (f.payloadLength(i) > max) {
+                    return ByteBuffer.wrap(BinaryProtocol.errorFrame(f.requestId, BinaryProtocol.ERR_TOO_LARGE, "event " + i + " of the batch: "
+                        + f.payloadLength(i) + " bytes (key + id + value) is over the maximum of " + max));
+                }
+                int p = f.partitions[i];
+                if (p >= partitionCount) {
+                    return ByteBuffer.wrap(BinaryProtocol.errorFrame(f.requestId, BinaryProtocol.ERR_INVALID, "event " + i + " of the batch: topic '"
+                        + t.name() + "' has no partition " + p + " (partitions are 0.." + (partitionCount - 1) + ")"));
+                }
+            }
+            int topicId = f.producerId == 0 ? -1 : producers.topicId(t.name());
+            int[] counts = new int[partitionCount + 1];
+            for (int i = 0; i < n; i++) {
+                int known = f.producerId == 0 ? -1 : producers.find(f.producerId, f.firstSequence + i, resultOffsets, i, topicOut);
+                if (known >= 0) {
+                    if (topicOut[0] != topicId) {
+                        return ByteBuffer.wrap(BinaryProtocol.errorFrame(f.requestId, BinaryProtocol.ERR_INVALID, "producer " + f.producerId
+                            + " sequence " + (f.firstSequence + i) + " was already used for topic '" + producers.topicName(topicOut[0]) + "'"));
+                    }
+                    resultPartitions[i] = known;
+                    chosen[i] = -1; // already appended
+                    continue;
+                }
+                int p = f.partitions[i];
+                chosen[i] = p >= 0 ? p : t.partitionFor(f.buffer(), f.keyOffset(i), f.keyLength(i));
+                counts[chosen[i] + 1]++;
+            }
+            // counts[p + 1] -> start of partition p in 'order' (a counting sort keeping each partition's order)
+            for (int p = 0; p < partitionCount; p++) {
+                counts[p + 1] += counts[p];
+            }
+            int[] fill = java.util.Arrays.copyOf(counts, partitionCount);
+            for (int i = 0; i < n; i++) {
+                if (chosen[i] >= 0) {
+                    order[fill[chosen[i]]++] = i;
+                }
+            }
+            long appended = 0;
+            for (int p = 0; p < partitionCount; p++) {
+                int from = counts[p];
+                int cnt = counts[p + 1] - from;
+                if (cnt == 0) {
+                    continue;
+                }
+                int[] indexes = from == 0 ? order : java.util.Arrays.copyOfRange(order, from, from + cnt);
+                for (int j = 0; j < cnt; j++) {
+                    batchSequences[j] = f.firstSequence + indexes[j];
+                }
+                t.partition(p).appendBatch(f, indexes, cnt, f.producerId, batchSequences, batchOffsets);
+                for (int j = 0; j < cnt; j++) {
+                    int i = indexes[j];
+                    resultPartitions[i] = p;
+                    resultOffsets[i] = batchOffsets[j];
+                    if (f.producerId != 0) {
+                        producers.remember(f.producerId, batchSequences[j], topicId, p, batchOffsets[j]);
+                    }
+                }
+                appended += cnt;
+            }
+            eventsAppended.addAndGet(appended);
+            ByteBuffer ack = ByteBuffer.allocate(BinaryProtocol.ackSize(n));
+            ack.putInt(BinaryProtocol.ackSize(n) - 4).put(BinaryProtocol.ACK).putLong(f.requestId).putInt(n);
+            for (int i = 0; i < n; i++) {
+                ack.putInt(resultPartitions[i]).putLong(resultOffsets[i]);
+            }
+            return ack.flip();
+        } catch (LogException.UnknownTopic | LogException.InvalidTopicName e) {
+            return ByteBuffer.wrap(BinaryProtocol.errorFrame(f.requestId, BinaryProtocol.ERR_UNKNOWN_TOPIC, e.getMessage()));
+        } catch (LogException.RecordTooLarge e) {
+            return ByteBuffer.wrap(BinaryProtocol.errorFrame(f.requestId, BinaryProtocol.ERR_TOO_LARGE, e.getMessage()));
+        } catch (IllegalArgumentException | LogException e) {
+            return ByteBuffer.wrap(BinaryProtocol.errorFrame(f.requestId, BinaryProtocol.ERR_INVALID, e.getMessage()));
+        } catch (RuntimeException e) {
+            System.err.println("kappa: error serving a batch: " + e);
+            return ByteBuffer.wrap(BinaryProtocol.errorFrame(f.requestId, BinaryProtocol.ERR_SERVER, "server error: " + e));
+        }
+    }
+
     private static final int UNKNOWN = 0;
     private static final int LINE = 1;
     private static final int BINARY = 2;
@@ -461,35 +569,15 @@ public final class KappaServer implements AutoCloseable {
                 }
                 in.getInt();
                 int end = in.position() + length;
-                long requestId = in.getLong(in.position() + 1);
-                BinaryProtocol.AppendRequest request;
                 try {
-                    request = BinaryProtocol.readRequest(in, length);
-                } catch (BinaryProtocol.MalformedFrame | java.nio.BufferUnderflowException e) {
+                    frame.decode(in.array(), in.arrayOffset() + in.position(), length);
+                } catch (BinaryProtocol.MalformedFrame e) {
+                    long requestId = length >= 9 ? in.getLong(in.position() + 1) : 0;
                     fail(BinaryProtocol.errorFrame(requestId, BinaryProtocol.ERR_MALFORMED, "malformed frame: " + e.getMessage()));
                     return;
                 }
+                send(handleFrame(frame));
                 in.position(end);
-                send(handleRequest(request));
-            }
-        }
-
-        private ByteBuffer handleRequest(BinaryProtocol.AppendRequest r) {
-            try {
-                Topic t = topic(r.topic());
-                List<Appended> appended = append(t, r.events(), r.producerId(), r.firstSequence());
-                ByteBuffer ack = ByteBuffer.allocate(BinaryProtocol.ackSize(appended.size()));
-                BinaryProtocol.writeAck(ack, r.requestId(), appended);
-                return ack.flip();
-            } catch (LogException.UnknownTopic | LogException.InvalidTopicName e) {
-                return ByteBuffer.wrap(BinaryProtocol.errorFrame(r.requestId(), BinaryProtocol.ERR_UNKNOWN_TOPIC, e.getMessage()));
-            } catch (LogException.RecordTooLarge e) {
-                return ByteBuffer.wrap(BinaryProtocol.errorFrame(r.requestId(), BinaryProtocol.ERR_TOO_LARGE, e.getMessage()));
-            } catch (IllegalArgumentException | LogException e) {
-                return ByteBuffer.wrap(BinaryProtocol.errorFrame(r.requestId(), BinaryProtocol.ERR_INVALID, e.getMessage()));
-            } catch (RuntimeException e) {
-                System.err.println("kappa: error serving a batch: " + e);
-                return ByteBuffer.wrap(BinaryProtocol.errorFrame(r.requestId(), BinaryProtocol.ERR_SERVER, "server error: " + e));
             }
         }
 

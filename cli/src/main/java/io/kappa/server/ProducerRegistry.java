@@ -95,6 +95,28 @@ final class ProducerRegistry {
         return w;
     }
 
+    /**
+     * Looks up one sequence without allocating: returns -1 when unknown, else the partition (and puts the
+     * offset in {@code offsetOut[at]}); {@code topicOut[0]} gets the topic id it was appended to.
+     */
+    int find(long producerId, long sequence, long[] offsetOut, int at, int[] topicOut) {
+        Window w = window(producerId);
+        if (w == null) {
+            return -1;
+        }
+        int slot = w.find(sequence);
+        if (slot < 0) {
+            return -1;
+        }
+        offsetOut[at] = w.offsets[slot];
+        topicOut[0] = w.topics[slot];
+        return w.partitions[slot];
+    }
+
+    String topicName(int topicId) {
+        return topicNames.get(topicId);
+    }
+
     Entry lookup(long producerId, long sequence) {
         Window w = window(producerId);
         if (w == null) {
@@ -108,7 +130,7 @@ final class ProducerRegistry {
         remember(producerId, sequence, topicId(topic), appended.partition(), appended.offset());
     }
 
-    private void remember(long producerId, long sequence, int topicId, int partition, long offset) {
+    void remember(long producerId, long sequence, int topicId, int partition, long offset) {
         Window w = window(producerId);
         if (w == null) {
             w = new Window();

@@ -153,6 +153,30 @@ public final class Partition implements AutoCloseable {
         }
     }
 
+    /**
+     * Appends events {@code indexes[0 .. count)} of {@code events}, in that order, under one lock acquisition
+     * (and one sync under {@link FsyncPolicy#ALWAYS}), without allocating. With a producer id other than
+     * {@link RecordDescriptor#NO_PRODUCER}, event {@code indexes[j]} is stamped with {@code sequences[j]}.
+     * The offset of the j-th appended event goes to {@code offsetsOut[j]}. Sizes are checked first: an
+     * oversized event rejects the whole call.
+     */
+    public void appendBatch(BufferedEvents events, int[] indexes, int count, long producerId, long[] sequences, long[] offsetsOut) {
+        for (int j = 0; j < count; j++) {
+            int i = indexes[j];
+            checkSize((long) Math.max(0, events.keyLength(i)) + Math.max(0, events.idLength(i)) + events.valueLength(i));
+        }
+        DirectBuffer buffer = events.buffer();
+        synchronized (this) {
+            for (int j = 0; j < count; j++) {
+                int i = indexes[j];
+                offsetsOut[j] = write(buffer, events.keyOffset(i), events.keyLength(i), buffer, events.idOffset(i), events.idLength(i),
+                    buffer, events.valueOffset(i), events.valueLength(i), events.eventTime(i), producerId,
+                    producerId == NO_PRODUCER ? -1 : sequences[j]);
+            }
+            afterAppend();
+        }
+    }
+
     private long appendLocked(byte[] key, byte[] value, long eventTime, byte[] id, long producerId, long sequence) {
         DirectBuffer k = null;
         DirectBuffer i = null;

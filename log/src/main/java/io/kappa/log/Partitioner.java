@@ -17,9 +17,21 @@ public final class Partitioner {
         return (murmur2(key) & 0x7fffffff) % partitions;
     }
 
+    /** The partition of a key held in a buffer; a negative {@code length} means no key (round-robin). */
+    public int partition(org.agrona.DirectBuffer buffer, int offset, int length, int partitions) {
+        if (length < 0) {
+            return Math.floorMod(next.getAndIncrement(), partitions);
+        }
+        return (murmur2(buffer, offset, length) & 0x7fffffff) % partitions;
+    }
+
     /** 32-bit MurmurHash2 with Kafka's seed, over the whole array. */
     public static int murmur2(byte[] data) {
-        int length = data.length;
+        return murmur2(new org.agrona.concurrent.UnsafeBuffer(data), 0, data.length);
+    }
+
+    /** 32-bit MurmurHash2 with Kafka's seed, over {@code length} bytes of a buffer. */
+    public static int murmur2(org.agrona.DirectBuffer data, int offset, int length) {
         int seed = 0x9747b28c;
         final int m = 0x5bd1e995;
         final int r = 24;
@@ -27,7 +39,7 @@ public final class Partitioner {
         int length4 = length / 4;
         for (int i = 0; i < length4; i++) {
             int i4 = i * 4;
-            int k = (data[i4] & 0xff) + ((data[i4 + 1] & 0xff) << 8) + ((data[i4 + 2] & 0xff) << 16) + ((data[i4 + 3] & 0xff) << 24);
+            int k = data.getInt(offset + i4, java.nio.ByteOrder.LITTLE_ENDIAN);
             k *= m;
             k ^= k >>> r;
             k *= m;
@@ -37,13 +49,13 @@ public final class Partitioner {
         int tail = length4 * 4;
         int rest = length % 4;
         if (rest == 3) {
-            h ^= (data[tail + 2] & 0xff) << 16;
+            h ^= (data.getByte(offset + tail + 2) & 0xff) << 16;
         }
         if (rest >= 2) {
-            h ^= (data[tail + 1] & 0xff) << 8;
+            h ^= (data.getByte(offset + tail + 1) & 0xff) << 8;
         }
         if (rest >= 1) {
-            h ^= data[tail] & 0xff;
+            h ^= data.getByte(offset + tail) & 0xff;
             h *= m;
         }
         h ^= h >>> 13;

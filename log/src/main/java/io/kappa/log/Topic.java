@@ -62,6 +62,11 @@ public final class Topic implements AutoCloseable {
     }
 
     /** Appends to the event's partition, or the one its key chooses when it names none. */
+    /** The partition for a key held in a buffer (negative length: no key), as {@link #partitionFor(byte[])}. */
+    public int partitionFor(org.agrona.DirectBuffer buffer, int offset, int length) {
+        return partitioner.partition(buffer, offset, length, partitions.length);
+    }
+
     public Appended append(Event event) {
         int p = event.partition() == Event.ANY_PARTITION ? partitionFor(event.key()) : partition(event.partition()).id();
         return new Appended(p, partitions[p].append(event));
