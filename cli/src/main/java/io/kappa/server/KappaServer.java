@@ -123,6 +123,10 @@ public final class KappaServer implements AutoCloseable {
                         }
                     } catch (IOException e) {
                         c.close();
+                    } catch (RuntimeException e) {
+                        // A bug met by one connection closes that connection, not the server.
+                        System.err.println("kappa: closing a connection after an unexpected error: " + e);
+                        c.close();
                     }
                 }
                 long now = System.currentTimeMillis();
