@@ -321,7 +321,7 @@ public final class KappaServer implements AutoCloseable {
                     continue;
                 }
                 int p = f.partitions[i];
-                chosen[i] = p >= 0 ? p : t.partitionFor(f.buffer(), f.keyOffset(i), f.keyLength(i));
+                chosen[i] = p >= 0 ? p : partitionCount == 1 ? 0 : t.partitionFor(f.buffer(), f.keyOffset(i), f.keyLength(i));
                 counts[chosen[i] + 1]++;
             }
             // counts[p + 1] -> start of partition p in 'order' (a counting sort keeping each partition's order)
@@ -600,17 +600,38 @@ public final class KappaServer implements AutoCloseable {
             in.position(in.limit());
         }
 
+        /** Small answers are gathered here, so a pass over many pipelined lines ends in one write. */
+        private ByteBuffer tail;
+
         private void send(byte[] bytes) {
-            send(ByteBuffer.wrap(bytes));
+            if (bytes.length > 4096) {
+                send(ByteBuffer.wrap(bytes));
+                return;
+            }
+            if (tail == null || tail.remaining() < bytes.length) {
+                sealTail();
+                tail = ByteBuffer.allocate(64 * 1024);
+            }
+            tail.put(bytes);
+            pendingBytes += bytes.length;
         }
 
         private void send(ByteBuffer buffer) {
+            sealTail();
             out.add(buffer);
             pendingBytes += buffer.remaining();
         }
 
+        private void sealTail() {
+            if (tail != null && tail.position() > 0) {
+                out.add(tail.flip());
+            }
+            tail = null;
+        }
+
         /** Writes what the socket takes; returns whether anything was written. */
         boolean writeSome() throws IOException {
+            sealTail();
             boolean wrote = false;
             while (!out.isEmpty()) {
                 ByteBuffer b = out.peek();
@@ -626,7 +647,7 @@ public final class KappaServer implements AutoCloseable {
         }
 
         void flush() throws IOException {
-            writeSome();
+            writeSome(); // seals the gathered answers first
             if (!key.isValid()) {
                 return;
             }

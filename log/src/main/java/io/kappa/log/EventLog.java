@@ -37,6 +37,7 @@ public final class EventLog implements AutoCloseable {
     private final Path stagingDir;
     private final Map<String, Topic> open = new ConcurrentHashMap<>();
     private final ScheduledExecutorService syncer;
+    private final ScheduledExecutorService pretoucher;
     private volatile boolean closed;
 
     private EventLog(LogContext context) {
@@ -58,6 +59,26 @@ public final class EventLog implements AutoCloseable {
             syncer.scheduleWithFixedDelay(this::syncAll, context.fsyncIntervalMs(), context.fsyncIntervalMs(), TimeUnit.MILLISECONDS);
         } else {
             syncer = null;
+        }
+        if (context.pretouch()) {
+            pretoucher = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "kappa-pretouch");
+                t.setDaemon(true);
+                return t;
+            });
+            pretoucher.scheduleWithFixedDelay(this::pretouchAll, 10, 10, TimeUnit.MILLISECONDS);
+        } else {
+            pretoucher = null;
+        }
+    }
+
+    private void pretouchAll() {
+        for (Topic t : open.values()) {
+            try {
+                t.pretouch();
+            } catch (RuntimeException e) {
+                // a topic closed under us; the next round sees the current set
+            }
         }
     }
 
@@ -216,6 +237,14 @@ public final class EventLog implements AutoCloseable {
             return;
         }
         closed = true;
+        if (pretoucher != null) {
+            pretoucher.shutdownNow();
+            try {
+                pretoucher.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (syncer != null) {
             syncer.shutdownNow();
             try {

@@ -23,6 +23,7 @@ public final class LogContext {
     private long lockTimeoutMs = DEFAULT_LOCK_TIMEOUT_MS;
     private EpochClock clock = SystemEpochClock.INSTANCE;
     private boolean verifyChecksums = true;
+    private boolean pretouch = true;
     private boolean concluded;
 
     public LogContext dataDir(Path dataDir) {
@@ -89,6 +90,19 @@ public final class LogContext {
 
     public boolean verifyChecksums() {
         return verifyChecksums;
+    }
+
+    /**
+     * Whether a background thread reads segment pages just ahead of each partition's appender, so appends do
+     * not stall on page faults (on by default; see {@code SegmentPretoucher}).
+     */
+    public LogContext pretouch(boolean pretouch) {
+        this.pretouch = pretouch;
+        return this;
+    }
+
+    public boolean pretouch() {
+        return pretouch;
     }
 
     public LogContext conclude() {

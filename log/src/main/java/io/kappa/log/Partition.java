@@ -60,6 +60,9 @@ public final class Partition implements AutoCloseable {
     private boolean startedSegment;
     private final java.util.concurrent.atomic.AtomicLong knownEnd = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean unsynced;
+    private final SegmentPretoucher pretoucher = new SegmentPretoucher();
+    private final java.util.concurrent.atomic.AtomicLong writeEnd = new java.util.concurrent.atomic.AtomicLong(-1);
+    private volatile java.io.File writeFile;
     private volatile boolean closed;
 
     Partition(TopicMetadata metadata, int id, Path dir, LogContext context) {
@@ -245,9 +248,13 @@ public final class Partition implements AutoCloseable {
                 out.putBytes(at, value, valueOffset, valueLength);
                 out.putInt(CHECKSUM_OFFSET, Crc32c.INSTANCE.compute(out.addressOffset(), CHECKSUMMED_FROM, length - CHECKSUMMED_FROM));
                 bytes.writeSkip(length);
-                if (rollCycle.toSequenceNumber(index) == 0) {
-                    segments.learn(rollCycle.toCycle(index), offset, appendTime);
-                    startedSegment = true;
+                writeEnd.lazySet(position + length);
+                if (rollCycle.toSequenceNumber(index) == 0 || writeFile == null) {
+                    if (rollCycle.toSequenceNumber(index) == 0) {
+                        segments.learn(rollCycle.toCycle(index), offset, appendTime);
+                        startedSegment = true;
+                    }
+                    writeFile = a.currentFile();
                 }
                 lastIndex = index;
                 lastOffset = offset;
@@ -332,6 +339,13 @@ public final class Partition implements AutoCloseable {
     public int enforceRetention() {
         ensureOpen();
         return Retention.enforce(this, retentionMs, retentionBytes, context.clock().time());
+    }
+
+    /** Reads ahead of the write position so appends do not take page faults themselves (see {@link SegmentPretoucher}). */
+    void pretouch() {
+        if (!closed) {
+            pretoucher.touch(writeFile, writeEnd.get());
+        }
     }
 
     /** Forces appended records to the device if any were appended since the last sync. */
@@ -453,6 +467,7 @@ public final class Partition implements AutoCloseable {
         if (tailProbe != null) {
             tailProbe.close();
         }
+        pretoucher.close();
         segments.close();
         queue.close();
     }

@@ -159,6 +159,14 @@ public final class Topic implements AutoCloseable {
         return removed;
     }
 
+    void pretouch() {
+        for (Partition p : partitions) {
+            if (p != null) {
+                p.pretouch();
+            }
+        }
+    }
+
     void syncIfNeeded() {
         for (Partition p : partitions) {
             if (p != null) {
