@@ -8,11 +8,12 @@ import java.time.format.DateTimeFormatter;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kappa.log.Event;
 import io.kappa.log.RecordView;
 
@@ -20,7 +21,7 @@ import io.kappa.log.RecordView;
  * The JSON shape of events, shared by {@code kappa append}, {@code kappa read} and the TCP line protocol.
  * <p>In: {@code {"key": "u1", "value": <any JSON>, "time": "2026-11-21T10:00:00Z" or epoch ms, "id": "...",
  * "partition": 0, "topic": "..."}}; only {@code value} is required. A string value is stored as its UTF-8
- * text (no quotes); any other JSON value as its compact JSON text.
+ * text (no quotes); any other JSON value as its JSON text, as sent.
  * <p>Out: {@code {"partition":p,"offset":o,"time":"...","appendTime":"...","key":...,"id":...,"value":...}},
  * the value as JSON when the stored bytes are JSON, else as a string.
  */
@@ -48,89 +49,130 @@ public final class EventJson {
 
     /** As {@link #parse(String)}; with {@code allowProducer}, also reads "producer" and "sequence". */
     public static Parsed parse(String line, boolean allowProducer) {
-        JsonNode node;
-        try {
-            node = MAPPER.readTree(line);
+        byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+        return parse(bytes, 0, bytes.length, allowProducer);
+    }
+
+    /**
+     * Parses one JSON event from {@code bytes[offset .. offset + length)} with a streaming parser (no tree):
+     * a string value is kept as its text, any other value as its JSON text exactly as sent.
+     */
+    public static Parsed parse(byte[] bytes, int offset, int length, boolean allowProducer) {
+        try (JsonParser p = FACTORY.createParser(bytes, offset, length)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new IllegalArgumentException("expected a JSON object like {\"value\": ...}");
+            }
+            byte[] key = null;
+            byte[] id = null;
+            byte[] value = null;
+            String topic = null;
+            long time = Event.NO_TIME;
+            int partition = Event.ANY_PARTITION;
+            Long producer = null;
+            Long sequence = null;
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken v = p.nextToken();
+                switch (name) {
+                    case "value":
+                        if (v == JsonToken.VALUE_STRING) {
+                            value = p.getText().getBytes(StandardCharsets.UTF_8);
+                        } else {
+                            int start = (int) p.currentTokenLocation().getByteOffset();
+                            p.skipChildren();
+                            int end = (int) p.currentLocation().getByteOffset();
+                            value = java.util.Arrays.copyOfRange(bytes, offset + start, offset + end);
+                        }
+                        break;
+                    case "key":
+                        key = v == JsonToken.VALUE_NULL ? null : scalar(p, v, "key").getBytes(StandardCharsets.UTF_8);
+                        break;
+                    case "id":
+                        id = v == JsonToken.VALUE_NULL ? null : scalar(p, v, "id").getBytes(StandardCharsets.UTF_8);
+                        break;
+                    case "topic":
+                        if (v != JsonToken.VALUE_NULL) {
+                            if (v != JsonToken.VALUE_STRING) {
+                                throw new IllegalArgumentException("\"topic\" must be a string");
+                            }
+                            topic = p.getText();
+                        }
+                        break;
+                    case "time":
+                        if (v == JsonToken.VALUE_NUMBER_INT) {
+                            time = p.getLongValue();
+                        } else if (v == JsonToken.VALUE_STRING) {
+                            time = Position.parseTime(p.getText(), "\"time\" '" + p.getText() + "'");
+                        } else if (v != JsonToken.VALUE_NULL) {
+                            throw new IllegalArgumentException("\"time\" must be an ISO-8601 string or epoch milliseconds");
+                        }
+                        break;
+                    case "partition":
+                        if (v != JsonToken.VALUE_NULL) {
+                            if (v != JsonToken.VALUE_NUMBER_INT || p.getNumberType() != JsonParser.NumberType.INT || p.getIntValue() < 0) {
+                                throw new IllegalArgumentException("\"partition\" must be a non-negative integer");
+                            }
+                            partition = p.getIntValue();
+                        }
+                        break;
+                    case "producer":
+                    case "sequence":
+                        if (!allowProducer) {
+                            throw unknownField(name, false);
+                        }
+                        if (v != JsonToken.VALUE_NUMBER_INT) {
+                            throw new IllegalArgumentException(PRODUCER_RULE);
+                        }
+                        if (name.equals("producer")) {
+                            producer = p.getLongValue();
+                        } else {
+                            sequence = p.getLongValue();
+                        }
+                        break;
+                    default:
+                        throw unknownField(name, allowProducer);
+                }
+            }
+            if (t != JsonToken.END_OBJECT) {
+                throw new IllegalArgumentException("expected a JSON object like {\"value\": ...}");
+            }
+            if (p.nextToken() != null) {
+                throw new IllegalArgumentException("malformed JSON: trailing content after the object at column "
+                    + p.currentTokenLocation().getColumnNr());
+            }
+            if (value == null) {
+                throw new IllegalArgumentException("missing \"value\"");
+            }
+            long producerId = 0;
+            long seq = -1;
+            if (producer != null || sequence != null) {
+                if (producer == null || sequence == null || producer <= 0 || sequence < 0) {
+                    throw new IllegalArgumentException(PRODUCER_RULE);
+                }
+                producerId = producer;
+                seq = sequence;
+            }
+            return new Parsed(topic, new Event(key, value, time, id, partition), producerId, seq);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("malformed JSON: " + e.getOriginalMessage()
                 + (e.getLocation() == null ? "" : " at column " + e.getLocation().getColumnNr()));
-        }
-        if (node == null || !node.isObject()) {
-            throw new IllegalArgumentException("expected a JSON object like {\"value\": ...}");
-        }
-        ObjectNode o = (ObjectNode) node;
-        var names = o.fieldNames();
-        while (names.hasNext()) {
-            String n = names.next();
-            boolean known = n.equals("key") || n.equals("value") || n.equals("time") || n.equals("id") || n.equals("topic") || n.equals("partition")
-                || (allowProducer && (n.equals("producer") || n.equals("sequence")));
-            if (!known) {
-                throw new IllegalArgumentException("unknown field '" + n + "' (expected key, value, time, id, partition, topic"
-                    + (allowProducer ? ", producer, sequence)" : ")"));
-            }
-        }
-        JsonNode value = o.get("value");
-        if (value == null) {
-            throw new IllegalArgumentException("missing \"value\"");
-        }
-        byte[] key = o.hasNonNull("key") ? text(o.get("key"), "key").getBytes(StandardCharsets.UTF_8) : null;
-        byte[] id = o.hasNonNull("id") ? text(o.get("id"), "id").getBytes(StandardCharsets.UTF_8) : null;
-        long time = Event.NO_TIME;
-        JsonNode t = o.get("time");
-        if (t != null && !t.isNull()) {
-            if (t.isIntegralNumber()) {
-                time = t.asLong();
-            } else if (t.isTextual()) {
-                time = Position.parseTime(t.asText(), "\"time\" '" + t.asText() + "'");
-            } else {
-                throw new IllegalArgumentException("\"time\" must be an ISO-8601 string or epoch milliseconds");
-            }
-        }
-        int partition = Event.ANY_PARTITION;
-        JsonNode p = o.get("partition");
-        if (p != null && !p.isNull()) {
-            if (!p.canConvertToInt() || p.asInt() < 0 || !p.isIntegralNumber()) {
-                throw new IllegalArgumentException("\"partition\" must be a non-negative integer");
-            }
-            partition = p.asInt();
-        }
-        String topic = null;
-        JsonNode tn = o.get("topic");
-        if (tn != null && !tn.isNull()) {
-            if (!tn.isTextual()) {
-                throw new IllegalArgumentException("\"topic\" must be a string");
-            }
-            topic = tn.asText();
-        }
-        long producer = 0;
-        long sequence = -1;
-        if (o.has("producer") || o.has("sequence")) {
-            JsonNode pr = o.get("producer");
-            JsonNode sq = o.get("sequence");
-            if (pr == null || sq == null || !pr.isIntegralNumber() || !sq.isIntegralNumber() || pr.asLong() <= 0 || sq.asLong() < 0) {
-                throw new IllegalArgumentException("\"producer\" (a positive integer) and \"sequence\" (>= 0) go together");
-            }
-            producer = pr.asLong();
-            sequence = sq.asLong();
-        }
-        return new Parsed(topic, new Event(key, valueBytes(value), time, id, partition), producer, sequence);
-    }
-
-    /** Stored bytes of a JSON value: a string as its text, anything else as compact JSON. */
-    public static byte[] valueBytes(JsonNode value) {
-        if (value.isTextual()) {
-            return value.asText().getBytes(StandardCharsets.UTF_8);
-        }
-        try {
-            return MAPPER.writeValueAsBytes(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("cannot encode value: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read JSON: " + e.getMessage());
         }
     }
 
-    private static String text(JsonNode n, String field) {
-        if (n.isTextual() || n.isNumber() || n.isBoolean()) {
-            return n.asText();
+    private static final String PRODUCER_RULE = "\"producer\" (a positive integer) and \"sequence\" (>= 0) go together";
+
+    private static IllegalArgumentException unknownField(String name, boolean allowProducer) {
+        return new IllegalArgumentException("unknown field '" + name + "' (expected key, value, time, id, partition, topic"
+            + (allowProducer ? ", producer, sequence)" : ")"));
+    }
+
+    private static String scalar(JsonParser p, JsonToken v, String field) throws IOException {
+        if (v == JsonToken.VALUE_STRING || v == JsonToken.VALUE_NUMBER_INT || v == JsonToken.VALUE_NUMBER_FLOAT
+            || v == JsonToken.VALUE_TRUE || v == JsonToken.VALUE_FALSE) {
+            return p.getText();
         }
         throw new IllegalArgumentException("\"" + field + "\" must be a string");
     }

@@ -474,12 +474,15 @@ public final class KappaServer implements AutoCloseable {
                         in.position(newline + 1);
                         continue;
                     }
-                    byte[] bytes = new byte[length];
-                    in.get(bytes);
-                    in.get(); // the newline
-                    String text = new String(bytes, StandardCharsets.UTF_8);
-                    if (!text.isBlank()) {
-                        pendingLines.add(parseLine(text));
+                    byte[] array = in.array();
+                    int from = in.arrayOffset() + in.position();
+                    int to = from + length;
+                    in.position(newline + 1);
+                    if (to > from && array[to - 1] == '\r') {
+                        to--;
+                    }
+                    if (!blank(array, from, to)) {
+                        pendingLines.add(parseLine(array, from, to - from));
                         if (pendingLines.size() >= 1024) {
                             answerLines();
                         }
@@ -490,9 +493,18 @@ public final class KappaServer implements AutoCloseable {
             }
         }
 
-        private Object parseLine(String text) {
+        private static boolean blank(byte[] a, int from, int to) {
+            for (int i = from; i < to; i++) {
+                if (a[i] != ' ' && a[i] != '\t') {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private Object parseLine(byte[] array, int offset, int length) {
             try {
-                EventJson.Parsed parsed = EventJson.parse(text.endsWith("\r") ? text.substring(0, text.length() - 1) : text, true);
+                EventJson.Parsed parsed = EventJson.parse(array, offset, length, true);
                 return parsed.topic() == null ? errorLine("missing \"topic\"") : parsed;
             } catch (IllegalArgumentException e) {
                 return errorLine(e.getMessage());
