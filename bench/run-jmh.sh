@@ -10,11 +10,8 @@ cd "$root"
 if [[ "${KAPPA_BENCH_NO_BUILD:-}" != 1 ]]; then
   mvn -q -B -ntp -Dstyle.color=never -DskipTests -pl bench -am package
 fi
-read -r -a flags < log/target/classes/kappa/jvm.flags
-java_version=$(java -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}')
-if [[ "${java_version%%.*}" -ge 24 ]]; then
-  read -r -a extra < log/target/classes/kappa/jvm24.flags
-  flags+=("${extra[@]}")
-fi
+# shellcheck source=scripts/jvm-flags.sh
+source "$root/scripts/jvm-flags.sh"
+kappa_jvm_flags "$root"
 # shellcheck disable=SC2086
 exec java "${flags[@]}" ${KAPPA_JAVA_OPTS:-} -cp "bench/target/kappa-bench.jar:bench/target/lib/*" io.kappa.bench.JmhMain "$@"
