@@ -138,4 +138,31 @@ class ConcurrencyTest {
             assertTrue(errors.isEmpty(), () -> "appender failed: " + errors.peek());
         }
     }
+
+    @Test
+    void aReaderWithItsOwnLogInstanceFollowsAcrossSegmentRolls() throws Exception {
+        org.agrona.concurrent.CachedEpochClock clock = new org.agrona.concurrent.CachedEpochClock();
+        clock.update(1_763_719_200_000L);
+        try (EventLog writerLog = EventLog.open(new LogContext().dataDir(dir).clock(clock));
+             EventLog readerLog = EventLog.open(new LogContext().dataDir(dir))) {
+            Partition w = writerLog.createTopic("roll", TopicConfig.partitions(1).withSegment("5m")).partition(0);
+            w.append(new byte[] {0});
+            Partition r = readerLog.topic("roll").partition(0);
+            List<Long> seen = new ArrayList<>();
+            try (PartitionTailer t = r.newTailer()) {
+                t.poll(rec -> seen.add(rec.offset()), 10);
+                for (int segment = 1; segment <= 3; segment++) {
+                    clock.advance(6 * 60_000); // the writer starts a new segment file
+                    w.append(new byte[] {(byte) segment});
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                    while (seen.size() <= segment && System.nanoTime() < deadline) {
+                        if (t.poll(rec -> seen.add(rec.offset()), 10) == 0) {
+                            Thread.sleep(5);
+                        }
+                    }
+                }
+            }
+            assertEquals(List.of(0L, 1L, 2L, 3L), seen, "the reader followed into every new segment");
+        }
+    }
 }
