@@ -72,6 +72,8 @@ public final class KappaClient implements AutoCloseable {
     private final Object writeLock = new Object();
     private final Object lock = new Object();
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>(); // guarded by lock
+    /** Frame buffers of answered batches, reused for the next ones (at most maxInFlight of them). */
+    private final ArrayDeque<ByteBuffer> spare = new ArrayDeque<>(); // guarded by lock
     private SocketChannel channel; // guarded by lock
     private long nextRequestId; // guarded by lock
     private long nextSequence; // guarded by lock
@@ -130,7 +132,16 @@ public final class KappaClient implements AutoCloseable {
     public CompletableFuture<List<Appended>> send(String topic, List<Event> events) throws InterruptedException {
         ensureOpen();
         permits.acquire();
-        ByteBuffer frame = ByteBuffer.allocate(BinaryProtocol.requestSize(topic, events));
+        int size = BinaryProtocol.requestSize(topic, events);
+        ByteBuffer frame;
+        synchronized (lock) {
+            frame = spare.pollFirst();
+        }
+        if (frame == null || frame.capacity() < size) {
+            frame = ByteBuffer.allocate(size);
+        } else {
+            frame.clear();
+        }
         CompletableFuture<List<Appended>> result = new CompletableFuture<>();
         synchronized (writeLock) {
             SocketChannel ch;
@@ -222,6 +233,9 @@ public final class KappaClient implements AutoCloseable {
                 throw new IOException("answer for request " + requestId + " but " + (f == null ? "none" : f.requestId()) + " is next");
             }
             inFlight.poll();
+            if (spare.size() < options.maxInFlight()) {
+                spare.addFirst(f.frame()); // answered: it will not be sent again
+            }
         }
         permits.release();
         if (type == BinaryProtocol.ACK) {
