@@ -226,8 +226,16 @@ public final class KappaClient implements AutoCloseable {
             f = inFlight.peek();
             if (f == null || f.requestId() != requestId) {
                 if (requestId == 0 && type == BinaryProtocol.ERROR) {
+                    // The server could not read the oldest unanswered frame (too large, cut off) and closes the
+                    // connection: that request fails for good (sending it again would fail again); the others
+                    // are sent again after reconnecting.
                     short code = body.getShort();
                     String message = message(body);
+                    if (f != null) {
+                        inFlight.poll();
+                        permits.release();
+                        f.result().completeExceptionally(new RequestFailed(code, message));
+                    }
                     throw new IOException("server closed the connection: " + message + " (code " + code + ")");
                 }
                 throw new IOException("answer for request " + requestId + " but " + (f == null ? "none" : f.requestId()) + " is next");

@@ -44,6 +44,9 @@ final class FrameEvents implements BufferedEvents {
         requestId = buffer.getLong(at + 1, ByteOrder.BIG_ENDIAN);
         producerId = buffer.getLong(at + 9, ByteOrder.BIG_ENDIAN);
         firstSequence = buffer.getLong(at + 17, ByteOrder.BIG_ENDIAN);
+        if (producerId < 0 || (producerId != 0 && firstSequence < 0)) {
+            throw new BinaryProtocol.MalformedFrame("producer id must be >= 0 and, with a producer, the first sequence >= 0");
+        }
         int topicLength = buffer.getShort(at + 25, ByteOrder.BIG_ENDIAN);
         at += BinaryProtocol.REQUEST_FIXED;
         if (topicLength < 0) {
@@ -56,6 +59,9 @@ final class FrameEvents implements BufferedEvents {
         at += 4;
         if (n < 0 || n > length / 24) {
             throw new BinaryProtocol.MalformedFrame("event count " + n + " does not fit a frame of " + length + " bytes");
+        }
+        if (producerId != 0 && firstSequence > Long.MAX_VALUE - n) {
+            throw new BinaryProtocol.MalformedFrame("sequence numbers overflow");
         }
         ensureCapacity(n);
         for (int i = 0; i < n; i++) {

@@ -389,6 +389,8 @@ public final class KappaServer implements AutoCloseable {
         boolean discardingLine;
         boolean closing;
         boolean eof;
+        boolean finalLineAdded;
+        long closeDeadline = Long.MAX_VALUE;
         long lastRead = System.currentTimeMillis();
 
         Connection(SocketChannel channel) {
@@ -403,15 +405,25 @@ public final class KappaServer implements AutoCloseable {
                 lastRead = System.currentTimeMillis();
             }
             process();
-            if (eof) {
+            if (eof && !finalLineAdded) {
                 // A final line without its newline still counts; a cut-off binary frame does not.
-                if (mode == LINE && in.position() > 0 && !discardingLine && in.hasRemaining()) {
+                finalLineAdded = true;
+                if (mode == LINE && in.position() > 0 && !discardingLine) {
+                    if (!in.hasRemaining()) {
+                        in.flip();
+                        grow(in.capacity() + 1);
+                        in.compact();
+                    }
                     in.put((byte) '\n');
                     process();
                 }
-                closing = true;
             }
             flush();
+        }
+
+        /** After the client's end of input: whether every complete request it sent has been handled. */
+        private boolean inputDone() {
+            return eof && pendingBytes < config.maxPendingOutput();
         }
 
         private void process() {
@@ -545,8 +557,17 @@ public final class KappaServer implements AutoCloseable {
                         }
                         i = end;
                         continue;
-                    } catch (IllegalArgumentException | LogException e) {
-                        // fall through: one by one, so that only the bad lines get errors
+                    } catch (IllegalArgumentException | LogException.RecordTooLarge | LogException.UnknownPartition
+                             | LogException.UnknownTopic | LogException.InvalidTopicName e) {
+                        // Refused before anything was written: one by one, so that only the bad lines get errors.
+                    } catch (RuntimeException e) {
+                        // Failed while writing: some lines may be in the log, so none may be retried here.
+                        System.err.println("kappa: error appending lines: " + e);
+                        for (int k = i; k < end; k++) {
+                            send(errorLine("server error while appending (the event may or may not be stored): " + e.getMessage()));
+                        }
+                        i = end;
+                        continue;
                     }
                 }
                 for (int k = i; k < end; k++) {
@@ -649,6 +670,9 @@ public final class KappaServer implements AutoCloseable {
                 ByteBuffer b = out.peek();
                 int n = channel.write(b);
                 pendingBytes -= n;
+                if (n > 0) {
+                    lastRead = System.currentTimeMillis(); // the client reads its answers: it is alive
+                }
                 wrote |= n > 0;
                 if (b.hasRemaining()) {
                     break;
@@ -663,7 +687,11 @@ public final class KappaServer implements AutoCloseable {
             if (!key.isValid()) {
                 return;
             }
-            if (out.isEmpty() && closing) {
+            if (!closing && pendingBytes < config.maxPendingOutput() && in.position() > 0) {
+                process(); // requests held back while answers were pending (also after the client's end of input)
+                writeSome();
+            }
+            if (out.isEmpty() && (closing || inputDone())) {
                 close();
                 return;
             }
@@ -671,17 +699,20 @@ public final class KappaServer implements AutoCloseable {
             if (!out.isEmpty()) {
                 ops |= SelectionKey.OP_WRITE;
             }
-            if (!closing && pendingBytes < config.maxPendingOutput()) {
+            if (!closing && !eof && pendingBytes < config.maxPendingOutput()) {
                 ops |= SelectionKey.OP_READ;
             }
             key.interestOps(ops);
-            if (!closing && pendingBytes < config.maxPendingOutput() && in.position() > 0) {
-                process(); // requests held back while answers were pending
-                writeSome();
-            }
         }
 
         void checkTimeouts(long now) {
+            if (now > closeDeadline) {
+                close(); // the client did not read its last answers in time
+                return;
+            }
+            if (closing || eof || pendingBytes >= config.maxPendingOutput()) {
+                return; // waiting for the client to read: not the client being silent
+            }
             boolean stalled = (mode == UNKNOWN || in.position() > 0) && now - lastRead > config.stallTimeoutMs();
             boolean idle = now - lastRead > config.idleTimeoutMs();
             if (stalled || idle) {
@@ -692,12 +723,12 @@ public final class KappaServer implements AutoCloseable {
                     send(errorLine(stalled ? "no complete line for " + config.stallTimeoutMs() + " ms, closing" : "idle for " + config.idleTimeoutMs() + " ms, closing"));
                 }
                 closing = true;
+                closeDeadline = now + config.stallTimeoutMs();
                 try {
-                    flush();
+                    flush(); // closes once the answers already owed (and this one) are written
                 } catch (IOException e) {
                     close();
                 }
-                close();
             }
         }
 

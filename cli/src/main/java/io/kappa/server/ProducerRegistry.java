@@ -43,7 +43,8 @@ final class ProducerRegistry {
     private final java.util.List<String> topicNames = new java.util.ArrayList<>();
 
     ProducerRegistry(int window) {
-        this.window = Integer.highestOneBit(Math.max(1024, window));
+        int w = Math.max(1024, window);
+        this.window = Integer.bitCount(w) == 1 ? w : Integer.highestOneBit(w) << 1; // a power of two >= window
     }
 
     /** Loads the producer stamps of a topic's recent records, once per topic. */
@@ -83,9 +84,11 @@ final class ProducerRegistry {
     private long lastProducer;
     private Window lastWindow;
 
+    private int shortcutHits;
+
     private Window window(long producerId) {
-        if (lastWindow != null && lastProducer == producerId) {
-            return lastWindow;
+        if (lastWindow != null && lastProducer == producerId && (++shortcutHits & 1023) != 0) {
+            return lastWindow; // every 1024th hit goes through the map, so the producer stays recently used
         }
         Window w = producers.get(producerId);
         if (w != null) {
@@ -150,6 +153,9 @@ final class ProducerRegistry {
         long[] offsets = new long[64];
 
         int find(long sequence) {
+            if (sequence < 0) {
+                return -1;
+            }
             int slot = (int) (sequence & (sequences.length - 1));
             return sequences[slot] == sequence ? slot : -1;
         }

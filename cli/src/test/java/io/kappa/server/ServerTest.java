@@ -312,6 +312,63 @@ class ServerTest {
     }
 
     @Test
+    void aFrameOverTheServersLimitFailsThatBatchOnlyAndTheClientGoesOn() throws Exception {
+        try (KappaClient client = KappaClient.connect("127.0.0.1", port)) {
+            List<Event> huge = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                huge.add(Event.of(new byte[9_000])); // 90 KB in one frame, over the 64 KB limit of this server
+            }
+            var failed = client.send("ev", huge);
+            var fine = client.send("ev", List.of(Event.of("after".getBytes())));
+            java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> failed.get(30, java.util.concurrent.TimeUnit.SECONDS));
+            assertInstanceOf(KappaClient.RequestFailed.class, e.getCause());
+            assertEquals(BinaryProtocol.ERR_TOO_LARGE, ((KappaClient.RequestFailed) e.getCause()).code());
+            assertEquals(1, fine.get(30, java.util.concurrent.TimeUnit.SECONDS).size(), "the next batch is sent again and answered");
+            assertTrue(client.reconnects() <= 2, "no reconnect loop: " + client.reconnects());
+        }
+        assertEquals(1, all("ev").size());
+    }
+
+    @Test
+    void negativeProducerSequencesAreRefused() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.getOutputStream().write(BinaryProtocol.MAGIC);
+            s.getOutputStream().write(frame(3, 42, -1, "ev", List.of(Event.of("x".getBytes()))));
+            ByteBuffer err = readFrame(s.getInputStream());
+            assertEquals(BinaryProtocol.ERROR, err.get());
+            assertEquals(3, err.getLong());
+            assertEquals(BinaryProtocol.ERR_MALFORMED, err.getShort());
+        }
+        assertEquals(0, all("ev").size());
+    }
+
+    @Test
+    void everyLineSentBeforeTheClientsEndOfInputIsAnsweredEvenUnderBackpressure() throws Exception {
+        server.close();
+        ServerConfig d = ServerConfig.defaults();
+        startServer(new ServerConfig("127.0.0.1", 0, 8, d.maxFrameBytes(), d.maxLineBytes(), 60_000, 60_000, d.dedupWindow(), 1024));
+        int lines = 3000;
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            StringBuilder b = new StringBuilder();
+            for (int i = 0; i < lines; i++) {
+                b.append("{\"topic\":\"ev\",\"value\":").append(i).append("}\n");
+            }
+            s.getOutputStream().write(b.toString().getBytes(StandardCharsets.UTF_8));
+            s.shutdownOutput(); // as `nc -N` does, before reading any answer
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+            int ok = 0;
+            String line;
+            while ((line = in.readLine()) != null) {
+                assertTrue(json(line).get("ok").asBoolean(), line);
+                ok++;
+            }
+            assertEquals(lines, ok, "every line answered before the server closed");
+        }
+        assertEquals(lines, all("ev").size());
+    }
+
+    @Test
     void silentClientsAndAConnectionFloodDoNotBlockOthers() throws Exception {
         List<Socket> idle = new ArrayList<>();
         try {

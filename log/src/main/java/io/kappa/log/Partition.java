@@ -294,8 +294,13 @@ public final class Partition implements AutoCloseable {
                 continue;
             }
             long count = segments.recordsInCycle(cycles[i]);
-            if (count > 0 && readAt(t, rollCycle.toIndex(cycles[i], count - 1))) {
-                return;
+            if (count > 0) {
+                if (readAt(t, rollCycle.toIndex(cycles[i], count - 1))) {
+                    return;
+                }
+                // Taking an older segment's last offset would hand out offsets that are already stored.
+                throw new LogException.CorruptRecord(where + ": cannot read the last record (sequence " + (count - 1)
+                    + ") of segment " + cycles[i] + " to continue its offsets");
             }
         }
         lastOffset = -1;

@@ -36,7 +36,13 @@ final class Retention {
                 sizes[i] = bytesWritten(queue, cycles[i]);
                 total += sizes[i];
             }
-            for (int i = 0; i < cycles.length - 1; i++) {
+            // Never remove the newest segment that holds records (it holds the end offset), even when an
+            // empty segment file follows it.
+            int keep = cycles.length - 1;
+            while (keep > 0 && segments.recordsInCycle(cycles[keep]) == 0) {
+                keep--;
+            }
+            for (int i = 0; i < keep; i++) {
                 boolean expired = false;
                 if (retentionMs > 0) {
                     SegmentIndex.Segment next = null;
