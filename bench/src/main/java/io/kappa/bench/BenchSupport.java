@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 import io.kappa.log.Event;
 import io.kappa.log.Partition;
@@ -45,13 +43,8 @@ final class BenchSupport {
     }
 
     static void delete(Path dir) {
-        if (dir == null || !Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
+        try {
+            io.kappa.log.Dirs.deleteRecursively(dir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

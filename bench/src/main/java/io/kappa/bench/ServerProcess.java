@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -64,14 +63,8 @@ final class ServerProcess implements AutoCloseable {
         Files.createDirectories(logDir);
         Path logFile = logDir.resolve("server-" + name + ".log");
         Files.deleteIfExists(logFile);
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(JvmFlags.forCurrentJvm());
-        cmd.addAll(extraJvmOptions);
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add("io.kappa.cli.Kappa");
-        cmd.addAll(List.of("serve", "--port", "0", "--data-dir", dataDir.toString()));
+        List<String> cmd = JvmFlags.javaCommand(extraJvmOptions, "io.kappa.cli.Kappa",
+            List.of("serve", "--port", "0", "--data-dir", dataDir.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
             .redirectError(ProcessBuilder.Redirect.appendTo(logFile.toFile()));

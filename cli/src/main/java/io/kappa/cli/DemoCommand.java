@@ -7,12 +7,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 import io.kappa.log.Appended;
+import io.kappa.log.Dirs;
 import io.kappa.log.Event;
 import io.kappa.log.EventLog;
 import io.kappa.log.LogContext;
@@ -124,7 +123,7 @@ final class DemoCommand implements Callable<Integer> {
             out.printf("done: %,d events appended and read back intact, %,d more over TCP%n", read, served);
         } finally {
             if (temporary) {
-                deleteRecursively(dir);
+                Dirs.deleteRecursively(dir);
             }
         }
         return 0;
@@ -171,14 +170,6 @@ final class DemoCommand implements Callable<Integer> {
             out.printf("6. kappa server on 127.0.0.1:%d: %,d events in 10 binary batches acknowledged with their offsets,%n"
                 + "   one JSON line answered %s%n", port, sent - 1, answer);
             return sent;
-        }
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }

@@ -6,7 +6,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -42,14 +41,7 @@ final class Cli {
 
     /** Starts {@code kappa ARGS} as a separate JVM, as the launcher would. */
     static Process start(Path dataDir, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(JvmFlags.forCurrentJvm());
-        cmd.add("-Xmx256m");
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(Kappa.class.getName());
-        cmd.addAll(List.of(args));
+        List<String> cmd = JvmFlags.javaCommand(List.of("-Xmx256m"), Kappa.class.getName(), List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("KAPPA_DATA_DIR", dataDir.toString());
         return pb.start();

@@ -23,6 +23,22 @@ public final class JvmFlags {
         return flags;
     }
 
+    /**
+     * The command line that starts {@code mainClass} in a new JVM the way kappa starts: this JVM's {@code java},
+     * the flags above, {@code extraJvmOptions}, and this JVM's class path.
+     */
+    public static List<String> javaCommand(List<String> extraJvmOptions, String mainClass, List<String> args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(forCurrentJvm());
+        cmd.addAll(extraJvmOptions);
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(mainClass);
+        cmd.addAll(args);
+        return cmd;
+    }
+
     private static List<String> read(String resource) {
         try (InputStream in = JvmFlags.class.getClassLoader().getResourceAsStream(resource)) {
             if (in == null) {
