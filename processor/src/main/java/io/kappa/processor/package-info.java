@@ -1,2 +1,5 @@
-/** The processing runtime (processor API, state stores, checkpoints, runner); see docs/architecture.md. Not built yet. */
+/**
+ * The processing runtime: the processor API ({@link io.kappa.processor.Processor}), serdes, state stores,
+ * checkpoints and the runner; see docs/architecture.md.
+ */
 package io.kappa.processor;

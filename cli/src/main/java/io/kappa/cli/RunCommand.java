@@ -1,0 +1,191 @@
+package io.kappa.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import io.kappa.log.EventLog;
+import io.kappa.log.TopicNames;
+import io.kappa.processor.Durations;
+import io.kappa.processor.Groups;
+import io.kappa.processor.OnError;
+import io.kappa.processor.ProcessorRunner;
+import io.kappa.processor.RunnerContext;
+import io.kappa.processor.Topology;
+import io.kappa.processor.UserClasses;
+import io.kappa.processor.builtin.BuiltinSpec;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code kappa run}: a processor as a foreground daemon, from its group's checkpoint, until SIGTERM or caught up. */
+@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Run a processor for a group: read the inputs from the group's checkpointed offsets, keep state,",
+        "write the output. Built-ins: filter --where EXPR, map --select F1,F2, count --by key|FIELD,",
+        "sum --by key|FIELD --field F, dedup --window DURATION [--by id|key|FIELD]; or --class with --jar.",
+        "Stops with a last checkpoint on SIGTERM/SIGINT; --until-caught-up stops once the inputs are consumed."})
+final class RunCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    DataDirOptions data;
+    @Parameters(index = "0", arity = "0..1", paramLabel = "PROCESSOR", description = "filter, map, count, sum or dedup.")
+    String processor;
+    @Option(names = "--group", required = true, paramLabel = "G", description = "The group: names this processor's checkpoints.")
+    String group;
+    @Option(names = "--input", required = true, split = ",", paramLabel = "TOPIC", description = "Input topics (comma-separated).")
+    List<String> inputs;
+    @Option(names = "--output", paramLabel = "TOPIC", description = "Output topic (created with the input's partition count if missing).")
+    String output;
+    @Option(names = "--where", paramLabel = "EXPR", description = "filter: field comparisons (=, !=, <, >, <=, >=, exists) joined by and.")
+    String where;
+    @Option(names = "--select", paramLabel = "F1,F2", description = "map: the fields to keep.")
+    String select;
+    @Option(names = "--by", paramLabel = "key|FIELD", description = "count, sum, dedup: what to group by (dedup also: id, its default).")
+    String by;
+    @Option(names = "--field", paramLabel = "F", description = "sum: the numeric field to add up.")
+    String field;
+    @Option(names = "--window", paramLabel = "DURATION", description = "dedup: drop an id seen within this much event time (e.g. 10m).")
+    String window;
+    @Option(names = "--class", paramLabel = "CLASS", description = "A user Processor (bytes in, bytes out) or TopologyFactory.")
+    String className;
+    @Option(names = "--jar", paramLabel = "JAR", description = "Where --class is.")
+    Path jar;
+    @Option(names = {"-o", "--option"}, paramLabel = "KEY=VALUE", description = "Options passed to a TopologyFactory.")
+    Map<String, String> options = new LinkedHashMap<>();
+    @Option(names = "--threads", defaultValue = "1", description = "Processing threads (default: ${DEFAULT-VALUE}).")
+    int threads;
+    @Option(names = "--on-error", defaultValue = "dlq", paramLabel = "dlq|fail",
+        description = "A record that cannot be read or makes the processor throw: to GROUP.dlq and go on, or stop (default: ${DEFAULT-VALUE}).")
+    String onError;
+    @Option(names = "--from", defaultValue = "earliest", paramLabel = "earliest|latest",
+        description = "Where a group with no checkpoint starts (default: ${DEFAULT-VALUE}).")
+    String from;
+    @Option(names = "--checkpoint-interval", defaultValue = "2s", paramLabel = "DURATION",
+        description = "Checkpoint each task this often while it processes (default: ${DEFAULT-VALUE}).")
+    String checkpointInterval;
+    @Option(names = "--checkpoint-records", defaultValue = "1000000", paramLabel = "N",
+        description = "... or after this many records (default: ${DEFAULT-VALUE}).")
+    long checkpointRecords;
+    @Option(names = "--until-caught-up", description = "Stop once every input partition is consumed up to its end at start.")
+    boolean untilCaughtUp;
+    @Option(names = "--progress", description = "Show progress on stderr even when it is not a terminal.")
+    boolean progress;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Groups.validateName(group);
+        for (String in : inputs) {
+            TopicNames.validate(in);
+        }
+        if (processor == null && className == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "give a PROCESSOR (" + String.join(", ", BuiltinSpec.NAMES)
+                + ") or --class");
+        }
+        if (processor != null && className != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "give either a PROCESSOR or --class, not both");
+        }
+        if (output == null && className == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "missing --output");
+        }
+        if (jar != null && className == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--jar needs --class");
+        }
+        if (output != null) {
+            TopicNames.validate(output);
+            if (inputs.contains(output)) {
+                throw new IllegalArgumentException("--output " + output + " is also an input: a processor must not read its own output");
+            }
+        }
+        RunnerContext.StartFrom start = switch (from) {
+            case "earliest" -> RunnerContext.StartFrom.EARLIEST;
+            case "latest" -> RunnerContext.StartFrom.LATEST;
+            default -> throw new IllegalArgumentException("--from " + from + ": use earliest or latest");
+        };
+        BuiltinSpec builtin = processor == null ? null : new BuiltinSpec(processor, where, select, by, field, window);
+        String description = builtin != null ? builtin.describe() : "--class " + className;
+        RunnerContext context = new RunnerContext().group(group).threads(threads).onError(OnError.parse(onError)).startFrom(start)
+            .checkpointIntervalMs(Durations.parse(checkpointInterval, "--checkpoint-interval")).checkpointRecords(checkpointRecords)
+            .description(description);
+        EventLog log = data.open();
+        ProcessorRunner runner;
+        try {
+            for (String in : inputs) {
+                log.topic(in);
+            }
+            List<String> ins = new ArrayList<>(inputs);
+            Topology topology = builtin != null ? builtin.topology(log, group, ins, output)
+                : UserClasses.topology(className, jar, group, ins, output, options);
+            runner = new ProcessorRunner(log, topology, context);
+            runner.start();
+        } catch (RuntimeException e) {
+            log.close();
+            throw e;
+        }
+        Thread hook = new Thread(() -> {
+            runner.close();
+            log.close();
+        }, "kappa-run-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        long lagAtStart = runner.lag();
+        err.printf("kappa: running group %s (%s) on %s -> %s, %,d records to catch up%n", group, description, String.join(",", inputs),
+            output == null ? "-" : output, lagAtStart);
+        err.flush();
+        Progress line = new Progress(err, progress || Progress.stderrIsTerminal(), "processed");
+        long base = runner.recordsProcessed();
+        int code = 0;
+        if (untilCaughtUp) {
+            Thread watcher = new Thread(() -> {
+                try {
+                    while (runner.isRunning()) {
+                        long done = runner.recordsProcessed() - base;
+                        line.update(done, lagAtStart == 0 ? -1 : Math.min(1.0, done / (double) lagAtStart));
+                        Thread.sleep(250);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "kappa-run-progress");
+            watcher.setDaemon(true);
+            watcher.start();
+            try {
+                runner.awaitCaughtUp(Long.MAX_VALUE / 4);
+            } catch (ProcessorRunner.RunnerFailedException | IllegalStateException e) {
+                // reported below from runner.failure()
+            }
+            runner.close();
+            watcher.interrupt();
+            line.finish(runner.recordsProcessed() - base);
+        } else {
+            while (!runner.awaitStopped(1000)) {
+                line.update(runner.recordsProcessed() - base, -1);
+            }
+        }
+        Throwable failure = runner.failure();
+        if (failure != null) {
+            err.println("kappa: group " + group + " stopped: " + Kappa.oneLine(failure));
+            code = 1;
+        }
+        long dead = runner.deadLettered();
+        out.printf("group %s: %,d records processed, %,d in %s.dlq in total, lag %,d%n", group, runner.recordsProcessed() - base, dead,
+            group, runner.lag());
+        out.flush();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+            log.close();
+        } catch (IllegalStateException e) {
+            // shutting down: the hook closes the log
+        }
+        return code;
+    }
+}

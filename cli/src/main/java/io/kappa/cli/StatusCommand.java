@@ -1,0 +1,153 @@
+package io.kappa.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kappa.log.EventLog;
+import io.kappa.processor.Groups;
+import io.kappa.processor.TaskCheckpoint;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code kappa status}: each group's offsets, lag, state size, rate and last checkpoint, from its checkpoint files. */
+@Command(name = "status", mixinStandardHelpOptions = true,
+    description = {"Show processor groups: running or not, per input partition the committed offset, end offset and lag,",
+        "state size, events/s between the last two checkpoints, and when the last checkpoint was written."})
+final class StatusCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    DataDirOptions data;
+    @Parameters(arity = "0..1", paramLabel = "GROUP", description = "One group (default: all).")
+    String group;
+    @Option(names = "--json", description = "One JSON object per group.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        Path dir = data.resolve();
+        List<String> groups;
+        if (group != null) {
+            if (!Groups.exists(dir, group)) {
+                throw new IllegalArgumentException("unknown group '" + group + "' in " + dir + " (groups: "
+                    + (Groups.list(dir).isEmpty() ? "none" : String.join(", ", Groups.list(dir))) + ")");
+            }
+            groups = List.of(group);
+        } else {
+            groups = Groups.list(dir);
+            if (groups.isEmpty() && !json) {
+                out.println("no groups in " + dir);
+                return 0;
+            }
+        }
+        ObjectMapper mapper = new ObjectMapper();
+        try (EventLog log = data.open()) {
+            for (String g : groups) {
+                ObjectNode s = status(log, dir, g, mapper);
+                if (json) {
+                    out.println(s.toString());
+                } else {
+                    print(out, s);
+                }
+            }
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static ObjectNode status(EventLog log, Path dir, String g, ObjectMapper mapper) {
+        ObjectNode s = mapper.createObjectNode();
+        s.put("group", g);
+        boolean running = Groups.isRunning(dir, g);
+        s.put("running", running);
+        JsonNode info = Groups.info(dir, g);
+        if (info != null) {
+            s.put("processor", info.path("description").asText(""));
+            if (running) {
+                s.put("pid", info.path("pid").asLong());
+            }
+        }
+        long lastCheckpoint = Long.MIN_VALUE;
+        long rate = 0;
+        long stateEntries = 0;
+        long stateBytes = 0;
+        long records = 0;
+        long dead = 0;
+        long totalLag = 0;
+        ArrayNode parts = s.putArray("partitions");
+        for (TaskCheckpoint c : Groups.checkpoints(dir, g)) {
+            lastCheckpoint = Math.max(lastCheckpoint, c.wallTimeMs());
+            rate += c.ratePerSecond();
+            for (long n : c.storeSizes().values()) {
+                stateEntries += n;
+            }
+            stateBytes += c.stateBytes();
+            records += c.records();
+            dead += c.deadLettered();
+            for (TaskCheckpoint.Input in : c.inputs()) {
+                ObjectNode p = parts.addObject();
+                p.put("stage", c.stage());
+                p.put("topic", in.topic());
+                p.put("partition", in.partition());
+                p.put("committed", in.nextOffset());
+                if (log.exists(in.topic())) {
+                    long end = log.topic(in.topic()).partition(in.partition()).endOffset();
+                    p.put("end", end);
+                    p.put("lag", Math.max(0, end - in.nextOffset()));
+                    totalLag += Math.max(0, end - in.nextOffset());
+                } else {
+                    p.putNull("end");
+                }
+            }
+        }
+        s.put("lag", totalLag);
+        s.put("records", records);
+        s.put("deadLettered", dead);
+        s.put("stateEntries", stateEntries);
+        s.put("stateBytes", stateBytes);
+        s.put("eventsPerSecond", rate);
+        if (lastCheckpoint != Long.MIN_VALUE) {
+            s.put("lastCheckpoint", Instant.ofEpochMilli(lastCheckpoint).toString());
+        }
+        return s;
+    }
+
+    private static void print(PrintWriter out, ObjectNode s) {
+        out.printf("group %s: %s%s%s%n", s.get("group").asText(), s.get("running").asBoolean() ? "running" : "stopped",
+            s.has("pid") ? " (pid " + s.get("pid").asLong() + ")" : "", s.has("processor") ? ", " + s.get("processor").asText() : "");
+        String last = s.has("lastCheckpoint") ? s.get("lastCheckpoint").asText() + " ("
+            + Math.max(0, (System.currentTimeMillis() - Instant.parse(s.get("lastCheckpoint").asText()).toEpochMilli()) / 1000) + " s ago)"
+            : "none";
+        out.printf("  last checkpoint %s, %,d events/s, %,d records processed, %,d dead-lettered, state %,d entries (%s), lag %,d%n",
+            last, s.get("eventsPerSecond").asLong(), s.get("records").asLong(), s.get("deadLettered").asLong(),
+            s.get("stateEntries").asLong(), bytes(s.get("stateBytes").asLong()), s.get("lag").asLong());
+        out.printf("  %-12s %-24s %9s %14s %14s %12s%n", "STAGE", "TOPIC", "PARTITION", "COMMITTED", "END", "LAG");
+        for (JsonNode p : s.get("partitions")) {
+            out.printf("  %-12s %-24s %9d %14d %14s %12s%n", p.get("stage").asText(), p.get("topic").asText(), p.get("partition").asInt(),
+                p.get("committed").asLong(), p.get("end").isNull() ? "-" : p.get("end").asText(),
+                p.has("lag") ? p.get("lag").asText() : "-");
+        }
+    }
+
+    private static String bytes(long n) {
+        if (n < 1024) {
+            return n + " B";
+        }
+        if (n < 1024 * 1024) {
+            return String.format("%.1f KiB", n / 1024.0);
+        }
+        return String.format("%.1f MiB", n / (1024.0 * 1024));
+    }
+}

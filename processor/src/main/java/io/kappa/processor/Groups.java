@@ -1,0 +1,198 @@
+package io.kappa.processor;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kappa.log.LogException;
+import io.kappa.log.TopicNames;
+
+/**
+ * Where groups live: {@code DATA_DIR/groups/GROUP/} holds {@code group.json} (what the group runs), one
+ * checkpoint per task ({@code STAGE-TASK.ckpt}, see {@link TaskCheckpoint}) and a {@code lock} file. The lock is
+ * an OS file lock held while a runner is up: the kernel drops it when the process dies, even by kill -9, so a
+ * crash never leaves a group stuck.
+ */
+public final class Groups {
+    private Groups() {
+    }
+
+    public static String validateName(String group) {
+        try {
+            return TopicNames.validate(group);
+        } catch (LogException.InvalidTopicName e) {
+            throw new IllegalArgumentException(e.getMessage().replace("topic name", "group name"));
+        }
+    }
+
+    public static Path dir(Path dataDir, String group) {
+        return dataDir.resolve("groups").resolve(validateName(group));
+    }
+
+    static Path checkpointFile(Path groupDir, String stage, int task) {
+        return groupDir.resolve(stage + "-" + task + ".ckpt");
+    }
+
+    public static boolean exists(Path dataDir, String group) {
+        return Files.isDirectory(dir(dataDir, group));
+    }
+
+    /** Group names, sorted. */
+    public static List<String> list(Path dataDir) {
+        Path root = dataDir.resolve("groups");
+        List<String> names = new ArrayList<>();
+        if (!Files.isDirectory(root)) {
+            return names;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(root)) {
+            for (Path p : ds) {
+                if (Files.isDirectory(p)) {
+                    names.add(p.getFileName().toString());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Collections.sort(names);
+        return names;
+    }
+
+    /** Every task checkpoint of a group, by stage then task. */
+    public static List<TaskCheckpoint> checkpoints(Path dataDir, String group) {
+        Path dir = dir(dataDir, group);
+        List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.ckpt")) {
+            ds.forEach(files::add);
+        } catch (NoSuchFileException e) {
+            return List.of();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        List<TaskCheckpoint> out = new ArrayList<>();
+        for (Path f : files) {
+            TaskCheckpoint c = TaskCheckpoint.read(f);
+            if (c != null) {
+                out.add(c);
+            }
+        }
+        out.sort((a, b) -> a.stage().equals(b.stage()) ? Integer.compare(a.task(), b.task()) : a.stage().compareTo(b.stage()));
+        return out;
+    }
+
+    /** The group's metadata ({@code group.json}), or null if the group never ran. */
+    public static JsonNode info(Path dataDir, String group) {
+        Path f = dir(dataDir, group).resolve("group.json");
+        try {
+            return Serdes.MAPPER.readTree(Files.readAllBytes(f));
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            throw new IllegalStateException("group '" + group + "': cannot read " + f + ": " + e.getMessage(), e);
+        }
+    }
+
+    static void writeInfo(Path groupDir, ObjectNode info) {
+        Path tmp = groupDir.resolve("group.json.tmp");
+        try {
+            Files.write(tmp, Serdes.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(info));
+            try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                c.force(true);
+            }
+            Files.move(tmp, groupDir.resolve("group.json"), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + groupDir.resolve("group.json") + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether a runner (in any process) holds the group's lock now. */
+    public static boolean isRunning(Path dataDir, String group) {
+        Path lockFile = dir(dataDir, group).resolve("lock");
+        if (!Files.exists(lockFile)) {
+            return false;
+        }
+        try (FileChannel c = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
+            FileLock l = c.tryLock();
+            if (l == null) {
+                return true;
+            }
+            l.release();
+            return false;
+        } catch (OverlappingFileLockException e) {
+            return true;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Takes the group's lock or fails with a message saying the group is running. */
+    public static GroupLock lock(Path dataDir, String group) {
+        Path dir = dir(dataDir, group);
+        try {
+            Files.createDirectories(dir);
+            FileChannel c = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock l;
+            try {
+                l = c.tryLock();
+            } catch (OverlappingFileLockException e) {
+                l = null;
+            }
+            if (l == null) {
+                c.close();
+                throw new GroupBusyException("group '" + group + "' is already running (another `kappa run` holds "
+                    + dir.resolve("lock") + "); stop it first");
+            }
+            return new GroupLock(dir, c, l);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot lock group '" + group + "' in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Held while a runner (or a tool that changes checkpoints) works on a group. */
+    public static final class GroupLock implements AutoCloseable {
+        private final Path dir;
+        private final FileChannel channel;
+        private final FileLock lock;
+
+        GroupLock(Path dir, FileChannel channel, FileLock lock) {
+            this.dir = dir;
+            this.channel = channel;
+            this.lock = lock;
+        }
+
+        public Path dir() {
+            return dir;
+        }
+
+        @Override
+        public void close() {
+            try {
+                lock.release();
+                channel.close();
+            } catch (IOException e) {
+                // the process is going away or the lock is already gone with the channel
+            }
+        }
+    }
+
+    /** A second runner for a group that is running. */
+    public static final class GroupBusyException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        public GroupBusyException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package io.kappa.processor;
+
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.BiConsumer;
+
+import org.agrona.ExpandableArrayBuffer;
+
+/**
+ * A {@link KeyValueStore} on a {@link LinkedHashMap} of live objects; serdes are used only for snapshots, so a
+ * read or write costs a hash lookup. While a record is processed every write keeps the key's previous value in
+ * an undo list, so a record that fails leaves the store as it was ({@link #rollback}). Not thread-safe: a task
+ * owns its stores.
+ */
+final class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V> {
+    private static final Object ABSENT = new Object();
+
+    private final String name;
+    private final Serde<K> keySerde;
+    private final Serde<V> valueSerde;
+    private final LinkedHashMap<K, V> map = new LinkedHashMap<>();
+    private Object[] undoKeys = new Object[16];
+    private Object[] undoValues = new Object[16];
+    private int undoCount;
+
+    InMemoryKeyValueStore(String name, Serde<K> keySerde, Serde<V> valueSerde) {
+        this.name = name;
+        this.keySerde = keySerde;
+        this.valueSerde = valueSerde;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public V get(K key) {
+        return map.get(Objects.requireNonNull(key, "key"));
+    }
+
+    @Override
+    public void put(K key, V value) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(value, "value (use delete to remove a key)");
+        V old = map.put(key, value);
+        remember(key, old);
+    }
+
+    @Override
+    public V delete(K key) {
+        Objects.requireNonNull(key, "key");
+        if (!map.containsKey(key)) {
+            return null;
+        }
+        V old = map.remove(key);
+        remember(key, old);
+        return old;
+    }
+
+    @Override
+    public long size() {
+        return map.size();
+    }
+
+    @Override
+    public void forEach(BiConsumer<? super K, ? super V> action) {
+        map.forEach(action);
+    }
+
+    @Override
+    public K firstKey() {
+        Iterator<K> it = map.keySet().iterator();
+        return it.hasNext() ? it.next() : null;
+    }
+
+    private void remember(K key, V old) {
+        if (undoCount == undoKeys.length) {
+            undoKeys = java.util.Arrays.copyOf(undoKeys, undoCount * 2);
+            undoValues = java.util.Arrays.copyOf(undoValues, undoCount * 2);
+        }
+        undoKeys[undoCount] = key;
+        undoValues[undoCount] = old == null ? ABSENT : old;
+        undoCount++;
+    }
+
+    /** The record's writes stand. */
+    void commit() {
+        if (undoCount > 0) {
+            java.util.Arrays.fill(undoKeys, 0, undoCount, null);
+            java.util.Arrays.fill(undoValues, 0, undoCount, null);
+            undoCount = 0;
+        }
+    }
+
+    /**
+     * Undoes the writes since the last commit, newest first. A key that was absent is removed again; a key that
+     * was present gets its value back (its insertion position may change only if it had been deleted).
+     */
+    @SuppressWarnings("unchecked")
+    void rollback() {
+        for (int i = undoCount - 1; i >= 0; i--) {
+            K key = (K) undoKeys[i];
+            Object old = undoValues[i];
+            if (old == ABSENT) {
+                map.remove(key);
+            } else {
+                map.put(key, (V) old);
+            }
+        }
+        commit();
+    }
+
+    /** Entries as (key length, key, value length, value), in insertion order. */
+    void writeSnapshot(DataOutput out, ExpandableArrayBuffer scratch) throws IOException {
+        out.writeLong(map.size());
+        for (Map.Entry<K, V> e : map.entrySet()) {
+            int kl = keySerde.serializeTo(e.getKey(), scratch, 0);
+            out.writeInt(kl);
+            write(out, scratch, kl);
+            int vl = valueSerde.serializeTo(e.getValue(), scratch, 0);
+            out.writeInt(vl);
+            write(out, scratch, vl);
+        }
+    }
+
+    private static void write(DataOutput out, ExpandableArrayBuffer scratch, int length) throws IOException {
+        out.write(scratch.byteArray(), 0, length);
+    }
+
+    void readSnapshot(DataInput in, ExpandableArrayBuffer scratch, String where) throws IOException {
+        map.clear();
+        long count = in.readLong();
+        if (count < 0) {
+            throw new IOException(where + ": store '" + name + "' has a negative entry count " + count);
+        }
+        for (long i = 0; i < count; i++) {
+            int kl = in.readInt();
+            read(in, scratch, kl, where);
+            K key = keySerde.deserialize(scratch, 0, kl);
+            int vl = in.readInt();
+            read(in, scratch, vl, where);
+            V value = valueSerde.deserialize(scratch, 0, vl);
+            map.put(key, value);
+        }
+    }
+
+    private void read(DataInput in, ExpandableArrayBuffer scratch, int length, String where) throws IOException {
+        if (length < 0) {
+            throw new IOException(where + ": store '" + name + "' has an entry with negative length " + length);
+        }
+        scratch.checkLimit(length);
+        in.readFully(scratch.byteArray(), 0, length);
+    }
+}

@@ -1,0 +1,29 @@
+package io.kappa.processor;
+
+import java.util.function.BiConsumer;
+
+/**
+ * A task's keyed state, in memory, iterated in insertion order (so iteration is the same after a restore).
+ * Null keys and values are refused.
+ */
+public interface KeyValueStore<K, V> {
+    String name();
+
+    V get(K key);
+
+    void put(K key, V value);
+
+    /** Removes the key; returns the old value or null. */
+    V delete(K key);
+
+    long size();
+
+    /** Every entry, oldest insertion first. Do not modify the store from the callback. */
+    void forEach(BiConsumer<? super K, ? super V> action);
+
+    /**
+     * The oldest entry's key, or null when empty: with {@link #delete} it lets a processor expire entries that
+     * were inserted in time order.
+     */
+    K firstKey();
+}

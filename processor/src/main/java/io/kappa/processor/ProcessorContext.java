@@ -1,0 +1,48 @@
+package io.kappa.processor;
+
+/**
+ * What a processor may use besides its input: output, state, time and timers. One context per task; use it only
+ * from the thread that calls the processor.
+ */
+public interface ProcessorContext<KOut, VOut> {
+    /** The group (the name of this running processor). */
+    String group();
+
+    /** The task id: the input partition number this task owns. */
+    int taskId();
+
+    /** Sends a record to the stage's output with the current record's event time. */
+    void forward(KOut key, VOut value);
+
+    /** Sends a record to the stage's output with the given event time. */
+    void forward(KOut key, VOut value, long eventTime);
+
+    /**
+     * Sends raw bytes to another topic (created with one partition if missing); the same exactly-once rules hold.
+     * {@code key} may be null.
+     */
+    void forwardTo(String topic, byte[] key, byte[] value, long eventTime);
+
+    /**
+     * This task's key-value store of that name, restored from the last checkpoint on the first call. Stores are
+     * snapshotted at every checkpoint with the given serdes.
+     */
+    <K, V> KeyValueStore<K, V> keyValueStore(String name, Serde<K> keySerde, Serde<V> valueSerde);
+
+    /** The highest event time this task has seen (Long.MIN_VALUE before the first record). */
+    long streamTime();
+
+    /**
+     * Fires {@link Processor#onTimer} once stream time reaches {@code time}. Timers are kept in checkpoints. One
+     * timer per (time, name); registering it again changes nothing.
+     */
+    void registerTimer(long time, String name);
+
+    void cancelTimer(long time, String name);
+
+    /** Wall-clock milliseconds. Using it makes a processor's output depend on when it runs. */
+    long wallClockTime();
+
+    /** True while the task re-reads input it had already processed before a crash or a rewind. */
+    boolean isReplaying();
+}

@@ -1,0 +1,377 @@
+package io.kappa.processor;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kappa.log.EventLog;
+import io.kappa.log.Topic;
+import io.kappa.log.TopicConfig;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+
+/**
+ * Runs a {@link Topology} for a group: one task per input partition of each stage, spread over a fixed number
+ * of threads (task {@code i} of all tasks on thread {@code i mod threads}). Holds the group's lock while up.
+ *
+ * <p>Lifecycle: {@link #start()} locks the group, opens and recovers every task (see {@link TaskOutputs}) and
+ * starts the threads; {@link #close()} stops them, writes a last checkpoint per task and releases the lock. If a
+ * task fails (a processing error under {@link OnError#FAIL}, a log error) every thread stops, healthy tasks
+ * checkpoint, and {@link #failure()} says why.
+ */
+public final class ProcessorRunner implements AutoCloseable {
+    private final EventLog log;
+    private final Topology topology;
+    private final RunnerContext context;
+    private final Path groupDir;
+    private final Map<String, Topic> topics = new HashMap<>();
+    private final Set<Processor<?, ?, ?, ?>> handedOut = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final List<Task<?, ?, ?, ?>> tasks = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final Map<Task<?, ?, ?, ?>, long[]> caughtUpTargets = new HashMap<>();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private Groups.GroupLock lock;
+    private volatile boolean running;
+    private volatile int threadsLeft;
+    private boolean closed;
+
+    public ProcessorRunner(EventLog log, Topology topology, RunnerContext context) {
+        this.log = log;
+        this.topology = topology;
+        this.context = context.conclude();
+        this.groupDir = Groups.dir(log.dataDir(), context.group());
+    }
+
+    RunnerContext context() {
+        return context;
+    }
+
+    EventLog log() {
+        return log;
+    }
+
+    int maxRecordBytes() {
+        return log.context().maxRecordBytes();
+    }
+
+    String deadLetterTopic() {
+        return context.group() + ".dlq";
+    }
+
+    public String group() {
+        return context.group();
+    }
+
+    synchronized Topic topic(String name) {
+        return topics.computeIfAbsent(name, log::topic);
+    }
+
+    synchronized Topic topicOrCreate(String name, int partitions) {
+        Topic t = topics.get(name);
+        if (t == null) {
+            t = log.exists(name) ? log.topic(name) : log.createTopic(name, TopicConfig.partitions(partitions));
+            topics.put(name, t);
+        }
+        return t;
+    }
+
+    @SuppressWarnings("unchecked")
+    <KIn, VIn, KOut, VOut> Processor<KIn, VIn, KOut, VOut> newProcessor(Stage<KIn, VIn, KOut, VOut> stage) {
+        Processor<KIn, VIn, KOut, VOut> p = stage.processor().get();
+        if (p == null) {
+            throw new IllegalStateException("the processor supplier of stage '" + stage.name() + "' returned null");
+        }
+        synchronized (handedOut) {
+            if (!handedOut.add(p)) {
+                throw new IllegalStateException("the processor supplier of stage '" + stage.name()
+                    + "' returned the same instance twice; it must make a new processor per task");
+            }
+        }
+        return p;
+    }
+
+    /** Locks the group, creates missing output topics, recovers every task and starts processing. */
+    public synchronized void start() {
+        if (running || closed) {
+            throw new IllegalStateException("runner already started");
+        }
+        lock = Groups.lock(log.dataDir(), context.group());
+        try {
+            for (Stage<?, ?, ?, ?> stage : topology.stages()) {
+                int partitions = 0;
+                for (String in : stage.inputs()) {
+                    partitions = Math.max(partitions, topic(in).partitionCount());
+                }
+                if (stage.output() != null) {
+                    topicOrCreate(stage.output(), partitions);
+                }
+            }
+            writeInfo();
+            for (Stage<?, ?, ?, ?> stage : topology.stages()) {
+                int partitions = 0;
+                for (String in : stage.inputs()) {
+                    partitions = Math.max(partitions, topic(in).partitionCount());
+                }
+                for (int p = 0; p < partitions; p++) {
+                    Task<?, ?, ?, ?> task = new Task<>(this, stage, p, groupDir);
+                    tasks.add(task);
+                    task.open();
+                }
+            }
+            for (Task<?, ?, ?, ?> t : tasks) {
+                if (!t.stage.internal()) {
+                    long[] targets = new long[t.inputs.length];
+                    for (int i = 0; i < targets.length; i++) {
+                        targets[i] = t.inputs[i].partition.endOffset();
+                    }
+                    caughtUpTargets.put(t, targets);
+                }
+            }
+        } catch (RuntimeException e) {
+            closeTasks();
+            lock.close();
+            throw e;
+        }
+        running = true;
+        int n = Math.min(context.threads(), Math.max(1, tasks.size()));
+        threadsLeft = n;
+        for (int i = 0; i < n; i++) {
+            List<Task<?, ?, ?, ?>> mine = new ArrayList<>();
+            for (int t = i; t < tasks.size(); t += n) {
+                mine.add(tasks.get(t));
+            }
+            Thread thread = new Thread(() -> loop(mine), "kappa-" + context.group() + "-" + i);
+            threads.add(thread);
+        }
+        threads.forEach(Thread::start);
+    }
+
+    private void writeInfo() {
+        ObjectNode info = Serdes.MAPPER.createObjectNode();
+        info.put("version", 1);
+        info.put("group", context.group());
+        info.put("description", context.description());
+        ArrayNode stages = info.putArray("stages");
+        for (Stage<?, ?, ?, ?> s : topology.stages()) {
+            ObjectNode n = stages.addObject();
+            n.put("name", s.name());
+            ArrayNode ins = n.putArray("inputs");
+            s.inputs().forEach(ins::add);
+            if (s.output() != null) {
+                n.put("output", s.output());
+            }
+            n.put("internal", s.internal());
+        }
+        ArrayNode ins = info.putArray("inputs");
+        topology.externalInputs().forEach(ins::add);
+        ArrayNode outs = info.putArray("outputs");
+        topology.outputs().forEach(outs::add);
+        info.put("deadLetterTopic", deadLetterTopic());
+        info.put("pid", ProcessHandle.current().pid());
+        info.put("startedAt", Instant.ofEpochMilli(context.clock().time()).toString());
+        info.put("jvm", ManagementFactory.getRuntimeMXBean().getName());
+        Groups.writeInfo(groupDir, info);
+    }
+
+    private void loop(List<Task<?, ?, ?, ?>> mine) {
+        IdleStrategy idle = new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(50), TimeUnit.MILLISECONDS.toNanos(1));
+        Task<?, ?, ?, ?> failed = null;
+        try {
+            while (running) {
+                int n = 0;
+                long now = context.clock().time();
+                for (Task<?, ?, ?, ?> t : mine) {
+                    failed = t;
+                    n += t.runOnce(now);
+                }
+                failed = null;
+                idle.idle(n);
+            }
+        } catch (Task.ProcessingFailure e) {
+            fail(e);
+            failed = null; // its state is clean: checkpoint it like the others
+        } catch (Throwable e) {
+            fail(e);
+        }
+        for (Task<?, ?, ?, ?> t : mine) {
+            if (t != failed) {
+                try {
+                    t.checkpoint();
+                } catch (Throwable e) {
+                    fail(e);
+                }
+            }
+            try {
+                t.close();
+            } catch (Throwable e) {
+                fail(e);
+            }
+        }
+        synchronized (this) {
+            if (--threadsLeft == 0) {
+                lock.close();
+                stopped.countDown();
+            }
+        }
+    }
+
+    private void fail(Throwable e) {
+        failure.compareAndSet(null, e);
+        running = false;
+    }
+
+    void onCheckpoint(Task<?, ?, ?, ?> task, long bytes) {
+        // hook for metrics; nothing to do yet
+    }
+
+    /** The first error that stopped the runner, or null. */
+    public Throwable failure() {
+        return failure.get();
+    }
+
+    public boolean isRunning() {
+        return running;
+    }
+
+    /**
+     * Waits until every task has processed its inputs up to their end offsets as they were at {@link #start()}
+     * (stages reading another stage's output: up to that topic's end once the upstream stage is done). Returns
+     * false on timeout; throws if the runner failed or stopped first.
+     */
+    public boolean awaitCaughtUp(long timeoutMs) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        for (Stage<?, ?, ?, ?> stage : topology.stages()) {
+            for (Task<?, ?, ?, ?> t : tasks) {
+                if (t.stage != stage) {
+                    continue;
+                }
+                long[] targets = caughtUpTargets.get(t);
+                if (targets == null) {
+                    targets = new long[t.inputs.length];
+                    for (int i = 0; i < targets.length; i++) {
+                        targets[i] = t.inputs[i].partition.endOffset();
+                    }
+                }
+                for (int i = 0; i < targets.length; i++) {
+                    while (t.inputs[i].published < targets[i]) {
+                        checkAlive();
+                        if (System.nanoTime() > deadline) {
+                            return false;
+                        }
+                        Thread.sleep(1);
+                    }
+                }
+            }
+        }
+        checkAlive();
+        return true;
+    }
+
+    private void checkAlive() {
+        Throwable f = failure.get();
+        if (f != null) {
+            throw new RunnerFailedException(f);
+        }
+        if (!running) {
+            throw new IllegalStateException("the runner of group '" + context.group() + "' stopped");
+        }
+    }
+
+    /** Blocks until the runner stops (after {@link #close()} or a failure). */
+    public boolean awaitStopped(long timeoutMs) throws InterruptedException {
+        return stopped.await(timeoutMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** Records processed so far by all tasks (published after each batch). */
+    public long recordsProcessed() {
+        long n = 0;
+        for (Task<?, ?, ?, ?> t : tasks) {
+            n += t.publishedRecords;
+        }
+        return n;
+    }
+
+    public long deadLettered() {
+        long n = 0;
+        for (Task<?, ?, ?, ?> t : tasks) {
+            n += t.publishedDeadLettered;
+        }
+        return n;
+    }
+
+    /** Records still to process: the sum of end offset minus next offset over every task input. */
+    public long lag() {
+        long n = 0;
+        for (Task<?, ?, ?, ?> t : tasks) {
+            for (Task.Input in : t.inputs) {
+                n += Math.max(0, in.partition.endOffset() - in.published);
+            }
+        }
+        return n;
+    }
+
+    /** Stops processing, writes a last checkpoint per task, and releases the group. Idempotent. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            running = false;
+        }
+        boolean interrupted = false;
+        for (Thread t : threads) {
+            while (true) {
+                try {
+                    t.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (threads.isEmpty()) {
+            if (lock != null) {
+                lock.close();
+            }
+            stopped.countDown();
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void closeTasks() {
+        for (Task<?, ?, ?, ?> t : tasks) {
+            try {
+                t.close();
+            } catch (RuntimeException e) {
+                // already failing
+            }
+        }
+        tasks.clear();
+    }
+
+    /** A runner stopped by an error; the cause says which task and record. */
+    public static final class RunnerFailedException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        RunnerFailedException(Throwable cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+}

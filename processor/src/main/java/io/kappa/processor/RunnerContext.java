@@ -1,0 +1,166 @@
+package io.kappa.processor;
+
+import java.util.Objects;
+
+import io.kappa.log.TopicNames;
+import org.agrona.concurrent.EpochClock;
+import org.agrona.concurrent.SystemEpochClock;
+
+/** Typed configuration of a {@link ProcessorRunner}, with defaults; {@link #conclude()} validates it. */
+public final class RunnerContext {
+    public static final int DEFAULT_THREADS = 1;
+    public static final long DEFAULT_CHECKPOINT_RECORDS = 1_000_000;
+    public static final long DEFAULT_CHECKPOINT_INTERVAL_MS = 2_000;
+    public static final int DEFAULT_BATCH = 1_000;
+    public static final long DEFAULT_MERGE_WAIT_MS = 200;
+
+    /** Where a group with no checkpoint starts reading. */
+    public enum StartFrom { EARLIEST, LATEST }
+
+    private String group;
+    private int threads = DEFAULT_THREADS;
+    private long checkpointRecords = DEFAULT_CHECKPOINT_RECORDS;
+    private long checkpointIntervalMs = DEFAULT_CHECKPOINT_INTERVAL_MS;
+    private int batch = DEFAULT_BATCH;
+    private OnError onError = OnError.DEAD_LETTER;
+    private StartFrom startFrom = StartFrom.EARLIEST;
+    private long mergeWaitMs = DEFAULT_MERGE_WAIT_MS;
+    private EpochClock clock = SystemEpochClock.INSTANCE;
+    private String description = "";
+    private boolean replay;
+
+    public RunnerContext group(String group) {
+        this.group = group;
+        return this;
+    }
+
+    public String group() {
+        return group;
+    }
+
+    public RunnerContext threads(int threads) {
+        this.threads = threads;
+        return this;
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    /** Checkpoint a task after this many records ... */
+    public RunnerContext checkpointRecords(long checkpointRecords) {
+        this.checkpointRecords = checkpointRecords;
+        return this;
+    }
+
+    public long checkpointRecords() {
+        return checkpointRecords;
+    }
+
+    /** ... or after this many milliseconds with records processed, whichever comes first. */
+    public RunnerContext checkpointIntervalMs(long checkpointIntervalMs) {
+        this.checkpointIntervalMs = checkpointIntervalMs;
+        return this;
+    }
+
+    public long checkpointIntervalMs() {
+        return checkpointIntervalMs;
+    }
+
+    /** Records a task takes from one input partition before it flushes its outputs. */
+    public RunnerContext batch(int batch) {
+        this.batch = batch;
+        return this;
+    }
+
+    public int batch() {
+        return batch;
+    }
+
+    public RunnerContext onError(OnError onError) {
+        this.onError = onError;
+        return this;
+    }
+
+    public OnError onError() {
+        return onError;
+    }
+
+    public RunnerContext startFrom(StartFrom startFrom) {
+        this.startFrom = startFrom;
+        return this;
+    }
+
+    public StartFrom startFrom() {
+        return startFrom;
+    }
+
+    /**
+     * A task with several inputs processes records in append-time order; when one input has nothing to read, a
+     * record of another is held back until it is this old (ms), so that a record being appended to the empty
+     * input at the same moment is not overtaken.
+     */
+    public RunnerContext mergeWaitMs(long mergeWaitMs) {
+        this.mergeWaitMs = mergeWaitMs;
+        return this;
+    }
+
+    public long mergeWaitMs() {
+        return mergeWaitMs;
+    }
+
+    /** Wall clock for checkpoint timing, rates and {@link ProcessorContext#wallClockTime()}; never for results. */
+    public RunnerContext clock(EpochClock clock) {
+        this.clock = clock;
+        return this;
+    }
+
+    public EpochClock clock() {
+        return clock;
+    }
+
+    /** What the group runs, in words (e.g. {@code count --by key}); kept in the group's metadata for status. */
+    public RunnerContext description(String description) {
+        this.description = description;
+        return this;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    /** Tells processors they are replaying history ({@link ProcessorContext#isReplaying()}) for the whole run. */
+    public RunnerContext replay(boolean replay) {
+        this.replay = replay;
+        return this;
+    }
+
+    public boolean replay() {
+        return replay;
+    }
+
+    public RunnerContext conclude() {
+        Objects.requireNonNull(group, "a group id is required");
+        Groups.validateName(group);
+        if (threads < 1 || threads > 1024) {
+            throw new IllegalArgumentException("threads must be 1..1024, got " + threads);
+        }
+        if (checkpointRecords < 1) {
+            throw new IllegalArgumentException("checkpoint records must be >= 1, got " + checkpointRecords);
+        }
+        if (checkpointIntervalMs < 1) {
+            throw new IllegalArgumentException("checkpoint interval must be >= 1 ms, got " + checkpointIntervalMs);
+        }
+        if (batch < 1) {
+            throw new IllegalArgumentException("batch must be >= 1, got " + batch);
+        }
+        if (mergeWaitMs < 0) {
+            throw new IllegalArgumentException("merge wait must be >= 0 ms, got " + mergeWaitMs);
+        }
+        Objects.requireNonNull(onError, "onError");
+        Objects.requireNonNull(startFrom, "startFrom");
+        Objects.requireNonNull(clock, "clock");
+        TopicNames.validate(group + ".dlq");
+        return this;
+    }
+}

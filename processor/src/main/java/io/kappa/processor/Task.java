@@ -1,0 +1,652 @@
+package io.kappa.processor;
+
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kappa.log.Partition;
+import io.kappa.log.PartitionTailer;
+import io.kappa.log.RecordDescriptor;
+import io.kappa.log.RecordHandler;
+import io.kappa.log.RecordView;
+import io.kappa.log.Topic;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+
+/**
+ * One task: partition {@code id} of each of a stage's inputs, one processor instance, its stores, timers and
+ * outputs. Runs on one runner thread; the runner reads only the volatile progress fields from other threads.
+ */
+final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, RecordHandler {
+    /** One input partition of the task, with the offset of the next record to process. */
+    static final class Input {
+        final String topic;
+        final Partition partition;
+        // created on the task's thread: Chronicle tailers must stay on one thread
+        PartitionTailer tailer;
+        long next;
+        volatile long published;
+        // the head record, copied, when the task merges several inputs
+        final ExpandableArrayBuffer head = new ExpandableArrayBuffer(256);
+        boolean hasHead;
+        long headOffset;
+        long headEventTime;
+        long headAppendTime;
+        int headKeyOffset;
+        int headKeyLength;
+        int headIdOffset;
+        int headIdLength;
+        int headValueOffset;
+        int headValueLength;
+
+        Input(String topic, Partition partition) {
+            this.topic = topic;
+            this.partition = partition;
+        }
+    }
+
+    /** A processor failed on a record under {@link OnError#FAIL}, or a timer failed; the task's state is clean. */
+    static final class ProcessingFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ProcessingFailure(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private final ProcessorRunner runner;
+    private final RunnerContext context;
+    final Stage<KIn, VIn, KOut, VOut> stage;
+    final int id;
+    private final long producerId;
+    private final Path checkpointFile;
+    private final Processor<KIn, VIn, KOut, VOut> processor;
+    final Input[] inputs;
+    private final TaskOutputs outputs;
+    private final int mainOutput;
+    private final Map<String, InMemoryKeyValueStore<?, ?>> stores = new LinkedHashMap<>();
+    private final Map<String, TaskCheckpoint.StoreSnapshot> snapshots = new LinkedHashMap<>();
+    private final Map<String, Integer> extraOutputs = new HashMap<>();
+    private final TreeSet<TaskCheckpoint.Timer> timers = new TreeSet<>();
+    private final Current<KIn, VIn> current = new Current<>();
+    private final ExpandableArrayBuffer scratch = new ExpandableArrayBuffer(4096);
+    private long streamTime = Long.MIN_VALUE;
+    private long records;
+    private long deadLettered;
+    private long lastCheckpointMs;
+    private long recordsAtCheckpoint;
+    private long rate;
+    private boolean dirty;
+    volatile long publishedRecords;
+    volatile long publishedDeadLettered;
+    volatile long lastCheckpointWallMs;
+    volatile long lastCheckpointBytes;
+
+    Task(ProcessorRunner runner, Stage<KIn, VIn, KOut, VOut> stage, int id, Path groupDir) {
+        this.runner = runner;
+        this.context = runner.context();
+        this.stage = stage;
+        this.id = id;
+        this.producerId = producerId(context.group(), stage.name(), id);
+        this.checkpointFile = Groups.checkpointFile(groupDir, stage.name(), id);
+        this.processor = runner.newProcessor(stage);
+        List<Input> ins = new ArrayList<>();
+        for (String t : stage.inputs()) {
+            Topic topic = runner.topic(t);
+            if (id < topic.partitionCount()) {
+                ins.add(new Input(t, topic.partition(id)));
+            }
+        }
+        this.inputs = ins.toArray(new Input[0]);
+        this.outputs = new TaskOutputs(producerId, id, runner.maxRecordBytes());
+        this.mainOutput = stage.output() == null ? -1 : outputs.add(stage.output(), runner.topic(stage.output()));
+    }
+
+    /** A stable id per (group, stage, task): FNV-1a 64, positive and never {@link RecordDescriptor#NO_PRODUCER}. */
+    static long producerId(String group, String stage, int task) {
+        long h = 0xcbf29ce484222325L;
+        String s = group + '\u0000' + stage + '\u0000' + task;
+        for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+            h ^= b & 0xff;
+            h *= 0x100000001b3L;
+        }
+        h &= Long.MAX_VALUE;
+        return h == RecordDescriptor.NO_PRODUCER ? 1 : h;
+    }
+
+    long producerId() {
+        return producerId;
+    }
+
+    /** Restores from the checkpoint (or starts fresh and writes a first checkpoint), then initialises the processor. */
+    void open() {
+        TaskCheckpoint cp = TaskCheckpoint.read(checkpointFile);
+        Map<String, TaskCheckpoint.Output> outByKey = new HashMap<>();
+        if (cp != null) {
+            if (!cp.group().equals(context.group()) || !cp.stage().equals(stage.name()) || cp.task() != id) {
+                throw new CheckpointException("checkpoint " + checkpointFile + " belongs to group '" + cp.group() + "' stage '"
+                    + cp.stage() + "' task " + cp.task() + ", not to this task");
+            }
+            for (Input in : inputs) {
+                in.next = -1;
+                for (TaskCheckpoint.Input ci : cp.inputs()) {
+                    if (ci.topic().equals(in.topic) && ci.partition() == id) {
+                        in.next = ci.nextOffset();
+                    }
+                }
+                if (in.next < 0) {
+                    in.next = startOffset(in);
+                }
+            }
+            streamTime = cp.streamTime();
+            timers.addAll(cp.timers());
+            snapshots.putAll(cp.stores());
+            records = cp.records();
+            deadLettered = cp.deadLettered();
+            for (TaskCheckpoint.Output o : cp.outputs()) {
+                outByKey.put(o.topic() + "/" + o.partition(), o);
+                if (outputs.indexOf(o.topic()) < 0 && runner.log().exists(o.topic())) {
+                    extraOutputs.put(o.topic(), outputs.add(o.topic(), runner.topic(o.topic())));
+                }
+            }
+        } else {
+            for (Input in : inputs) {
+                in.next = startOffset(in);
+            }
+        }
+        String dlq = runner.deadLetterTopic();
+        if (outputs.indexOf(dlq) < 0 && runner.log().exists(dlq)) {
+            extraOutputs.put(dlq, outputs.add(dlq, runner.topic(dlq)));
+        }
+        if (cp != null) {
+            for (TaskOutputs.Out o : outputs.outs()) {
+                long[] next = new long[o.partitions];
+                long[] from = new long[o.partitions];
+                for (int p = 0; p < o.partitions; p++) {
+                    TaskCheckpoint.Output co = outByKey.get(o.name + "/" + p);
+                    next[p] = co == null ? 0 : co.nextSequence();
+                    from[p] = co == null ? 0 : co.endOffset();
+                }
+                outputs.recover(o, next, from);
+            }
+        }
+        for (Input in : inputs) {
+            long start = in.partition.startOffset();
+            long end = in.partition.endOffset();
+            if (in.next < start || in.next > end) {
+                throw new CheckpointException("checkpoint " + checkpointFile + " says to resume " + in.topic + "/" + id + " at offset "
+                    + in.next + ", outside the partition's range [" + start + ", " + end + "]"
+                    + (in.next < start ? " (retention removed those records)" : ""));
+            }
+            in.published = in.next;
+        }
+        publishedRecords = records;
+        publishedDeadLettered = deadLettered;
+        lastCheckpointMs = context.clock().time();
+        recordsAtCheckpoint = records;
+        if (cp == null) {
+            checkpoint();
+        } else {
+            lastCheckpointWallMs = cp.wallTimeMs();
+            lastCheckpointBytes = cp.fileBytes();
+        }
+        try {
+            processor.init(this);
+        } catch (RuntimeException e) {
+            throw new ProcessingFailure(where() + ": the processor's init failed: " + e, e);
+        }
+        commitStores();
+    }
+
+    private long startOffset(Input in) {
+        return context.startFrom() == RunnerContext.StartFrom.LATEST ? in.partition.endOffset() : in.partition.startOffset();
+    }
+
+    private String where() {
+        return "group '" + context.group() + "' stage '" + stage.name() + "' task " + id;
+    }
+
+    /** Processes up to one batch per input, flushes outputs, and checkpoints when due. Returns records processed. */
+    int runOnce(long nowMs) {
+        if (inputs.length > 0 && inputs[0].tailer == null) {
+            for (Input in : inputs) {
+                in.tailer = in.partition.newTailer();
+                in.tailer.moveToOffset(in.next);
+            }
+        }
+        int n;
+        if (inputs.length == 1) {
+            n = inputs[0].tailer.poll(this, context.batch());
+        } else if (inputs.length == 0) {
+            n = 0;
+        } else {
+            n = pollMerged(nowMs);
+        }
+        if (n > 0) {
+            outputs.flush();
+            for (Input in : inputs) {
+                in.published = in.next;
+            }
+            publishedRecords = records;
+            publishedDeadLettered = deadLettered;
+            dirty = true;
+        }
+        if (dirty && (records - recordsAtCheckpoint >= context.checkpointRecords()
+            || nowMs - lastCheckpointMs >= context.checkpointIntervalMs())) {
+            checkpoint();
+        }
+        return n;
+    }
+
+    private final RecordHandler headLoader = this::loadHead;
+    private Input loading;
+
+    private void loadHead(RecordView v) {
+        Input in = loading;
+        int length = v.length();
+        in.head.putBytes(0, v.buffer(), 0, length);
+        in.headOffset = v.offset();
+        in.headEventTime = v.eventTime();
+        in.headAppendTime = v.appendTime();
+        in.headKeyOffset = v.keyOffset();
+        in.headKeyLength = v.keyLength();
+        in.headIdOffset = v.idOffset();
+        in.headIdLength = v.idLength();
+        in.headValueOffset = v.valueOffset();
+        in.headValueLength = v.valueLength();
+        in.hasHead = true;
+    }
+
+    /**
+     * Several inputs: records in append-time order (ties by input order). A head is taken only when every other
+     * input has one too, or has had nothing for {@link RunnerContext#mergeWaitMs()} past its append time.
+     */
+    private int pollMerged(long nowMs) {
+        int n = 0;
+        while (n < context.batch()) {
+            Input best = null;
+            boolean allHaveHeads = true;
+            for (Input in : inputs) {
+                if (!in.hasHead) {
+                    loading = in;
+                    in.tailer.poll(headLoader, 1);
+                }
+                if (!in.hasHead) {
+                    allHaveHeads = false;
+                } else if (best == null || in.headAppendTime < best.headAppendTime) {
+                    best = in;
+                }
+            }
+            if (best == null || (!allHaveHeads && nowMs - best.headAppendTime < context.mergeWaitMs())) {
+                break;
+            }
+            handle(best, best.head, best.headOffset, best.headEventTime, best.headAppendTime, best.headKeyOffset,
+                best.headKeyLength, best.headIdOffset, best.headIdLength, best.headValueOffset, best.headValueLength);
+            best.hasHead = false;
+            n++;
+        }
+        return n;
+    }
+
+    @Override
+    public void onRecord(RecordView v) {
+        handle(inputs[0], v.buffer(), v.offset(), v.eventTime(), v.appendTime(), v.keyOffset(), v.keyLength(), v.idOffset(),
+            v.idLength(), v.valueOffset(), v.valueLength());
+    }
+
+    private void handle(Input in, DirectBuffer buffer, long offset, long eventTime, long appendTime, int keyOffset, int keyLength,
+                        int idOffset, int idLength, int valueOffset, int valueLength) {
+        if (offset != in.next) {
+            throw new IllegalStateException(where() + ": expected offset " + in.next + " of " + in.topic + " but read " + offset);
+        }
+        long previousStreamTime = streamTime;
+        if (eventTime > streamTime) {
+            streamTime = eventTime;
+        }
+        outputs.mark();
+        current.reset(in.topic, id, offset, eventTime, appendTime);
+        try {
+            current.key = keyLength < 0 ? null : stage.keySerde().deserialize(buffer, keyOffset, keyLength);
+            current.value = stage.valueSerde().deserialize(buffer, valueOffset, valueLength);
+            current.idBuffer = buffer;
+            current.idOffset = idOffset;
+            current.idLength = idLength;
+            processor.process(current, this);
+            commitStores();
+        } catch (Exception e) {
+            rollbackStores();
+            outputs.rollback();
+            if (context.onError() == OnError.FAIL) {
+                streamTime = previousStreamTime;
+                throw new ProcessingFailure(where() + ": processing failed at " + in.topic + "/" + id + " offset " + offset
+                    + ": " + describe(e) + "; the checkpoint stays before this record (fix the processor or the input and"
+                    + " run again, or run with --on-error dlq)", e);
+            }
+            deadLetter(in, buffer, offset, eventTime, keyOffset, keyLength, valueOffset, valueLength, e);
+        } finally {
+            current.key = null;
+            current.value = null;
+            current.idBuffer = null;
+        }
+        in.next = offset + 1;
+        records++;
+        if (!timers.isEmpty()) {
+            fireTimers();
+        }
+    }
+
+    static String describe(Throwable e) {
+        String m = e.getMessage();
+        return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+    }
+
+    private void fireTimers() {
+        while (!timers.isEmpty() && timers.first().time() <= streamTime) {
+            TaskCheckpoint.Timer t = timers.pollFirst();
+            outputs.mark();
+            try {
+                processor.onTimer(t.time(), t.name(), this);
+                commitStores();
+            } catch (Exception e) {
+                rollbackStores();
+                outputs.rollback();
+                timers.add(t);
+                throw new ProcessingFailure(where() + ": timer '" + t.name() + "' at " + t.time() + " failed: " + describe(e), e);
+            }
+        }
+    }
+
+    private void deadLetter(Input in, DirectBuffer buffer, long offset, long eventTime, int keyOffset, int keyLength,
+                            int valueOffset, int valueLength, Exception e) {
+        ObjectNode v = Serdes.MAPPER.createObjectNode();
+        v.put("error", describe(e));
+        v.put("group", context.group());
+        v.put("stage", stage.name());
+        v.put("topic", in.topic);
+        v.put("partition", id);
+        v.put("offset", offset);
+        v.put("eventTime", Instant.ofEpochMilli(eventTime).toString());
+        byte[] value = new byte[valueLength];
+        buffer.getBytes(valueOffset, value);
+        String text = utf8(value);
+        if (text != null) {
+            v.put("value", text);
+        } else {
+            v.put("valueBase64", Base64.getEncoder().encodeToString(value));
+        }
+        byte[] json;
+        try {
+            json = Serdes.MAPPER.writeValueAsBytes(v);
+        } catch (IOException ex) {
+            throw new IllegalStateException(ex);
+        }
+        byte[] key = null;
+        if (keyLength >= 0) {
+            key = new byte[keyLength];
+            buffer.getBytes(keyOffset, key);
+        }
+        outputs.mark();
+        forwardTo(runner.deadLetterTopic(), key, json, eventTime);
+        deadLettered++;
+    }
+
+    private static String utf8(byte[] bytes) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+
+    private void commitStores() {
+        for (InMemoryKeyValueStore<?, ?> s : stores.values()) {
+            s.commit();
+        }
+    }
+
+    private void rollbackStores() {
+        for (InMemoryKeyValueStore<?, ?> s : stores.values()) {
+            s.rollback();
+        }
+    }
+
+    /** Flushes outputs and writes this task's checkpoint atomically. */
+    void checkpoint() {
+        outputs.flush();
+        long now = context.clock().time();
+        long elapsed = now - lastCheckpointMs;
+        if (elapsed > 0) {
+            rate = (records - recordsAtCheckpoint) * 1000 / elapsed;
+        }
+        List<TaskCheckpoint.Input> ins = new ArrayList<>();
+        for (Input in : inputs) {
+            ins.add(new TaskCheckpoint.Input(in.topic, id, in.next));
+        }
+        List<TaskCheckpoint.Output> outs = new ArrayList<>();
+        for (TaskOutputs.Out o : outputs.outs()) {
+            for (int p = 0; p < o.partitions; p++) {
+                outs.add(new TaskCheckpoint.Output(o.name, p, o.nextSequence[p], o.topic.partition(p).endOffset()));
+            }
+        }
+        List<TaskCheckpoint.Timer> ts = new ArrayList<>(timers);
+        Map<String, TaskCheckpoint.StoreSnapshot> unopened = new LinkedHashMap<>(snapshots);
+        stores.keySet().forEach(unopened::remove);
+        long bytes = TaskCheckpoint.write(checkpointFile, context.group(), stage.name(), id, now, records, deadLettered, rate,
+            streamTime, ins, outs, ts, stores.size() + unopened.size(), out -> {
+                for (InMemoryKeyValueStore<?, ?> s : stores.values()) {
+                    out.writeUTF(s.name());
+                    s.writeSnapshot(out, scratch);
+                }
+                for (TaskCheckpoint.StoreSnapshot s : unopened.values()) {
+                    out.writeUTF(s.name());
+                    out.write(s.bytes(), s.offset(), s.length());
+                }
+            });
+        lastCheckpointMs = now;
+        recordsAtCheckpoint = records;
+        dirty = false;
+        lastCheckpointWallMs = now;
+        lastCheckpointBytes = bytes;
+        runner.onCheckpoint(this, bytes);
+    }
+
+    void close() {
+        try {
+            processor.close();
+        } finally {
+            for (Input in : inputs) {
+                if (in.tailer != null) {
+                    in.tailer.close();
+                }
+            }
+        }
+    }
+
+    long stateEntries() {
+        long n = 0;
+        for (InMemoryKeyValueStore<?, ?> s : stores.values()) {
+            n += s.size();
+        }
+        return n;
+    }
+
+    // ---- ProcessorContext
+
+    @Override
+    public String group() {
+        return context.group();
+    }
+
+    @Override
+    public int taskId() {
+        return id;
+    }
+
+    @Override
+    public void forward(KOut key, VOut value) {
+        forward(key, value, current.eventTime);
+    }
+
+    @Override
+    public void forward(KOut key, VOut value, long eventTime) {
+        if (mainOutput < 0) {
+            throw new IllegalStateException("stage '" + stage.name() + "' has no output topic; use forwardTo");
+        }
+        if (value == null) {
+            throw new NullPointerException("a forwarded value must not be null");
+        }
+        ExpandableArrayBuffer data = outputs.data();
+        int at = outputs.dataLength();
+        int keyLength = key == null ? RecordDescriptor.NO_BYTES : stage.outputKeySerde().serializeTo(key, data, at);
+        int valueOffset = at + Math.max(0, keyLength);
+        int valueLength = stage.outputValueSerde().serializeTo(value, data, valueOffset);
+        outputs.emit(mainOutput, at, keyLength, valueOffset, valueLength, eventTime);
+    }
+
+    @Override
+    public void forwardTo(String topic, byte[] key, byte[] value, long eventTime) {
+        Integer index = extraOutputs.get(topic);
+        if (index == null) {
+            int existing = outputs.indexOf(topic);
+            index = existing >= 0 ? existing : outputs.add(topic, runner.topicOrCreate(topic, 1));
+            extraOutputs.put(topic, index);
+        }
+        ExpandableArrayBuffer data = outputs.data();
+        int at = outputs.dataLength();
+        int keyLength = RecordDescriptor.NO_BYTES;
+        if (key != null) {
+            data.putBytes(at, key);
+            keyLength = key.length;
+        }
+        int valueOffset = at + Math.max(0, keyLength);
+        data.putBytes(valueOffset, value);
+        outputs.emit(index, at, keyLength, valueOffset, value.length, eventTime);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <K, V> KeyValueStore<K, V> keyValueStore(String name, Serde<K> keySerde, Serde<V> valueSerde) {
+        InMemoryKeyValueStore<?, ?> existing = stores.get(name);
+        if (existing != null) {
+            return (KeyValueStore<K, V>) existing;
+        }
+        InMemoryKeyValueStore<K, V> store = new InMemoryKeyValueStore<>(name, keySerde, valueSerde);
+        TaskCheckpoint.StoreSnapshot snapshot = snapshots.get(name);
+        if (snapshot != null) {
+            try {
+                store.readSnapshot(snapshot.open(), scratch, "checkpoint " + checkpointFile);
+            } catch (IOException | RuntimeException e) {
+                throw new CheckpointException("checkpoint " + checkpointFile + ": store '" + name
+                    + "' cannot be restored with the serdes given: " + describe(e));
+            }
+        }
+        stores.put(name, store);
+        return store;
+    }
+
+    @Override
+    public long streamTime() {
+        return streamTime;
+    }
+
+    @Override
+    public void registerTimer(long time, String name) {
+        timers.add(new TaskCheckpoint.Timer(time, name));
+    }
+
+    @Override
+    public void cancelTimer(long time, String name) {
+        timers.remove(new TaskCheckpoint.Timer(time, name));
+    }
+
+    @Override
+    public long wallClockTime() {
+        return context.clock().time();
+    }
+
+    @Override
+    public boolean isReplaying() {
+        return context.replay() || outputs.recovering();
+    }
+
+    long suppressed() {
+        return outputs.suppressed();
+    }
+
+    long written() {
+        return outputs.written();
+    }
+
+    /** The record being processed; one per task, refilled for each record. */
+    static final class Current<K, V> implements InputRecord<K, V> {
+        String topic;
+        int partition;
+        long offset;
+        long eventTime;
+        long appendTime;
+        K key;
+        V value;
+        DirectBuffer idBuffer;
+        int idOffset;
+        int idLength = RecordDescriptor.NO_BYTES;
+
+        void reset(String topic, int partition, long offset, long eventTime, long appendTime) {
+            this.topic = topic;
+            this.partition = partition;
+            this.offset = offset;
+            this.eventTime = eventTime;
+            this.appendTime = appendTime;
+            this.idLength = RecordDescriptor.NO_BYTES;
+        }
+
+        @Override
+        public String topic() {
+            return topic;
+        }
+
+        @Override
+        public int partition() {
+            return partition;
+        }
+
+        @Override
+        public long offset() {
+            return offset;
+        }
+
+        @Override
+        public long eventTime() {
+            return eventTime;
+        }
+
+        @Override
+        public long appendTime() {
+            return appendTime;
+        }
+
+        @Override
+        public K key() {
+            return key;
+        }
+
+        @Override
+        public V value() {
+            return value;
+        }
+
+        @Override
+        public String id() {
+            return idBuffer == null || idLength < 0 ? null : idBuffer.getStringWithoutLengthUtf8(idOffset, idLength);
+        }
+    }
+}

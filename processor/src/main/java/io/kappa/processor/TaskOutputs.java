@@ -1,0 +1,308 @@
+package io.kappa.processor;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import io.kappa.log.BufferedEvents;
+import io.kappa.log.Partition;
+import io.kappa.log.PartitionTailer;
+import io.kappa.log.RecordDescriptor;
+import io.kappa.log.RecordHandler;
+import io.kappa.log.RecordView;
+import io.kappa.log.Topic;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+
+/**
+ * A task's records on their way out, and the bookkeeping that makes them exactly-once.
+ *
+ * <p>Every record a task writes to output partition {@code q} is stamped with the task's producer id and the
+ * next sequence number of {@code (task, q)}: 0, 1, 2, ... Processing is deterministic, so after a crash the task,
+ * re-reading its input from the checkpoint, produces the same records with the same sequence numbers again. On
+ * open, {@link #recover} scans each output partition from the end offset recorded in the checkpoint for records
+ * with this task's producer id and notes the highest sequence found; records re-produced with a sequence at or
+ * below it were already written and are dropped instead of appended. The log is never rewritten.
+ *
+ * <p>Records are buffered (one buffer, no object per record) and appended at {@link #flush}: one batch per output
+ * partition. The writes of the record being processed can be undone ({@link #mark}, {@link #rollback}).
+ */
+final class TaskOutputs implements BufferedEvents {
+    /** One output topic as this task sees it. */
+    static final class Out {
+        final String name;
+        final Topic topic;
+        final int partitions;
+        final long[] nextSequence;
+        final long[] skipThrough;
+        final int[][] pending;
+        final long[][] pendingSequences;
+        final int[] pendingCount;
+
+        Out(String name, Topic topic) {
+            this.name = name;
+            this.topic = topic;
+            this.partitions = topic.partitionCount();
+            this.nextSequence = new long[partitions];
+            this.skipThrough = new long[partitions];
+            Arrays.fill(skipThrough, -1);
+            this.pending = new int[partitions][16];
+            this.pendingSequences = new long[partitions][16];
+            this.pendingCount = new int[partitions];
+        }
+    }
+
+    private final long producerId;
+    private final int taskId;
+    private final int maxRecordBytes;
+    private final List<Out> outs = new ArrayList<>();
+    private final ExpandableArrayBuffer data = new ExpandableArrayBuffer(1 << 16);
+    private int dataLength;
+    private int count;
+    private int[] keyOffsets = new int[256];
+    private int[] keyLengths = new int[256];
+    private int[] valueOffsets = new int[256];
+    private int[] valueLengths = new int[256];
+    private long[] eventTimes = new long[256];
+    private long[] offsetsOut = new long[256];
+    // forwards of the current record: (out index, partition, buffered 0/1) triples, for rollback
+    private int[] touched = new int[48];
+    private int touchedCount;
+    private int markCount;
+    private int markLength;
+    private long suppressed;
+    private long written;
+
+    TaskOutputs(long producerId, int taskId, int maxRecordBytes) {
+        this.producerId = producerId;
+        this.taskId = taskId;
+        this.maxRecordBytes = maxRecordBytes;
+    }
+
+    int add(String name, Topic topic) {
+        outs.add(new Out(name, topic));
+        return outs.size() - 1;
+    }
+
+    int indexOf(String name) {
+        for (int i = 0; i < outs.size(); i++) {
+            if (outs.get(i).name.equals(name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    List<Out> outs() {
+        return outs;
+    }
+
+    ExpandableArrayBuffer data() {
+        return data;
+    }
+
+    /** Where the next record's bytes go in {@link #data()}. */
+    int dataLength() {
+        return dataLength;
+    }
+
+    long suppressed() {
+        return suppressed;
+    }
+
+    long written() {
+        return written;
+    }
+
+    /** Whether records re-produced after a crash are still being recognised as already written. */
+    boolean recovering() {
+        for (Out o : outs) {
+            for (int p = 0; p < o.partitions; p++) {
+                if (o.skipThrough[p] >= o.nextSequence[p]) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Takes a record whose key ({@code keyLength} may be {@link RecordDescriptor#NO_BYTES}) and value were written
+     * into {@link #data()} at the given places, after {@link #dataLength()}. Keyed records go to murmur2(key) mod
+     * partitions; keyless ones to partition (task id mod partitions), so the choice never depends on timing.
+     */
+    void emit(int outIndex, int keyOffset, int keyLength, int valueOffset, int valueLength, long eventTime) {
+        Out o = outs.get(outIndex);
+        long size = (long) Math.max(0, keyLength) + valueLength;
+        if (size > maxRecordBytes) {
+            throw new IllegalArgumentException("an output record of " + size + " bytes for topic '" + o.name
+                + "' exceeds the maximum record size of " + maxRecordBytes + " bytes");
+        }
+        int p = keyLength >= 0 ? o.topic.partitionFor(data, keyOffset, keyLength) : taskId % o.partitions;
+        long sequence = o.nextSequence[p]++;
+        boolean buffer = sequence > o.skipThrough[p];
+        touch(outIndex, p, buffer);
+        if (!buffer) {
+            suppressed++;
+            return;
+        }
+        int i = count;
+        if (i == keyOffsets.length) {
+            grow();
+        }
+        keyOffsets[i] = keyOffset;
+        keyLengths[i] = keyLength;
+        valueOffsets[i] = valueOffset;
+        valueLengths[i] = valueLength;
+        eventTimes[i] = eventTime;
+        count++;
+        dataLength = Math.max(keyOffset + Math.max(0, keyLength), valueOffset + valueLength);
+        int n = o.pendingCount[p];
+        if (n == o.pending[p].length) {
+            o.pending[p] = Arrays.copyOf(o.pending[p], n * 2);
+            o.pendingSequences[p] = Arrays.copyOf(o.pendingSequences[p], n * 2);
+        }
+        o.pending[p][n] = i;
+        o.pendingSequences[p][n] = sequence;
+        o.pendingCount[p] = n + 1;
+    }
+
+    private void touch(int outIndex, int partition, boolean buffered) {
+        if (touchedCount + 3 > touched.length) {
+            touched = Arrays.copyOf(touched, touched.length * 2);
+        }
+        touched[touchedCount++] = outIndex;
+        touched[touchedCount++] = partition;
+        touched[touchedCount++] = buffered ? 1 : 0;
+    }
+
+    private void grow() {
+        int n = keyOffsets.length * 2;
+        keyOffsets = Arrays.copyOf(keyOffsets, n);
+        keyLengths = Arrays.copyOf(keyLengths, n);
+        valueOffsets = Arrays.copyOf(valueOffsets, n);
+        valueLengths = Arrays.copyOf(valueLengths, n);
+        eventTimes = Arrays.copyOf(eventTimes, n);
+    }
+
+    /** Start of a record's processing: what {@link #rollback} returns to. */
+    void mark() {
+        markCount = count;
+        markLength = dataLength;
+        touchedCount = 0;
+    }
+
+    /** Forgets the forwards since {@link #mark}, as if the record had produced nothing. */
+    void rollback() {
+        for (int t = touchedCount - 3; t >= 0; t -= 3) {
+            Out o = outs.get(touched[t]);
+            int p = touched[t + 1];
+            o.nextSequence[p]--;
+            if (touched[t + 2] == 1) {
+                o.pendingCount[p]--;
+            } else {
+                suppressed--;
+            }
+        }
+        touchedCount = 0;
+        count = markCount;
+        dataLength = markLength;
+    }
+
+    /** Appends every buffered record: one batch per output partition, stamped with this task's producer id. */
+    void flush() {
+        if (count == 0) {
+            touchedCount = 0;
+            return;
+        }
+        if (offsetsOut.length < count) {
+            offsetsOut = new long[Math.max(count, offsetsOut.length * 2)];
+        }
+        for (Out o : outs) {
+            for (int p = 0; p < o.partitions; p++) {
+                int n = o.pendingCount[p];
+                if (n > 0) {
+                    Partition partition = o.topic.partition(p);
+                    partition.appendBatch(this, o.pending[p], n, producerId, o.pendingSequences[p], offsetsOut);
+                    o.pendingCount[p] = 0;
+                    written += n;
+                }
+            }
+        }
+        count = 0;
+        dataLength = 0;
+        touchedCount = 0;
+        markCount = 0;
+        markLength = 0;
+    }
+
+    /**
+     * Restores sequence numbers from a checkpoint and finds what this task wrote after it: scans each output
+     * partition from the checkpoint's end offset (from the partition's start for a partition the checkpoint does
+     * not know) for records with this task's producer id.
+     */
+    void recover(Out o, long[] nextSequence, long[] scanFrom) {
+        for (int p = 0; p < o.partitions; p++) {
+            o.nextSequence[p] = nextSequence[p];
+            Partition partition = o.topic.partition(p);
+            long from = Math.max(scanFrom[p], partition.startOffset());
+            long end = partition.endOffset();
+            if (from >= end) {
+                continue;
+            }
+            long[] max = {-1};
+            try (PartitionTailer tailer = partition.newTailer()) {
+                tailer.moveToOffset(from);
+                RecordHandler h = (RecordView v) -> {
+                    if (v.producerId() == producerId && v.producerSequence() > max[0]) {
+                        max[0] = v.producerSequence();
+                    }
+                };
+                while (tailer.poll(h, 4096) > 0) {
+                    // scan to the end
+                }
+            }
+            o.skipThrough[p] = max[0];
+        }
+    }
+
+    @Override
+    public DirectBuffer buffer() {
+        return data;
+    }
+
+    @Override
+    public int keyOffset(int i) {
+        return keyOffsets[i];
+    }
+
+    @Override
+    public int keyLength(int i) {
+        return keyLengths[i];
+    }
+
+    @Override
+    public int idOffset(int i) {
+        return 0;
+    }
+
+    @Override
+    public int idLength(int i) {
+        return RecordDescriptor.NO_BYTES;
+    }
+
+    @Override
+    public int valueOffset(int i) {
+        return valueOffsets[i];
+    }
+
+    @Override
+    public int valueLength(int i) {
+        return valueLengths[i];
+    }
+
+    @Override
+    public long eventTime(int i) {
+        return eventTimes[i];
+    }
+}

@@ -1,0 +1,333 @@
+package io.kappa.processor.builtin;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kappa.processor.InputRecord;
+import io.kappa.processor.KeyValueStore;
+import io.kappa.processor.Processor;
+import io.kappa.processor.ProcessorContext;
+import io.kappa.processor.Serde;
+import io.kappa.processor.Serdes;
+import io.kappa.processor.Stage;
+import io.kappa.processor.Topology;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * The processors {@code kappa run} offers without Java: filter, map, count, sum and dedup over JSON values.
+ * Aggregations emit the new value of a key on each change, as {@code {"key":K,"count":N}} or
+ * {@code {"key":K,"sum":S}} keyed by K. When the group key is not the record key and an input has more than one
+ * partition, a first stage re-keys records into the topic {@code GROUP.repartition}, so that every record of a
+ * group key reaches the same task.
+ */
+public final class Builtins {
+    private Builtins() {
+    }
+
+    public static Topology filter(List<String> inputs, String output, Where where) {
+        return Topology.single(inputs, Serdes.view(), Serdes.view(), () -> new Filter(where), output, Serdes.view(), Serdes.view());
+    }
+
+    public static Topology map(List<String> inputs, String output, List<JsonPath> select) {
+        if (select.isEmpty()) {
+            throw new IllegalArgumentException("map --select needs at least one field");
+        }
+        return Topology.single(inputs, Serdes.view(), Serdes.view(), () -> new Select(select), output, Serdes.view(), Serdes.json());
+    }
+
+    public static Topology count(String group, List<String> inputs, String output, GroupKey by, boolean repartition) {
+        return aggregate(group, inputs, output, by, repartition, () -> new Aggregate(by, null, repartition));
+    }
+
+    public static Topology sum(String group, List<String> inputs, String output, GroupKey by, JsonPath field, boolean repartition) {
+        return aggregate(group, inputs, output, by, repartition, () -> new Aggregate(by, field, repartition));
+    }
+
+    /** Passes each record on unless one with the same dedup key was kept within {@code windowMs} of event time. */
+    public static Topology dedup(String group, List<String> inputs, String output, GroupKey by, long windowMs, boolean repartition) {
+        if (windowMs <= 0) {
+            throw new IllegalArgumentException("dedup --window must be positive");
+        }
+        if (!repartition) {
+            return Topology.single(inputs, Serdes.view(), Serdes.view(), () -> new Dedup(by, windowMs, false), output,
+                Serdes.view(), Serdes.view());
+        }
+        String topic = repartitionTopic(group);
+        List<Stage<?, ?, ?, ?>> stages = new ArrayList<>();
+        stages.add(new Stage<>("repartition", inputs, Serdes.view(), Serdes.view(), () -> new Rekey(by), topic,
+            Serdes.string(), Serdes.view(), false));
+        stages.add(new Stage<>("main", List.of(topic), Serdes.view(), Serdes.view(), () -> new Dedup(by, windowMs, true), output,
+            Serdes.view(), Serdes.view(), true));
+        return Topology.of(stages);
+    }
+
+    public static String repartitionTopic(String group) {
+        return group + ".repartition";
+    }
+
+    private static Topology aggregate(String group, List<String> inputs, String output, GroupKey by, boolean repartition,
+                                      io.kappa.processor.ProcessorSupplier<DirectBuffer, DirectBuffer, String, String> supplier) {
+        if (!repartition) {
+            return Topology.single(inputs, Serdes.view(), Serdes.view(), supplier, output, Serdes.string(), Serdes.string());
+        }
+        String topic = repartitionTopic(group);
+        List<Stage<?, ?, ?, ?>> stages = new ArrayList<>();
+        stages.add(new Stage<>("repartition", inputs, Serdes.view(), Serdes.view(), () -> new Rekey(by), topic,
+            Serdes.string(), Serdes.view(), false));
+        stages.add(new Stage<>("main", List.of(topic), Serdes.view(), Serdes.view(), supplier, output,
+            Serdes.string(), Serdes.string(), true));
+        return Topology.of(stages);
+    }
+
+    static void appendJsonString(StringBuilder b, String s) {
+        b.append('"');
+        JsonStringEncoder.getInstance().quoteAsString(s, b);
+        b.append('"');
+    }
+
+    /** Keeps records whose JSON value matches the expression; passes them on byte for byte. */
+    static final class Filter implements Processor<DirectBuffer, DirectBuffer, DirectBuffer, DirectBuffer> {
+        private final Where where;
+
+        Filter(Where where) {
+            this.where = where;
+        }
+
+        @Override
+        public void process(InputRecord<DirectBuffer, DirectBuffer> r, ProcessorContext<DirectBuffer, DirectBuffer> ctx) {
+            DirectBuffer v = r.value();
+            if (where.test(Serdes.json().deserialize(v, 0, v.capacity()))) {
+                ctx.forward(r.key(), v);
+            }
+        }
+    }
+
+    /** Keeps only the selected fields of a JSON object value; missing fields are left out. */
+    static final class Select implements Processor<DirectBuffer, DirectBuffer, DirectBuffer, JsonNode> {
+        private final List<JsonPath> select;
+
+        Select(List<JsonPath> select) {
+            this.select = select;
+        }
+
+        @Override
+        public void process(InputRecord<DirectBuffer, DirectBuffer> r, ProcessorContext<DirectBuffer, JsonNode> ctx) {
+            DirectBuffer v = r.value();
+            JsonNode root = Serdes.json().deserialize(v, 0, v.capacity());
+            if (!root.isObject()) {
+                throw new IllegalArgumentException("map --select needs a JSON object value, got " + root.getNodeType());
+            }
+            ObjectNode out = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+            for (JsonPath p : select) {
+                JsonNode n = p.find(root);
+                if (n != null) {
+                    out.set(p.text(), n);
+                }
+            }
+            ctx.forward(r.key(), out);
+        }
+    }
+
+    /** First stage of a repartition: the group key becomes the record key; the value carries the original record. */
+    static final class Rekey implements Processor<DirectBuffer, DirectBuffer, String, DirectBuffer> {
+        private final GroupKey by;
+        private final ExpandableArrayBuffer scratch = new ExpandableArrayBuffer(256);
+        private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
+
+        Rekey(GroupKey by) {
+            this.by = by;
+        }
+
+        @Override
+        public void process(InputRecord<DirectBuffer, DirectBuffer> r, ProcessorContext<String, DirectBuffer> ctx) {
+            String key = by.of(r, r.key(), r.value());
+            int length = Envelope.write(scratch, 0, r.key(), r.value());
+            view.wrap(scratch, 0, length);
+            ctx.forward(key, view);
+        }
+    }
+
+    /** count (no field) or sum (a numeric field) per group key, emitted on every change. */
+    static final class Aggregate implements Processor<DirectBuffer, DirectBuffer, String, String> {
+        private final GroupKey by;
+        private final JsonPath field;
+        private final boolean enveloped;
+        private final Envelope envelope = new Envelope();
+        private final StringBuilder json = new StringBuilder(64);
+        private KeyValueStore<String, Number> store;
+
+        Aggregate(GroupKey by, JsonPath field, boolean enveloped) {
+            this.by = by;
+            this.field = field;
+            this.enveloped = enveloped;
+        }
+
+        @Override
+        public void init(ProcessorContext<String, String> ctx) {
+            store = ctx.keyValueStore(field == null ? "count" : "sum", Serdes.string(), NUMBER);
+        }
+
+        @Override
+        public void process(InputRecord<DirectBuffer, DirectBuffer> r, ProcessorContext<String, String> ctx) {
+            String key;
+            DirectBuffer value;
+            if (enveloped) {
+                key = r.key().getStringWithoutLengthUtf8(0, r.key().capacity());
+                value = envelope.wrap(r.value()).value();
+            } else {
+                key = by.of(r, r.key(), r.value());
+                value = r.value();
+            }
+            Number old = store.get(key);
+            Number now;
+            if (field == null) {
+                now = old == null ? 1L : old.longValue() + 1;
+            } else {
+                now = add(old, number(GroupKey.field(Serdes.json().deserialize(value, 0, value.capacity()), field)));
+            }
+            store.put(key, now);
+            json.setLength(0);
+            json.append("{\"key\":");
+            appendJsonString(json, key);
+            json.append(field == null ? ",\"count\":" : ",\"sum\":").append(now).append('}');
+            ctx.forward(key, json.toString());
+        }
+
+        private Number number(JsonNode n) {
+            if (n.isIntegralNumber() && n.canConvertToLong()) {
+                return n.longValue();
+            }
+            if (n.isNumber()) {
+                return n.doubleValue();
+            }
+            if (n.isTextual()) {
+                String s = n.asText().trim();
+                try {
+                    return Long.parseLong(s);
+                } catch (NumberFormatException e) {
+                    try {
+                        double d = Double.parseDouble(s);
+                        if (Double.isFinite(d)) {
+                            return d;
+                        }
+                    } catch (NumberFormatException ignored) {
+                        // fall through to the error
+                    }
+                }
+            }
+            throw new IllegalArgumentException("field '" + field.text() + "' is not a number: " + abbreviate(n.toString()));
+        }
+
+        private static Number add(Number old, Number x) {
+            if (old == null) {
+                return x;
+            }
+            if (old instanceof Long a && x instanceof Long b) {
+                long r = a + b;
+                if (((a ^ r) & (b ^ r)) >= 0) {
+                    return r;
+                }
+            }
+            return old.doubleValue() + x.doubleValue();
+        }
+    }
+
+    static String abbreviate(String s) {
+        return s.length() <= 60 ? s : s.substring(0, 57) + "...";
+    }
+
+    /**
+     * Drops a record when one with the same dedup key was kept at an event time within the window of it. Kept keys
+     * are forgotten once stream time has moved a window past them (oldest first), so state stays bounded.
+     */
+    static final class Dedup implements Processor<DirectBuffer, DirectBuffer, DirectBuffer, DirectBuffer> {
+        private final GroupKey by;
+        private final long windowMs;
+        private final boolean enveloped;
+        private final Envelope envelope = new Envelope();
+        private KeyValueStore<String, Long> seen;
+
+        Dedup(GroupKey by, long windowMs, boolean enveloped) {
+            this.by = by;
+            this.windowMs = windowMs;
+            this.enveloped = enveloped;
+        }
+
+        @Override
+        public void init(ProcessorContext<DirectBuffer, DirectBuffer> ctx) {
+            seen = ctx.keyValueStore("seen", Serdes.string(), Serdes.longs());
+        }
+
+        @Override
+        public void process(InputRecord<DirectBuffer, DirectBuffer> r, ProcessorContext<DirectBuffer, DirectBuffer> ctx) {
+            String key;
+            DirectBuffer k;
+            DirectBuffer v;
+            if (enveloped) {
+                key = r.key().getStringWithoutLengthUtf8(0, r.key().capacity());
+                envelope.wrap(r.value());
+                k = envelope.key();
+                v = envelope.value();
+            } else {
+                key = by.of(r, r.key(), r.value());
+                k = r.key();
+                v = r.value();
+            }
+            long horizon = ctx.streamTime() - windowMs;
+            for (String oldest = seen.firstKey(); oldest != null && seen.get(oldest) < horizon; oldest = seen.firstKey()) {
+                seen.delete(oldest);
+            }
+            long t = r.eventTime();
+            Long kept = seen.get(key);
+            if (kept != null && Math.abs(t - kept) <= windowMs) {
+                return;
+            }
+            if (kept != null) {
+                seen.delete(key);
+            }
+            seen.put(key, t);
+            ctx.forward(k, v);
+        }
+    }
+
+    /** A Long or a Double: one tag byte (0 long, 1 double), then 8 bytes. */
+    static final Serde<Number> NUMBER = new Serde<>() {
+        @Override
+        public byte[] serialize(Number value) {
+            byte[] b = new byte[9];
+            UnsafeBuffer u = new UnsafeBuffer(b);
+            if (value instanceof Long l) {
+                u.putLong(1, l);
+            } else {
+                b[0] = 1;
+                u.putDouble(1, value.doubleValue());
+            }
+            return b;
+        }
+
+        @Override
+        public int serializeTo(Number value, org.agrona.MutableDirectBuffer out, int offset) {
+            if (value instanceof Long l) {
+                out.putByte(offset, (byte) 0);
+                out.putLong(offset + 1, l);
+            } else {
+                out.putByte(offset, (byte) 1);
+                out.putDouble(offset + 1, value.doubleValue());
+            }
+            return 9;
+        }
+
+        @Override
+        public Number deserialize(DirectBuffer buffer, int offset, int length) {
+            if (length != 9) {
+                throw new IllegalArgumentException("a stored number takes 9 bytes, got " + length);
+            }
+            return buffer.getByte(offset) == 0 ? (Number) buffer.getLong(offset + 1) : (Number) buffer.getDouble(offset + 1);
+        }
+    };
+}

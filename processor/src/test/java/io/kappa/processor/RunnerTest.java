@@ -1,0 +1,141 @@
+package io.kappa.processor;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.kappa.log.Event;
+import io.kappa.log.EventLog;
+import io.kappa.log.LogContext;
+import io.kappa.log.Partition;
+import io.kappa.log.PartitionTailer;
+import io.kappa.log.Record;
+import io.kappa.log.Topic;
+import io.kappa.log.TopicConfig;
+import io.kappa.processor.builtin.Builtins;
+import io.kappa.processor.builtin.GroupKey;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class RunnerTest {
+    @TempDir
+    Path dir;
+    EventLog log;
+
+    @BeforeEach
+    void open() {
+        log = EventLog.open(new LogContext().dataDir(dir).pretouch(false));
+    }
+
+    @AfterEach
+    void close() {
+        log.close();
+    }
+
+    static List<Record> readAll(Topic t) {
+        List<Record> out = new ArrayList<>();
+        for (int p = 0; p < t.partitionCount(); p++) {
+            Partition part = t.partition(p);
+            try (PartitionTailer tailer = part.newTailer()) {
+                tailer.toStart();
+                while (tailer.poll(v -> out.add(v.toRecord()), 1000) > 0) {
+                    // drain
+                }
+            }
+        }
+        return out;
+    }
+
+    static Map<String, List<String>> byKey(List<Record> records) {
+        Map<String, List<String>> m = new HashMap<>();
+        for (Record r : records) {
+            m.computeIfAbsent(new String(r.key(), StandardCharsets.UTF_8), k -> new ArrayList<>())
+                .add(new String(r.value(), StandardCharsets.UTF_8));
+        }
+        return m;
+    }
+
+    void appendKeyed(Topic t, int n, int keys) {
+        List<Event> batch = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            batch.add(new Event(("k" + (i % keys)).getBytes(StandardCharsets.UTF_8),
+                ("{\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8), 1_000_000L + i, null));
+            if (batch.size() == 500) {
+                t.appendBatch(batch);
+                batch.clear();
+            }
+        }
+        if (!batch.isEmpty()) {
+            t.appendBatch(batch);
+        }
+    }
+
+    ProcessorRunner run(Topology topology, RunnerContext ctx) throws InterruptedException {
+        ProcessorRunner r = new ProcessorRunner(log, topology, ctx);
+        r.start();
+        assertTrue(r.awaitCaughtUp(60_000), "caught up");
+        r.close();
+        assertNull(r.failure());
+        return r;
+    }
+
+    @Test
+    void countsByKeyAcrossPartitionsAndEmitsEachChange() throws Exception {
+        Topic in = log.createTopic("in", TopicConfig.partitions(3));
+        appendKeyed(in, 3000, 7);
+        Topology t = Builtins.count("g", List.of("in"), "out", GroupKey.parse("key", false), false);
+        ProcessorRunner r = run(t, new RunnerContext().group("g").threads(2));
+        assertEquals(3000, r.recordsProcessed());
+        Map<String, List<String>> out = byKey(readAll(log.topic("out")));
+        assertEquals(7, out.size());
+        for (int k = 0; k < 7; k++) {
+            List<String> seq = out.get("k" + k);
+            int expected = (3000 + 6 - k) / 7;
+            assertEquals(expected, seq.size());
+            for (int i = 0; i < seq.size(); i++) {
+                assertEquals("{\"key\":\"k" + k + "\",\"count\":" + (i + 1) + "}", seq.get(i));
+            }
+        }
+    }
+
+    @Test
+    void restartFromAnOlderCheckpointWritesNothingTwice() throws Exception {
+        Topic in = log.createTopic("in", TopicConfig.partitions(2));
+        appendKeyed(in, 1000, 5);
+        Topology t = Builtins.count("g", List.of("in"), "out", GroupKey.parse("key", false), false);
+        run(t, new RunnerContext().group("g"));
+        // keep the checkpoints from here, process more, then put them back: as if the process died after writing
+        // outputs for the second half but before checkpointing it
+        Path groupDir = Groups.dir(dir, "g");
+        Path saved = Files.createDirectories(dir.resolve("saved"));
+        for (int p = 0; p < 2; p++) {
+            Files.copy(groupDir.resolve("main-" + p + ".ckpt"), saved.resolve("main-" + p + ".ckpt"));
+        }
+        appendKeyed(in, 1000, 5);
+        run(t, new RunnerContext().group("g"));
+        List<Record> once = readAll(log.topic("out"));
+        for (int p = 0; p < 2; p++) {
+            Files.copy(saved.resolve("main-" + p + ".ckpt"), groupDir.resolve("main-" + p + ".ckpt"), StandardCopyOption.REPLACE_EXISTING);
+        }
+        ProcessorRunner again = run(t, new RunnerContext().group("g"));
+        assertEquals(2000, again.recordsProcessed());
+        List<Record> after = readAll(log.topic("out"));
+        assertEquals(once.size(), after.size(), "no output written twice");
+        Map<String, List<String>> out = byKey(after);
+        for (List<String> seq : out.values()) {
+            for (int i = 0; i < seq.size(); i++) {
+                assertTrue(seq.get(i).endsWith(",\"count\":" + (i + 1) + "}"), seq.toString());
+            }
+            assertEquals(400, seq.size());
+        }
+    }
+}
