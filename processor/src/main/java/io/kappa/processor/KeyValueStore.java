@@ -4,7 +4,8 @@ import java.util.function.BiConsumer;
 
 /**
  * A task's keyed state, in memory, iterated in insertion order (so iteration is the same after a restore).
- * Null keys and values are refused.
+ * Null keys and values are refused. When a record fails, its writes are undone; a key it had deleted comes back
+ * as the newest entry (the order stays deterministic: a replay fails the same record the same way).
  */
 public interface KeyValueStore<K, V> {
     String name();

@@ -78,6 +78,9 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
     private final Map<String, TaskCheckpoint.StoreSnapshot> snapshots = new LinkedHashMap<>();
     private final Map<String, Integer> extraOutputs = new HashMap<>();
     private final TreeSet<TaskCheckpoint.Timer> timers = new TreeSet<>();
+    // timer changes of the current call, undone if it fails: (timer, true = added / false = removed)
+    private final List<TaskCheckpoint.Timer> timerUndo = new ArrayList<>();
+    private final List<Boolean> timerUndoAdded = new ArrayList<>();
     private final Current<KIn, VIn> current = new Current<>();
     private final ExpandableArrayBuffer scratch = new ExpandableArrayBuffer(4096);
     private long streamTime = Long.MIN_VALUE;
@@ -314,6 +317,7 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
             streamTime = eventTime;
         }
         outputs.mark();
+        clearTimerUndo();
         current.reset(in.topic, id, offset, eventTime, appendTime);
         try {
             current.key = keyLength < 0 ? null : stage.keySerde().deserialize(buffer, keyOffset, keyLength);
@@ -326,6 +330,7 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         } catch (Exception e) {
             rollbackStores();
             outputs.rollback();
+            rollbackTimers();
             if (context.onError() == OnError.FAIL) {
                 streamTime = previousStreamTime;
                 throw new ProcessingFailure(where() + ": processing failed at " + in.topic + "/" + id + " offset " + offset
@@ -354,12 +359,14 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         while (!timers.isEmpty() && timers.first().time() <= streamTime) {
             TaskCheckpoint.Timer t = timers.pollFirst();
             outputs.mark();
+            clearTimerUndo();
             try {
                 processor.onTimer(t.time(), t.name(), this);
                 commitStores();
             } catch (Exception e) {
                 rollbackStores();
                 outputs.rollback();
+                rollbackTimers();
                 timers.add(t);
                 throw new ProcessingFailure(where() + ": timer '" + t.name() + "' at " + t.time() + " failed: " + describe(e), e);
             }
@@ -518,7 +525,14 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         Integer index = extraOutputs.get(topic);
         if (index == null) {
             int existing = outputs.indexOf(topic);
-            index = existing >= 0 ? existing : outputs.add(topic, runner.topicOrCreate(topic, 1));
+            if (existing >= 0) {
+                index = existing;
+            } else {
+                // first written since the checkpoint: anything of ours in it was written after the checkpoint
+                index = outputs.add(topic, runner.topicOrCreate(topic, 1));
+                TaskOutputs.Out o = outputs.outs().get(index);
+                outputs.recover(o, new long[o.partitions], new long[o.partitions]);
+            }
             extraOutputs.put(topic, index);
         }
         ExpandableArrayBuffer data = outputs.data();
@@ -561,12 +575,38 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
 
     @Override
     public void registerTimer(long time, String name) {
-        timers.add(new TaskCheckpoint.Timer(time, name));
+        TaskCheckpoint.Timer t = new TaskCheckpoint.Timer(time, name);
+        if (timers.add(t)) {
+            timerUndo.add(t);
+            timerUndoAdded.add(Boolean.TRUE);
+        }
     }
 
     @Override
     public void cancelTimer(long time, String name) {
-        timers.remove(new TaskCheckpoint.Timer(time, name));
+        TaskCheckpoint.Timer t = new TaskCheckpoint.Timer(time, name);
+        if (timers.remove(t)) {
+            timerUndo.add(t);
+            timerUndoAdded.add(Boolean.FALSE);
+        }
+    }
+
+    private void clearTimerUndo() {
+        if (!timerUndo.isEmpty()) {
+            timerUndo.clear();
+            timerUndoAdded.clear();
+        }
+    }
+
+    private void rollbackTimers() {
+        for (int i = timerUndo.size() - 1; i >= 0; i--) {
+            if (timerUndoAdded.get(i)) {
+                timers.remove(timerUndo.get(i));
+            } else {
+                timers.add(timerUndo.get(i));
+            }
+        }
+        clearTimerUndo();
     }
 
     @Override

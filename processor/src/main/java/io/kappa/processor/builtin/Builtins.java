@@ -202,7 +202,7 @@ public final class Builtins {
             if (n.isIntegralNumber() && n.canConvertToLong()) {
                 return n.longValue();
             }
-            if (n.isNumber()) {
+            if (n.isNumber() && Double.isFinite(n.doubleValue())) {
                 return n.doubleValue();
             }
             if (n.isTextual()) {
@@ -211,7 +211,7 @@ public final class Builtins {
                     return Long.parseLong(s);
                 } catch (NumberFormatException e) {
                     try {
-                        double d = Double.parseDouble(s);
+                        double d = new java.math.BigDecimal(s).doubleValue();
                         if (Double.isFinite(d)) {
                             return d;
                         }
@@ -223,7 +223,7 @@ public final class Builtins {
             throw new IllegalArgumentException("field '" + field.text() + "' is not a number: " + abbreviate(n.toString()));
         }
 
-        private static Number add(Number old, Number x) {
+        private Number add(Number old, Number x) {
             if (old == null) {
                 return x;
             }
@@ -233,7 +233,11 @@ public final class Builtins {
                     return r;
                 }
             }
-            return old.doubleValue() + x.doubleValue();
+            double r = old.doubleValue() + x.doubleValue();
+            if (!Double.isFinite(r)) {
+                throw new IllegalArgumentException("the sum overflows a double (" + old + " + " + x + ")");
+            }
+            return r;
         }
     }
 
