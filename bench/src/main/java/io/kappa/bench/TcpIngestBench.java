@@ -313,7 +313,7 @@ public final class TcpIngestBench {
         return n;
     }
 
-    private static String cpuModel() {
+    static String cpuModel() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
                 if (line.startsWith("model name")) {
@@ -326,7 +326,7 @@ public final class TcpIngestBench {
         return "unknown";
     }
 
-    private static String loadAverage() {
+    static String loadAverage() {
         try {
             return Files.readString(Path.of("/proc/loadavg")).trim();
         } catch (IOException | RuntimeException e) {
@@ -461,7 +461,7 @@ public final class TcpIngestBench {
         return String.format(Locale.ROOT, "%.3f", v);
     }
 
-    private static void format(StringBuilder sb, List<String[]> rows) {
+    static void format(StringBuilder sb, List<String[]> rows) {
         int[] width = new int[rows.get(0).length];
         for (String[] row : rows) {
             for (int i = 0; i < row.length; i++) {

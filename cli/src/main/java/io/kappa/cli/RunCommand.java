@@ -159,7 +159,9 @@ final class RunCommand implements Callable<Integer> {
             watcher.setDaemon(true);
             watcher.start();
             try {
-                runner.awaitCaughtUp(Long.MAX_VALUE / 4);
+                while (!runner.awaitCaughtUp(60_000)) {
+                    // keep waiting: a big history takes a while
+                }
             } catch (ProcessorRunner.RunnerFailedException | IllegalStateException e) {
                 // reported below from runner.failure()
             }

@@ -252,7 +252,8 @@ public final class ProcessorRunner implements AutoCloseable {
      * false on timeout; throws if the runner failed or stopped first.
      */
     public boolean awaitCaughtUp(long timeoutMs) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        long start = System.nanoTime();
+        long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         for (Stage<?, ?, ?, ?> stage : topology.stages()) {
             for (Task<?, ?, ?, ?> t : tasks) {
                 if (t.stage != stage) {
@@ -268,7 +269,7 @@ public final class ProcessorRunner implements AutoCloseable {
                 for (int i = 0; i < targets.length; i++) {
                     while (t.inputs[i].published < targets[i]) {
                         checkAlive();
-                        if (System.nanoTime() > deadline) {
+                        if (System.nanoTime() - start > timeoutNanos) {
                             return false;
                         }
                         Thread.sleep(1);

@@ -442,7 +442,7 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         List<TaskCheckpoint.Output> outs = new ArrayList<>();
         for (TaskOutputs.Out o : outputs.outs()) {
             for (int p = 0; p < o.partitions; p++) {
-                outs.add(new TaskCheckpoint.Output(o.name, p, o.nextSequence[p], o.topic.partition(p).endOffset()));
+                outs.add(new TaskCheckpoint.Output(o.name, p, o.nextSequence[p], outputs.checkpointPosition(o, p)));
             }
         }
         List<TaskCheckpoint.Timer> ts = new ArrayList<>(timers);

@@ -35,6 +35,8 @@ final class TaskOutputs implements BufferedEvents {
         final int partitions;
         final long[] nextSequence;
         final long[] skipThrough;
+        // where recovery scanned from: records still to be recognised lie at or after it
+        final long[] recoveredFrom;
         final int[][] pending;
         final long[][] pendingSequences;
         final int[] pendingCount;
@@ -46,6 +48,7 @@ final class TaskOutputs implements BufferedEvents {
             this.nextSequence = new long[partitions];
             this.skipThrough = new long[partitions];
             Arrays.fill(skipThrough, -1);
+            this.recoveredFrom = new long[partitions];
             this.pending = new int[partitions][16];
             this.pendingSequences = new long[partitions][16];
             this.pendingCount = new int[partitions];
@@ -112,6 +115,16 @@ final class TaskOutputs implements BufferedEvents {
 
     long written() {
         return written;
+    }
+
+    /**
+     * The output position a checkpoint records for partition {@code p}: its end now, unless records this task wrote
+     * before a crash are still to be re-produced (their sequences are at or above {@code nextSequence}); they lie
+     * before the end, so the position stays where recovery scanned from. Otherwise a second crash would scan
+     * past them and write them twice.
+     */
+    long checkpointPosition(Out o, int p) {
+        return o.skipThrough[p] >= o.nextSequence[p] ? o.recoveredFrom[p] : o.topic.partition(p).endOffset();
     }
 
     /** Whether records re-produced after a crash are still being recognised as already written. */
@@ -244,6 +257,7 @@ final class TaskOutputs implements BufferedEvents {
     void recover(Out o, long[] nextSequence, long[] scanFrom) {
         for (int p = 0; p < o.partitions; p++) {
             o.nextSequence[p] = nextSequence[p];
+            o.recoveredFrom[p] = scanFrom[p];
             Partition partition = o.topic.partition(p);
             long from = Math.max(scanFrom[p], partition.startOffset());
             long end = partition.endOffset();

@@ -138,4 +138,42 @@ class RunnerTest {
             assertEquals(400, seq.size());
         }
     }
+
+    /**
+     * A crash during recovery, after a checkpoint taken while re-produced outputs were still being recognised:
+     * the next start must still recognise the rest (the checkpoint keeps the old scan position).
+     */
+    @Test
+    void aSecondCrashWhileRecognisingOutputsWritesNothingTwice() throws Exception {
+        Topic in = log.createTopic("in", TopicConfig.partitions(1));
+        appendKeyed(in, 100, 3);
+        boolean[] failAt150 = {false};
+        Topology t = Topology.single(List.of("in"), Serdes.string(), Serdes.string(), () -> (r, ctx) -> {
+            if (failAt150[0] && r.offset() == 150) {
+                throw new IllegalStateException("simulated crash at 150");
+            }
+            ctx.forward(r.key(), r.value() + "@" + r.offset());
+        }, "out", Serdes.string(), Serdes.string());
+        run(t, new RunnerContext().group("g"));
+        Path ckpt = Groups.dir(dir, "g").resolve("main-0.ckpt");
+        Path saved = dir.resolve("saved.ckpt");
+        Files.copy(ckpt, saved);
+        appendKeyed(in, 100, 3);
+        run(t, new RunnerContext().group("g"));
+        assertEquals(200, readAll(log.topic("out")).size());
+        Files.copy(saved, ckpt, StandardCopyOption.REPLACE_EXISTING);
+        failAt150[0] = true;
+        ProcessorRunner failing = new ProcessorRunner(log, t, new RunnerContext().group("g").onError(OnError.FAIL));
+        failing.start();
+        assertThrows(ProcessorRunner.RunnerFailedException.class, () -> failing.awaitCaughtUp(60_000));
+        failing.close();
+        assertEquals(150, TaskCheckpoint.read(ckpt).inputs().get(0).nextOffset());
+        failAt150[0] = false;
+        run(t, new RunnerContext().group("g"));
+        List<Record> out = readAll(log.topic("out"));
+        assertEquals(200, out.size(), "nothing written twice");
+        for (int i = 0; i < 200; i++) {
+            assertTrue(new String(out.get(i).value(), StandardCharsets.UTF_8).endsWith("@" + i));
+        }
+    }
 }
