@@ -39,8 +39,9 @@ import io.kappa.processor.RunnerContext;
  * {@code close()}: the time of that close and the checkpoint file's size, then the restore ({@code start()} of a
  * second runner) and a plain write + fsync of as many bytes.
  * </ul>
- * An untimed warm-up run on {@code --warmup-events} comes first; then {@code --reps} runs, each deleting its directory
- * at the end. Last, once, {@code latency}: the pass-through's end-to-end latency at fixed offered rates
+ * Each output topic is deleted once its scenario is measured, so that the kernel never holds more than about 2 GB of
+ * dirty pages to write back while a later scenario runs. An untimed warm-up run on {@code --warmup-events} comes
+ * first; then {@code --reps} runs, each deleting its directory at the end. Last, once, {@code latency}: the pass-through's end-to-end latency at fixed offered rates
  * ({@link ProcessorLatency}). Figures are medians over the runs; ratios are taken within each run, then their median reported. Writes
  * {@code results.json} to the output directory and prints a table. Run with {@code bench/run-processor.sh}.
  */
@@ -67,7 +68,7 @@ public final class ProcessorBench {
         "  --out DIR             output directory (default " + DEFAULT_OUT + ")",
         "  --quiet               no progress lines on stderr",
         "Counts take k and M suffixes (5M, 100k). Data goes to java.io.tmpdir or -Dkappa.bench.dir and is deleted after",
-        "each run (the default run needs about 5 GB at a time).");
+        "each run (the default run needs about 2 GB at a time).");
 
     private ProcessorBench() {
     }
@@ -251,10 +252,12 @@ public final class ProcessorBench {
                 }
                 if (s.runs("copy")) {
                     r.set("copy", ProcessorWorkloads.copy(log, in, "copy", s.events()));
+                    log.deleteTopic("copy");
                 }
                 if (s.runs("pass")) {
                     r.set("pass", ProcessorWorkloads.runTopology(log, ProcessorWorkloads.passThrough("in", "pass-out"),
                         new RunnerContext().group("pass"), s.events(), "pass-out", s.events(), s.progress(), "pass-through"));
+                    log.deleteTopic("pass-out");
                 }
                 if (s.runs("sink")) {
                     r.set("sink", ProcessorWorkloads.runTopology(log, ProcessorWorkloads.sink("in"), new RunnerContext().group("sink"),
@@ -263,6 +266,7 @@ public final class ProcessorBench {
                 if (s.runs("count")) {
                     r.set("count", ProcessorWorkloads.runTopology(log, ProcessorWorkloads.count("count", "in", "count-out"),
                         new RunnerContext().group("count"), s.events(), "count-out", s.events(), s.progress(), "count"));
+                    log.deleteTopic("count-out");
                 }
                 if (s.runs("checkpoint")) {
                     Partition keys = log.createTopic("keys", TopicConfig.partitions(1)).partition(0);

@@ -80,6 +80,29 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--progress", description = "Show progress on stderr even when it is not a terminal.")
     boolean progress;
 
+    /**
+     * SIGTERM and SIGINT stop the runner (last checkpoint) and let {@code run} return, so the process exits 0
+     * rather than 143/130. Where signals cannot be handled, the shutdown hook still checkpoints.
+     */
+    static void stopOnSignals(AutoCloseable runner) {
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
+                    Thread t = new Thread(() -> {
+                        try {
+                            runner.close();
+                        } catch (Exception e) {
+                            // the run command reports the runner's failure
+                        }
+                    }, "kappa-run-stop");
+                    t.start();
+                });
+            } catch (IllegalArgumentException | UnsupportedOperationException e) {
+                // no such signal here: the shutdown hook covers it
+            }
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -137,6 +160,7 @@ final class RunCommand implements Callable<Integer> {
             log.close();
         }, "kappa-run-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        stopOnSignals(runner);
         long lagAtStart = runner.lag();
         err.printf("kappa: running group %s (%s) on %s -> %s, %,d records to catch up%n", group, description, String.join(",", inputs),
             output == null ? "-" : output, lagAtStart);
@@ -173,6 +197,7 @@ final class RunCommand implements Callable<Integer> {
                 line.update(runner.recordsProcessed() - base, -1);
             }
         }
+        runner.close();
         Throwable failure = runner.failure();
         if (failure != null) {
             err.println("kappa: group " + group + " stopped: " + Kappa.oneLine(failure));

@@ -1,0 +1,208 @@
+package io.kappa.cli;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** {@code kappa append} / {@code kappa run} / {@code kappa read} / {@code kappa status}, end to end. */
+@Timeout(120)
+class RunCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    private Cli.Result kappa(String... args) {
+        return Cli.run(withDir(args));
+    }
+
+    private String[] withDir(String... args) {
+        String[] full = new String[args.length + 1];
+        int i = 0;
+        for (String a : args) {
+            full[i++] = a;
+            if (i == subcommandLength(args)) {
+                full[i++] = "--data-dir=" + dir;
+            }
+        }
+        return full;
+    }
+
+    private static int subcommandLength(String[] args) {
+        return args[0].equals("topic") ? 2 : 1;
+    }
+
+    private Cli.Result appendLines(String topic, String lines) {
+        return Cli.runWithStdin(lines, withDir("append", topic));
+    }
+
+    /** Latest value per key of a topic, read back through {@code kappa read}. */
+    private Map<String, JsonNode> latest(String topic) throws Exception {
+        Cli.Result r = Cli.run(withDir("read", topic));
+        assertEquals(0, r.code(), r.err());
+        Map<String, JsonNode> m = new HashMap<>();
+        for (String line : r.lines()) {
+            JsonNode n = JSON.readTree(line);
+            m.put(n.get("key").asText(), n.get("value"));
+        }
+        return m;
+    }
+
+    private static String events() {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < 60; i++) {
+            b.append("{\"key\":\"u").append(i % 4).append("\",\"id\":\"e").append(i % 50).append("\",\"value\":{\"page\":\"p")
+                .append(i % 3).append("\",\"ms\":").append(i).append("}}\n");
+        }
+        return b.toString();
+    }
+
+    @Test
+    void countSumFilterMapAndDedupThroughTheCommandLine() throws Exception {
+        assertEquals(0, kappa("topic", "create", "clicks", "--partitions", "3").code());
+        assertEquals(0, appendLines("clicks", events()).code());
+
+        Cli.Result run = kappa("run", "count", "--by", "page", "--group", "pages", "--input", "clicks", "--output", "page-counts",
+            "--until-caught-up");
+        assertEquals(0, run.code(), run.err());
+        assertTrue(run.out().contains("group pages: 120 records processed"), run.out());
+        Map<String, JsonNode> counts = latest("page-counts");
+        assertEquals(3, counts.size());
+        for (int p = 0; p < 3; p++) {
+            assertEquals("{\"key\":\"p" + p + "\",\"count\":20}", counts.get("p" + p).toString());
+        }
+
+        assertEquals(0, kappa("run", "sum", "--by", "key", "--field", "ms", "--group", "sums", "--input", "clicks", "--output", "user-ms",
+            "--until-caught-up").code());
+        Map<String, JsonNode> sums = latest("user-ms");
+        for (int u = 0; u < 4; u++) {
+            long expected = 0;
+            for (int i = u; i < 60; i += 4) {
+                expected += i;
+            }
+            assertEquals(expected, sums.get("u" + u).get("sum").asLong());
+        }
+
+        assertEquals(0, kappa("run", "filter", "--where", "ms >= 50 and page = p1", "--group", "f", "--input", "clicks", "--output",
+            "late-p1", "--until-caught-up").code());
+        Cli.Result filtered = Cli.run(withDir("read", "late-p1"));
+        assertEquals(3, filtered.lines().size(), filtered.out()); // ms 52, 55, 58
+
+        assertEquals(0, kappa("run", "map", "--select", "page", "--group", "m", "--input", "clicks", "--output", "pages-only",
+            "--until-caught-up").code());
+        for (String line : Cli.run(withDir("read", "pages-only")).lines()) {
+            assertEquals(1, JSON.readTree(line).get("value").size(), line);
+        }
+
+        assertEquals(0, kappa("run", "dedup", "--window", "1h", "--group", "d", "--input", "clicks", "--output", "unique",
+            "--until-caught-up").code());
+        assertEquals(50, Cli.run(withDir("read", "unique")).lines().size(), "ids e0..e49, ten of them sent twice");
+
+        Cli.Result status = kappa("status", "pages", "--json");
+        assertEquals(0, status.code(), status.err());
+        JsonNode s = JSON.readTree(status.out());
+        assertFalse(s.get("running").asBoolean());
+        assertEquals(0, s.get("lag").asLong());
+        assertEquals(120, s.get("records").asLong());
+        assertEquals(3, s.get("stateEntries").asLong());
+        assertEquals("count --by page", s.get("processor").asText());
+        Cli.Result table = kappa("status");
+        assertTrue(table.out().contains("group pages: stopped, count --by page"), table.out());
+        assertTrue(table.out().contains("COMMITTED"), table.out());
+    }
+
+    @Test
+    void badRecordsGoToTheDeadLetterTopicOrStopTheRunNamingTheOffset() throws Exception {
+        assertEquals(0, kappa("topic", "create", "in").code());
+        assertEquals(0, appendLines("in", "{\"key\":\"a\",\"value\":{\"n\":1}}\n{\"key\":\"b\",\"value\":{\"n\":\"x\"}}\n"
+            + "{\"key\":\"c\",\"value\":{\"n\":3}}\n").code());
+        Cli.Result dlq = kappa("run", "sum", "--by", "key", "--field", "n", "--group", "g", "--input", "in", "--output", "out",
+            "--until-caught-up");
+        assertEquals(0, dlq.code(), dlq.err());
+        assertTrue(dlq.out().contains("1 in g.dlq"), dlq.out());
+        JsonNode dead = JSON.readTree(Cli.run(withDir("read", "g.dlq")).out()).get("value");
+        assertEquals(1, dead.get("offset").asLong());
+        assertEquals("in", dead.get("topic").asText());
+        assertTrue(dead.get("error").asText().contains("field 'n' is not a number"), dead.toString());
+        assertEquals(2, latest("out").size());
+
+        Cli.Result fail = kappa("run", "sum", "--by", "key", "--field", "n", "--group", "strict", "--input", "in", "--output", "out2",
+            "--until-caught-up", "--on-error", "fail");
+        assertEquals(1, fail.code());
+        assertTrue(fail.err().contains("in/0 offset 1") && fail.err().contains("not a number"), fail.err());
+        JsonNode s = JSON.readTree(kappa("status", "strict", "--json").out());
+        assertEquals(1, s.get("partitions").get(0).get("committed").asLong(), "the checkpoint stays before the bad record");
+    }
+
+    @Test
+    void refusesBadArgumentsWithAClearMessage() {
+        assertEquals(0, kappa("topic", "create", "in").code());
+        Cli.Result r = kappa("run", "median", "--group", "g", "--input", "in", "--output", "o");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("unknown processor 'median'"), r.err());
+        r = kappa("run", "count", "--group", "g", "--input", "in");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("missing --output"), r.err());
+        r = kappa("run", "count", "--by", "key", "--group", "g", "--input", "nope", "--output", "o");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("nope"), r.err());
+        r = kappa("run", "filter", "--where", "price >", "--group", "g", "--input", "in", "--output", "o");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("position"), r.err());
+        r = kappa("run", "count", "--by", "key", "--group", "../etc", "--input", "in", "--output", "o");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("group name"), r.err());
+        r = kappa("run", "count", "--by", "key", "--field", "x", "--group", "g", "--input", "in", "--output", "o");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("count does not take --field"), r.err());
+        r = kappa("run", "count", "--by", "key", "--group", "g", "--input", "in", "--output", "in");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("also an input"), r.err());
+        r = kappa("status", "ghost");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("unknown group 'ghost'"), r.err());
+    }
+
+    @Test
+    void aRunningGroupRefusesASecondRunAndStopsCleanlyOnSigterm() throws Exception {
+        assertEquals(0, kappa("topic", "create", "in", "--partitions", "2").code());
+        assertEquals(0, appendLines("in", events()).code());
+        Process daemon = Cli.start(dir, "run", "count", "--by", "key", "--group", "live", "--input", "in", "--output", "out");
+        BufferedReader err = new BufferedReader(new InputStreamReader(daemon.getErrorStream(), StandardCharsets.UTF_8));
+        String first = err.readLine();
+        assertNotNull(first);
+        assertTrue(first.startsWith("kappa: running group live"), first);
+        Cli.Result second = kappa("run", "count", "--by", "key", "--group", "live", "--input", "in", "--output", "out");
+        assertEquals(1, second.code());
+        assertTrue(second.err().contains("already running"), second.err());
+        JsonNode s = JSON.readTree(kappa("status", "live", "--json").out());
+        assertTrue(s.get("running").asBoolean());
+        assertEquals(daemon.pid(), s.get("pid").asLong());
+        // live input: appended while it runs
+        assertEquals(0, appendLines("in", "{\"key\":\"u0\",\"value\":{}}\n").code());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!"{\"key\":\"u0\",\"count\":16}".equals(String.valueOf(latest("out").get("u0")))) {
+            assertTrue(System.nanoTime() < deadline, "the live event was not processed");
+            Thread.sleep(20);
+        }
+        daemon.destroy(); // SIGTERM
+        assertTrue(daemon.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, daemon.exitValue());
+        s = JSON.readTree(kappa("status", "live", "--json").out());
+        assertFalse(s.get("running").asBoolean());
+        assertEquals(0, s.get("lag").asLong(), "the last checkpoint was written on SIGTERM");
+        assertEquals(61, s.get("records").asLong());
+    }
+}
