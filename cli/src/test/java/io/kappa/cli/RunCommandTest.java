@@ -5,6 +5,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -204,5 +205,33 @@ class RunCommandTest {
         assertFalse(s.get("running").asBoolean());
         assertEquals(0, s.get("lag").asLong(), "the last checkpoint was written on SIGTERM");
         assertEquals(61, s.get("records").asLong());
+    }
+
+    @Test
+    void runsAUserProcessorClassFromAJar() throws Exception {
+        assertEquals(0, kappa("topic", "create", "words").code());
+        assertEquals(0, Cli.runWithStdin("hello\nboom\nworld\n", withDir("append", "words", "--raw")).code());
+        Path jar = dir.resolve("user.jar");
+        String resource = UpperCaseProcessor.class.getName().replace('.', '/') + ".class";
+        try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(java.nio.file.Files.newOutputStream(jar));
+             java.io.InputStream in = UpperCaseProcessor.class.getClassLoader().getResourceAsStream(resource)) {
+            out.putNextEntry(new java.util.jar.JarEntry(resource));
+            in.transferTo(out);
+        }
+        Cli.Result r = kappa("run", "--class", UpperCaseProcessor.class.getName(), "--jar", jar.toString(), "--group", "up",
+            "--input", "words", "--output", "upper", "--until-caught-up");
+        assertEquals(0, r.code(), r.err());
+        List<String> values = new java.util.ArrayList<>();
+        for (String line : Cli.run(withDir("read", "upper")).lines()) {
+            values.add(JSON.readTree(line).get("value").asText());
+        }
+        assertEquals(List.of("HELLO", "WORLD"), values);
+        assertTrue(Cli.run(withDir("read", "up.dlq")).out().contains("boom is not allowed"));
+        r = kappa("run", "--class", "com.example.Missing", "--group", "x", "--input", "words", "--output", "o");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("class com.example.Missing not found"), r.err());
+        r = kappa("run", "--class", "java.lang.String", "--group", "x", "--input", "words", "--output", "o");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("implements neither"), r.err());
     }
 }
