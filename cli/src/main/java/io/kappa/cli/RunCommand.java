@@ -103,6 +103,29 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /** The options that choose the processor, for group.json. */
+    private Map<String, String> spec() {
+        Map<String, String> m = new LinkedHashMap<>();
+        put(m, "processor", processor);
+        put(m, "where", where);
+        put(m, "select", select);
+        put(m, "by", by);
+        put(m, "field", field);
+        put(m, "window", window);
+        put(m, "class", className);
+        put(m, "jar", jar == null ? null : jar.toAbsolutePath().toString());
+        options.forEach((k, v) -> m.put("option." + k, v));
+        m.put("inputs", String.join(",", inputs));
+        put(m, "output", output);
+        return m;
+    }
+
+    private static void put(Map<String, String> m, String key, String value) {
+        if (value != null) {
+            m.put(key, value);
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -139,7 +162,7 @@ final class RunCommand implements Callable<Integer> {
         String description = builtin != null ? builtin.describe() : "--class " + className;
         RunnerContext context = new RunnerContext().group(group).threads(threads).onError(OnError.parse(onError)).startFrom(start)
             .checkpointIntervalMs(Durations.parse(checkpointInterval, "--checkpoint-interval")).checkpointRecords(checkpointRecords)
-            .description(description);
+            .description(description).spec(spec());
         EventLog log = data.open();
         ProcessorRunner runner;
         try {

@@ -164,6 +164,8 @@ public final class ProcessorRunner implements AutoCloseable {
         info.put("version", 1);
         info.put("group", context.group());
         info.put("description", context.description());
+        ObjectNode spec = info.putObject("spec");
+        new java.util.TreeMap<>(context.spec()).forEach(spec::put);
         ArrayNode stages = info.putArray("stages");
         for (Stage<?, ?, ?, ?> s : topology.stages()) {
             ObjectNode n = stages.addObject();

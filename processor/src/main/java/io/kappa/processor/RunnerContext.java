@@ -28,6 +28,7 @@ public final class RunnerContext {
     private EpochClock clock = SystemEpochClock.INSTANCE;
     private String description = "";
     private boolean replay;
+    private java.util.Map<String, String> spec = java.util.Map.of();
 
     public RunnerContext group(String group) {
         this.group = group;
@@ -127,6 +128,19 @@ public final class RunnerContext {
 
     public String description() {
         return description;
+    }
+
+    /**
+     * How to build this group's topology again (e.g. the built-in's name and options), kept in {@code group.json} so
+     * that tools which rebuild state can run the same processor.
+     */
+    public RunnerContext spec(java.util.Map<String, String> spec) {
+        this.spec = java.util.Map.copyOf(spec);
+        return this;
+    }
+
+    public java.util.Map<String, String> spec() {
+        return spec;
     }
 
     /** Tells processors they are replaying history ({@link ProcessorContext#isReplaying()}) for the whole run. */
