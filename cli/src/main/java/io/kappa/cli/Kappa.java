@@ -36,8 +36,8 @@ public final class Kappa implements Runnable {
     }
 
     static String oneLine(Throwable e) {
-        if (e instanceof LogException || e instanceof IllegalArgumentException || e instanceof io.kappa.processor.CheckpointException
-            || e instanceof io.kappa.processor.Groups.GroupBusyException || e instanceof io.kappa.processor.ProcessorRunner.RunnerFailedException) {
+        if (e instanceof LogException || e instanceof IllegalArgumentException
+            || (e.getClass().getName().startsWith("io.kappa.") && e.getMessage() != null)) {
             return e.getMessage();
         }
         String m = e.getMessage();

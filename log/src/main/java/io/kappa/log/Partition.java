@@ -353,6 +353,19 @@ public final class Partition implements AutoCloseable {
         }
     }
 
+    /**
+     * Forces the records appended through this object to the device, whatever the fsync policy: a processor calls
+     * it for its outputs before it writes a checkpoint, so that a checkpoint never outlives the outputs it counts.
+     */
+    public void sync() {
+        synchronized (this) {
+            if (appender != null && !closed) {
+                unsynced = false;
+                appender.sync();
+            }
+        }
+    }
+
     /** Forces appended records to the device if any were appended since the last sync. */
     public void syncIfNeeded() {
         if (!unsynced) {

@@ -26,6 +26,10 @@ import io.kappa.log.TopicNames;
  * crash never leaves a group stuck.
  */
 public final class Groups {
+    // Locks this JVM holds, by lock file. Linux drops a process's file lock when ANY channel of that process on the
+    // file is closed, so a lock held here must never be probed by opening and closing another channel.
+    private static final java.util.Set<Path> HELD = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private Groups() {
     }
 
@@ -120,6 +124,9 @@ public final class Groups {
     /** Whether a runner (in any process) holds the group's lock now. */
     public static boolean isRunning(Path dataDir, String group) {
         Path lockFile = dir(dataDir, group).resolve("lock");
+        if (HELD.contains(lockFile.toAbsolutePath().normalize())) {
+            return true;
+        }
         if (!Files.exists(lockFile)) {
             return false;
         }
@@ -140,9 +147,13 @@ public final class Groups {
     /** Takes the group's lock or fails with a message saying the group is running. */
     public static GroupLock lock(Path dataDir, String group) {
         Path dir = dir(dataDir, group);
+        Path lockFile = dir.resolve("lock").toAbsolutePath().normalize();
+        if (!HELD.add(lockFile)) {
+            throw busy(group, lockFile);
+        }
         try {
             Files.createDirectories(dir);
-            FileChannel c = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileChannel c = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock l;
             try {
                 l = c.tryLock();
@@ -151,23 +162,34 @@ public final class Groups {
             }
             if (l == null) {
                 c.close();
-                throw new GroupBusyException("group '" + group + "' is already running (another `kappa run` holds "
-                    + dir.resolve("lock") + "); stop it first");
+                throw busy(group, lockFile);
             }
-            return new GroupLock(dir, c, l);
+            return new GroupLock(dir, lockFile, c, l);
         } catch (IOException e) {
+            HELD.remove(lockFile);
             throw new UncheckedIOException("cannot lock group '" + group + "' in " + dir + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            HELD.remove(lockFile);
+            throw e;
         }
+    }
+
+    private static GroupBusyException busy(String group, Path lockFile) {
+        return new GroupBusyException("group '" + group + "' is already running (another `kappa run` holds " + lockFile
+            + "); stop it first");
     }
 
     /** Held while a runner (or a tool that changes checkpoints) works on a group. */
     public static final class GroupLock implements AutoCloseable {
         private final Path dir;
+        private final Path file;
         private final FileChannel channel;
         private final FileLock lock;
+        private boolean released;
 
-        GroupLock(Path dir, FileChannel channel, FileLock lock) {
+        GroupLock(Path dir, Path file, FileChannel channel, FileLock lock) {
             this.dir = dir;
+            this.file = file;
             this.channel = channel;
             this.lock = lock;
         }
@@ -177,12 +199,18 @@ public final class Groups {
         }
 
         @Override
-        public void close() {
+        public synchronized void close() {
+            if (released) {
+                return;
+            }
+            released = true;
             try {
                 lock.release();
                 channel.close();
             } catch (IOException e) {
                 // the process is going away or the lock is already gone with the channel
+            } finally {
+                HELD.remove(file);
             }
         }
     }

@@ -43,6 +43,7 @@ public final class ProcessorRunner implements AutoCloseable {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final Map<Task<?, ?, ?, ?>, long[]> caughtUpTargets = new HashMap<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final Set<Stage<?, ?, ?, ?>> upstreamFree = Collections.newSetFromMap(new IdentityHashMap<>());
     private Groups.GroupLock lock;
     private volatile boolean running;
     private volatile int threadsLeft;
@@ -82,7 +83,11 @@ public final class ProcessorRunner implements AutoCloseable {
     synchronized Topic topicOrCreate(String name, int partitions) {
         Topic t = topics.get(name);
         if (t == null) {
-            t = log.exists(name) ? log.topic(name) : log.createTopic(name, TopicConfig.partitions(partitions));
+            try {
+                t = log.exists(name) ? log.topic(name) : log.createTopic(name, TopicConfig.partitions(partitions));
+            } catch (io.kappa.log.LogException.TopicExists e) {
+                t = log.topic(name); // another process created it a moment ago
+            }
             topics.put(name, t);
         }
         return t;
@@ -106,7 +111,7 @@ public final class ProcessorRunner implements AutoCloseable {
     /** Locks the group, creates missing output topics, recovers every task and starts processing. */
     public synchronized void start() {
         if (running || closed) {
-            throw new IllegalStateException("runner already started");
+            throw new IllegalStateException("runner already started or closed");
         }
         lock = Groups.lock(log.dataDir(), context.group());
         try {
@@ -120,6 +125,7 @@ public final class ProcessorRunner implements AutoCloseable {
                 }
             }
             writeInfo();
+            checkCheckpointsMatch();
             for (Stage<?, ?, ?, ?> stage : topology.stages()) {
                 int partitions = 0;
                 for (String in : stage.inputs()) {
@@ -131,8 +137,21 @@ public final class ProcessorRunner implements AutoCloseable {
                     task.open();
                 }
             }
+            List<String> written = new ArrayList<>();
+            for (Stage<?, ?, ?, ?> stage : topology.stages()) {
+                boolean readsUpstream = false;
+                for (String in : stage.inputs()) {
+                    readsUpstream |= written.contains(in);
+                }
+                if (!readsUpstream) {
+                    upstreamFree.add(stage);
+                }
+                if (stage.output() != null) {
+                    written.add(stage.output());
+                }
+            }
             for (Task<?, ?, ?, ?> t : tasks) {
-                if (!t.stage.internal()) {
+                if (upstreamFree.contains(t.stage)) {
                     long[] targets = new long[t.inputs.length];
                     for (int i = 0; i < targets.length; i++) {
                         targets[i] = t.inputs[i].partition.endOffset();
@@ -157,6 +176,54 @@ public final class ProcessorRunner implements AutoCloseable {
             threads.add(thread);
         }
         threads.forEach(Thread::start);
+    }
+
+    /**
+     * Refuses checkpoints that do not fit this topology: files of stages or tasks it does not have, or some tasks
+     * of a group that has processed records without a checkpoint. Either means the processor changed shape (or a
+     * file was lost), and going on would re-emit or drop results silently.
+     */
+    private void checkCheckpointsMatch() {
+        List<TaskCheckpoint> existing = Groups.checkpoints(log.dataDir(), context.group());
+        if (existing.isEmpty()) {
+            return;
+        }
+        java.util.Set<String> expected = new java.util.HashSet<>();
+        for (Stage<?, ?, ?, ?> stage : topology.stages()) {
+            int partitions = 0;
+            for (String in : stage.inputs()) {
+                partitions = Math.max(partitions, topic(in).partitionCount());
+            }
+            for (int p = 0; p < partitions; p++) {
+                expected.add(stage.name() + "-" + p);
+            }
+        }
+        java.util.Set<String> found = new java.util.HashSet<>();
+        boolean processed = false;
+        for (TaskCheckpoint c : existing) {
+            String name = c.stage() + "-" + c.task();
+            found.add(name);
+            processed |= c.records() > 0;
+            if (!expected.contains(name)) {
+                throw new CheckpointException("group '" + context.group() + "' has a checkpoint for stage '" + c.stage() + "' task "
+                    + c.task() + ", which this processor does not have (its stages: " + stageNames() + "): the processor has "
+                    + "changed shape; run it under a new group");
+            }
+        }
+        if (processed) {
+            for (String name : expected) {
+                if (!found.contains(name)) {
+                    throw new CheckpointException("group '" + context.group() + "' has processed records but has no checkpoint for "
+                        + name + " (" + groupDir.resolve(name + ".ckpt") + "): the file was lost or the processor changed shape");
+                }
+            }
+        }
+    }
+
+    private String stageNames() {
+        List<String> names = new ArrayList<>();
+        topology.stages().forEach(s -> names.add(s.name()));
+        return String.join(", ", names);
     }
 
     private void writeInfo() {
@@ -205,8 +272,10 @@ public final class ProcessorRunner implements AutoCloseable {
         } catch (Task.ProcessingFailure e) {
             fail(e);
             failed = null; // its state is clean: checkpoint it like the others
-        } catch (Throwable e) {
+        } catch (Task.LogFailure e) {
             fail(e);
+        } catch (Throwable e) {
+            fail(failed == null ? e : new IllegalStateException(failed.where() + ": " + Task.describe(e), e));
         }
         for (Task<?, ?, ?, ?> t : mine) {
             if (t != failed) {
@@ -330,9 +399,6 @@ public final class ProcessorRunner implements AutoCloseable {
     @Override
     public void close() {
         synchronized (this) {
-            if (closed) {
-                return;
-            }
             closed = true;
             running = false;
         }
@@ -374,7 +440,7 @@ public final class ProcessorRunner implements AutoCloseable {
         private static final long serialVersionUID = 1L;
 
         RunnerFailedException(Throwable cause) {
-            super(cause.getMessage(), cause);
+            super(cause.getMessage() != null ? cause.getMessage() : Task.describe(cause), cause);
         }
     }
 }

@@ -12,7 +12,8 @@ public final class RunnerContext {
     public static final long DEFAULT_CHECKPOINT_RECORDS = 1_000_000;
     public static final long DEFAULT_CHECKPOINT_INTERVAL_MS = 2_000;
     public static final int DEFAULT_BATCH = 1_000;
-    public static final long DEFAULT_MERGE_WAIT_MS = 200;
+    public static final long DEFAULT_MERGE_WAIT_MS = 1_000;
+    public static final long MIN_MERGE_WAIT_MS = 1_000;
 
     /** Where a group with no checkpoint starts reading. */
     public enum StartFrom { EARLIEST, LATEST }
@@ -99,7 +100,8 @@ public final class RunnerContext {
     /**
      * A task with several inputs processes records in append-time order; when one input has nothing to read, a
      * record of another is held back until it is this old (ms), so that a record being appended to the empty
-     * input at the same moment is not overtaken.
+     * input at the same moment is not overtaken. The order, and so exactly-once recovery, relies on no append
+     * taking longer than this between taking its append time and becoming visible; hence at least 1 s.
      */
     public RunnerContext mergeWaitMs(long mergeWaitMs) {
         this.mergeWaitMs = mergeWaitMs;
@@ -168,8 +170,8 @@ public final class RunnerContext {
         if (batch < 1) {
             throw new IllegalArgumentException("batch must be >= 1, got " + batch);
         }
-        if (mergeWaitMs < 0) {
-            throw new IllegalArgumentException("merge wait must be >= 0 ms, got " + mergeWaitMs);
+        if (mergeWaitMs < MIN_MERGE_WAIT_MS) {
+            throw new IllegalArgumentException("merge wait must be >= " + MIN_MERGE_WAIT_MS + " ms, got " + mergeWaitMs);
         }
         Objects.requireNonNull(onError, "onError");
         Objects.requireNonNull(startFrom, "startFrom");

@@ -64,6 +64,15 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         }
     }
 
+    /** The log failed under a task (creating or scanning an output): stops the runner, never dead-lettered. */
+    static final class LogFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        LogFailure(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     private final ProcessorRunner runner;
     private final RunnerContext context;
     final Stage<KIn, VIn, KOut, VOut> stage;
@@ -206,16 +215,23 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         try {
             processor.init(this);
         } catch (RuntimeException e) {
-            throw new ProcessingFailure(where() + ": the processor's init failed: " + e, e);
+            throw new ProcessingFailure(where() + ": the processor's init failed: " + describe(e), e);
         }
         commitStores();
+        for (String name : snapshots.keySet()) {
+            if (!stores.containsKey(name)) {
+                throw new CheckpointException("checkpoint " + checkpointFile + " holds state for store '" + name + "', which the "
+                    + "processor did not open in init (it opens " + stores.keySet() + "): the processor has changed; run it under a "
+                    + "new group, or rewind this one to earliest");
+            }
+        }
     }
 
     private long startOffset(Input in) {
         return context.startFrom() == RunnerContext.StartFrom.LATEST ? in.partition.endOffset() : in.partition.startOffset();
     }
 
-    private String where() {
+    String where() {
         return "group '" + context.group() + "' stage '" + stage.name() + "' task " + id;
     }
 
@@ -327,7 +343,9 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
             current.idLength = idLength;
             processor.process(current, this);
             commitStores();
-        } catch (Exception e) {
+        } catch (LogFailure e) {
+            throw e;
+        } catch (Exception | StackOverflowError e) {
             rollbackStores();
             outputs.rollback();
             rollbackTimers();
@@ -355,15 +373,19 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
     }
 
+    /** Fires due timers; at most as many as were registered on entry, so a timer that re-registers itself cannot loop. */
     private void fireTimers() {
-        while (!timers.isEmpty() && timers.first().time() <= streamTime) {
+        int budget = timers.size();
+        while (budget-- > 0 && !timers.isEmpty() && timers.first().time() <= streamTime) {
             TaskCheckpoint.Timer t = timers.pollFirst();
             outputs.mark();
             clearTimerUndo();
             try {
                 processor.onTimer(t.time(), t.name(), this);
                 commitStores();
-            } catch (Exception e) {
+            } catch (LogFailure e) {
+                throw e;
+            } catch (Exception | StackOverflowError e) {
                 rollbackStores();
                 outputs.rollback();
                 rollbackTimers();
@@ -374,7 +396,7 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
     }
 
     private void deadLetter(Input in, DirectBuffer buffer, long offset, long eventTime, int keyOffset, int keyLength,
-                            int valueOffset, int valueLength, Exception e) {
+                            int valueOffset, int valueLength, Throwable e) {
         ObjectNode v = Serdes.MAPPER.createObjectNode();
         v.put("error", describe(e));
         v.put("group", context.group());
@@ -385,12 +407,18 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         v.put("eventTime", Instant.ofEpochMilli(eventTime).toString());
         byte[] value = new byte[valueLength];
         buffer.getBytes(valueOffset, value);
+        // the dead letter must fit in a record: the value is cut to what leaves room for the rest
+        int room = Math.max(0, runner.maxRecordBytes() - Math.max(0, keyLength) - 2048);
         String text = utf8(value);
-        if (text != null) {
-            v.put("value", text);
-        } else {
-            v.put("valueBase64", Base64.getEncoder().encodeToString(value));
+        String field = text != null ? "value" : "valueBase64";
+        String embedded = text != null ? text : Base64.getEncoder().encodeToString(value);
+        int limit = text != null ? room / 6 : room; // JSON escaping may take 6 bytes per character
+        if (embedded.length() > limit) {
+            embedded = embedded.substring(0, limit);
+            v.put("valueTruncated", true);
+            v.put("valueLength", valueLength);
         }
+        v.put(field, embedded);
         byte[] json;
         try {
             json = Serdes.MAPPER.writeValueAsBytes(v);
@@ -403,7 +431,12 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
             buffer.getBytes(keyOffset, key);
         }
         outputs.mark();
-        forwardTo(runner.deadLetterTopic(), key, json, eventTime);
+        try {
+            forwardTo(runner.deadLetterTopic(), key, json, eventTime);
+        } catch (IllegalArgumentException tooBig) {
+            throw new ProcessingFailure(where() + ": the record at " + in.topic + "/" + id + " offset " + offset + " failed ("
+                + describe(e) + ") and cannot be dead-lettered: " + tooBig.getMessage(), e);
+        }
         deadLettered++;
     }
 
@@ -430,6 +463,7 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
     /** Flushes outputs and writes this task's checkpoint atomically. */
     void checkpoint() {
         outputs.flush();
+        outputs.syncWritten();
         long now = context.clock().time();
         long elapsed = now - lastCheckpointMs;
         if (elapsed > 0) {
@@ -529,9 +563,14 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
                 index = existing;
             } else {
                 // first written since the checkpoint: anything of ours in it was written after the checkpoint
-                index = outputs.add(topic, runner.topicOrCreate(topic, 1));
-                TaskOutputs.Out o = outputs.outs().get(index);
-                outputs.recover(o, new long[o.partitions], new long[o.partitions]);
+                TaskOutputs.Out o;
+                try {
+                    o = new TaskOutputs.Out(topic, runner.topicOrCreate(topic, 1));
+                    outputs.recover(o, new long[o.partitions], new long[o.partitions]);
+                } catch (RuntimeException e) {
+                    throw new LogFailure(where() + ": cannot open output topic '" + topic + "': " + describe(e), e);
+                }
+                index = outputs.add(o);
             }
             extraOutputs.put(topic, index);
         }

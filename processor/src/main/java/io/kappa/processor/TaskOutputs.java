@@ -40,6 +40,8 @@ final class TaskOutputs implements BufferedEvents {
         final int[][] pending;
         final long[][] pendingSequences;
         final int[] pendingCount;
+        // partitions appended to since the last checkpoint: synced before the next one
+        final boolean[] written;
 
         Out(String name, Topic topic) {
             this.name = name;
@@ -52,6 +54,7 @@ final class TaskOutputs implements BufferedEvents {
             this.pending = new int[partitions][16];
             this.pendingSequences = new long[partitions][16];
             this.pendingCount = new int[partitions];
+            this.written = new boolean[partitions];
         }
     }
 
@@ -83,8 +86,24 @@ final class TaskOutputs implements BufferedEvents {
     }
 
     int add(String name, Topic topic) {
-        outs.add(new Out(name, topic));
+        return add(new Out(name, topic));
+    }
+
+    int add(Out out) {
+        outs.add(out);
         return outs.size() - 1;
+    }
+
+    /** Forces the output partitions written since the last call to the device. */
+    void syncWritten() {
+        for (Out o : outs) {
+            for (int p = 0; p < o.partitions; p++) {
+                if (o.written[p]) {
+                    o.topic.partition(p).sync();
+                    o.written[p] = false;
+                }
+            }
+        }
     }
 
     int indexOf(String name) {
@@ -238,6 +257,7 @@ final class TaskOutputs implements BufferedEvents {
                     Partition partition = o.topic.partition(p);
                     partition.appendBatch(this, o.pending[p], n, producerId, o.pendingSequences[p], offsetsOut);
                     o.pendingCount[p] = 0;
+                    o.written[p] = true;
                     written += n;
                 }
             }
@@ -259,8 +279,12 @@ final class TaskOutputs implements BufferedEvents {
             o.nextSequence[p] = nextSequence[p];
             o.recoveredFrom[p] = scanFrom[p];
             Partition partition = o.topic.partition(p);
-            long from = Math.max(scanFrom[p], partition.startOffset());
             long end = partition.endOffset();
+            if (scanFrom[p] > end) {
+                throw new CheckpointException("the checkpoint says output " + o.name + "/" + p + " held " + scanFrom[p]
+                    + " records, but it ends at " + end + ": records it counted are gone (deleted, or lost to a power failure)");
+            }
+            long from = Math.max(scanFrom[p], partition.startOffset());
             if (from >= end) {
                 continue;
             }

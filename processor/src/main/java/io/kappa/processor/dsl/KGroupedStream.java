@@ -20,21 +20,40 @@ public final class KGroupedStream<K, V> {
     }
 
     public KTable<K, Long> count() {
-        return aggregate(() -> 0L, (k, v, n) -> n + 1, Serdes.longs());
+        return count(null);
+    }
+
+    /**
+     * With a store name, the state survives edits of the pipeline around it. Unnamed stores are named by kind and
+     * numbered in the order steps are declared ({@code count-3}), so inserting a step before one renames it: a
+     * restart then refuses the checkpoint (its store is not opened) rather than mixing states up. Name stores
+     * whose pipeline may change.
+     */
+    public KTable<K, Long> count(String storeName) {
+        return aggregateInternal(storeName, "count", () -> 0L, (k, v, n) -> n + 1, Serdes.longs());
     }
 
     public KTable<K, V> reduce(BinaryOperator<V> reducer) {
-        return aggregateInternal(null, (k, v, a) -> a == null ? v : reducer.apply(a, v), valueSerde);
+        return reduce(null, reducer);
+    }
+
+    public KTable<K, V> reduce(String storeName, BinaryOperator<V> reducer) {
+        return aggregateInternal(storeName, "reduce", null, (k, v, a) -> a == null ? v : reducer.apply(a, v), valueSerde);
     }
 
     public <A> KTable<K, A> aggregate(Supplier<A> initializer, Aggregator<? super K, ? super V, A> aggregator, Serde<A> aggregateSerde) {
-        return aggregateInternal(initializer, aggregator, aggregateSerde);
+        return aggregateInternal(null, "aggregate", initializer, aggregator, aggregateSerde);
+    }
+
+    public <A> KTable<K, A> aggregate(String storeName, Supplier<A> initializer, Aggregator<? super K, ? super V, A> aggregator,
+                                      Serde<A> aggregateSerde) {
+        return aggregateInternal(storeName, "aggregate", initializer, aggregator, aggregateSerde);
     }
 
     @SuppressWarnings("unchecked")
-    private <A> KTable<K, A> aggregateInternal(Supplier<A> initializer, Aggregator<? super K, ? super V, A> aggregator,
+    private <A> KTable<K, A> aggregateInternal(String name, String kind, Supplier<A> initializer, Aggregator<? super K, ? super V, A> aggregator,
                                                Serde<A> aggregateSerde) {
-        String storeName = stream.pipeline.newName("aggregate");
+        String storeName = name != null ? name : stream.pipeline.newName(kind);
         Pipeline.Def def = Pipeline.def((scope, down) -> {
             KeyValueStore<K, A> store = scope.context.keyValueStore(storeName, keySerde, aggregateSerde);
             return (k, v) -> {
