@@ -27,7 +27,9 @@ import io.kappa.processor.RunnerContext;
  * (8-byte ASCII key {@code i mod --keys}, 100-byte value; not timed), then times, one after the other on that data:
  * <ul>
  * <li>{@code read}: the bare reader, {@code PartitionTailer.poll(handler, 1000)} with a handler that touches the offset
- * and the value: the baseline every ratio is taken to;
+ * and the value: the baseline every ratio is taken to. It reads the whole partition three times in a run, first, after
+ * {@code pass} and after {@code count}, and the median pass is the run's figure, so that one disturbed pass does not
+ * skew every ratio of the run;
  * <li>{@code raw}: raw Chronicle Queue {@code readingDocument()} over a raw queue of as many 156-byte documents;
  * <li>{@code copy}: a hand-written copy to another topic (poll, copy to a buffer, {@code Partition.appendBatch} with a
  * producer id): the least work a pass-through must do;
@@ -243,8 +245,9 @@ public final class ProcessorBench {
                 long f0 = System.nanoTime();
                 ProcessorWorkloads.fill(in, s.events(), s.keys(), s.progress(), "fill");
                 r.put("fillEventsPerSec", s.events() * 1e9 / (System.nanoTime() - f0));
+                List<ObjectNode> reads = new ArrayList<>();
                 if (s.runs("read")) {
-                    r.set("read", ProcessorWorkloads.bareRead(in, s.events()));
+                    reads.add(ProcessorWorkloads.bareRead(in, s.events()));
                 }
                 if (s.runs("raw")) {
                     r.set("raw", ProcessorWorkloads.rawRead(dir.resolve("raw"), s.events()));
@@ -259,6 +262,9 @@ public final class ProcessorBench {
                         new RunnerContext().group("pass"), s.events(), "pass-out", s.events(), s.progress(), "pass-through"));
                     log.deleteTopic("pass-out");
                 }
+                if (s.runs("read")) {
+                    reads.add(ProcessorWorkloads.bareRead(in, s.events()));
+                }
                 if (s.runs("sink")) {
                     r.set("sink", ProcessorWorkloads.runTopology(log, ProcessorWorkloads.sink("in"), new RunnerContext().group("sink"),
                         s.events(), null, 0, s.progress(), "sink"));
@@ -267,6 +273,13 @@ public final class ProcessorBench {
                     r.set("count", ProcessorWorkloads.runTopology(log, ProcessorWorkloads.count("count", "in", "count-out"),
                         new RunnerContext().group("count"), s.events(), "count-out", s.events(), s.progress(), "count"));
                     log.deleteTopic("count-out");
+                }
+                if (s.runs("read")) {
+                    reads.add(ProcessorWorkloads.bareRead(in, s.events()));
+                    reads.sort((a, b) -> Double.compare(a.path("eventsPerSec").asDouble(), b.path("eventsPerSec").asDouble()));
+                    r.set("read", reads.get(reads.size() / 2));
+                    ArrayNode passes = r.putArray("readPasses");
+                    reads.forEach(passes::add);
                 }
                 if (s.runs("checkpoint")) {
                     Partition keys = log.createTopic("keys", TopicConfig.partitions(1)).partition(0);
@@ -334,6 +347,8 @@ public final class ProcessorBench {
             List<Double> vsCopy = new ArrayList<>();
             List<Double> cpu = new ArrayList<>();
             List<Double> allocated = new ArrayList<>();
+            List<Double> others = new ArrayList<>();
+            List<Double> steal = new ArrayList<>();
             long gcCount = 0;
             long gcMs = 0;
             for (JsonNode r : runs) {
@@ -344,6 +359,12 @@ public final class ProcessorBench {
                 double rate = n.path("eventsPerSec").asDouble();
                 rates.add(rate);
                 cpu.add(n.path("cpuCores").asDouble());
+                if (n.has("otherCores")) {
+                    others.add(n.path("otherCores").asDouble());
+                }
+                if (n.has("machineStealCores")) {
+                    steal.add(n.path("machineStealCores").asDouble());
+                }
                 if (n.has("allocatedBytesPerEvent")) {
                     allocated.add(n.path("allocatedBytesPerEvent").asDouble());
                 }
@@ -371,10 +392,36 @@ public final class ProcessorBench {
             if (!allocated.isEmpty()) {
                 f.put("allocatedBytesPerEvent", AppendBaseline.median(allocated));
             }
+            if (!others.isEmpty()) {
+                f.put("otherCores", AppendBaseline.median(others));
+                f.put("maxOtherCores", others.stream().mapToDouble(Double::doubleValue).max().orElse(0));
+            }
+            if (!steal.isEmpty()) {
+                f.put("maxStealCores", steal.stream().mapToDouble(Double::doubleValue).max().orElse(0));
+            }
             ArrayNode a = f.putArray("runs");
             rates.forEach(a::add);
             ArrayNode b = f.putArray("ratiosToBareReader");
             vsRead.forEach(b::add);
+        }
+        ArrayNode perRun = sum.putArray("perRun");
+        for (JsonNode r : runs) {
+            ObjectNode pr = perRun.addObject().put("rep", r.path("rep").asInt());
+            double maxOthers = 0;
+            double maxSteal = 0;
+            for (String[] row : ROWS) {
+                JsonNode n = r.path(row[0]);
+                if (!n.isMissingNode()) {
+                    pr.put(row[0], n.path("eventsPerSec").asDouble());
+                    maxOthers = Math.max(maxOthers, n.path("otherCores").asDouble());
+                    maxSteal = Math.max(maxSteal, n.path("machineStealCores").asDouble());
+                }
+            }
+            for (JsonNode n : r.path("readPasses")) {
+                maxOthers = Math.max(maxOthers, n.path("otherCores").asDouble());
+                maxSteal = Math.max(maxSteal, n.path("machineStealCores").asDouble());
+            }
+            pr.put("maxOtherCores", maxOthers).put("maxStealCores", maxSteal);
         }
         List<JsonNode> cps = new ArrayList<>();
         runs.forEach(r -> {
@@ -445,7 +492,7 @@ public final class ProcessorBench {
         StringBuilder sb = new StringBuilder();
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {String.format(Locale.ROOT, "%,d events, one partition", s.events()), "events/s", "ns/event", "runs",
-            "vs bare reader", "vs copy", "CPU", "alloc B/event", "GC"});
+            "vs bare reader", "vs copy", "CPU", "others' CPU, steal (max)", "alloc B/event", "GC (all runs)"});
         for (String[] row : ROWS) {
             JsonNode n = sum.path(row[0]);
             if (n.isMissingNode()) {
@@ -458,11 +505,40 @@ public final class ProcessorBench {
                 String.format(Locale.ROOT, "%.0f", n.path("nsPerEvent").asDouble()), String.join(" ", runs),
                 ratio(n.path("ratioToBareReader")), ratio(n.path("ratioToCopy")),
                 String.format(Locale.ROOT, "%.2f", n.path("cpuCores").asDouble()),
+                n.has("otherCores") ? String.format(Locale.ROOT, "%.2f, %.2f", n.path("maxOtherCores").asDouble(),
+                    n.path("maxStealCores").asDouble()) : "-",
                 n.has("allocatedBytesPerEvent") ? String.format(Locale.ROOT, "%.1f", n.path("allocatedBytesPerEvent").asDouble()) : "-",
                 n.path("gcCount").asLong() + " / " + n.path("gcMs").asLong() + " ms"});
         }
         if (rows.size() > 1) {
             TcpIngestBench.format(sb, rows);
+        }
+        JsonNode perRun = sum.path("perRun");
+        if (perRun.size() > 1) {
+            sb.append('\n');
+            List<String[]> pr = new ArrayList<>();
+            List<String> head = new ArrayList<>(List.of("run"));
+            for (String[] row : ROWS) {
+                if (sum.has(row[0])) {
+                    head.add(row[0]);
+                }
+            }
+            head.addAll(List.of("pass / read", "pass / copy", "others' CPU (max)", "steal (max)"));
+            pr.add(head.toArray(new String[0]));
+            for (JsonNode r : perRun) {
+                List<String> cells = new ArrayList<>(List.of(String.valueOf(r.path("rep").asInt())));
+                for (String[] row : ROWS) {
+                    if (sum.has(row[0])) {
+                        cells.add(TcpIngestBench.si(r.path(row[0]).asDouble()));
+                    }
+                }
+                cells.add(r.has("pass") && r.has("read") ? String.format(Locale.ROOT, "%.2f", r.path("pass").asDouble() / r.path("read").asDouble()) : "-");
+                cells.add(r.has("pass") && r.has("copy") ? String.format(Locale.ROOT, "%.2f", r.path("pass").asDouble() / r.path("copy").asDouble()) : "-");
+                cells.add(String.format(Locale.ROOT, "%.2f", r.path("maxOtherCores").asDouble()));
+                cells.add(String.format(Locale.ROOT, "%.2f", r.path("maxStealCores").asDouble()));
+                pr.add(cells.toArray(new String[0]));
+            }
+            TcpIngestBench.format(sb, pr);
         }
         JsonNode c = sum.path("checkpoint");
         if (!c.isMissingNode()) {

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
-import java.util.function.LongSupplier;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kappa.log.BufferedEvents;
@@ -89,29 +88,37 @@ final class ProcessorWorkloads {
         }
     }
 
-    /** Wall time, CPU time of this JVM and GC of one timed phase. */
+    /**
+     * Wall time of one timed phase, with what else happened meanwhile: CPU time of this JVM, GC, bytes allocated, and
+     * the CPU the rest of the machine used (from /proc/stat), to tell a slow phase from a disturbed one.
+     */
     static final class Timer {
+        private final long[] stat0 = procStat();
         private final long[] gc0 = gc();
         private final long allocated0 = allocatedBytes();
         private final long cpu0 = TcpIngestBench.clientCpuNanos();
         private final long wall0 = System.nanoTime();
         long wallNanos;
-        private long allocated = -1;
+        private long cpu;
+        private long allocated;
+        private long[] gc;
+        private long[] stat1;
 
         /** Ends the phase; call it while the threads that did the work are alive (their allocation is counted then). */
         long stop() {
             wallNanos = System.nanoTime() - wall0;
+            cpu = TcpIngestBench.clientCpuNanos() - cpu0;
             allocated = allocatedBytes();
+            gc = gc();
+            stat1 = procStat();
             return wallNanos;
         }
 
-        /** Events per second, seconds, CPU cores used and GC collections/ms of the phase, into {@code r}. */
+        /** The phase's figures for {@code events} events, into {@code r}. */
         ObjectNode put(ObjectNode r, long events) {
-            if (wallNanos == 0) {
+            if (gc == null) {
                 stop();
             }
-            long cpu = TcpIngestBench.clientCpuNanos() - cpu0;
-            long[] gc = gc();
             r.put("events", events)
                 .put("seconds", wallNanos / 1e9)
                 .put("eventsPerSec", events * 1e9 / wallNanos)
@@ -122,7 +129,37 @@ final class ProcessorWorkloads {
             if (allocated0 >= 0 && allocated >= 0) {
                 r.put("allocatedBytesPerEvent", (double) (allocated - allocated0) / events);
             }
+            if (stat0 != null && stat1 != null && stat1[1] > stat0[1]) {
+                // cores of the whole machine busy, and taken by the hypervisor; minus ours: what the others used
+                int cpus = Runtime.getRuntime().availableProcessors();
+                double busy = cpus * (double) (stat1[0] - stat0[0]) / (stat1[1] - stat0[1]);
+                double steal = cpus * (double) (stat1[2] - stat0[2]) / (stat1[1] - stat0[1]);
+                r.put("machineBusyCores", busy).put("machineStealCores", steal);
+                if (cpu0 >= 0) {
+                    r.put("otherCores", Math.max(0, busy - (double) cpu / wallNanos));
+                }
+            }
             return r;
+        }
+
+        /** Busy, total and steal jiffies of all CPUs from /proc/stat; null where there is none. */
+        private static long[] procStat() {
+            try {
+                String line = Files.readAllLines(Path.of("/proc/stat")).get(0);
+                String[] f = line.trim().split("\\s+");
+                long user = Long.parseLong(f[1]);
+                long nice = Long.parseLong(f[2]);
+                long system = Long.parseLong(f[3]);
+                long idle = Long.parseLong(f[4]);
+                long iowait = Long.parseLong(f[5]);
+                long irq = Long.parseLong(f[6]);
+                long softirq = Long.parseLong(f[7]);
+                long steal = f.length > 8 ? Long.parseLong(f[8]) : 0;
+                long busy = user + nice + system + irq + softirq;
+                return new long[] {busy, busy + idle + iowait + steal, steal};
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
         }
 
         /**
@@ -362,7 +399,7 @@ final class ProcessorWorkloads {
                                   long expectedOutputs, boolean progress, String label) throws InterruptedException {
         ProcessorRunner runner = new ProcessorRunner(log, topology, context);
         ObjectNode r = json();
-        try (ProgressMeter meter = new ProgressMeter(label, events, processed(runner), progress)) {
+        try (ProgressMeter meter = new ProgressMeter(label, events, runner::recordsProcessed, progress)) {
             Timer t = new Timer();
             runner.start();
             long startNanos = System.nanoTime() - t.wall0;
@@ -391,10 +428,6 @@ final class ProcessorWorkloads {
         return r;
     }
 
-    private static LongSupplier processed(ProcessorRunner runner) {
-        return runner::recordsProcessed;
-    }
-
     /**
      * The checkpoint of a count over {@code keys} distinct keys (one event per key): the count runs with checkpoints
      * only at close, so {@code close()} writes the one checkpoint holding every key; its time and the file's size are
@@ -410,7 +443,7 @@ final class ProcessorWorkloads {
         long heap0 = usedHeapAfterGc();
         ProcessorRunner runner = new ProcessorRunner(log, count(group, input, output), context);
         try {
-            ProgressMeter meter = new ProgressMeter("count " + keys + " keys", keys, processed(runner), progress);
+            ProgressMeter meter = new ProgressMeter("count " + keys + " keys", keys, runner::recordsProcessed, progress);
             try {
                 Timer t = new Timer();
                 runner.start();

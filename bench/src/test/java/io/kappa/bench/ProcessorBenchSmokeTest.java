@@ -44,6 +44,7 @@ class ProcessorBenchSmokeTest {
             assertTrue(run.get(name).get("eventsPerSec").asDouble() > 0, name);
         }
         assertTrue(run.get("pass").get("closeMs").asDouble() >= 0);
+        assertEquals(3, run.get("readPasses").size(), "the bare reader runs three times, interleaved");
 
         JsonNode summary = r.get("summary");
         assertEquals(1.0, summary.get("read").get("ratioToBareReader").asDouble(), 1e-9);
