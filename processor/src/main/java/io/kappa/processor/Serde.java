@@ -17,6 +17,14 @@ public interface Serde<T> {
         return bytes.length;
     }
 
+    /**
+     * The instance a task uses: the runner calls this once per task and per use (key, value), so a serde that keeps
+     * per-call state (as {@link Serdes#view()} does) returns a fresh instance here. Stateless serdes return this.
+     */
+    default Serde<T> forTask() {
+        return this;
+    }
+
     default T deserialize(byte[] bytes) {
         return deserialize(new org.agrona.concurrent.UnsafeBuffer(bytes), 0, bytes.length);
     }

@@ -98,8 +98,24 @@ public final class Serdes {
     };
 
     private static final class ViewSerde implements Serde<DirectBuffer> {
-        // one view per thread: tasks of a stage share the serde but not a thread
-        private final ThreadLocal<UnsafeBuffer> views = ThreadLocal.withInitial(() -> new UnsafeBuffer(0, 0));
+        // each task gets its own instance through forTask(); a shared instance falls back to one view per thread
+        private final ThreadLocal<UnsafeBuffer> views;
+        private final UnsafeBuffer own;
+
+        ViewSerde() {
+            this.views = ThreadLocal.withInitial(() -> new UnsafeBuffer(0, 0));
+            this.own = null;
+        }
+
+        private ViewSerde(UnsafeBuffer own) {
+            this.views = null;
+            this.own = own;
+        }
+
+        @Override
+        public Serde<DirectBuffer> forTask() {
+            return new ViewSerde(new UnsafeBuffer(0, 0));
+        }
 
         @Override
         public byte[] serialize(DirectBuffer value) {
@@ -110,7 +126,7 @@ public final class Serdes {
 
         @Override
         public DirectBuffer deserialize(DirectBuffer buffer, int offset, int length) {
-            UnsafeBuffer view = views.get();
+            UnsafeBuffer view = own != null ? own : views.get();
             if (length == 0) {
                 view.wrap(EMPTY);
             } else {
@@ -138,6 +154,25 @@ public final class Serdes {
         @Override
         public String deserialize(DirectBuffer buffer, int offset, int length) {
             return buffer.getStringWithoutLengthUtf8(offset, length);
+        }
+
+        @Override
+        public int serializeTo(String value, MutableDirectBuffer out, int offset) {
+            int n = value.length();
+            if (n == 0) {
+                out.putBytes(offset, EMPTY); // as the default would: an expandable buffer grows to the offset
+                return 0;
+            }
+            for (int i = 0; i < n; i++) {
+                char c = value.charAt(i);
+                if (c >= 0x80) {
+                    byte[] b = value.getBytes(StandardCharsets.UTF_8);
+                    out.putBytes(offset, b);
+                    return b.length;
+                }
+                out.putByte(offset + i, (byte) c);
+            }
+            return n;
         }
     };
 

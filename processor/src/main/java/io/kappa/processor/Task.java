@@ -84,6 +84,11 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
     private final TaskOutputs outputs;
     private final int mainOutput;
     private final Map<String, InMemoryKeyValueStore<?, ?>> stores = new LinkedHashMap<>();
+    private InMemoryKeyValueStore<?, ?>[] storeArray = new InMemoryKeyValueStore<?, ?>[0];
+    private final Serde<KIn> keySerde;
+    private final Serde<VIn> valueSerde;
+    private final Serde<KOut> outputKeySerde;
+    private final Serde<VOut> outputValueSerde;
     private final Map<String, TaskCheckpoint.StoreSnapshot> snapshots = new LinkedHashMap<>();
     private final Map<String, Integer> extraOutputs = new HashMap<>();
     private final TreeSet<TaskCheckpoint.Timer> timers = new TreeSet<>();
@@ -112,6 +117,10 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         this.producerId = producerId(context.group(), stage.name(), id);
         this.checkpointFile = Groups.checkpointFile(groupDir, stage.name(), id);
         this.processor = runner.newProcessor(stage);
+        this.keySerde = stage.keySerde().forTask();
+        this.valueSerde = stage.valueSerde().forTask();
+        this.outputKeySerde = stage.outputKeySerde() == null ? null : stage.outputKeySerde().forTask();
+        this.outputValueSerde = stage.outputValueSerde() == null ? null : stage.outputValueSerde().forTask();
         List<Input> ins = new ArrayList<>();
         for (String t : stage.inputs()) {
             Topic topic = runner.topic(t);
@@ -336,8 +345,8 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         clearTimerUndo();
         current.reset(in.topic, id, offset, eventTime, appendTime);
         try {
-            current.key = keyLength < 0 ? null : stage.keySerde().deserialize(buffer, keyOffset, keyLength);
-            current.value = stage.valueSerde().deserialize(buffer, valueOffset, valueLength);
+            current.key = keyLength < 0 ? null : keySerde.deserialize(buffer, keyOffset, keyLength);
+            current.value = valueSerde.deserialize(buffer, valueOffset, valueLength);
             current.idBuffer = buffer;
             current.idOffset = idOffset;
             current.idLength = idLength;
@@ -449,13 +458,13 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
     }
 
     private void commitStores() {
-        for (InMemoryKeyValueStore<?, ?> s : stores.values()) {
+        for (InMemoryKeyValueStore<?, ?> s : storeArray) {
             s.commit();
         }
     }
 
     private void rollbackStores() {
-        for (InMemoryKeyValueStore<?, ?> s : stores.values()) {
+        for (InMemoryKeyValueStore<?, ?> s : storeArray) {
             s.rollback();
         }
     }
@@ -548,9 +557,9 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         }
         ExpandableArrayBuffer data = outputs.data();
         int at = outputs.dataLength();
-        int keyLength = key == null ? RecordDescriptor.NO_BYTES : stage.outputKeySerde().serializeTo(key, data, at);
+        int keyLength = key == null ? RecordDescriptor.NO_BYTES : outputKeySerde.serializeTo(key, data, at);
         int valueOffset = at + Math.max(0, keyLength);
-        int valueLength = stage.outputValueSerde().serializeTo(value, data, valueOffset);
+        int valueLength = outputValueSerde.serializeTo(value, data, valueOffset);
         outputs.emit(mainOutput, at, keyLength, valueOffset, valueLength, eventTime);
     }
 
@@ -604,6 +613,7 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
             }
         }
         stores.put(name, store);
+        storeArray = stores.values().toArray(new InMemoryKeyValueStore<?, ?>[0]);
         return store;
     }
 

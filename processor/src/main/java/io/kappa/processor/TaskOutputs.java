@@ -170,7 +170,7 @@ final class TaskOutputs implements BufferedEvents {
             throw new IllegalArgumentException("an output record of " + size + " bytes for topic '" + o.name
                 + "' exceeds the maximum record size of " + maxRecordBytes + " bytes");
         }
-        int p = keyLength >= 0 ? o.topic.partitionFor(data, keyOffset, keyLength) : taskId % o.partitions;
+        int p = o.partitions == 1 ? 0 : keyLength >= 0 ? o.topic.partitionFor(data, keyOffset, keyLength) : taskId % o.partitions;
         long sequence = o.nextSequence[p]++;
         boolean buffer = sequence > o.skipThrough[p];
         touch(outIndex, p, buffer);

@@ -71,17 +71,35 @@ public final class Builtins {
     }
 
     private static Topology aggregate(String group, List<String> inputs, String output, GroupKey by, boolean repartition,
-                                      io.kappa.processor.ProcessorSupplier<DirectBuffer, DirectBuffer, String, String> supplier) {
+                                      io.kappa.processor.ProcessorSupplier<DirectBuffer, DirectBuffer, String, DirectBuffer> supplier) {
         if (!repartition) {
-            return Topology.single(inputs, Serdes.view(), Serdes.view(), supplier, output, Serdes.string(), Serdes.string());
+            return Topology.single(inputs, Serdes.view(), Serdes.view(), supplier, output, Serdes.string(), Serdes.view());
         }
         String topic = repartitionTopic(group);
         List<Stage<?, ?, ?, ?>> stages = new ArrayList<>();
         stages.add(new Stage<>("repartition", inputs, Serdes.view(), Serdes.view(), () -> new Rekey(by), topic,
             Serdes.string(), Serdes.view(), false));
         stages.add(new Stage<>("main", List.of(topic), Serdes.view(), Serdes.view(), supplier, output,
-            Serdes.string(), Serdes.string(), true));
+            Serdes.string(), Serdes.view(), true));
         return Topology.of(stages);
+    }
+
+    /** Writes {@code s} as a JSON string at {@code at}; returns the bytes written. */
+    static int putJsonString(ExpandableArrayBuffer out, int at, String s) {
+        int n = s.length();
+        out.putByte(at, (byte) '"');
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) {
+                byte[] quoted = JsonStringEncoder.getInstance().quoteAsUTF8(s);
+                out.putBytes(at + 1, quoted);
+                out.putByte(at + 1 + quoted.length, (byte) '"');
+                return quoted.length + 2;
+            }
+            out.putByte(at + 1 + i, (byte) c);
+        }
+        out.putByte(at + 1 + n, (byte) '"');
+        return n + 2;
     }
 
     static void appendJsonString(StringBuilder b, String s) {
@@ -153,12 +171,16 @@ public final class Builtins {
     }
 
     /** count (no field) or sum (a numeric field) per group key, emitted on every change. */
-    static final class Aggregate implements Processor<DirectBuffer, DirectBuffer, String, String> {
+    static final class Aggregate implements Processor<DirectBuffer, DirectBuffer, String, DirectBuffer> {
+        private static final byte[] KEY = "{\"key\":".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        private static final byte[] COUNT = ",\"count\":".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        private static final byte[] SUM = ",\"sum\":".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         private final GroupKey by;
         private final JsonPath field;
         private final boolean enveloped;
         private final Envelope envelope = new Envelope();
-        private final StringBuilder json = new StringBuilder(64);
+        private final ExpandableArrayBuffer json = new ExpandableArrayBuffer(128);
+        private final UnsafeBuffer jsonView = new UnsafeBuffer(0, 0);
         private KeyValueStore<String, Number> store;
 
         Aggregate(GroupKey by, JsonPath field, boolean enveloped) {
@@ -168,12 +190,12 @@ public final class Builtins {
         }
 
         @Override
-        public void init(ProcessorContext<String, String> ctx) {
+        public void init(ProcessorContext<String, DirectBuffer> ctx) {
             store = ctx.keyValueStore(field == null ? "count" : "sum", Serdes.string(), NUMBER);
         }
 
         @Override
-        public void process(InputRecord<DirectBuffer, DirectBuffer> r, ProcessorContext<String, String> ctx) {
+        public void process(InputRecord<DirectBuffer, DirectBuffer> r, ProcessorContext<String, DirectBuffer> ctx) {
             String key;
             DirectBuffer value;
             if (enveloped) {
@@ -191,11 +213,16 @@ public final class Builtins {
                 now = add(old, number(GroupKey.field(Serdes.json().deserialize(value, 0, value.capacity()), field)));
             }
             store.put(key, now);
-            json.setLength(0);
-            json.append("{\"key\":");
-            appendJsonString(json, key);
-            json.append(field == null ? ",\"count\":" : ",\"sum\":").append(now).append('}');
-            ctx.forward(key, json.toString());
+            int n = KEY.length;
+            json.putBytes(0, KEY);
+            n += putJsonString(json, n, key);
+            byte[] name = field == null ? COUNT : SUM;
+            json.putBytes(n, name);
+            n += name.length;
+            n += now instanceof Long l ? json.putLongAscii(n, l) : json.putStringWithoutLengthAscii(n, now.toString());
+            json.putByte(n++, (byte) '}');
+            jsonView.wrap(json, 0, n);
+            ctx.forward(key, jsonView);
         }
 
         private Number number(JsonNode n) {
