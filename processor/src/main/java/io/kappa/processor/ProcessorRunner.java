@@ -169,10 +169,23 @@ public final class ProcessorRunner implements AutoCloseable {
         threadsLeft = n;
         for (int i = 0; i < n; i++) {
             List<Task<?, ?, ?, ?>> mine = new ArrayList<>();
+            String name = "kappa-" + context.group() + "-" + i;
+            java.util.concurrent.ExecutorService writer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                Thread w = new Thread(r, name + "-writer");
+                w.setDaemon(true);
+                return w;
+            });
             for (int t = i; t < tasks.size(); t += n) {
+                tasks.get(t).writer(writer);
                 mine.add(tasks.get(t));
             }
-            Thread thread = new Thread(() -> loop(mine), "kappa-" + context.group() + "-" + i);
+            Thread thread = new Thread(() -> {
+                try {
+                    loop(mine);
+                } finally {
+                    writer.shutdown();
+                }
+            }, name);
             threads.add(thread);
         }
         threads.forEach(Thread::start);

@@ -104,6 +104,9 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
     private long recordsAtCheckpoint;
     private long rate;
     private boolean dirty;
+    private long[] flushedNext;
+    private long flushedRecords;
+    private long flushedDeadLettered;
     volatile long publishedRecords;
     volatile long publishedDeadLettered;
     volatile long lastCheckpointWallMs;
@@ -213,6 +216,12 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         }
         publishedRecords = records;
         publishedDeadLettered = deadLettered;
+        flushedNext = new long[inputs.length];
+        for (int i = 0; i < inputs.length; i++) {
+            flushedNext[i] = inputs[i].next;
+        }
+        flushedRecords = records;
+        flushedDeadLettered = deadLettered;
         lastCheckpointMs = context.clock().time();
         recordsAtCheckpoint = records;
         if (cp == null) {
@@ -260,20 +269,38 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         } else {
             n = pollMerged(nowMs);
         }
-        if (n > 0) {
-            outputs.flush();
-            for (Input in : inputs) {
-                in.published = in.next;
+        try {
+            if (n > 0) {
+                // the previous batch is in the log once flush returns: publish its progress, remember this one's
+                outputs.flush();
+                publishWritten();
+                for (int i = 0; i < inputs.length; i++) {
+                    flushedNext[i] = inputs[i].next;
+                }
+                flushedRecords = records;
+                flushedDeadLettered = deadLettered;
+                dirty = true;
+            } else {
+                outputs.awaitWritten();
+                publishWritten();
             }
-            publishedRecords = records;
-            publishedDeadLettered = deadLettered;
-            dirty = true;
+        } catch (TaskOutputs.WriteFailure e) {
+            throw new LogFailure(where() + ": " + e.getMessage(), e);
         }
         if (dirty && (records - recordsAtCheckpoint >= context.checkpointRecords()
             || nowMs - lastCheckpointMs >= context.checkpointIntervalMs())) {
             checkpoint();
         }
         return n;
+    }
+
+    /** Progress whose outputs are all in the log: what status, lag and awaitCaughtUp see. */
+    private void publishWritten() {
+        for (int i = 0; i < inputs.length; i++) {
+            inputs[i].published = flushedNext[i];
+        }
+        publishedRecords = flushedRecords;
+        publishedDeadLettered = flushedDeadLettered;
     }
 
     private final RecordHandler headLoader = this::loadHead;
@@ -471,7 +498,18 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
 
     /** Flushes outputs and writes this task's checkpoint atomically. */
     void checkpoint() {
-        outputs.flush();
+        try {
+            outputs.flush();
+            outputs.awaitWritten();
+        } catch (TaskOutputs.WriteFailure e) {
+            throw new LogFailure(where() + ": " + e.getMessage(), e);
+        }
+        for (int i = 0; i < inputs.length; i++) {
+            flushedNext[i] = inputs[i].next;
+        }
+        flushedRecords = records;
+        flushedDeadLettered = deadLettered;
+        publishWritten();
         outputs.syncWritten();
         long now = context.clock().time();
         long elapsed = now - lastCheckpointMs;
@@ -510,7 +548,16 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         runner.onCheckpoint(this, bytes);
     }
 
+    void writer(java.util.concurrent.Executor writer) {
+        outputs.writer(writer);
+    }
+
     void close() {
+        try {
+            outputs.awaitWritten();
+        } catch (RuntimeException e) {
+            // the runner already failed on it, or the task is closing after a failure
+        }
         try {
             processor.close();
         } finally {

@@ -24,10 +24,11 @@ import org.agrona.ExpandableArrayBuffer;
  * with this task's producer id and notes the highest sequence found; records re-produced with a sequence at or
  * below it were already written and are dropped instead of appended. The log is never rewritten.
  *
- * <p>Records are buffered (one buffer, no object per record) and appended at {@link #flush}: one batch per output
- * partition. The writes of the record being processed can be undone ({@link #mark}, {@link #rollback}).
+ * <p>Records are buffered (one buffer, no object per record) and handed over at {@link #flush}, to be appended by a
+ * writer thread while the task goes on (one batch in flight per task). The writes of the record being processed
+ * can be undone ({@link #mark}, {@link #rollback}).
  */
-final class TaskOutputs implements BufferedEvents {
+final class TaskOutputs {
     /** One output topic as this task sees it. */
     static final class Out {
         final String name;
@@ -70,7 +71,11 @@ final class TaskOutputs implements BufferedEvents {
     private int[] valueOffsets = new int[256];
     private int[] valueLengths = new int[256];
     private long[] eventTimes = new long[256];
-    private long[] offsetsOut = new long[256];
+    private final WriteBatch batchA;
+    private final WriteBatch batchB;
+    private WriteBatch spare;
+    private WriteBatch inFlight;
+    private java.util.concurrent.Executor writer;
     // forwards of the current record: (out index, partition, buffered 0/1) triples, for rollback
     private int[] touched = new int[48];
     private int touchedCount;
@@ -80,6 +85,9 @@ final class TaskOutputs implements BufferedEvents {
     private long written;
 
     TaskOutputs(long producerId, int taskId, int maxRecordBytes) {
+        this.batchA = new WriteBatch(producerId);
+        this.batchB = new WriteBatch(producerId);
+        this.spare = batchA;
         this.producerId = producerId;
         this.taskId = taskId;
         this.maxRecordBytes = maxRecordBytes;
@@ -241,21 +249,26 @@ final class TaskOutputs implements BufferedEvents {
         dataLength = markLength;
     }
 
-    /** Appends every buffered record: one batch per output partition, stamped with this task's producer id. */
+    /**
+     * Hands every buffered record to be appended: one batch per output partition, stamped with this task's
+     * producer id. With a writer the append runs on the writer's thread while the task goes on processing; at most
+     * one batch per task is in flight, so a task's records reach each partition in sequence order. Without a
+     * writer it appends here.
+     */
     void flush() {
+        awaitWritten();
         if (count == 0) {
             touchedCount = 0;
             return;
         }
-        if (offsetsOut.length < count) {
-            offsetsOut = new long[Math.max(count, offsetsOut.length * 2)];
-        }
+        WriteBatch b = spare;
+        spare = b == batchA ? batchB : batchA;
+        b.load(this);
         for (Out o : outs) {
             for (int p = 0; p < o.partitions; p++) {
                 int n = o.pendingCount[p];
                 if (n > 0) {
-                    Partition partition = o.topic.partition(p);
-                    partition.appendBatch(this, o.pending[p], n, producerId, o.pendingSequences[p], offsetsOut);
+                    b.addSegment(o.topic.partition(p), o.pending[p], o.pendingSequences[p], n);
                     o.pendingCount[p] = 0;
                     o.written[p] = true;
                     written += n;
@@ -267,6 +280,173 @@ final class TaskOutputs implements BufferedEvents {
         touchedCount = 0;
         markCount = 0;
         markLength = 0;
+        if (writer == null) {
+            b.run();
+            b.check();
+        } else {
+            b.waiter = Thread.currentThread();
+            b.done = false;
+            inFlight = b;
+            writer.execute(b);
+        }
+    }
+
+    /** Waits until the batch in flight, if any, is in the log; rethrows its failure. */
+    void awaitWritten() {
+        WriteBatch b = inFlight;
+        if (b == null) {
+            return;
+        }
+        while (!b.done) {
+            java.util.concurrent.locks.LockSupport.park(this);
+        }
+        inFlight = null;
+        b.check();
+    }
+
+    void writer(java.util.concurrent.Executor writer) {
+        this.writer = writer;
+    }
+
+    /** A flushed batch: a copy of the records and, per output partition, which of them go there with what sequence. */
+    static final class WriteBatch implements BufferedEvents, Runnable {
+        private final long producerId;
+        private final ExpandableArrayBuffer data = new ExpandableArrayBuffer(1 << 16);
+        private int[] keyOffsets = new int[256];
+        private int[] keyLengths = new int[256];
+        private int[] valueOffsets = new int[256];
+        private int[] valueLengths = new int[256];
+        private long[] eventTimes = new long[256];
+        private long[] offsetsOut = new long[256];
+        private Partition[] partitions = new Partition[4];
+        private int[][] indexes = new int[4][];
+        private long[][] sequences = new long[4][];
+        private int[] counts = new int[4];
+        private int segments;
+        volatile boolean done = true;
+        volatile Throwable error;
+        volatile Thread waiter;
+
+        WriteBatch(long producerId) {
+            this.producerId = producerId;
+        }
+
+        void load(TaskOutputs from) {
+            int n = from.count;
+            if (keyOffsets.length < n) {
+                int size = Math.max(n, keyOffsets.length * 2);
+                keyOffsets = new int[size];
+                keyLengths = new int[size];
+                valueOffsets = new int[size];
+                valueLengths = new int[size];
+                eventTimes = new long[size];
+                offsetsOut = new long[size];
+            }
+            data.putBytes(0, from.data, 0, from.dataLength);
+            System.arraycopy(from.keyOffsets, 0, keyOffsets, 0, n);
+            System.arraycopy(from.keyLengths, 0, keyLengths, 0, n);
+            System.arraycopy(from.valueOffsets, 0, valueOffsets, 0, n);
+            System.arraycopy(from.valueLengths, 0, valueLengths, 0, n);
+            System.arraycopy(from.eventTimes, 0, eventTimes, 0, n);
+            segments = 0;
+            error = null;
+        }
+
+        void addSegment(Partition partition, int[] index, long[] sequence, int n) {
+            if (segments == partitions.length) {
+                int size = segments * 2;
+                partitions = Arrays.copyOf(partitions, size);
+                indexes = Arrays.copyOf(indexes, size);
+                sequences = Arrays.copyOf(sequences, size);
+                counts = Arrays.copyOf(counts, size);
+            }
+            int s = segments++;
+            if (indexes[s] == null || indexes[s].length < n) {
+                indexes[s] = new int[Math.max(n, 256)];
+                sequences[s] = new long[Math.max(n, 256)];
+            }
+            System.arraycopy(index, 0, indexes[s], 0, n);
+            System.arraycopy(sequence, 0, sequences[s], 0, n);
+            partitions[s] = partition;
+            counts[s] = n;
+        }
+
+        @Override
+        public void run() {
+            try {
+                for (int s = 0; s < segments; s++) {
+                    partitions[s].appendBatch(this, indexes[s], counts[s], producerId, sequences[s], offsetsOut);
+                }
+            } catch (Throwable e) {
+                error = e;
+            } finally {
+                for (int s = 0; s < segments; s++) {
+                    partitions[s] = null;
+                }
+                done = true;
+                Thread w = waiter;
+                if (w != null) {
+                    java.util.concurrent.locks.LockSupport.unpark(w);
+                }
+            }
+        }
+
+        void check() {
+            Throwable e = error;
+            if (e != null) {
+                error = null;
+                throw new WriteFailure(e);
+            }
+        }
+
+        @Override
+        public DirectBuffer buffer() {
+            return data;
+        }
+
+        @Override
+        public int keyOffset(int i) {
+            return keyOffsets[i];
+        }
+
+        @Override
+        public int keyLength(int i) {
+            return keyLengths[i];
+        }
+
+        @Override
+        public int idOffset(int i) {
+            return 0;
+        }
+
+        @Override
+        public int idLength(int i) {
+            return RecordDescriptor.NO_BYTES;
+        }
+
+        @Override
+        public int valueOffset(int i) {
+            return valueOffsets[i];
+        }
+
+        @Override
+        public int valueLength(int i) {
+            return valueLengths[i];
+        }
+
+        @Override
+        public long eventTime(int i) {
+            return eventTimes[i];
+        }
+    }
+
+    /** Appending a flushed batch failed; the cause says why. */
+    static final class WriteFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        WriteFailure(Throwable cause) {
+            super("appending outputs failed: " + Task.describe(cause), cause);
+        }
     }
 
     /**
@@ -302,45 +482,5 @@ final class TaskOutputs implements BufferedEvents {
             }
             o.skipThrough[p] = max[0];
         }
-    }
-
-    @Override
-    public DirectBuffer buffer() {
-        return data;
-    }
-
-    @Override
-    public int keyOffset(int i) {
-        return keyOffsets[i];
-    }
-
-    @Override
-    public int keyLength(int i) {
-        return keyLengths[i];
-    }
-
-    @Override
-    public int idOffset(int i) {
-        return 0;
-    }
-
-    @Override
-    public int idLength(int i) {
-        return RecordDescriptor.NO_BYTES;
-    }
-
-    @Override
-    public int valueOffset(int i) {
-        return valueOffsets[i];
-    }
-
-    @Override
-    public int valueLength(int i) {
-        return valueLengths[i];
-    }
-
-    @Override
-    public long eventTime(int i) {
-        return eventTimes[i];
     }
 }
