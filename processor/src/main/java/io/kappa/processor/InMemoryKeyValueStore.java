@@ -23,7 +23,7 @@ final class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V> {
     private final String name;
     private final Serde<K> keySerde;
     private final Serde<V> valueSerde;
-    private final LinkedHashMap<K, V> map = new LinkedHashMap<>();
+    private LinkedHashMap<K, V> map = new LinkedHashMap<>();
     private Object[] undoKeys = new Object[16];
     private Object[] undoValues = new Object[16];
     private int undoCount;
@@ -116,17 +116,60 @@ final class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V> {
         commit();
     }
 
-    /** Entries as (key length, key, value length, value), in insertion order. */
+    /**
+     * Entries as (key length, key, value length, value), in insertion order, lengths big-endian. Entries are
+     * serialized straight into {@code scratch} and written in chunks of about 1 MiB.
+     */
     void writeSnapshot(DataOutput out, ExpandableArrayBuffer scratch) throws IOException {
         out.writeLong(map.size());
+        int at = 0;
         for (Map.Entry<K, V> e : map.entrySet()) {
-            int kl = keySerde.serializeTo(e.getKey(), scratch, 0);
-            out.writeInt(kl);
-            write(out, scratch, kl);
-            int vl = valueSerde.serializeTo(e.getValue(), scratch, 0);
-            out.writeInt(vl);
-            write(out, scratch, vl);
+            int kl = keySerde.serializeTo(e.getKey(), scratch, at + 4);
+            scratch.putInt(at, kl, java.nio.ByteOrder.BIG_ENDIAN);
+            at += 4 + kl;
+            int vl = valueSerde.serializeTo(e.getValue(), scratch, at + 4);
+            scratch.putInt(at, vl, java.nio.ByteOrder.BIG_ENDIAN);
+            at += 4 + vl;
+            if (at >= 1 << 20) {
+                write(out, scratch, at);
+                at = 0;
+            }
         }
+        write(out, scratch, at);
+    }
+
+    /** Restores from a snapshot section in memory (as {@link #writeSnapshot} wrote it), without copying entries. */
+    void readSnapshot(byte[] bytes, int offset, int length, String where) throws IOException {
+        org.agrona.concurrent.UnsafeBuffer b = new org.agrona.concurrent.UnsafeBuffer(bytes, offset, length);
+        if (length < 8) {
+            throw new IOException(where + ": store '" + name + "' is cut short");
+        }
+        long count = b.getLong(0, java.nio.ByteOrder.BIG_ENDIAN);
+        if (count < 0 || count > length / 8) {
+            throw new IOException(where + ": store '" + name + "' has an impossible entry count " + count);
+        }
+        map = new LinkedHashMap<>((int) Math.min(Integer.MAX_VALUE, count * 4 / 3 + 16));
+        int at = 8;
+        for (long i = 0; i < count; i++) {
+            int kl = length(b, at, where);
+            K key = keySerde.deserialize(b, at + 4, kl);
+            at += 4 + kl;
+            int vl = length(b, at, where);
+            V value = valueSerde.deserialize(b, at + 4, vl);
+            at += 4 + vl;
+            map.put(key, value);
+        }
+    }
+
+    private int length(org.agrona.concurrent.UnsafeBuffer b, int at, String where) throws IOException {
+        if (at + 4 > b.capacity()) {
+            throw new IOException(where + ": store '" + name + "' is cut short");
+        }
+        int n = b.getInt(at, java.nio.ByteOrder.BIG_ENDIAN);
+        if (n < 0 || at + 4 + n > b.capacity()) {
+            throw new IOException(where + ": store '" + name + "' has an entry with impossible length " + n);
+        }
+        return n;
     }
 
     private static void write(DataOutput out, ExpandableArrayBuffer scratch, int length) throws IOException {

@@ -653,7 +653,7 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         TaskCheckpoint.StoreSnapshot snapshot = snapshots.get(name);
         if (snapshot != null) {
             try {
-                store.readSnapshot(snapshot.open(), scratch, "checkpoint " + checkpointFile);
+                store.readSnapshot(snapshot.bytes(), snapshot.offset(), snapshot.length(), "checkpoint " + checkpointFile);
             } catch (IOException | RuntimeException e) {
                 throw new CheckpointException("checkpoint " + checkpointFile + ": store '" + name
                     + "' cannot be restored with the serdes given: " + describe(e));

@@ -336,12 +336,26 @@ public final class TaskCheckpoint {
             for (int i = count(in, where); i > 0; i--) {
                 String name = in.readUTF();
                 int start = 8 + (int) bodyLength - in.available();
-                long entries = in.readLong();
-                for (long e = 0; e < entries; e++) {
-                    skip(in, in.readInt(), where);
-                    skip(in, in.readInt(), where);
+                int limit = 8 + (int) bodyLength;
+                if (start + 8 > limit) {
+                    throw new CheckpointException(where + " ends in the middle of a field");
                 }
-                int end = 8 + (int) bodyLength - in.available();
+                long entries = b.getLong(start);
+                if (entries < 0 || entries > (limit - start) / 8) {
+                    throw new CheckpointException(where + " has an impossible count " + entries);
+                }
+                int end = start + 8;
+                for (long e = 0; e < 2 * entries; e++) {
+                    if (end + 4 > limit) {
+                        throw new CheckpointException(where + " ends in the middle of a field");
+                    }
+                    int n = b.getInt(end);
+                    if (n < 0 || n > limit - end - 4) {
+                        throw new CheckpointException(where + " has an impossible entry length " + n);
+                    }
+                    end += 4 + n;
+                }
+                in.skipNBytes(end - start);
                 stores.put(name, new StoreSnapshot(name, bytes, start, end - start, entries));
             }
             if (in.available() != 0) {
