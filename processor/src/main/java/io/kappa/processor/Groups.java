@@ -45,6 +45,16 @@ public final class Groups {
         return dataDir.resolve("groups").resolve(validateName(group));
     }
 
+    /** The checkpoint file of a task. */
+    public static Path checkpointPath(Path dataDir, String group, String stage, int task) {
+        return checkpointFile(dir(dataDir, group), stage, task);
+    }
+
+    /** The producer id a task of a group stamps on its outputs. */
+    public static long producerId(String group, String stage, int task) {
+        return Task.producerId(group, stage, task);
+    }
+
     static Path checkpointFile(Path groupDir, String stage, int task) {
         return groupDir.resolve(stage + "-" + task + ".ckpt");
     }

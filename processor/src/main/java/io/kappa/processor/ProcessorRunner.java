@@ -154,7 +154,7 @@ public final class ProcessorRunner implements AutoCloseable {
                 if (upstreamFree.contains(t.stage)) {
                     long[] targets = new long[t.inputs.length];
                     for (int i = 0; i < targets.length; i++) {
-                        targets[i] = t.inputs[i].partition.endOffset();
+                        targets[i] = Math.min(t.inputs[i].limit, t.inputs[i].partition.endOffset());
                     }
                     caughtUpTargets.put(t, targets);
                 }
@@ -347,7 +347,7 @@ public final class ProcessorRunner implements AutoCloseable {
                 if (targets == null) {
                     targets = new long[t.inputs.length];
                     for (int i = 0; i < targets.length; i++) {
-                        targets[i] = t.inputs[i].partition.endOffset();
+                        targets[i] = Math.min(t.inputs[i].limit, t.inputs[i].partition.endOffset());
                     }
                 }
                 for (int i = 0; i < targets.length; i++) {

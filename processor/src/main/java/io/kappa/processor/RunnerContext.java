@@ -30,6 +30,8 @@ public final class RunnerContext {
     private String description = "";
     private boolean replay;
     private java.util.Map<String, String> spec = java.util.Map.of();
+    private boolean muteOutputs;
+    private java.util.Map<String, long[]> stopAt = java.util.Map.of();
 
     public RunnerContext group(String group) {
         this.group = group;
@@ -143,6 +145,32 @@ public final class RunnerContext {
 
     public java.util.Map<String, String> spec() {
         return spec;
+    }
+
+    /**
+     * Processes without writing anything (outputs, dead letters): for rebuilding the state a group would have at
+     * some offsets. Sequence numbers do not advance.
+     */
+    public RunnerContext muteOutputs(boolean muteOutputs) {
+        this.muteOutputs = muteOutputs;
+        return this;
+    }
+
+    public boolean muteOutputs() {
+        return muteOutputs;
+    }
+
+    /**
+     * Stops reading each listed input partition at an offset (topic -> offset per partition, -1 for no limit);
+     * {@link ProcessorRunner#awaitCaughtUp} then waits for these offsets.
+     */
+    public RunnerContext stopAt(java.util.Map<String, long[]> stopAt) {
+        this.stopAt = java.util.Map.copyOf(stopAt);
+        return this;
+    }
+
+    public java.util.Map<String, long[]> stopAt() {
+        return stopAt;
     }
 
     /** Tells processors they are replaying history ({@link ProcessorContext#isReplaying()}) for the whole run. */

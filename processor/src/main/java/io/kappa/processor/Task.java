@@ -35,6 +35,7 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         // created on the task's thread: Chronicle tailers must stay on one thread
         PartitionTailer tailer;
         long next;
+        long limit = Long.MAX_VALUE; // stop before this offset (RunnerContext.stopAt)
         volatile long published;
         // the head record, copied, when the task merges several inputs
         final ExpandableArrayBuffer head = new ExpandableArrayBuffer(256);
@@ -132,7 +133,7 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
             }
         }
         this.inputs = ins.toArray(new Input[0]);
-        this.outputs = new TaskOutputs(producerId, id, runner.maxRecordBytes());
+        this.outputs = new TaskOutputs(producerId, id, runner.maxRecordBytes(), context.muteOutputs());
         this.mainOutput = stage.output() == null ? -1 : outputs.add(stage.output(), runner.topic(stage.output()));
     }
 
@@ -205,6 +206,10 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
             }
         }
         for (Input in : inputs) {
+            long[] stops = context.stopAt().get(in.topic);
+            if (stops != null && id < stops.length && stops[id] >= 0) {
+                in.limit = stops[id];
+            }
             long start = in.partition.startOffset();
             long end = in.partition.endOffset();
             if (in.next < start || in.next > end) {
@@ -263,7 +268,9 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         }
         int n;
         if (inputs.length == 1) {
-            n = inputs[0].tailer.poll(this, context.batch());
+            Input in = inputs[0];
+            int max = (int) Math.min(context.batch(), in.limit - in.next);
+            n = max <= 0 ? 0 : in.tailer.poll(this, max);
         } else if (inputs.length == 0) {
             n = 0;
         } else {
@@ -332,7 +339,7 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
             Input best = null;
             boolean allHaveHeads = true;
             for (Input in : inputs) {
-                if (!in.hasHead) {
+                if (!in.hasHead && in.next < in.limit) {
                     loading = in;
                     in.tailer.poll(headLoader, 1);
                 }
@@ -612,6 +619,9 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
 
     @Override
     public void forwardTo(String topic, byte[] key, byte[] value, long eventTime) {
+        if (context.muteOutputs()) {
+            return;
+        }
         Integer index = extraOutputs.get(topic);
         if (index == null) {
             int existing = outputs.indexOf(topic);

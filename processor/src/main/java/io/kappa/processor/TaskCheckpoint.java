@@ -191,6 +191,16 @@ public final class TaskCheckpoint {
             keepState ? stores : Map.of(), fileBytes);
     }
 
+    /**
+     * This task's checkpoint moved to other input offsets and output positions, with the stream time, timers and
+     * stores of {@code state} (null: none, as at the start of the inputs). What a rewind writes.
+     */
+    public TaskCheckpoint rewound(List<Input> newInputs, List<Output> newOutputs, TaskCheckpoint state) {
+        return new TaskCheckpoint(group, stage, task, wallTimeMs, records, deadLettered, 0,
+            state == null ? Long.MIN_VALUE : state.streamTime, newInputs, newOutputs, state == null ? List.of() : state.timers,
+            state == null ? Map.of() : state.stores, fileBytes);
+    }
+
     /** Writes this checkpoint (with its stores as read) to {@code file} atomically. */
     public void writeTo(Path file) {
         write(file, group, stage, task, wallTimeMs, records, deadLettered, ratePerSecond, streamTime, inputs, outputs, timers,

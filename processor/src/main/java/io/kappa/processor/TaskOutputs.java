@@ -84,7 +84,10 @@ final class TaskOutputs {
     private long suppressed;
     private long written;
 
-    TaskOutputs(long producerId, int taskId, int maxRecordBytes) {
+    private final boolean muted;
+
+    TaskOutputs(long producerId, int taskId, int maxRecordBytes, boolean muted) {
+        this.muted = muted;
         this.batchA = new WriteBatch(producerId);
         this.batchB = new WriteBatch(producerId);
         this.spare = batchA;
@@ -177,6 +180,9 @@ final class TaskOutputs {
         if (size > maxRecordBytes) {
             throw new IllegalArgumentException("an output record of " + size + " bytes for topic '" + o.name
                 + "' exceeds the maximum record size of " + maxRecordBytes + " bytes");
+        }
+        if (muted) {
+            return;
         }
         int p = o.partitions == 1 ? 0 : keyLength >= 0 ? o.topic.partitionFor(data, keyOffset, keyLength) : taskId % o.partitions;
         long sequence = o.nextSequence[p]++;

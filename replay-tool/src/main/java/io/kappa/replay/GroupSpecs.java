@@ -1,0 +1,52 @@
+package io.kappa.replay;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.kappa.log.EventLog;
+import io.kappa.processor.Groups;
+import io.kappa.processor.Topology;
+import io.kappa.processor.UserClasses;
+import io.kappa.processor.builtin.BuiltinSpec;
+
+/** Rebuilds a group's topology from the spec {@code kappa run} kept in its {@code group.json}. */
+public final class GroupSpecs {
+    private GroupSpecs() {
+    }
+
+    public static Map<String, String> spec(Path dataDir, String group) {
+        JsonNode info = Groups.info(dataDir, group);
+        if (info == null) {
+            throw new IllegalArgumentException("unknown group '" + group + "' in " + dataDir + " (it has never run)");
+        }
+        Map<String, String> spec = new LinkedHashMap<>();
+        info.path("spec").fields().forEachRemaining(e -> spec.put(e.getKey(), e.getValue().asText()));
+        if (spec.isEmpty()) {
+            throw new IllegalArgumentException("group '" + group + "' was not started by `kappa run`: its group.json holds no "
+                + "processor spec, so its state cannot be rebuilt here");
+        }
+        return spec;
+    }
+
+    public static Topology topology(EventLog log, String group, Map<String, String> spec) {
+        List<String> inputs = Arrays.asList(spec.getOrDefault("inputs", "").split(","));
+        String output = spec.get("output");
+        if (spec.containsKey("class")) {
+            Map<String, String> options = new LinkedHashMap<>();
+            spec.forEach((k, v) -> {
+                if (k.startsWith("option.")) {
+                    options.put(k.substring(7), v);
+                }
+            });
+            String jar = spec.get("jar");
+            return UserClasses.topology(spec.get("class"), jar == null ? null : Path.of(jar), group, inputs, output, options);
+        }
+        BuiltinSpec b = new BuiltinSpec(spec.get("processor"), spec.get("where"), spec.get("select"), spec.get("by"),
+            spec.get("field"), spec.get("window"));
+        return b.topology(log, group, inputs, output);
+    }
+}
