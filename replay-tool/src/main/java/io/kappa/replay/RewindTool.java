@@ -45,7 +45,8 @@ public final class RewindTool {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One input partition's move. */
-    public record Move(String stage, String topic, int partition, long current, long target, long start, long end, boolean clamped) {
+    public record Move(String stage, String topic, int partition, long current, long target, long start, long end, boolean clamped,
+                       boolean downstream) {
     }
 
     /** What a rewind does or would do, with the cost of reprocessing. */
@@ -105,7 +106,7 @@ public final class RewindTool {
                         warnings.add(in.topic() + "/" + in.partition() + ": offset " + wanted + " is outside [" + start + ", " + end
                             + "], using " + clampedTo);
                     }
-                    moves.add(new Move(c.stage(), in.topic(), in.partition(), in.nextOffset(), clampedTo, start, end, clamped));
+                    moves.add(new Move(c.stage(), in.topic(), in.partition(), in.nextOffset(), clampedTo, start, end, clamped, downstream));
                     if (!downstream) {
                         long n = end - clampedTo;
                         events += n;
@@ -157,7 +158,7 @@ public final class RewindTool {
 
     private static boolean needsRebuild(Plan plan) {
         for (Move m : plan.moves()) {
-            if (m.target() > m.start()) {
+            if (!m.downstream() && m.target() > m.start()) {
                 return true;
             }
         }
@@ -314,7 +315,7 @@ public final class RewindTool {
                     }
                     Partition p = log.topic(in.topic()).partition(in.partition());
                     moves.add(new Move(before.stage(), in.topic(), in.partition(), cur, in.nextOffset(), p.startOffset(), p.endOffset(),
-                        false));
+                        false, false));
                 }
                 TaskCheckpoint base = current != null ? current : before;
                 TaskCheckpoint restored = before.rewound(before.inputs(), rebasedOutputs(log, group, base), before);
