@@ -32,14 +32,14 @@ import picocli.CommandLine.Model.CommandSpec;
         "write the output. Built-ins: filter --where EXPR, map --select F1,F2, count --by key|FIELD,",
         "sum --by key|FIELD --field F, dedup --window DURATION [--by id|key|FIELD]; or --class with --jar.",
         "Stops with a last checkpoint on SIGTERM/SIGINT; --until-caught-up stops once the inputs are consumed."})
-final class RunCommand implements Callable<Integer> {
+class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
     @Mixin
     DataDirOptions data;
     @Parameters(index = "0", arity = "0..1", paramLabel = "PROCESSOR", description = "filter, map, count, sum or dedup.")
     String processor;
-    @Option(names = "--group", required = true, paramLabel = "G", description = "The group: names this processor's checkpoints.")
+    @Option(names = "--group", paramLabel = "G", description = "The group: names this processor's checkpoints (required for run).")
     String group;
     @Option(names = "--input", required = true, split = ",", paramLabel = "TOPIC", description = "Input topics (comma-separated).")
     List<String> inputs;
@@ -66,8 +66,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--on-error", defaultValue = "dlq", paramLabel = "dlq|fail",
         description = "A record that cannot be read or makes the processor throw: to GROUP.dlq and go on, or stop (default: ${DEFAULT-VALUE}).")
     String onError;
-    @Option(names = "--from", defaultValue = "earliest", paramLabel = "earliest|latest",
-        description = "Where a group with no checkpoint starts (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--from", defaultValue = "earliest", paramLabel = "POSITION",
+        description = "Where a group with no checkpoint starts: earliest, latest, an offset, an ISO-8601 time or @epochMillis "
+            + "(default: ${DEFAULT-VALUE}).")
     String from;
     @Option(names = "--checkpoint-interval", defaultValue = "2s", paramLabel = "DURATION",
         description = "Checkpoint each task this often while it processes (default: ${DEFAULT-VALUE}).")
@@ -126,10 +127,36 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /** The group when --group is not given; {@code run} requires it. */
+    String defaultGroup() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing required option: '--group=G'");
+    }
+
+    /** More settings for the runner (replay adds its own). */
+    void configure(RunnerContext context, EventLog log) {
+    }
+
+    /** A position resolved in every partition of every input. */
+    Map<String, long[]> offsets(EventLog log, Position position) {
+        Map<String, long[]> m = new LinkedHashMap<>();
+        for (String in : inputs) {
+            io.kappa.log.Topic t = log.topic(in);
+            long[] a = new long[t.partitionCount()];
+            for (int p = 0; p < a.length; p++) {
+                a[p] = position.resolve(t.partition(p));
+            }
+            m.put(in, a);
+        }
+        return m;
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (group == null) {
+            group = defaultGroup();
+        }
         Groups.validateName(group);
         for (String in : inputs) {
             TopicNames.validate(in);
@@ -153,14 +180,10 @@ final class RunCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--output " + output + " is also an input: a processor must not read its own output");
             }
         }
-        RunnerContext.StartFrom start = switch (from) {
-            case "earliest" -> RunnerContext.StartFrom.EARLIEST;
-            case "latest" -> RunnerContext.StartFrom.LATEST;
-            default -> throw new IllegalArgumentException("--from " + from + ": use earliest or latest");
-        };
+        Position start = Position.parse(from);
         BuiltinSpec builtin = processor == null ? null : new BuiltinSpec(processor, where, select, by, field, window);
         String description = builtin != null ? builtin.describe() : "--class " + className;
-        RunnerContext context = new RunnerContext().group(group).threads(threads).onError(OnError.parse(onError)).startFrom(start)
+        RunnerContext context = new RunnerContext().group(group).threads(threads).onError(OnError.parse(onError))
             .checkpointIntervalMs(Durations.parse(checkpointInterval, "--checkpoint-interval")).checkpointRecords(checkpointRecords)
             .description(description).spec(spec());
         EventLog log = data.open();
@@ -169,6 +192,8 @@ final class RunCommand implements Callable<Integer> {
             for (String in : inputs) {
                 log.topic(in);
             }
+            context.startAt(offsets(log, start));
+            configure(context, log);
             List<String> ins = new ArrayList<>(inputs);
             Topology topology = builtin != null ? builtin.topology(log, group, ins, output)
                 : UserClasses.topology(className, jar, group, ins, output, options);

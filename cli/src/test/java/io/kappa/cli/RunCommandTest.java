@@ -269,4 +269,32 @@ class RunCommandTest {
         assertEquals(1, bad.code());
         assertTrue(bad.err().contains("unknown group 'ghost'"), bad.err());
     }
+
+    @Test
+    void replayIntoANewVersionThenDiff() throws Exception {
+        assertEquals(0, kappa("topic", "create", "clicks", "--partitions", "2").code());
+        assertEquals(0, appendLines("clicks", events()).code());
+        assertEquals(0, kappa("run", "count", "--by", "page", "--group", "live", "--input", "clicks", "--output", "pages",
+            "--until-caught-up").code());
+        Cli.Result same = kappa("replay", "count", "--by", "page", "--input", "clicks", "--output", "pages.v2", "--until-caught-up");
+        assertEquals(0, same.code(), same.err());
+        Cli.Result diff = kappa("diff", "pages", "pages.v2");
+        assertEquals(0, diff.code(), diff.out());
+        assertTrue(diff.out().contains("3 equal, 0 differ"), diff.out());
+        assertTrue(JSON.readTree(kappa("status", "pages.v2", "--json").out()).get("records").asLong() > 0, "its own group");
+
+        Cli.Result changed = kappa("replay", "filter", "--where", "page = p1", "--input", "clicks", "--output", "pages.v3",
+            "--from", "0", "--to", "10", "--max-rate", "1000");
+        assertEquals(0, changed.code(), changed.err());
+        diff = kappa("diff", "pages", "pages.v3");
+        assertEquals(1, diff.code(), diff.out());
+        assertTrue(diff.out().contains("different"), diff.out());
+
+        Cli.Result bad = kappa("replay", "count", "--by", "page", "--input", "clicks", "--output", "pages.v4", "--from", "20", "--to", "5");
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("is after --to"), bad.err());
+        bad = kappa("diff", "pages", "nope");
+        assertEquals(2, bad.code(), "trouble is 2, as for diff(1)");
+        assertTrue(bad.err().contains("nope"), bad.err());
+    }
 }

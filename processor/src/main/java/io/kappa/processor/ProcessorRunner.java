@@ -271,6 +271,7 @@ public final class ProcessorRunner implements AutoCloseable {
     private void loop(List<Task<?, ?, ?, ?>> mine) {
         IdleStrategy idle = new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(50), TimeUnit.MILLISECONDS.toNanos(1));
         Task<?, ?, ?, ?> failed = null;
+        long rate = context.maxRatePerSecond();
         try {
             while (running) {
                 int n = 0;
@@ -280,6 +281,9 @@ public final class ProcessorRunner implements AutoCloseable {
                     n += t.runOnce(now);
                 }
                 failed = null;
+                if (rate > 0 && n > 0) {
+                    throttle(n, rate);
+                }
                 idle.idle(n);
             }
         } catch (Task.ProcessingFailure e) {
@@ -309,6 +313,22 @@ public final class ProcessorRunner implements AutoCloseable {
                 lock.close();
                 stopped.countDown();
             }
+        }
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong throttled = new java.util.concurrent.atomic.AtomicLong();
+    private volatile long throttleStartNanos;
+
+    /** Sleeps while the records processed since start run ahead of the allowed rate. */
+    private void throttle(int n, long rate) {
+        if (throttleStartNanos == 0) {
+            throttleStartNanos = System.nanoTime();
+        }
+        long done = throttled.addAndGet(n);
+        long due = throttleStartNanos + done * 1_000_000_000L / rate;
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(wait);
         }
     }
 

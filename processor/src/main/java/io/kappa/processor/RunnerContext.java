@@ -31,6 +31,8 @@ public final class RunnerContext {
     private boolean replay;
     private java.util.Map<String, String> spec = java.util.Map.of();
     private boolean muteOutputs;
+    private java.util.Map<String, long[]> startAt = java.util.Map.of();
+    private long maxRatePerSecond;
     private java.util.Map<String, long[]> stopAt = java.util.Map.of();
 
     public RunnerContext group(String group) {
@@ -173,6 +175,26 @@ public final class RunnerContext {
         return stopAt;
     }
 
+    /** Where a group with no checkpoint starts, per input topic and partition (overrides {@link #startFrom}). */
+    public RunnerContext startAt(java.util.Map<String, long[]> startAt) {
+        this.startAt = java.util.Map.copyOf(startAt);
+        return this;
+    }
+
+    public java.util.Map<String, long[]> startAt() {
+        return startAt;
+    }
+
+    /** At most this many records per second over all tasks (0: no limit), so a replay leaves room for live work. */
+    public RunnerContext maxRatePerSecond(long maxRatePerSecond) {
+        this.maxRatePerSecond = maxRatePerSecond;
+        return this;
+    }
+
+    public long maxRatePerSecond() {
+        return maxRatePerSecond;
+    }
+
     /** Tells processors they are replaying history ({@link ProcessorContext#isReplaying()}) for the whole run. */
     public RunnerContext replay(boolean replay) {
         this.replay = replay;
@@ -200,6 +222,9 @@ public final class RunnerContext {
         }
         if (mergeWaitMs < MIN_MERGE_WAIT_MS) {
             throw new IllegalArgumentException("merge wait must be >= " + MIN_MERGE_WAIT_MS + " ms, got " + mergeWaitMs);
+        }
+        if (maxRatePerSecond < 0) {
+            throw new IllegalArgumentException("max rate must be >= 0 records/s, got " + maxRatePerSecond);
         }
         Objects.requireNonNull(onError, "onError");
         Objects.requireNonNull(startFrom, "startFrom");

@@ -251,6 +251,10 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
     }
 
     private long startOffset(Input in) {
+        long[] at = context.startAt().get(in.topic);
+        if (at != null && id < at.length && at[id] >= 0) {
+            return Math.max(in.partition.startOffset(), Math.min(in.partition.endOffset(), at[id]));
+        }
         return context.startFrom() == RunnerContext.StartFrom.LATEST ? in.partition.endOffset() : in.partition.startOffset();
     }
 

@@ -1,0 +1,72 @@
+package io.kappa.cli;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+
+import io.kappa.log.EventLog;
+import io.kappa.replay.DiffTool;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code kappa diff}: two outputs compared as tables (latest value per key); exit 0 when equal, 1 when not. */
+@Command(name = "diff", mixinStandardHelpOptions = true,
+    description = {"Compare two topics as tables (the latest value per key): keys only in one, keys whose values differ",
+        "(with both values), and a summary. Exit status 0 when they are equal, 1 when they differ, 2 on trouble",
+        "(e.g. an unknown topic)."})
+final class DiffCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    DataDirOptions data;
+    @Parameters(index = "0", paramLabel = "LEFT")
+    String left;
+    @Parameters(index = "1", paramLabel = "RIGHT")
+    String right;
+    @Option(names = "--by", defaultValue = "key", paramLabel = "key", description = "What rows are matched by (only key for now).")
+    String by;
+    @Option(names = "--limit", defaultValue = "20", paramLabel = "N", description = "Differences to print (default: ${DEFAULT-VALUE}; 0 for all).")
+    int limit;
+
+    @Override
+    public Integer call() {
+        if (!by.equals("key")) {
+            throw new IllegalArgumentException("--by " + by + ": only key is supported");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        try (EventLog log = data.open()) {
+            DiffTool.Result r;
+            try {
+                r = DiffTool.diff(log, left, right);
+            } catch (io.kappa.log.LogException e) {
+                // as diff(1): 2 for trouble, so that 1 always means "different"
+                spec.commandLine().getErr().println("kappa: " + e.getMessage());
+                return 2;
+            }
+            int shown = 0;
+            for (DiffTool.Difference d : r.differences()) {
+                if (limit > 0 && shown++ >= limit) {
+                    out.printf("... %,d more%n", r.differences().size() - limit);
+                    break;
+                }
+                if (d.right() == null) {
+                    out.printf("- %s: %s (only in %s)%n", d.key(), d.left(), left);
+                } else if (d.left() == null) {
+                    out.printf("+ %s: %s (only in %s)%n", d.key(), d.right(), right);
+                } else {
+                    out.printf("~ %s: %s -> %s%n", d.key(), d.left(), d.right());
+                }
+            }
+            out.printf("%s: %,d keys, %s: %,d keys; %,d equal, %,d differ, %,d only in %s, %,d only in %s%s%n", left, r.leftKeys(), right,
+                r.rightKeys(), r.equalKeys(), r.changed(), r.onlyLeft(), left, r.onlyRight(), right,
+                r.leftKeyless() + r.rightKeyless() > 0 ? String.format(" (records without a key, not compared: %,d / %,d)",
+                    r.leftKeyless(), r.rightKeyless()) : "");
+            out.println(r.equal() ? "equal" : "different");
+            out.flush();
+            return r.equal() ? 0 : 1;
+        }
+    }
+}
