@@ -57,7 +57,11 @@ final class BenchSupport {
     }
 
     static UnsafeBuffer value() {
-        byte[] value = new byte[VALUE_LENGTH];
+        return value(VALUE_LENGTH);
+    }
+
+    static UnsafeBuffer value(int length) {
+        byte[] value = new byte[length];
         for (int i = 0; i < value.length; i++) {
             value[i] = (byte) ('a' + i % 26);
         }
@@ -75,29 +79,43 @@ final class BenchSupport {
      * raw readers can pick the same fields; the raw baselines compute no CRC.
      */
     static UnsafeBuffer rawPayload() {
-        UnsafeBuffer payload = new UnsafeBuffer(new byte[RECORD_LENGTH]);
+        return rawPayload(VALUE_LENGTH);
+    }
+
+    /** As {@link #rawPayload()} with a value of {@code valueLength} bytes (at least 8). */
+    static UnsafeBuffer rawPayload(int valueLength) {
+        UnsafeBuffer payload = new UnsafeBuffer(new byte[RecordDescriptor.HEADER_LENGTH + KEY_LENGTH + valueLength]);
         payload.putByte(RecordDescriptor.VERSION_OFFSET, RecordDescriptor.VERSION);
         payload.putInt(RecordDescriptor.KEY_LENGTH_OFFSET, KEY_LENGTH);
         payload.putInt(RecordDescriptor.ID_LENGTH_OFFSET, RecordDescriptor.NO_BYTES);
-        payload.putInt(RecordDescriptor.VALUE_LENGTH_OFFSET, VALUE_LENGTH);
+        payload.putInt(RecordDescriptor.VALUE_LENGTH_OFFSET, valueLength);
         payload.putBytes(RecordDescriptor.HEADER_LENGTH, key(), 0, KEY_LENGTH);
-        payload.putBytes(RecordDescriptor.HEADER_LENGTH + KEY_LENGTH, value(), 0, VALUE_LENGTH);
+        payload.putBytes(RecordDescriptor.HEADER_LENGTH + KEY_LENGTH, value(valueLength), 0, valueLength);
         return payload;
     }
 
     /** Appends {@code records} benchmark records to a kappa partition. */
     static void fill(Partition partition, long records) {
+        fill(partition, records, VALUE_LENGTH);
+    }
+
+    /** As {@link #fill(Partition, long)} with values of {@code valueLength} bytes. */
+    static void fill(Partition partition, long records, int valueLength) {
         UnsafeBuffer key = key();
-        UnsafeBuffer value = value();
+        UnsafeBuffer value = value(valueLength);
         for (long i = 0; i < records; i++) {
             key.putLong(0, i);
-            partition.append(key, 0, KEY_LENGTH, value, 0, VALUE_LENGTH, Event.NO_TIME);
+            partition.append(key, 0, KEY_LENGTH, value, 0, valueLength, Event.NO_TIME);
         }
     }
 
     /** Appends {@code records} raw payloads (carrying offsets 0, 1, 2, ...) to a raw queue. */
     static void fill(SingleChronicleQueue queue, long records) {
-        UnsafeBuffer payload = rawPayload();
+        fill(queue, records, rawPayload());
+    }
+
+    /** As {@link #fill(SingleChronicleQueue, long)} with a given payload (from {@link #rawPayload(int)}). */
+    static void fill(SingleChronicleQueue queue, long records, UnsafeBuffer payload) {
         byte[] bytes = payload.byteArray();
         try (ExcerptAppender appender = queue.createAppender()) {
             for (long i = 0; i < records; i++) {

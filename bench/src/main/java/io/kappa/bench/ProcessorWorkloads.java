@@ -221,28 +221,33 @@ final class ProcessorWorkloads {
     static ObjectNode rawRead(Path dir, long events) {
         try (SingleChronicleQueue queue = BenchSupport.rawQueue(dir)) {
             BenchSupport.fill(queue, events);
-            long n = 0;
-            long sum = 0;
-            Timer t;
-            try (ExcerptTailer tailer = queue.createTailer()) {
-                t = new Timer();
-                while (true) {
-                    try (DocumentContext dc = tailer.readingDocument()) {
-                        if (!dc.isPresent()) {
-                            break;
-                        }
-                        Bytes<?> bytes = dc.wire().bytes();
-                        long at = bytes.readPosition();
-                        sum += bytes.readLong(at + RecordDescriptor.OFFSET_OFFSET)
-                            ^ bytes.readLong(at + RecordDescriptor.HEADER_LENGTH + KEY_LENGTH);
-                        n++;
-                    }
-                }
-                t.stop();
-            }
-            check("raw Chronicle read", events, n);
-            return t.put(json(), events).put("checksum", sum);
+            return rawRead(queue, events);
         }
+    }
+
+    /** Raw Chronicle Queue: {@code readingDocument()} over a queue already holding {@code events} documents. */
+    static ObjectNode rawRead(SingleChronicleQueue queue, long events) {
+        long n = 0;
+        long sum = 0;
+        Timer t;
+        try (ExcerptTailer tailer = queue.createTailer()) {
+            t = new Timer();
+            while (true) {
+                try (DocumentContext dc = tailer.readingDocument()) {
+                    if (!dc.isPresent()) {
+                        break;
+                    }
+                    Bytes<?> bytes = dc.wire().bytes();
+                    long at = bytes.readPosition();
+                    sum += bytes.readLong(at + RecordDescriptor.OFFSET_OFFSET)
+                        ^ bytes.readLong(at + RecordDescriptor.HEADER_LENGTH + KEY_LENGTH);
+                    n++;
+                }
+            }
+            t.stop();
+        }
+        check("raw Chronicle read", events, n);
+        return t.put(json(), events).put("checksum", sum);
     }
 
     /**

@@ -1,0 +1,153 @@
+package io.kappa.bench;
+
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code kappa bench}: runs the benchmark scenarios ({@link BenchScenarios}), each figure beside its baseline of the
+ * same run, prints progress on stderr and a compact table on stdout, and writes {@code results.json}, the HdrHistogram
+ * percentile files and {@code report.html} to {@code --out}. The {@code kappa} launcher routes {@code kappa bench} here
+ * (the bench module depends on cli, so cli cannot hold this command).
+ */
+@Command(name = "kappa bench", mixinStandardHelpOptions = true, version = "kappa 0.1.0", sortOptions = false,
+    description = {"Measures kappa against raw Chronicle Queue and bare readers in the same run; prints a table and writes "
+        + "results.json, .hgrm latency files and report.html to --out.",
+        "Scenarios: append (Topic.appendBatch vs raw Chronicle append), read (PartitionTailer vs raw tailer), tcp (binary and "
+            + "line protocol vs in-process raw append; ack latency at --rate), process (pass-through and count by key vs bare "
+            + "reader and copy; end-to-end latency at --rate), all."})
+public final class BenchCommand implements Callable<Integer> {
+    static final String DEFAULT_OUT = "bench/target/report";
+
+    @Parameters(index = "0", paramLabel = "SCENARIO", description = "append, read, tcp, process or all")
+    String scenario;
+
+    @Option(names = "--events", paramLabel = "N", converter = CountConverter.class,
+        description = "events per throughput figure (k and M suffixes; default 2M). The line protocol uses N/4.")
+    long events = 2_000_000;
+
+    @Option(names = "--size", paramLabel = "BYTES", description = "value bytes of append and read (default 100; tcp and process use 100)")
+    int size = BenchSupport.VALUE_LENGTH;
+
+    @Option(names = "--partitions", paramLabel = "P", description = "partitions of the append scenario (default: 1, 2 and 4)")
+    Integer partitions;
+
+    @Option(names = "--rate", paramLabel = "R", split = ",", converter = CountConverter.class,
+        description = "offered rates of the latency runs, events/s (default 10k,100k)")
+    List<Long> rates = new ArrayList<>(List.of(10_000L, 100_000L));
+
+    @Option(names = "--duration", paramLabel = "SECONDS", description = "measured seconds per latency rate (default 10), after a warm-up of half that, at most 5 s")
+    double duration = 10;
+
+    @Option(names = "--out", paramLabel = "DIR",
+        description = "output directory (default " + DEFAULT_OUT + " in a kappa checkout, else ./kappa-bench-report)")
+    Path out;
+
+    @Option(names = {"-q", "--quiet"}, description = "no progress on stderr")
+    boolean quiet;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** Parses {@code 5M}, {@code 100k}, {@code 1_000_000}. */
+    static final class CountConverter implements CommandLine.ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            return TcpIngestBench.count(value);
+        }
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the command line and returns the exit code: 0 on success, 1 on a failure, 2 on a usage error. */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new BenchCommand());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            commandLine.getErr().println("kappa bench: " + e);
+            e.printStackTrace(commandLine.getErr());
+            return 1;
+        });
+        return cl.execute(args);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        List<String> scenarios = scenario.equals("all") ? BenchScenarios.ALL : List.of(scenario);
+        if (!scenario.equals("all") && !BenchScenarios.ALL.contains(scenario)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "unknown scenario '" + scenario + "' (append, read, tcp, process or all)");
+        }
+        if (events <= 0 || size < 8 || size > 1 << 20 || duration <= 0 || (partitions != null && partitions < 1)
+            || rates.stream().anyMatch(r -> r <= 0)) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                "--events, --duration, --partitions and --rate must be > 0, --size 8..1048576");
+        }
+        Path dir = (out != null ? out : Files.isDirectory(Path.of("bench")) ? Path.of(DEFAULT_OUT) : Path.of("kappa-bench-report"))
+            .toAbsolutePath();
+        Files.createDirectories(dir);
+        List<Integer> partitionCounts = partitions != null ? List.of(partitions) : List.of(1, 2, 4);
+        BenchScenarios.Settings s = new BenchScenarios.Settings(events, size, partitionCounts, List.copyOf(rates), duration, dir, !quiet);
+        if (size != BenchSupport.VALUE_LENGTH && (scenarios.contains("tcp") || scenarios.contains("process")) && !quiet) {
+            System.err.println("kappa bench: --size applies to append and read; tcp and process use " + BenchSupport.VALUE_LENGTH + "-byte values");
+        }
+
+        ObjectNode results = TcpIngestBench.JSON.createObjectNode();
+        results.put("command", "kappa bench " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+        results.put("started", Instant.now().toString());
+        results.set("machine", machine());
+        ObjectNode settings = results.putObject("settings");
+        settings.put("events", events).put("valueBytes", size).put("keyBytes", BenchSupport.KEY_LENGTH).put("durationSeconds", duration)
+            .put("latencyWarmupSeconds", s.latencyWarmupS());
+        ArrayNode p = settings.putArray("partitions");
+        partitionCounts.forEach(p::add);
+        ArrayNode r = settings.putArray("rates");
+        rates.forEach(r::add);
+        results.put("loadAverageAtStart", TcpIngestBench.loadAverage());
+        ArrayNode sections = results.putArray("scenarios");
+        long t0 = System.nanoTime();
+        for (String name : scenarios) {
+            sections.add(BenchScenarios.run(name, s));
+        }
+        results.put("seconds", (System.nanoTime() - t0) / 1e9);
+        results.put("loadAverageAtEnd", TcpIngestBench.loadAverage());
+        results.put("finished", Instant.now().toString());
+        TcpIngestBench.JSON.writeValue(dir.resolve("results.json").toFile(), results);
+        String table = BenchReport.table(results);
+        Files.writeString(dir.resolve("report.html"), BenchReport.html(results, table), StandardCharsets.UTF_8);
+        PrintWriter o = spec.commandLine().getOut();
+        o.println();
+        o.print(table);
+        o.println("report: " + dir.resolve("report.html") + "  (results.json and the .hgrm files beside it)");
+        o.flush();
+        return 0;
+    }
+
+    private static ObjectNode machine() {
+        ObjectNode m = TcpIngestBench.JSON.createObjectNode();
+        m.put("availableProcessors", Runtime.getRuntime().availableProcessors());
+        m.put("javaVersion", System.getProperty("java.version"));
+        m.put("javaVm", System.getProperty("java.vm.name") + " " + System.getProperty("java.vm.version"));
+        m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
+        m.put("cpuModel", TcpIngestBench.cpuModel());
+        m.put("maxHeapBytes", Runtime.getRuntime().maxMemory());
+        m.put("jvmArguments", String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
+        m.put("tmpDir", System.getProperty("kappa.bench.dir", System.getProperty("java.io.tmpdir")));
+        return m;
+    }
+}

@@ -1,0 +1,293 @@
+package io.kappa.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * The outputs of {@code kappa bench} from its results (the JSON of {@link BenchCommand}): the compact text table and
+ * a self-contained HTML report (inline CSS, inline SVG drawn here; no scripts, nothing fetched). Every text taken
+ * from the results is escaped.
+ */
+final class BenchReport {
+    /** The percentiles of the latency curves, and where they sit on the log axis: -log10(1 - p/100). */
+    static final String[] PERCENTILES = {"p50", "p90", "p99", "p99.9", "p99.99", "max"};
+    private static final double[] PERCENTILE_X = {Math.log10(2), 1, 2, 3, 4, 5};
+    private static final String[] COLORS = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"};
+
+    private BenchReport() {
+    }
+
+    // ---- text
+
+    static String table(JsonNode results) {
+        StringBuilder sb = new StringBuilder();
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"scenario", "subject", "events", "events/s", "baseline events/s", "ratio", "CPU s/M ev",
+            "base CPU s/M ev", "disk B/ev", "base disk B/ev"});
+        List<String[]> lat = new ArrayList<>();
+        lat.add(new String[] {"scenario", "latency (ms)", "offered/s", "p50", "p99", "p99.9", "p99.99", "max", ""});
+        for (JsonNode section : results.path("scenarios")) {
+            String scenario = section.path("scenario").asText();
+            for (JsonNode c : section.path("comparisons")) {
+                JsonNode s = c.path("subject");
+                JsonNode b = c.path("baseline");
+                rows.add(new String[] {scenario, c.path("name").asText(), String.format(Locale.ROOT, "%,d", s.path("events").asLong()),
+                    TcpIngestBench.si(s.path("eventsPerSec").asDouble()), TcpIngestBench.si(b.path("eventsPerSec").asDouble()),
+                    String.format(Locale.ROOT, "%.2f", c.path("ratio").asDouble()), cpu(s), cpu(b), disk(s), disk(b)});
+            }
+            for (JsonNode l : section.path("latency")) {
+                JsonNode p = l.path("latencyUs");
+                String[] row = new String[9];
+                row[0] = scenario;
+                row[1] = l.path("name").asText();
+                row[2] = TcpIngestBench.si(l.path("offeredEventsPerSec").asDouble());
+                String[] shown = {"p50", "p99", "p99.9", "p99.99", "max"};
+                for (int i = 0; i < shown.length; i++) {
+                    row[3 + i] = ms(p.path(shown[i]));
+                }
+                row[8] = l.path("saturated").asBoolean() ? "SATURATED" : "";
+                lat.add(row);
+            }
+        }
+        if (rows.size() > 1) {
+            TcpIngestBench.format(sb, rows);
+        }
+        if (lat.size() > 1) {
+            sb.append('\n');
+            TcpIngestBench.format(sb, lat);
+        }
+        sb.append("ratio = subject events/s / baseline events/s, both measured in this run. Load average at start / end: ")
+            .append(results.path("loadAverageAtStart").asText()).append(" / ").append(results.path("loadAverageAtEnd").asText())
+            .append('\n');
+        return sb.toString();
+    }
+
+    private static String cpu(JsonNode f) {
+        return f.has("cpuNsPerEvent") ? String.format(Locale.ROOT, "%.2f", f.path("cpuNsPerEvent").asDouble() / 1e3) : "-";
+    }
+
+    private static String disk(JsonNode f) {
+        return f.has("diskBytesPerEvent") ? String.format(Locale.ROOT, "%.0f", f.path("diskBytesPerEvent").asDouble()) : "-";
+    }
+
+    private static String ms(JsonNode micros) {
+        if (micros.isMissingNode()) {
+            return "-";
+        }
+        double v = micros.asDouble() / 1e3;
+        return String.format(Locale.ROOT, v >= 100 ? "%.0f" : v >= 10 ? "%.1f" : "%.3f", v);
+    }
+
+    // ---- HTML
+
+    static String html(JsonNode results, String table) {
+        StringBuilder h = new StringBuilder(32 * 1024);
+        h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>kappa bench</title>\n<style>\n")
+            .append("body{font-family:system-ui,sans-serif;margin:2em;max-width:1000px;color:#222}")
+            .append("h1,h2,h3{font-weight:600}table{border-collapse:collapse;margin:1em 0}")
+            .append("td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px}td.n{text-align:right;font-variant-numeric:tabular-nums}")
+            .append("pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:12px}svg{display:block;margin:1em 0}")
+            .append("svg text{font-size:12px;font-family:system-ui,sans-serif}.muted{color:#666;font-size:13px}\n</style></head><body>\n");
+        h.append("<h1>kappa bench</h1>\n<p class=\"muted\">").append(esc(results.path("started").asText())).append(" to ")
+            .append(esc(results.path("finished").asText())).append("; ").append(esc(results.path("machine").path("cpuModel").asText()))
+            .append(", ").append(results.path("machine").path("availableProcessors").asInt()).append(" CPUs, Java ")
+            .append(esc(results.path("machine").path("javaVersion").asText())).append("; load average at start ")
+            .append(esc(results.path("loadAverageAtStart").asText())).append(", at end ").append(esc(results.path("loadAverageAtEnd").asText()))
+            .append(".</p>\n<p>Each kappa figure stands beside its baseline measured in the same run; the ratio (kappa / baseline) is the "
+                + "figure to compare between runs and machines, the absolute rates drift on a shared machine. Latencies are corrected for "
+                + "coordinated omission: measured from when an event was due under the fixed offered rate.</p>\n");
+        for (JsonNode section : results.path("scenarios")) {
+            String scenario = section.path("scenario").asText();
+            h.append("<h2>").append(esc(scenario)).append("</h2>\n");
+            h.append(barChart(scenario, section.path("comparisons")));
+            h.append("<table><tr><th>comparison</th><th>subject</th><th>events/s</th><th>baseline</th><th>events/s</th><th>ratio</th>"
+                + "<th>CPU s / M events</th><th>baseline CPU</th><th>disk B / event</th><th>baseline disk</th></tr>\n");
+            for (JsonNode c : section.path("comparisons")) {
+                JsonNode s = c.path("subject");
+                JsonNode b = c.path("baseline");
+                h.append("<tr><td>").append(esc(c.path("name").asText())).append("</td><td>").append(esc(s.path("what").asText()))
+                    .append("</td><td class=\"n\">").append(esc(TcpIngestBench.si(s.path("eventsPerSec").asDouble())))
+                    .append("</td><td>").append(esc(b.path("what").asText())).append("</td><td class=\"n\">")
+                    .append(esc(TcpIngestBench.si(b.path("eventsPerSec").asDouble()))).append("</td><td class=\"n\">")
+                    .append(String.format(Locale.ROOT, "%.2f", c.path("ratio").asDouble())).append("</td><td class=\"n\">")
+                    .append(cpu(s)).append("</td><td class=\"n\">").append(cpu(b)).append("</td><td class=\"n\">").append(disk(s))
+                    .append("</td><td class=\"n\">").append(disk(b)).append("</td></tr>\n");
+            }
+            h.append("</table>\n");
+            JsonNode latency = section.path("latency");
+            if (latency.isArray() && latency.size() > 0) {
+                h.append("<h3>").append(esc(scenario)).append(": latency percentiles</h3>\n").append(latencyChart(scenario, latency));
+                h.append("<table><tr><th>latency</th><th>offered/s</th>");
+                for (String p : PERCENTILES) {
+                    h.append("<th>").append(esc(p)).append(" ms</th>");
+                }
+                h.append("<th>HdrHistogram</th></tr>\n");
+                for (JsonNode l : latency) {
+                    h.append("<tr><td>").append(esc(l.path("name").asText())).append(l.path("saturated").asBoolean() ? " (saturated)" : "")
+                        .append("</td><td class=\"n\">").append(esc(TcpIngestBench.si(l.path("offeredEventsPerSec").asDouble()))).append("</td>");
+                    for (String p : PERCENTILES) {
+                        h.append("<td class=\"n\">").append(ms(l.path("latencyUs").path(p))).append("</td>");
+                    }
+                    h.append("<td>").append(esc(l.path("hgrm").asText())).append("</td></tr>\n");
+                }
+                h.append("</table>\n");
+            }
+        }
+        h.append("<h2>Table</h2>\n<pre>").append(esc(table)).append("</pre>\n");
+        h.append("<p class=\"muted\">Raw results: results.json; HdrHistogram percentile distributions (.hgrm, microseconds) beside it.</p>\n");
+        h.append("</body></html>\n");
+        return h.toString();
+    }
+
+    /** Horizontal bars, subject and baseline of each comparison, scaled to the largest rate of the scenario. */
+    static String barChart(String scenario, JsonNode comparisons) {
+        int n = comparisons.size();
+        int left = 250;
+        int width = 900;
+        int barH = 16;
+        int groupH = 2 * barH + 18;
+        int top = 24;
+        int height = top + Math.max(1, n) * groupH + 10;
+        double max = 1;
+        for (JsonNode c : comparisons) {
+            max = Math.max(max, Math.max(c.path("subject").path("eventsPerSec").asDouble(), c.path("baseline").path("eventsPerSec").asDouble()));
+        }
+        double scale = (width - left - 160) / max;
+        StringBuilder s = new StringBuilder();
+        s.append("<svg class=\"throughput\" data-scenario=\"").append(esc(scenario)).append("\" width=\"").append(width)
+            .append("\" height=\"").append(height).append("\" viewBox=\"0 0 ").append(width).append(' ').append(height)
+            .append("\" role=\"img\" aria-label=\"").append(esc(scenario)).append(" throughput, events per second\">\n");
+        s.append("<rect x=\"").append(left).append("\" y=\"4\" width=\"12\" height=\"12\" fill=\"").append(COLORS[0])
+            .append("\"/><text x=\"").append(left + 16).append("\" y=\"14\">kappa (subject)</text>");
+        s.append("<rect x=\"").append(left + 130).append("\" y=\"4\" width=\"12\" height=\"12\" fill=\"#aaa\"/><text x=\"")
+            .append(left + 146).append("\" y=\"14\">baseline, same run</text>\n");
+        int y = top;
+        for (JsonNode c : comparisons) {
+            double sv = c.path("subject").path("eventsPerSec").asDouble();
+            double bv = c.path("baseline").path("eventsPerSec").asDouble();
+            s.append("<text x=\"").append(left - 6).append("\" y=\"").append(y + barH + 4).append("\" text-anchor=\"end\">")
+                .append(esc(c.path("name").asText())).append("</text>\n");
+            bar(s, left, y, sv * scale, barH, COLORS[0], TcpIngestBench.si(sv) + " ev/s  (x" + String.format(Locale.ROOT, "%.2f",
+                c.path("ratio").asDouble()) + ")");
+            bar(s, left, y + barH + 2, bv * scale, barH, "#aaa", TcpIngestBench.si(bv) + " ev/s");
+            y += groupH;
+        }
+        s.append("</svg>\n");
+        return s.toString();
+    }
+
+    private static void bar(StringBuilder s, int x, int y, double w, int h, String color, String label) {
+        s.append("<rect x=\"").append(x).append("\" y=\"").append(y).append("\" width=\"").append(fmt(Math.max(1, w)))
+            .append("\" height=\"").append(h).append("\" fill=\"").append(color).append("\"/><text x=\"").append(fmt(x + Math.max(1, w) + 4))
+            .append("\" y=\"").append(y + h - 4).append("\">").append(esc(label)).append("</text>\n");
+    }
+
+    /** Latency against percentile, both axes logarithmic: x = -log10(1 - p/100) from p50 to p99.99, then max. */
+    static String latencyChart(String scenario, JsonNode series) {
+        int width = 900;
+        int height = 320;
+        int left = 70;
+        int right = 220;
+        int top = 15;
+        int bottom = 40;
+        double lo = Double.MAX_VALUE;
+        double hi = 0;
+        for (JsonNode l : series) {
+            for (String p : PERCENTILES) {
+                double v = l.path("latencyUs").path(p).asDouble(Double.NaN) / 1e3;
+                if (v > 0) {
+                    lo = Math.min(lo, v);
+                    hi = Math.max(hi, v);
+                }
+            }
+        }
+        if (hi <= 0) {
+            lo = 0.001;
+            hi = 1;
+        }
+        double yLo = Math.floor(Math.log10(lo));
+        double yHi = Math.max(yLo + 1, Math.ceil(Math.log10(hi)));
+        double plotW = width - left - right;
+        double plotH = height - top - bottom;
+        double xMin = PERCENTILE_X[0];
+        double xMax = PERCENTILE_X[PERCENTILE_X.length - 1];
+        StringBuilder s = new StringBuilder();
+        s.append("<svg class=\"latency\" data-scenario=\"").append(esc(scenario)).append("\" width=\"").append(width)
+            .append("\" height=\"").append(height).append("\" viewBox=\"0 0 ").append(width).append(' ').append(height)
+            .append("\" role=\"img\" aria-label=\"").append(esc(scenario)).append(" latency percentiles, milliseconds\">\n");
+        s.append("<rect x=\"").append(left).append("\" y=\"").append(top).append("\" width=\"").append(fmt(plotW)).append("\" height=\"")
+            .append(fmt(plotH)).append("\" fill=\"none\" stroke=\"#999\"/>\n");
+        for (int i = 0; i < PERCENTILES.length; i++) {
+            double x = left + (PERCENTILE_X[i] - xMin) / (xMax - xMin) * plotW;
+            s.append("<line x1=\"").append(fmt(x)).append("\" y1=\"").append(top).append("\" x2=\"").append(fmt(x)).append("\" y2=\"")
+                .append(fmt(top + plotH)).append("\" stroke=\"#eee\"/><text x=\"").append(fmt(x)).append("\" y=\"")
+                .append(fmt(top + plotH + 16)).append("\" text-anchor=\"middle\">").append(esc(PERCENTILES[i])).append("</text>\n");
+        }
+        for (double d = yLo; d <= yHi + 1e-9; d++) {
+            double y = top + plotH - (d - yLo) / (yHi - yLo) * plotH;
+            s.append("<line x1=\"").append(left).append("\" y1=\"").append(fmt(y)).append("\" x2=\"").append(fmt(left + plotW))
+                .append("\" y2=\"").append(fmt(y)).append("\" stroke=\"#eee\"/><text x=\"").append(left - 6).append("\" y=\"")
+                .append(fmt(y + 4)).append("\" text-anchor=\"end\">").append(esc(msLabel(Math.pow(10, d)))).append("</text>\n");
+        }
+        s.append("<text x=\"").append(fmt(left + plotW / 2)).append("\" y=\"").append(height - 4)
+            .append("\" text-anchor=\"middle\">percentile (log scale)</text>");
+        s.append("<text x=\"14\" y=\"").append(fmt(top + plotH / 2)).append("\" transform=\"rotate(-90 14 ").append(fmt(top + plotH / 2))
+            .append(")\" text-anchor=\"middle\">latency, ms (log scale)</text>\n");
+        int k = 0;
+        for (JsonNode l : series) {
+            String color = COLORS[k % COLORS.length];
+            StringBuilder points = new StringBuilder();
+            for (int i = 0; i < PERCENTILES.length; i++) {
+                double v = l.path("latencyUs").path(PERCENTILES[i]).asDouble(Double.NaN) / 1e3;
+                if (!(v > 0)) {
+                    continue;
+                }
+                double x = left + (PERCENTILE_X[i] - xMin) / (xMax - xMin) * plotW;
+                double y = top + plotH - (Math.log10(v) - yLo) / (yHi - yLo) * plotH;
+                points.append(fmt(x)).append(',').append(fmt(y)).append(' ');
+                s.append("<circle cx=\"").append(fmt(x)).append("\" cy=\"").append(fmt(y)).append("\" r=\"3\" fill=\"").append(color)
+                    .append("\"><title>").append(esc(l.path("name").asText() + " at " + TcpIngestBench.si(l.path("offeredEventsPerSec").asDouble())
+                        + "/s, " + PERCENTILES[i] + ": " + ms(l.path("latencyUs").path(PERCENTILES[i])) + " ms")).append("</title></circle>\n");
+            }
+            s.append("<polyline fill=\"none\" stroke=\"").append(color).append("\" stroke-width=\"2\" points=\"").append(points.toString().trim())
+                .append("\"/>\n");
+            double ly = top + 10 + k * 18;
+            s.append("<line x1=\"").append(fmt(left + plotW + 10)).append("\" y1=\"").append(fmt(ly)).append("\" x2=\"")
+                .append(fmt(left + plotW + 30)).append("\" y2=\"").append(fmt(ly)).append("\" stroke=\"").append(color)
+                .append("\" stroke-width=\"2\"/><text x=\"").append(fmt(left + plotW + 34)).append("\" y=\"").append(fmt(ly + 4)).append("\">")
+                .append(esc(TcpIngestBench.si(l.path("offeredEventsPerSec").asDouble()) + " ev/s offered"
+                    + (l.path("saturated").asBoolean() ? " (saturated)" : ""))).append("</text>\n");
+            k++;
+        }
+        s.append("</svg>\n");
+        return s.toString();
+    }
+
+    private static String msLabel(double ms) {
+        return ms >= 1 ? String.format(Locale.ROOT, "%.0f ms", ms) : String.format(Locale.ROOT, "%s ms", Double.toString(ms));
+    }
+
+    private static String fmt(double v) {
+        return String.format(Locale.ROOT, "%.1f", v);
+    }
+
+    /** Text safe in HTML element content and in double- or single-quoted attributes. */
+    static String esc(String text) {
+        StringBuilder sb = new StringBuilder(text.length() + 16);
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '&' -> sb.append("&amp;");
+                case '<' -> sb.append("&lt;");
+                case '>' -> sb.append("&gt;");
+                case '"' -> sb.append("&quot;");
+                case '\'' -> sb.append("&#39;");
+                default -> sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+}
