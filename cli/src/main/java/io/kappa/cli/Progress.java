@@ -13,6 +13,13 @@ final class Progress {
     private final long startNanos = System.nanoTime();
     private long lastPrint = Long.MIN_VALUE / 2;
     private boolean printed;
+    private java.util.function.Supplier<String> detail = () -> "";
+
+    /** Appended to each line, e.g. per-partition progress. */
+    Progress detail(java.util.function.Supplier<String> detail) {
+        this.detail = detail;
+        return this;
+    }
 
     Progress(PrintWriter err, boolean enabled, String what) {
         this.err = err;
@@ -55,7 +62,7 @@ final class Progress {
             double eta = seconds / fraction - seconds;
             b.append(String.format(", %.0f%%, ETA %s", fraction * 100, duration(eta)));
         }
-        return b.append(')').toString();
+        return b.append(')').append(detail.get()).toString();
     }
 
     private static String duration(double seconds) {

@@ -35,6 +35,10 @@ final class ReplayCommand extends RunCommand {
     @Override
     void configure(RunnerContext context, EventLog log) {
         context.replay(true).maxRatePerSecond(maxRate);
+        if (maxRate > 0) {
+            // batches of at most ~20 ms at that rate, so the limit holds from the first batch on
+            context.batch((int) Math.max(1, Math.min(RunnerContext.DEFAULT_BATCH, maxRate / 50)));
+        }
         if (to != null) {
             Map<String, long[]> from = offsets(log, Position.parse(this.from));
             Map<String, long[]> stop = offsets(log, Position.parse(to));

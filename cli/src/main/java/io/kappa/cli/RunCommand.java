@@ -104,6 +104,21 @@ class RunCommand implements Callable<Integer> {
         }
     }
 
+    /** Per input partition: done / total of what this run has to read (at most 8 shown). */
+    private static String partitions(ProcessorRunner runner) {
+        StringBuilder b = new StringBuilder();
+        List<ProcessorRunner.InputProgress> all = runner.progress();
+        int shown = 0;
+        for (ProcessorRunner.InputProgress p : all) {
+            if (shown++ == 8) {
+                b.append(" ...");
+                break;
+            }
+            b.append(String.format(" %s/%d %,d/%,d", p.topic(), p.partition(), p.next(), p.target()));
+        }
+        return all.isEmpty() ? "" : " |" + b;
+    }
+
     /** The options that choose the processor, for group.json. */
     private Map<String, String> spec() {
         Map<String, String> m = new LinkedHashMap<>();
@@ -213,7 +228,7 @@ class RunCommand implements Callable<Integer> {
         err.printf("kappa: running group %s (%s) on %s -> %s, %,d records to catch up%n", group, description, String.join(",", inputs),
             output == null ? "-" : output, lagAtStart);
         err.flush();
-        Progress line = new Progress(err, progress || Progress.stderrIsTerminal(), "processed");
+        Progress line = new Progress(err, progress || Progress.stderrIsTerminal(), "processed").detail(() -> partitions(runner));
         long base = runner.recordsProcessed();
         int code = 0;
         if (untilCaughtUp) {

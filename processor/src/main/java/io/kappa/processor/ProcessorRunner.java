@@ -325,10 +325,10 @@ public final class ProcessorRunner implements AutoCloseable {
             throttleStartNanos = System.nanoTime();
         }
         long done = throttled.addAndGet(n);
-        long due = throttleStartNanos + done * 1_000_000_000L / rate;
-        long wait = due - System.nanoTime();
-        if (wait > 0) {
-            java.util.concurrent.locks.LockSupport.parkNanos(wait);
+        long due = throttleStartNanos + (long) (done * (1e9 / rate));
+        // a loop: park returns early on a permit left by the writer thread (and spuriously)
+        for (long wait = due - System.nanoTime(); wait > 0 && running; wait = due - System.nanoTime()) {
+            java.util.concurrent.locks.LockSupport.parkNanos(Math.min(wait, 100_000_000L));
         }
     }
 
@@ -415,6 +415,25 @@ public final class ProcessorRunner implements AutoCloseable {
             n += t.publishedDeadLettered;
         }
         return n;
+    }
+
+    /** Where one task input stands: the next offset whose outputs are in the log, and where it stops (end or stop). */
+    public record InputProgress(String stage, String topic, int partition, long next, long target) {
+    }
+
+    /** Per input partition of the stages reading outside topics, their progress (for progress lines). */
+    public List<InputProgress> progress() {
+        List<InputProgress> out = new ArrayList<>();
+        for (Task<?, ?, ?, ?> t : tasks) {
+            if (!upstreamFree.contains(t.stage)) {
+                continue;
+            }
+            for (Task.Input in : t.inputs) {
+                out.add(new InputProgress(t.stage.name(), in.topic, t.id, in.published,
+                    Math.min(in.limit, in.partition.endOffset())));
+            }
+        }
+        return out;
     }
 
     /** Records still to process: the sum of end offset minus next offset over every task input. */

@@ -224,4 +224,22 @@ class RunnerRegressionTest {
         assertTrue(e.getMessage().contains("records it counted are gone"), e.getMessage());
         r.close();
     }
+
+    @Test
+    void aRateLimitHoldsEvenWhenTheWriterThreadLeavesAParkPermit() throws Exception {
+        log = EventLog.open(new LogContext().dataDir(dir).pretouch(false));
+        Topic in = log.createTopic("in", TopicConfig.partitions(1));
+        List<Event> events = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            events.add(Event.of("k", "v" + i));
+        }
+        in.appendBatch(events);
+        Topology t = Topology.single(List.of("in"), Serdes.string(), Serdes.string(),
+            () -> (r, ctx) -> ctx.forward(r.key(), r.value()), "out", Serdes.string(), Serdes.string());
+        long start = System.nanoTime();
+        runToEnd(t, new RunnerContext().group("g").maxRatePerSecond(400).batch(5));
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(ms >= 200, "100 records at 400/s took only " + ms + " ms");
+        assertEquals(100, readAll(log.topic("out")).size());
+    }
 }
