@@ -147,6 +147,29 @@ class RunCommand implements Callable<Integer> {
         throw new CommandLine.ParameterException(spec.commandLine(), "Missing required option: '--group=G'");
     }
 
+    /**
+     * Promoted names resolve to their current version for a group that has not started yet; a group with
+     * checkpoints keeps the topics it has been reading (its offsets belong to them).
+     */
+    private void resolveInputs(EventLog log, PrintWriter err) {
+        boolean started = !io.kappa.processor.Groups.checkpoints(log.dataDir(), group).isEmpty();
+        List<String> resolved = new ArrayList<>();
+        for (String in : inputs) {
+            String physical = log.resolve(in);
+            if (!physical.equals(in)) {
+                if (started) {
+                    err.printf("kappa: %s now reads as %s, but group %s keeps reading %s (its checkpoint); use a new group to "
+                        + "switch%n", in, physical, group, in);
+                    physical = in;
+                } else {
+                    err.printf("kappa: input %s reads as %s (promoted)%n", in, physical);
+                }
+            }
+            resolved.add(physical);
+        }
+        inputs = resolved;
+    }
+
     /** More settings for the runner (replay adds its own). */
     void configure(RunnerContext context, EventLog log) {
     }
@@ -204,6 +227,7 @@ class RunCommand implements Callable<Integer> {
         EventLog log = data.open();
         ProcessorRunner runner;
         try {
+            resolveInputs(log, err);
             for (String in : inputs) {
                 log.topic(in);
             }

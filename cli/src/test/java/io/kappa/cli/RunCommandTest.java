@@ -297,4 +297,37 @@ class RunCommandTest {
         assertEquals(2, bad.code(), "trouble is 2, as for diff(1)");
         assertTrue(bad.err().contains("nope"), bad.err());
     }
+
+    @Test
+    void promoteSwitchesReadersToTheNewVersion() throws Exception {
+        assertEquals(0, kappa("topic", "create", "clicks").code());
+        assertEquals(0, appendLines("clicks", events()).code());
+        assertEquals(0, kappa("run", "count", "--by", "page", "--group", "live", "--input", "clicks", "--output", "pages",
+            "--until-caught-up").code());
+        assertEquals(0, kappa("replay", "filter", "--where", "page = p1", "--input", "clicks", "--output", "pages.v2",
+            "--until-caught-up").code());
+        Cli.Result r = kappa("promote", "pages", "--to", "v3");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("no such topic"), r.err());
+        r = kappa("promote", "pages", "--to", "v2");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("pages now reads as pages.v2") && r.out().contains("readable as pages.v1"), r.out());
+        List<String> now = Cli.run(withDir("read", "pages")).lines();
+        assertEquals(20, now.size(), "the filtered version: 20 clicks on p1");
+        assertEquals(60, Cli.run(withDir("read", "pages.v1")).lines().size(), "the first version stays readable");
+        // a new group reading the logical name reads the promoted version
+        Cli.Result downstream = kappa("run", "count", "--by", "key", "--group", "down", "--input", "pages", "--output", "per-user",
+            "--until-caught-up");
+        assertEquals(0, downstream.code(), downstream.err());
+        assertTrue(downstream.err().contains("input pages reads as pages.v2"), downstream.err());
+        assertTrue(downstream.out().contains("20 records processed"), downstream.out());
+
+        // a version whose writer still has input to consume is refused unless forced
+        assertEquals(0, kappa("replay", "count", "--by", "page", "--input", "clicks", "--output", "pages.v4", "--to", "10").code());
+        r = kappa("promote", "pages", "--to", "v4");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("not caught up"), r.err());
+        assertEquals(0, kappa("promote", "pages", "--to", "v4", "--force").code());
+        assertTrue(java.nio.file.Files.readString(dir.resolve("audit.log")).contains("\"action\":\"promote\""));
+    }
 }

@@ -146,6 +146,29 @@ public final class EventLog implements AutoCloseable {
         }
     }
 
+    /** The physical topic a reader of {@code name} should read: its alias target (see promote), else the name. */
+    public String resolve(String name) {
+        TopicNames.validate(name);
+        return Aliases.read(dataDir()).getOrDefault(name, name);
+    }
+
+    /** Every alias: logical name -> physical topic. */
+    public java.util.Map<String, String> aliases() {
+        return Aliases.read(dataDir());
+    }
+
+    /** Points readers of {@code name} at the existing topic {@code target}. */
+    public synchronized void alias(String name, String target) {
+        ensureOpen();
+        TopicNames.validate(name);
+        if (!exists(target)) {
+            throw new LogException.UnknownTopic(target);
+        }
+        java.util.Map<String, String> m = new java.util.TreeMap<>(Aliases.read(dataDir()));
+        m.put(name, target);
+        Aliases.write(dataDir(), m);
+    }
+
     public boolean exists(String name) {
         TopicNames.validate(name);
         return Files.isDirectory(topicsDir.resolve(name));
