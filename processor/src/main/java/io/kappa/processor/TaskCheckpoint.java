@@ -388,13 +388,6 @@ public final class TaskCheckpoint {
         return n;
     }
 
-    private static void skip(DataInputStream in, int length, String where) throws IOException {
-        if (length < 0 || length > in.available()) {
-            throw new CheckpointException(where + " has an impossible entry length " + length);
-        }
-        in.skipNBytes(length);
-    }
-
     private static final class CountingOutputStream extends java.io.FilterOutputStream {
         long count;
 

@@ -102,12 +102,6 @@ public final class Builtins {
         return n + 2;
     }
 
-    static void appendJsonString(StringBuilder b, String s) {
-        b.append('"');
-        JsonStringEncoder.getInstance().quoteAsString(s, b);
-        b.append('"');
-    }
-
     /** Keeps records whose JSON value matches the expression; passes them on byte for byte. */
     static final class Filter implements Processor<DirectBuffer, DirectBuffer, DirectBuffer, DirectBuffer> {
         private final Where where;
