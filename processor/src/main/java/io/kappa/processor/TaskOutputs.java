@@ -63,17 +63,10 @@ final class TaskOutputs {
     private final int taskId;
     private final int maxRecordBytes;
     private final List<Out> outs = new ArrayList<>();
-    private final ExpandableArrayBuffer data = new ExpandableArrayBuffer(1 << 16);
-    private int dataLength;
-    private int count;
-    private int[] keyOffsets = new int[256];
-    private int[] keyLengths = new int[256];
-    private int[] valueOffsets = new int[256];
-    private int[] valueLengths = new int[256];
-    private long[] eventTimes = new long[256];
     private final WriteBatch batchA;
     private final WriteBatch batchB;
-    private WriteBatch spare;
+    // the batch records are written into; the other one may be in flight
+    private WriteBatch filling;
     private WriteBatch inFlight;
     private java.util.concurrent.Executor writer;
     // forwards of the current record: (out index, partition, buffered 0/1) triples, for rollback
@@ -90,7 +83,7 @@ final class TaskOutputs {
         this.muted = muted;
         this.batchA = new WriteBatch(producerId);
         this.batchB = new WriteBatch(producerId);
-        this.spare = batchA;
+        this.filling = batchA;
         this.producerId = producerId;
         this.taskId = taskId;
         this.maxRecordBytes = maxRecordBytes;
@@ -131,12 +124,12 @@ final class TaskOutputs {
     }
 
     ExpandableArrayBuffer data() {
-        return data;
+        return filling.data;
     }
 
     /** Where the next record's bytes go in {@link #data()}. */
     int dataLength() {
-        return dataLength;
+        return filling.dataLength;
     }
 
     long suppressed() {
@@ -184,7 +177,7 @@ final class TaskOutputs {
         if (muted) {
             return;
         }
-        int p = o.partitions == 1 ? 0 : keyLength >= 0 ? o.topic.partitionFor(data, keyOffset, keyLength) : taskId % o.partitions;
+        int p = o.partitions == 1 ? 0 : keyLength >= 0 ? o.topic.partitionFor(filling.data, keyOffset, keyLength) : taskId % o.partitions;
         long sequence = o.nextSequence[p]++;
         boolean buffer = sequence > o.skipThrough[p];
         touch(outIndex, p, buffer);
@@ -192,17 +185,7 @@ final class TaskOutputs {
             suppressed++;
             return;
         }
-        int i = count;
-        if (i == keyOffsets.length) {
-            grow();
-        }
-        keyOffsets[i] = keyOffset;
-        keyLengths[i] = keyLength;
-        valueOffsets[i] = valueOffset;
-        valueLengths[i] = valueLength;
-        eventTimes[i] = eventTime;
-        count++;
-        dataLength = Math.max(keyOffset + Math.max(0, keyLength), valueOffset + valueLength);
+        int i = filling.add(keyOffset, keyLength, valueOffset, valueLength, eventTime);
         int n = o.pendingCount[p];
         if (n == o.pending[p].length) {
             o.pending[p] = Arrays.copyOf(o.pending[p], n * 2);
@@ -222,19 +205,10 @@ final class TaskOutputs {
         touched[touchedCount++] = buffered ? 1 : 0;
     }
 
-    private void grow() {
-        int n = keyOffsets.length * 2;
-        keyOffsets = Arrays.copyOf(keyOffsets, n);
-        keyLengths = Arrays.copyOf(keyLengths, n);
-        valueOffsets = Arrays.copyOf(valueOffsets, n);
-        valueLengths = Arrays.copyOf(valueLengths, n);
-        eventTimes = Arrays.copyOf(eventTimes, n);
-    }
-
     /** Start of a record's processing: what {@link #rollback} returns to. */
     void mark() {
-        markCount = count;
-        markLength = dataLength;
+        markCount = filling.count;
+        markLength = filling.dataLength;
         touchedCount = 0;
     }
 
@@ -251,8 +225,8 @@ final class TaskOutputs {
             }
         }
         touchedCount = 0;
-        count = markCount;
-        dataLength = markLength;
+        filling.count = markCount;
+        filling.dataLength = markLength;
     }
 
     /**
@@ -263,13 +237,11 @@ final class TaskOutputs {
      */
     void flush() {
         awaitWritten();
-        if (count == 0) {
+        if (filling.count == 0) {
             touchedCount = 0;
             return;
         }
-        WriteBatch b = spare;
-        spare = b == batchA ? batchB : batchA;
-        b.load(this);
+        WriteBatch b = filling;
         for (Out o : outs) {
             for (int p = 0; p < o.partitions; p++) {
                 int n = o.pendingCount[p];
@@ -281,8 +253,9 @@ final class TaskOutputs {
                 }
             }
         }
-        count = 0;
-        dataLength = 0;
+        // the other batch is done (awaited above): records go there while this one is appended
+        filling = b == batchA ? batchB : batchA;
+        filling.reset();
         touchedCount = 0;
         markCount = 0;
         markLength = 0;
@@ -314,7 +287,10 @@ final class TaskOutputs {
         this.writer = writer;
     }
 
-    /** A flushed batch: a copy of the records and, per output partition, which of them go there with what sequence. */
+    /**
+     * Records of a task, written into {@link #data} as the processor forwards them, then handed to be appended with,
+     * per output partition, which of them go there with what sequence.
+     */
     static final class WriteBatch implements BufferedEvents, Runnable {
         private final long producerId;
         private final ExpandableArrayBuffer data = new ExpandableArrayBuffer(1 << 16);
@@ -329,6 +305,8 @@ final class TaskOutputs {
         private long[][] sequences = new long[4][];
         private int[] counts = new int[4];
         private int segments;
+        int count;
+        int dataLength;
         volatile boolean done = true;
         volatile Throwable error;
         volatile Thread waiter;
@@ -337,23 +315,32 @@ final class TaskOutputs {
             this.producerId = producerId;
         }
 
-        void load(TaskOutputs from) {
-            int n = from.count;
-            if (keyOffsets.length < n) {
-                int size = Math.max(n, keyOffsets.length * 2);
-                keyOffsets = new int[size];
-                keyLengths = new int[size];
-                valueOffsets = new int[size];
-                valueLengths = new int[size];
-                eventTimes = new long[size];
-                offsetsOut = new long[size];
+        /** Takes a record whose bytes are in {@link #data}; returns its index. */
+        int add(int keyOffset, int keyLength, int valueOffset, int valueLength, long eventTime) {
+            int i = count;
+            if (i == keyOffsets.length) {
+                int n = i * 2;
+                keyOffsets = Arrays.copyOf(keyOffsets, n);
+                keyLengths = Arrays.copyOf(keyLengths, n);
+                valueOffsets = Arrays.copyOf(valueOffsets, n);
+                valueLengths = Arrays.copyOf(valueLengths, n);
+                eventTimes = Arrays.copyOf(eventTimes, n);
+                offsetsOut = new long[n];
             }
-            data.putBytes(0, from.data, 0, from.dataLength);
-            System.arraycopy(from.keyOffsets, 0, keyOffsets, 0, n);
-            System.arraycopy(from.keyLengths, 0, keyLengths, 0, n);
-            System.arraycopy(from.valueOffsets, 0, valueOffsets, 0, n);
-            System.arraycopy(from.valueLengths, 0, valueLengths, 0, n);
-            System.arraycopy(from.eventTimes, 0, eventTimes, 0, n);
+            keyOffsets[i] = keyOffset;
+            keyLengths[i] = keyLength;
+            valueOffsets[i] = valueOffset;
+            valueLengths[i] = valueLength;
+            eventTimes[i] = eventTime;
+            count = i + 1;
+            dataLength = Math.max(keyOffset + Math.max(0, keyLength), valueOffset + valueLength);
+            return i;
+        }
+
+        /** Empty again, ready to be filled. */
+        void reset() {
+            count = 0;
+            dataLength = 0;
             segments = 0;
             error = null;
         }
