@@ -25,4 +25,10 @@ public interface InputRecord<K, V> {
 
     /** The producer's event id, or null. */
     String id();
+
+    /** A copy of the key as stored in the log, or null when the record has no key. */
+    byte[] keyBytes();
+
+    /** A copy of the value as stored in the log. */
+    byte[] valueBytes();
 }

@@ -20,7 +20,7 @@ public interface Processor<KIn, VIn, KOut, VOut> {
 
     void process(InputRecord<KIn, VIn> record, ProcessorContext<KOut, VOut> context) throws Exception;
 
-    /** An event-time timer registered with {@link ProcessorContext#registerTimer} fired: stream time passed it. */
+    /** An event-time timer registered with {@link ProcessorContext#registerTimer} fired: the watermark reached it. */
     default void onTimer(long time, String name, ProcessorContext<KOut, VOut> context) throws Exception {
     }
 

@@ -33,8 +33,17 @@ public interface ProcessorContext<KOut, VOut> {
     long streamTime();
 
     /**
-     * Fires {@link Processor#onTimer} once stream time reaches {@code time}. Timers are kept in checkpoints. One
-     * timer per (time, name); registering it again changes nothing.
+     * The task's watermark, the record being processed included: no record with an earlier time is expected any
+     * more (see {@link TimePolicy}). Long.MIN_VALUE before the first record; never decreases; kept in checkpoints.
+     */
+    long watermark();
+
+    /** The stage's clock, allowed disorder and idle timeout. */
+    TimePolicy timePolicy();
+
+    /**
+     * Fires {@link Processor#onTimer} once the watermark reaches {@code time}. Timers are kept in checkpoints. One
+     * timer per (time, name); registering it again changes nothing. Timers fire in (time, name) order.
      */
     void registerTimer(long time, String name);
 

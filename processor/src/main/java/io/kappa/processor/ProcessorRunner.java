@@ -53,7 +53,7 @@ public final class ProcessorRunner implements AutoCloseable {
         this.log = log;
         this.topology = topology;
         this.context = context.conclude();
-        this.groupDir = Groups.dir(log.dataDir(), context.group());
+        this.groupDir = Groups.dir(log.dataDir(), context.stateGroup());
     }
 
     RunnerContext context() {
@@ -109,11 +109,34 @@ public final class ProcessorRunner implements AutoCloseable {
     }
 
     /** Locks the group, creates missing output topics, recovers every task and starts processing. */
+    /**
+     * The producer ids of the tasks of the stages before {@code reader} in this topology that write {@code topic},
+     * or null when no such stage does (the topic comes from outside).
+     */
+    long[] upstreamProducers(Stage<?, ?, ?, ?> reader, String topic) {
+        List<Long> ids = new ArrayList<>();
+        for (Stage<?, ?, ?, ?> stage : topology.stages()) {
+            if (stage == reader) {
+                break;
+            }
+            if (topic.equals(stage.output())) {
+                int partitions = 0;
+                for (String in : stage.inputs()) {
+                    partitions = Math.max(partitions, topic(in).partitionCount());
+                }
+                for (int t = 0; t < partitions; t++) {
+                    ids.add(Task.producerId(context.group(), stage.name(), t));
+                }
+            }
+        }
+        return ids.isEmpty() ? null : ids.stream().mapToLong(Long::longValue).toArray();
+    }
+
     public synchronized void start() {
         if (running || closed) {
             throw new IllegalStateException("runner already started or closed");
         }
-        lock = Groups.lock(log.dataDir(), context.group());
+        lock = Groups.lock(log.dataDir(), context.stateGroup());
         try {
             for (Stage<?, ?, ?, ?> stage : topology.stages()) {
                 int partitions = 0;
@@ -197,7 +220,7 @@ public final class ProcessorRunner implements AutoCloseable {
      * file was lost), and going on would re-emit or drop results silently.
      */
     private void checkCheckpointsMatch() {
-        List<TaskCheckpoint> existing = Groups.checkpoints(log.dataDir(), context.group());
+        List<TaskCheckpoint> existing = Groups.checkpoints(log.dataDir(), context.stateGroup());
         if (existing.isEmpty()) {
             return;
         }

@@ -31,6 +31,8 @@ public final class RunnerContext {
     private boolean replay;
     private java.util.Map<String, String> spec = java.util.Map.of();
     private boolean muteOutputs;
+    private OutputTap outputTap;
+    private String stateGroup;
     private java.util.Map<String, long[]> startAt = java.util.Map.of();
     private long maxRatePerSecond;
     private java.util.Map<String, long[]> stopAt = java.util.Map.of();
@@ -153,6 +155,33 @@ public final class RunnerContext {
      * Processes without writing anything (outputs, dead letters): for rebuilding the state a group would have at
      * some offsets. Sequence numbers do not advance.
      */
+    /**
+     * With {@link #muteOutputs}: the tap sees every record the tasks would have written, with the input offset that
+     * caused it, in the order they are produced.
+     */
+    public RunnerContext outputTap(OutputTap tap) {
+        this.outputTap = tap;
+        return this;
+    }
+
+    public OutputTap outputTap() {
+        return outputTap;
+    }
+
+    /**
+     * The directory (under {@code DATA/groups/}) that holds this run's lock, checkpoints and group.json, when it is
+     * not the group's own: a verification runs the group's processor as the group (same producer ids and topic
+     * names) with its own state. Default: the group.
+     */
+    public RunnerContext stateGroup(String name) {
+        this.stateGroup = name;
+        return this;
+    }
+
+    public String stateGroup() {
+        return stateGroup != null ? stateGroup : group;
+    }
+
     public RunnerContext muteOutputs(boolean muteOutputs) {
         this.muteOutputs = muteOutputs;
         return this;
@@ -208,6 +237,12 @@ public final class RunnerContext {
     public RunnerContext conclude() {
         Objects.requireNonNull(group, "a group id is required");
         Groups.validateName(group);
+        if (stateGroup != null) {
+            Groups.validateName(stateGroup);
+        }
+        if (outputTap != null && !muteOutputs) {
+            throw new IllegalArgumentException("an output tap needs muted outputs");
+        }
         if (threads < 1 || threads > 1024) {
             throw new IllegalArgumentException("threads must be 1..1024, got " + threads);
         }

@@ -13,7 +13,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /** The serdes kappa ships: raw bytes, a zero-copy buffer view, UTF-8 strings, longs, doubles and JSON. */
 public final class Serdes {
-    static final ObjectMapper MAPPER = new ObjectMapper()
+    /** The JSON mapper the serdes use; configure nothing on it. */
+    public static final ObjectMapper MAPPER = new ObjectMapper()
         .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
         .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 

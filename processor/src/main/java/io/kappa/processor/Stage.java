@@ -12,11 +12,20 @@ import java.util.Objects;
  * @param inputs       topic names
  * @param output       topic name, or null for a stage that only writes with {@code forwardTo}
  * @param internal     true when the stage's inputs are written by an earlier stage of the same topology
+ * @param time         the stage's clock, allowed disorder and idle timeout: what its watermark and timers follow
  */
 public record Stage<KIn, VIn, KOut, VOut>(String name, List<String> inputs, Serde<KIn> keySerde, Serde<VIn> valueSerde,
                                           ProcessorSupplier<KIn, VIn, KOut, VOut> processor, String output,
-                                          Serde<KOut> outputKeySerde, Serde<VOut> outputValueSerde, boolean internal) {
+                                          Serde<KOut> outputKeySerde, Serde<VOut> outputValueSerde, boolean internal,
+                                          TimePolicy time) {
+    public Stage(String name, List<String> inputs, Serde<KIn> keySerde, Serde<VIn> valueSerde,
+                 ProcessorSupplier<KIn, VIn, KOut, VOut> processor, String output, Serde<KOut> outputKeySerde,
+                 Serde<VOut> outputValueSerde, boolean internal) {
+        this(name, inputs, keySerde, valueSerde, processor, output, outputKeySerde, outputValueSerde, internal, TimePolicy.DEFAULT);
+    }
+
     public Stage {
+        Objects.requireNonNull(time, "time");
         Objects.requireNonNull(name, "name");
         inputs = List.copyOf(inputs);
         if (inputs.isEmpty()) {
@@ -29,5 +38,10 @@ public record Stage<KIn, VIn, KOut, VOut>(String name, List<String> inputs, Serd
             Objects.requireNonNull(outputKeySerde, "outputKeySerde");
             Objects.requireNonNull(outputValueSerde, "outputValueSerde");
         }
+    }
+
+    /** This stage with another time policy. */
+    public Stage<KIn, VIn, KOut, VOut> withTime(TimePolicy policy) {
+        return new Stage<>(name, inputs, keySerde, valueSerde, processor, output, outputKeySerde, outputValueSerde, internal, policy);
     }
 }

@@ -43,6 +43,8 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         long headOffset;
         long headEventTime;
         long headAppendTime;
+        long headProducer;
+        final int index;
         int headKeyOffset;
         int headKeyLength;
         int headIdOffset;
@@ -50,9 +52,10 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         int headValueOffset;
         int headValueLength;
 
-        Input(String topic, Partition partition) {
+        Input(String topic, Partition partition, int index) {
             this.topic = topic;
             this.partition = partition;
+            this.index = index;
         }
     }
 
@@ -99,6 +102,8 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
     private final Current<KIn, VIn> current = new Current<>();
     private final ExpandableArrayBuffer scratch = new ExpandableArrayBuffer(4096);
     private long streamTime = Long.MIN_VALUE;
+    private final TimePolicy.Clock clock;
+    private final Watermarks watermarks;
     private long records;
     private long deadLettered;
     private long lastCheckpointMs;
@@ -129,12 +134,17 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         for (String t : stage.inputs()) {
             Topic topic = runner.topic(t);
             if (id < topic.partitionCount()) {
-                ins.add(new Input(t, topic.partition(id)));
+                ins.add(new Input(t, topic.partition(id), ins.size()));
             }
         }
         this.inputs = ins.toArray(new Input[0]);
         this.outputs = new TaskOutputs(producerId, id, runner.maxRecordBytes(), context.muteOutputs());
+        if (context.outputTap() != null) {
+            outputs.tap(context.outputTap(), stage.name());
+        }
         this.mainOutput = stage.output() == null ? -1 : outputs.add(stage.output(), runner.topic(stage.output()));
+        this.clock = stage.time().clock();
+        this.watermarks = new Watermarks(stage.time());
     }
 
     /** A stable id per (group, stage, task): FNV-1a 64, positive and never {@link RecordDescriptor#NO_PRODUCER}. */
@@ -174,6 +184,12 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
                 }
             }
             streamTime = cp.streamTime();
+            watermarks.restore(cp.watermark(), cp.sources());
+        }
+        for (Input in : inputs) {
+            watermarks.expect(in.index, runner.upstreamProducers(stage, in.topic));
+        }
+        if (cp != null) {
             timers.addAll(cp.timers());
             snapshots.putAll(cp.stores());
             records = cp.records();
@@ -280,8 +296,18 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         } else {
             n = pollMerged(nowMs);
         }
+        boolean fired = false;
+        if (n == 0 && clock == TimePolicy.Clock.PROCESSING) {
+            // processing time moves on without records: windows close on the wall clock
+            long before = watermarks.watermark();
+            watermarks.tick(context.clock().time());
+            if (watermarks.watermark() != before && !timers.isEmpty()) {
+                fireTimers();
+                fired = true;
+            }
+        }
         try {
-            if (n > 0) {
+            if (n > 0 || fired) {
                 // the previous batch is in the log once flush returns: publish its progress, remember this one's
                 outputs.flush();
                 publishWritten();
@@ -324,6 +350,7 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         in.headOffset = v.offset();
         in.headEventTime = v.eventTime();
         in.headAppendTime = v.appendTime();
+        in.headProducer = v.producerId();
         in.headKeyOffset = v.keyOffset();
         in.headKeyLength = v.keyLength();
         in.headIdOffset = v.idOffset();
@@ -356,7 +383,7 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
             if (best == null || (!allHaveHeads && nowMs - best.headAppendTime < context.mergeWaitMs())) {
                 break;
             }
-            handle(best, best.head, best.headOffset, best.headEventTime, best.headAppendTime, best.headKeyOffset,
+            handle(best, best.head, best.headOffset, best.headEventTime, best.headAppendTime, best.headProducer, best.headKeyOffset,
                 best.headKeyLength, best.headIdOffset, best.headIdLength, best.headValueOffset, best.headValueLength);
             best.hasHead = false;
             n++;
@@ -366,15 +393,19 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
 
     @Override
     public void onRecord(RecordView v) {
-        handle(inputs[0], v.buffer(), v.offset(), v.eventTime(), v.appendTime(), v.keyOffset(), v.keyLength(), v.idOffset(),
+        handle(inputs[0], v.buffer(), v.offset(), v.eventTime(), v.appendTime(), v.producerId(), v.keyOffset(), v.keyLength(),
+            v.idOffset(),
             v.idLength(), v.valueOffset(), v.valueLength());
     }
 
-    private void handle(Input in, DirectBuffer buffer, long offset, long eventTime, long appendTime, int keyOffset, int keyLength,
-                        int idOffset, int idLength, int valueOffset, int valueLength) {
+    private void handle(Input in, DirectBuffer buffer, long offset, long recordEventTime, long appendTime, long producer,
+                        int keyOffset, int keyLength, int idOffset, int idLength, int valueOffset, int valueLength) {
         if (offset != in.next) {
             throw new IllegalStateException(where() + ": expected offset " + in.next + " of " + in.topic + " but read " + offset);
         }
+        long eventTime = clock == TimePolicy.Clock.EVENT ? recordEventTime
+            : clock == TimePolicy.Clock.APPEND ? appendTime : context.clock().time();
+        watermarks.observe(in.index, producer, eventTime, appendTime);
         long previousStreamTime = streamTime;
         if (eventTime > streamTime) {
             streamTime = eventTime;
@@ -382,12 +413,19 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         outputs.mark();
         clearTimerUndo();
         current.reset(in.topic, id, offset, eventTime, appendTime);
+        if (outputs.tapped()) {
+            outputs.position(in.topic, offset);
+        }
         try {
             current.key = keyLength < 0 ? null : keySerde.deserialize(buffer, keyOffset, keyLength);
             current.value = valueSerde.deserialize(buffer, valueOffset, valueLength);
             current.idBuffer = buffer;
             current.idOffset = idOffset;
             current.idLength = idLength;
+            current.keyOffset = keyOffset;
+            current.keyLength = keyLength;
+            current.valueOffset = valueOffset;
+            current.valueLength = valueLength;
             processor.process(current, this);
             commitStores();
         } catch (LogFailure e) {
@@ -420,10 +458,14 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
     }
 
-    /** Fires due timers; at most as many as were registered on entry, so a timer that re-registers itself cannot loop. */
+    /**
+     * Fires timers the watermark has reached; at most as many as were registered on entry, so a timer that
+     * re-registers itself cannot loop.
+     */
     private void fireTimers() {
         int budget = timers.size();
-        while (budget-- > 0 && !timers.isEmpty() && timers.first().time() <= streamTime) {
+        long watermark = watermarks.watermark();
+        while (budget-- > 0 && !timers.isEmpty() && timers.first().time() <= watermark) {
             TaskCheckpoint.Timer t = timers.pollFirst();
             outputs.mark();
             clearTimerUndo();
@@ -541,7 +583,7 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         Map<String, TaskCheckpoint.StoreSnapshot> unopened = new LinkedHashMap<>(snapshots);
         stores.keySet().forEach(unopened::remove);
         long bytes = TaskCheckpoint.write(checkpointFile, context.group(), stage.name(), id, now, records, deadLettered, rate,
-            streamTime, ins, outs, ts, stores.size() + unopened.size(), out -> {
+            streamTime, watermarks.watermark(), watermarks.sources(), ins, outs, ts, stores.size() + unopened.size(), out -> {
                 for (InMemoryKeyValueStore<?, ?> s : stores.values()) {
                     out.writeUTF(s.name());
                     s.writeSnapshot(out, scratch);
@@ -624,6 +666,23 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
     @Override
     public void forwardTo(String topic, byte[] key, byte[] value, long eventTime) {
         if (context.muteOutputs()) {
+            if (outputs.tapped()) {
+                // as it would be written, without creating the topic
+                int p = 0;
+                if (key != null && runner.log().exists(topic) && runner.topic(topic).partitionCount() > 1) {
+                    p = runner.topic(topic).partitionFor(key);
+                }
+                org.agrona.concurrent.UnsafeBuffer b = new org.agrona.concurrent.UnsafeBuffer(new byte[Math.max(1,
+                    (key == null ? 0 : key.length) + value.length)]);
+                int keyLength = RecordDescriptor.NO_BYTES;
+                if (key != null) {
+                    b.putBytes(0, key);
+                    keyLength = key.length;
+                }
+                int valueOffset = Math.max(0, keyLength);
+                b.putBytes(valueOffset, value);
+                outputs.tapOut(topic, p, b, 0, keyLength, valueOffset, value.length, eventTime);
+            }
             return;
         }
         Integer index = extraOutputs.get(topic);
@@ -681,6 +740,16 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
     @Override
     public long streamTime() {
         return streamTime;
+    }
+
+    @Override
+    public long watermark() {
+        return watermarks.watermark();
+    }
+
+    @Override
+    public TimePolicy timePolicy() {
+        return stage.time();
     }
 
     @Override
@@ -749,6 +818,10 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         DirectBuffer idBuffer;
         int idOffset;
         int idLength = RecordDescriptor.NO_BYTES;
+        int keyOffset;
+        int keyLength = RecordDescriptor.NO_BYTES;
+        int valueOffset;
+        int valueLength;
 
         void reset(String topic, int partition, long offset, long eventTime, long appendTime) {
             this.topic = topic;
@@ -797,6 +870,26 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         @Override
         public String id() {
             return idBuffer == null || idLength < 0 ? null : idBuffer.getStringWithoutLengthUtf8(idOffset, idLength);
+        }
+
+        @Override
+        public byte[] keyBytes() {
+            if (idBuffer == null || keyLength < 0) {
+                return null;
+            }
+            byte[] b = new byte[keyLength];
+            idBuffer.getBytes(keyOffset, b);
+            return b;
+        }
+
+        @Override
+        public byte[] valueBytes() {
+            if (idBuffer == null) {
+                throw new IllegalStateException("the record is only valid while it is processed");
+            }
+            byte[] b = new byte[valueLength];
+            idBuffer.getBytes(valueOffset, b);
+            return b;
         }
     }
 }

@@ -32,11 +32,12 @@ import java.util.zip.CheckedOutputStream;
  *
  * <pre>
  *   0  int   magic 'KCKP'
- *   4  int   version (1)
+ *   4  int   version (2; version 1, without the watermark section, is still read)
  *   8        body (DataOutput encoding: big-endian, strings as modified UTF-8)
  *              utf group, utf stage, int task
  *              long wallTimeMs, long records, long deadLettered, long ratePerSecond
  *              long streamTime
+ *              long watermark, int n, n x (int input, long producer, long maxTime, long lastAppendTime)   (v2)
  *              int n, n x (utf topic, int partition, long nextOffset)                    inputs
  *              int n, n x (utf topic, int partition, long nextSequence, long endOffset)  outputs
  *              int n, n x (long time, utf name)                                          timers
@@ -52,7 +53,7 @@ import java.util.zip.CheckedOutputStream;
  */
 public final class TaskCheckpoint {
     static final int MAGIC = 0x4B434B50; // "KCKP"
-    static final int VERSION = 1;
+    static final int VERSION = 2;
     private static final int TRAILER = 12;
 
     public record Input(String topic, int partition, long nextOffset) {
@@ -89,6 +90,8 @@ public final class TaskCheckpoint {
     private final long deadLettered;
     private final long ratePerSecond;
     private final long streamTime;
+    private final long watermark;
+    private final List<Watermarks.Source> sources;
     private final List<Input> inputs;
     private final List<Output> outputs;
     private final List<Timer> timers;
@@ -96,8 +99,8 @@ public final class TaskCheckpoint {
     private final long fileBytes;
 
     TaskCheckpoint(String group, String stage, int task, long wallTimeMs, long records, long deadLettered, long ratePerSecond,
-                   long streamTime, List<Input> inputs, List<Output> outputs, List<Timer> timers,
-                   Map<String, StoreSnapshot> stores, long fileBytes) {
+                   long streamTime, long watermark, List<Watermarks.Source> sources, List<Input> inputs,
+                   List<Output> outputs, List<Timer> timers, Map<String, StoreSnapshot> stores, long fileBytes) {
         this.group = group;
         this.stage = stage;
         this.task = task;
@@ -106,6 +109,8 @@ public final class TaskCheckpoint {
         this.deadLettered = deadLettered;
         this.ratePerSecond = ratePerSecond;
         this.streamTime = streamTime;
+        this.watermark = watermark;
+        this.sources = List.copyOf(sources);
         this.inputs = List.copyOf(inputs);
         this.outputs = List.copyOf(outputs);
         this.timers = List.copyOf(timers);
@@ -148,6 +153,15 @@ public final class TaskCheckpoint {
         return streamTime;
     }
 
+    /** The task's watermark when the checkpoint was taken (Long.MIN_VALUE before any). */
+    public long watermark() {
+        return watermark;
+    }
+
+    List<Watermarks.Source> sources() {
+        return sources;
+    }
+
     public List<Input> inputs() {
         return inputs;
     }
@@ -187,7 +201,8 @@ public final class TaskCheckpoint {
     /** A copy with other input offsets and no state, timers or stream time: what a rewind to earliest leaves. */
     public TaskCheckpoint withInputs(List<Input> newInputs, boolean keepState) {
         return new TaskCheckpoint(group, stage, task, wallTimeMs, records, deadLettered, 0,
-            keepState ? streamTime : Long.MIN_VALUE, newInputs, outputs, keepState ? timers : List.of(),
+            keepState ? streamTime : Long.MIN_VALUE, keepState ? watermark : Long.MIN_VALUE, keepState ? sources : List.of(),
+            newInputs, outputs, keepState ? timers : List.of(),
             keepState ? stores : Map.of(), fileBytes);
     }
 
@@ -197,13 +212,41 @@ public final class TaskCheckpoint {
      */
     public TaskCheckpoint rewound(List<Input> newInputs, List<Output> newOutputs, TaskCheckpoint state) {
         return new TaskCheckpoint(group, stage, task, wallTimeMs, records, deadLettered, 0,
-            state == null ? Long.MIN_VALUE : state.streamTime, newInputs, newOutputs, state == null ? List.of() : state.timers,
+            state == null ? Long.MIN_VALUE : state.streamTime, state == null ? Long.MIN_VALUE : state.watermark,
+            state == null ? List.of() : state.sources, newInputs, newOutputs, state == null ? List.of() : state.timers,
             state == null ? Map.of() : state.stores, fileBytes);
+    }
+
+    /**
+     * How this checkpoint's state differs from {@code other}'s (stores byte for byte, timers, watermark, stream
+     * time), or null when it is the same.
+     */
+    public String stateDifference(TaskCheckpoint other) {
+        if (!stores.keySet().equals(other.stores.keySet())) {
+            return "stores " + stores.keySet() + " vs " + other.stores.keySet();
+        }
+        for (StoreSnapshot a : stores.values()) {
+            StoreSnapshot b = other.stores.get(a.name());
+            if (!java.util.Arrays.equals(a.bytes(), a.offset(), a.offset() + a.length(), b.bytes(), b.offset(), b.offset() + b.length())) {
+                return "store '" + a.name() + "' differs (" + a.entries() + " entries vs " + b.entries() + ")";
+            }
+        }
+        if (!timers.equals(other.timers)) {
+            return "timers differ (" + timers.size() + " vs " + other.timers.size() + ")";
+        }
+        if (watermark != other.watermark) {
+            return "watermark " + watermark + " vs " + other.watermark;
+        }
+        if (streamTime != other.streamTime) {
+            return "stream time " + streamTime + " vs " + other.streamTime;
+        }
+        return null;
     }
 
     /** Writes this checkpoint (with its stores as read) to {@code file} atomically. */
     public void writeTo(Path file) {
-        write(file, group, stage, task, wallTimeMs, records, deadLettered, ratePerSecond, streamTime, inputs, outputs, timers,
+        write(file, group, stage, task, wallTimeMs, records, deadLettered, ratePerSecond, streamTime, watermark, sources, inputs,
+            outputs, timers,
             stores.size(), out -> {
                 for (StoreSnapshot s : stores.values()) {
                     out.writeUTF(s.name());
@@ -214,7 +257,8 @@ public final class TaskCheckpoint {
 
     /** Writes a checkpoint atomically and returns its size in bytes. */
     static long write(Path file, String group, String stage, int task, long wallTimeMs, long records, long deadLettered,
-                      long ratePerSecond, long streamTime, List<Input> inputs, List<Output> outputs, List<Timer> timers,
+                      long ratePerSecond, long streamTime, long watermark, List<Watermarks.Source> sources,
+                      List<Input> inputs, List<Output> outputs, List<Timer> timers,
                       int storeCount, StoreWriter storeWriter) {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -235,6 +279,14 @@ public final class TaskCheckpoint {
             out.writeLong(deadLettered);
             out.writeLong(ratePerSecond);
             out.writeLong(streamTime);
+            out.writeLong(watermark);
+            out.writeInt(sources.size());
+            for (Watermarks.Source src : sources) {
+                out.writeInt(src.input());
+                out.writeLong(src.producer());
+                out.writeLong(src.maxTime());
+                out.writeLong(src.lastAppendTime());
+            }
             out.writeInt(inputs.size());
             for (Input i : inputs) {
                 out.writeUTF(i.topic());
@@ -306,8 +358,8 @@ public final class TaskCheckpoint {
             throw new CheckpointException(where + " is not a kappa checkpoint (bad magic number)");
         }
         int version = b.getInt(4);
-        if (version != VERSION) {
-            throw new CheckpointException(where + " has version " + version + "; this kappa reads version " + VERSION);
+        if (version != VERSION && version != 1) {
+            throw new CheckpointException(where + " has version " + version + "; this kappa reads versions 1 to " + VERSION);
         }
         long bodyLength = b.getLong(bytes.length - TRAILER);
         int storedCrc = b.getInt(bytes.length - 4);
@@ -330,6 +382,14 @@ public final class TaskCheckpoint {
             long dead = in.readLong();
             long rate = in.readLong();
             long streamTime = in.readLong();
+            long watermark = Long.MIN_VALUE;
+            List<Watermarks.Source> sources = new ArrayList<>();
+            if (version >= 2) {
+                watermark = in.readLong();
+                for (int i = count(in, where); i > 0; i--) {
+                    sources.add(new Watermarks.Source(in.readInt(), in.readLong(), in.readLong(), in.readLong()));
+                }
+            }
             List<Input> inputs = new ArrayList<>();
             for (int i = count(in, where); i > 0; i--) {
                 inputs.add(new Input(in.readUTF(), in.readInt(), in.readLong()));
@@ -371,7 +431,8 @@ public final class TaskCheckpoint {
             if (in.available() != 0) {
                 throw new CheckpointException(where + " has " + in.available() + " unexpected bytes after its last store");
             }
-            return new TaskCheckpoint(group, stage, task, wall, records, dead, rate, streamTime, inputs, outputs, timers, stores,
+            return new TaskCheckpoint(group, stage, task, wall, records, dead, rate, streamTime, watermark, sources, inputs, outputs,
+                timers, stores,
                 bytes.length);
         } catch (EOFException e) {
             throw new CheckpointException(where + " ends in the middle of a field");

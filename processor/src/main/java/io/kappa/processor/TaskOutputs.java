@@ -78,6 +78,10 @@ final class TaskOutputs {
     private long written;
 
     private final boolean muted;
+    private OutputTap tap;
+    private String tapStage;
+    private String tapInput;
+    private long tapOffset;
 
     TaskOutputs(long producerId, int taskId, int maxRecordBytes, boolean muted) {
         this.muted = muted;
@@ -167,6 +171,28 @@ final class TaskOutputs {
      * into {@link #data()} at the given places, after {@link #dataLength()}. Keyed records go to murmur2(key) mod
      * partitions; keyless ones to partition (task id mod partitions), so the choice never depends on timing.
      */
+    /** Muted outputs go to {@code tap} instead (see {@link RunnerContext#outputTap}). */
+    void tap(OutputTap tap, String stage) {
+        this.tap = tap;
+        this.tapStage = stage;
+    }
+
+    boolean tapped() {
+        return tap != null;
+    }
+
+    /** The input record the next outputs come from, for the tap. */
+    void position(String topic, long offset) {
+        tapInput = topic;
+        tapOffset = offset;
+    }
+
+    void tapOut(String topic, int partition, DirectBuffer data, int keyOffset, int keyLength, int valueOffset, int valueLength,
+                long eventTime) {
+        tap.onOutput(tapStage, taskId, tapInput, tapOffset, topic, partition, data, keyOffset, keyLength, valueOffset, valueLength,
+            eventTime);
+    }
+
     void emit(int outIndex, int keyOffset, int keyLength, int valueOffset, int valueLength, long eventTime) {
         Out o = outs.get(outIndex);
         long size = (long) Math.max(0, keyLength) + valueLength;
@@ -174,10 +200,14 @@ final class TaskOutputs {
             throw new IllegalArgumentException("an output record of " + size + " bytes for topic '" + o.name
                 + "' exceeds the maximum record size of " + maxRecordBytes + " bytes");
         }
-        if (muted) {
+        if (muted && tap == null) {
             return;
         }
         int p = o.partitions == 1 ? 0 : keyLength >= 0 ? o.topic.partitionFor(filling.data, keyOffset, keyLength) : taskId % o.partitions;
+        if (muted) {
+            tapOut(o.name, p, filling.data, keyOffset, keyLength, valueOffset, valueLength, eventTime);
+            return;
+        }
         long sequence = o.nextSequence[p]++;
         boolean buffer = sequence > o.skipThrough[p];
         touch(outIndex, p, buffer);

@@ -30,6 +30,8 @@ class TaskCheckpointTest {
     static final List<TaskCheckpoint.Output> OUTPUTS = List.of(
         new TaskCheckpoint.Output("out", 0, 17, 99), new TaskCheckpoint.Output("out", 1, 0, 0),
         new TaskCheckpoint.Output("g.dlq", 0, 3, 5));
+    static final List<Watermarks.Source> SOURCES = List.of(
+        new Watermarks.Source(0, 0, 123_400L, 1_700_000_000_000L), new Watermarks.Source(1, 77, 123_456L, 1_700_000_000_500L));
     static final List<TaskCheckpoint.Timer> TIMERS = List.of(
         new TaskCheckpoint.Timer(1_000, "a"), new TaskCheckpoint.Timer(1_000, "b"), new TaskCheckpoint.Timer(5_000, "ü"));
 
@@ -45,8 +47,8 @@ class TaskCheckpointTest {
         names = new InMemoryKeyValueStore<>("names", Serdes.string(), Serdes.string());
         names.put("k", "välue");
         ExpandableArrayBuffer scratch = new ExpandableArrayBuffer(8);
-        long size = TaskCheckpoint.write(file, "g", "main", 2, 1_700_000_000_000L, 5000, 7, 250, 123_456L, INPUTS, OUTPUTS, TIMERS,
-            2, out -> {
+        long size = TaskCheckpoint.write(file, "g", "main", 2, 1_700_000_000_000L, 5000, 7, 250, 123_456L, 123_000L, SOURCES, INPUTS, OUTPUTS,
+            TIMERS, 2, out -> {
                 out.writeUTF(counts.name());
                 counts.writeSnapshot(out, scratch);
                 out.writeUTF(names.name());
@@ -87,6 +89,8 @@ class TaskCheckpointTest {
         assertEquals(7, cp.deadLettered());
         assertEquals(250, cp.ratePerSecond());
         assertEquals(123_456L, cp.streamTime());
+        assertEquals(123_000L, cp.watermark());
+        assertEquals(SOURCES, cp.sources());
         assertEquals(INPUTS, cp.inputs());
         assertEquals(OUTPUTS, cp.outputs());
         assertEquals(TIMERS, cp.timers());
@@ -109,7 +113,7 @@ class TaskCheckpointTest {
     @Test
     void roundTripOfAnEmptyCheckpoint() {
         Path file = dir.resolve("main-0.ckpt");
-        TaskCheckpoint.write(file, "g", "main", 0, 0, 0, 0, 0, Long.MIN_VALUE, List.of(), List.of(), List.of(), 0, out -> {
+        TaskCheckpoint.write(file, "g", "main", 0, 0, 0, 0, 0, Long.MIN_VALUE, Long.MIN_VALUE, List.of(), List.of(), List.of(), List.of(), 0, out -> {
         });
         TaskCheckpoint cp = TaskCheckpoint.read(file);
         assertEquals(Long.MIN_VALUE, cp.streamTime());
@@ -166,7 +170,7 @@ class TaskCheckpointTest {
         Path file = dir.resolve("main-2.ckpt");
         writeSample(file);
         Files.write(dir.resolve("main-2.ckpt.tmp"), new byte[100_000]); // left by a crash mid-write
-        TaskCheckpoint.write(file, "g", "main", 2, 1, 6000, 0, 0, 999, List.of(new TaskCheckpoint.Input("orders", 2, 2000)),
+        TaskCheckpoint.write(file, "g", "main", 2, 1, 6000, 0, 0, 999, Long.MIN_VALUE, List.of(), List.of(new TaskCheckpoint.Input("orders", 2, 2000)),
             List.of(), List.of(), 0, out -> {
             });
         TaskCheckpoint cp = TaskCheckpoint.read(file);
@@ -189,7 +193,10 @@ class TaskCheckpointTest {
         assertTrue(e.getMessage().contains(file.toString()), () -> "'" + e.getMessage() + "' should name the file");
     }
 
-    /** A valid header and trailer (length and CRC) around {@code body}: damage the parser sees, not the checksum. */
+    /**
+     * A valid header and trailer (length and CRC) around {@code body}: damage the parser sees, not the checksum.
+     * The body is in the version 1 layout (no watermark section), which this kappa still reads.
+     */
     static byte[] sealed(Consumer<DataOutputStream> body) {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         DataOutputStream out = new DataOutputStream(b);
@@ -197,7 +204,7 @@ class TaskCheckpointTest {
         byte[] bodyBytes = b.toByteArray();
         CRC32C crc = new CRC32C();
         crc.update(bodyBytes);
-        return ByteBuffer.allocate(8 + bodyBytes.length + 12).putInt(TaskCheckpoint.MAGIC).putInt(TaskCheckpoint.VERSION)
+        return ByteBuffer.allocate(8 + bodyBytes.length + 12).putInt(TaskCheckpoint.MAGIC).putInt(1)
             .put(bodyBytes).putLong(bodyBytes.length).putInt((int) crc.getValue()).array();
     }
 
@@ -291,8 +298,8 @@ class TaskCheckpointTest {
     @Test
     void unknownVersion() throws IOException {
         byte[] v = valid();
-        ByteBuffer.wrap(v).putInt(4, 2);
-        assertBroken(v, "has version 2; this kappa reads version 1");
+        ByteBuffer.wrap(v).putInt(4, 3);
+        assertBroken(v, "has version 3; this kappa reads versions 1 to 2");
     }
 
     @Test
