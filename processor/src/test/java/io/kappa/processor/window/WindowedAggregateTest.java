@@ -1,0 +1,141 @@
+package io.kappa.processor.window;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+
+import io.kappa.log.Event;
+import io.kappa.log.EventLog;
+import io.kappa.log.LogContext;
+import io.kappa.log.PartitionTailer;
+import io.kappa.log.Topic;
+import io.kappa.log.TopicConfig;
+import io.kappa.processor.InputRecord;
+import io.kappa.processor.ProcessorContext;
+import io.kappa.processor.ProcessorRunner;
+import io.kappa.processor.RunnerContext;
+import io.kappa.processor.Serdes;
+import io.kappa.processor.Stage;
+import io.kappa.processor.TimePolicy;
+import io.kappa.processor.Topology;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** WindowedAggregate with a user-defined aggregator, as Java code uses it (no built-in). */
+class WindowedAggregateTest {
+    @TempDir
+    Path dir;
+    EventLog log;
+
+    @BeforeEach
+    void open() {
+        log = EventLog.open(new LogContext().dataDir(dir).pretouch(false));
+    }
+
+    @AfterEach
+    void close() {
+        log.close();
+    }
+
+    /** Distinct users per page, as "u1,u3"; a value "boom" makes it throw after it has built its new aggregate. */
+    static final WindowAggregator<InputRecord<String, String>, String> DISTINCT = new WindowAggregator<>() {
+        @Override
+        public String initial() {
+            return "";
+        }
+
+        @Override
+        public String add(String aggregate, InputRecord<String, String> r) {
+            TreeSet<String> users = new TreeSet<>(aggregate.isEmpty() ? List.of() : List.of(aggregate.split(",")));
+            users.add(r.value());
+            if (r.value().equals("boom")) {
+                throw new IllegalStateException("boom");
+            }
+            return String.join(",", users);
+        }
+
+        @Override
+        public String merge(String earlier, String later) {
+            TreeSet<String> users = new TreeSet<>(List.of(earlier.split(",")));
+            users.addAll(List.of(later.split(",")));
+            return String.join(",", users);
+        }
+    };
+
+    static final WindowedAggregate.Results<String, String, String, String> TEXT = (start, end, keys, aggregates, ctx) -> {
+        for (int i = 0; i < keys.size(); i++) {
+            ctx.forward(keys.get(i), keys.get(i) + " [" + start + "," + end + ") " + aggregates.get(i), end - 1);
+        }
+    };
+
+    List<String> run(WindowSpec spec, WindowSpec.Mode mode, long ooo, String group) throws InterruptedException {
+        Stage<String, String, String, String> stage = new Stage<>("main", List.of("in"), Serdes.string(), Serdes.string(),
+            () -> new WindowedAggregate<>(spec, mode, "distinct", InputRecord::key, DISTINCT, Serdes.string(), Serdes.string(), TEXT),
+            group + "-out", Serdes.string(), Serdes.string(), false, TimePolicy.eventTime(ooo));
+        try (ProcessorRunner r = new ProcessorRunner(log, Topology.of(List.of(stage)), new RunnerContext().group(group))) {
+            r.start();
+            assertTrue(r.awaitCaughtUp(30_000));
+            r.close();
+            assertNull(r.failure());
+        }
+        List<String> out = new ArrayList<>();
+        try (PartitionTailer t = log.topic(group + "-out").partition(0).newTailer()) {
+            while (t.poll(v -> out.add(v.valueString()), 100) > 0) {
+                // drain
+            }
+        }
+        return out;
+    }
+
+    void append(String key, String user, long time) {
+        log.topic("in").append(new Event(key.getBytes(StandardCharsets.UTF_8), user.getBytes(StandardCharsets.UTF_8), time, null));
+    }
+
+    @Test
+    void aUserDefinedAggregatorOverTumblingWindowsAndAFailedRecordLeavesNoTrace() throws InterruptedException {
+        log.createTopic("in", TopicConfig.partitions(1));
+        append("p1", "u2", 1_000);
+        append("p1", "u1", 1_500);
+        append("p2", "u1", 2_000);
+        append("p1", "boom", 3_000); // fails after building its aggregate: undone, dead-lettered
+        append("p1", "u2", 9_999);
+        append("p1", "u3", 10_000);
+        append("p1", "u9", 25_000); // closes [10000, 20000)
+        assertEquals(List.of("p1 [0,10000) u1,u2", "p2 [0,10000) u1", "p1 [10000,20000) u3"),
+            run(WindowSpec.tumbling(10_000, 0), WindowSpec.Mode.APPEND, 0, "g"));
+        Topic dlq = log.topic("g.dlq");
+        assertEquals(1, dlq.partition(0).endOffset(), "the failed record went to the dead-letter topic");
+    }
+
+    @Test
+    void sessionsMergeWhenALateRecordBridgesThem() throws InterruptedException {
+        log.createTopic("in", TopicConfig.partitions(1));
+        append("k", "a", 0);
+        append("k", "b", 10_000); // a second session: gap 3 s
+        append("k", "c", 5_000);  // 5 s out of order: within the allowed 8 s, but apart from both
+        append("k", "d", 2_500);  // bridges [0,3000) and [5000,8000)
+        append("k", "e", 7_500);  // bridges the merged session and [10000,13000)
+        append("k", "z", 30_000);
+        assertEquals(List.of("k [0,13000) a,b,c,d,e"), run(WindowSpec.session(3_000, 0), WindowSpec.Mode.APPEND, 8_000, "s"));
+    }
+
+    @Test
+    void updateModeWritesEveryChangeAndCompleteModeTheWholeTableAtEachClose() throws InterruptedException {
+        log.createTopic("in", TopicConfig.partitions(1));
+        append("p", "u1", 100);
+        append("q", "u2", 200);
+        append("p", "u3", 1_100);
+        append("p", "u4", 2_100);
+        assertEquals(List.of("p [0,1000) u1", "q [0,1000) u2", "p [1000,2000) u3", "p [2000,3000) u4"),
+            run(WindowSpec.tumbling(1_000, 0), WindowSpec.Mode.UPDATE, 0, "u"));
+        assertEquals(List.of("p [0,1000) u1", "q [0,1000) u2", "p [1000,2000) u3", // 1100 closes [0,1000)
+                "p [0,1000) u1", "q [0,1000) u2", "p [1000,2000) u3", "p [2000,3000) u4"), // 2100 closes [1000,2000)
+            run(WindowSpec.tumbling(1_000, 0), WindowSpec.Mode.COMPLETE, 0, "c"));
+    }
+}
