@@ -63,6 +63,46 @@ public final class KStream<K, V> {
         }));
     }
 
+    /**
+     * Joins each record with the row its key has in {@code table} at that moment (the stage reads the table's topic
+     * alongside its input, in append-time order); records whose key has no row are dropped. The key must be the
+     * one the input is partitioned by (no map to a new key before the join), and the table's topic must be
+     * partitioned the same way with as many partitions ({@link Pipeline#build(io.kappa.log.EventLog)} checks the
+     * count). Keys match by their bytes under the table's key serde. A record without a key fails.
+     */
+    public <VT, VR> KStream<K, VR> join(KTable<K, VT> table, ValueJoiner<? super V, ? super VT, ? extends VR> joiner) {
+        return tableJoin(table, joiner, false);
+    }
+
+    /** As {@link #join(KTable, ValueJoiner)}, but a record whose key has no row is joined with {@code null}. */
+    public <VT, VR> KStream<K, VR> leftJoin(KTable<K, VT> table, ValueJoiner<? super V, ? super VT, ? extends VR> joiner) {
+        return tableJoin(table, joiner, true);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <VT, VR> KStream<K, VR> tableJoin(KTable<K, VT> table, ValueJoiner<? super V, ? super VT, ? extends VR> joiner,
+                                              boolean left) {
+        java.util.Objects.requireNonNull(joiner, "joiner");
+        if (table.source == null) {
+            throw new IllegalArgumentException("only a table read with Pipeline.table can be joined; an aggregation's table lives in "
+                + "its own stage");
+        }
+        Pipeline.TableSource<K, VT> source = table.source;
+        stage.addTable(source);
+        return then(Pipeline.def((scope, down) -> {
+            Pipeline.TableState<K, VT> rows = (Pipeline.TableState<K, VT>) scope.table(source.topic);
+            return (k, v) -> {
+                if (k == null) {
+                    throw new IllegalArgumentException("a record with no key cannot be joined with table '" + source.topic + "'");
+                }
+                VT row = rows.get((K) k);
+                if (row != null || left) {
+                    down.accept(k, joiner.apply((V) v, row));
+                }
+            };
+        }));
+    }
+
     /** Writes the stream to a topic (created, if missing, with the stage's partition count for the first sink). */
     @SuppressWarnings("unchecked")
     public void to(String topic, Serde<K> keySerde, Serde<V> valueSerde) {
