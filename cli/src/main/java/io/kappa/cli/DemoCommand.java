@@ -17,8 +17,7 @@ import io.kappa.processor.Topology;
 import io.kappa.processor.builtin.Builtins;
 import io.kappa.processor.builtin.GroupKey;
 import io.kappa.processor.Serdes;
-import io.kappa.processor.dsl.KeyValue;
-import io.kappa.processor.dsl.Pipeline;
+import io.kappa.processor.builtin.BuiltinSpec;
 import io.kappa.replay.DiffTool;
 import io.kappa.replay.PromoteTool;
 import io.kappa.replay.RewindTool;
@@ -47,7 +46,8 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = "Run the demo: create a topic, append events, read them back, seek by offset and time, ingest over TCP, "
-        + "count by page with a processor, resume it, rewind and recompute, replay a changed logic, diff and promote.")
+        + "count by page with a processor, resume it, rewind and recompute, count per page and minute of event time, replay "
+        + "a changed logic into a new version, diff and promote.")
 final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -132,31 +132,78 @@ final class DemoCommand implements Callable<Integer> {
             + "   appended after the old results; the latest count of every page still equals a recount%n", group, plan.events(),
             recomputed);
 
+        windows(log, topicName, out);
+    }
+
+    /**
+     * The Kappa loop on a windowed count: per page and minute by event time, then a changed logic replayed into a
+     * new version beside it, compared window by window, and promoted.
+     */
+    private void windows(EventLog log, String topicName, PrintWriter out) throws InterruptedException {
+        String output = topicName + ".page-minutes";
+        String group = "demo-minutes";
+        Map<String, String> options = new java.util.LinkedHashMap<>();
+        options.put("by", "page");
+        options.put("size", "1m");
+        options.put("out-of-order", "5s");
+        BuiltinSpec live = new BuiltinSpec("window-count", options);
+        runToEnd(log, live.topology(log, group, List.of(topicName), output), group);
+        Map<String, Long> windows = windowCounts(log.topic(output));
+        Map<String, Long> recount = new TreeMap<>();
+        forEach(log.topic(topicName), r -> {
+            String v = r.valueString();
+            int at = v.indexOf("\"page\":\"");
+            if (at >= 0) {
+                at += 8;
+                String key = v.substring(at, v.indexOf('"', at)) + " " + Instant.ofEpochMilli(Math.floorDiv(r.eventTime(), 60_000L) * 60_000L);
+                if (windows.containsKey(key)) {
+                    recount.merge(key, 1L, Long::sum);
+                }
+            }
+        });
+        if (windows.isEmpty() || !windows.equals(recount)) {
+            throw new IllegalStateException("the windowed counts differ from a recount of the log: " + windows + " vs " + recount);
+        }
+        if (log.exists(group + ".late") && log.topic(group + ".late").partition(0).endOffset() > 0) {
+            throw new IllegalStateException("events within the allowed disorder went to " + group + ".late");
+        }
+        out.printf("10. window-count --by page --size 1m --out-of-order 5s (group %s): %,d windows (page x minute of event time)%n"
+            + "    closed by the watermark and written once each, every count equal to a recount of the log; events arrived%n"
+            + "    up to 3 s out of order and none was late; the newest minute stays open until later events close it%n",
+            group, windows.size());
+
         String v2 = output + ".v2";
         String group2 = group + ".v2";
-        Pipeline p = new Pipeline(group2);
-        p.stream(List.of(topicName), Serdes.string(), Serdes.json())
-            .filter((user, click) -> click.has("page") && !"user-0".equals(user))
-            .groupBy((user, click) -> click.get("page").asText(), Serdes.string(), Serdes.json())
-            .count("pages")
-            .toStream()
-            .map((page, n) -> KeyValue.of(page, "{\"key\":\"" + page + "\",\"count\":" + n + "}"))
-            .to(v2, Serdes.string(), Serdes.string());
-        long replayed = runToEnd(log, p.build(), group2);
-        out.printf("10. replayed a changed logic (count pages, leaving out user-0's clicks) over the whole log into %s%n"
-            + "    under its own group %s, while %s stayed as it was: %,d records%n", v2, group2, output, replayed);
+        Map<String, String> changed = new java.util.LinkedHashMap<>(options);
+        changed.put("where", "user != user-0");
+        long replayed = runToEnd(log, new BuiltinSpec("window-count", changed).topology(log, group2, List.of(topicName), v2), group2);
+        out.printf("11. replayed a changed logic (the same windowed count without user-0's clicks, --where 'user != user-0') over%n"
+            + "    the whole log into %s under its own group %s, while %s stayed as it was: %,d records%n", v2, group2, output,
+            replayed);
 
-        DiffTool.Result d = DiffTool.diff(log, output, v2);
+        DiffTool.Result d = DiffTool.diff(log, output, v2, DiffTool.rowFields("key,windowStart"));
         DiffTool.Difference first = d.differences().isEmpty() ? null : d.differences().get(0);
-        out.printf("11. diff %s %s: %,d pages equal, %,d differ%s%n", output, v2, d.equalKeys(), d.changed(),
-            first == null ? "" : " (e.g. " + first.key() + ": " + first.left() + " -> " + first.right() + ")");
+        out.printf("12. diff %s %s --by key,windowStart: %,d windows equal, %,d differ%s%n", output, v2, d.equalKeys(), d.changed(),
+            first == null ? "" : "\n    e.g. " + first.key() + ": " + first.left() + "\n                    -> " + first.right());
 
         PromoteTool.Result promoted = PromoteTool.promote(log, output, "v2", false);
         if (!log.resolve(output).equals(v2)) {
             throw new IllegalStateException("after the promote " + output + " does not read as " + v2);
         }
-        out.printf("12. promoted %s to v2: readers of %s now get %s; the first version stays readable as %s%n", output, output, v2,
+        out.printf("13. promoted %s to v2: readers of %s now get %s; the first version stays readable as %s%n", output, output, v2,
             promoted.oldName());
+    }
+
+    /** (page, window start) -> count of a window-count output. */
+    private static Map<String, Long> windowCounts(Topic topic) {
+        Map<String, Long> counts = new TreeMap<>();
+        forEach(topic, r -> {
+            com.fasterxml.jackson.databind.JsonNode v = Serdes.json().deserialize(r.valueBytes());
+            if (counts.put(r.keyString() + " " + v.get("windowStart").asText(), v.get("count").asLong()) != null) {
+                throw new IllegalStateException("window " + r.keyString() + " " + v.get("windowStart") + " written twice");
+            }
+        });
+        return counts;
     }
 
     private static long runToEnd(EventLog log, Topology topology, String group) throws InterruptedException {
@@ -219,13 +266,18 @@ final class DemoCommand implements Callable<Integer> {
             out.printf("1. created topic %s with %d partitions in %s%n", name, partitions, dir);
 
             long start = System.nanoTime();
-            long baseTime = System.currentTimeMillis() - events;
+            // five minutes of clicks, ending a little before now, whatever the number of events
+            long spacing = Math.max(1, 300_000 / Math.max(1, events));
+            long baseTime = System.currentTimeMillis() - 10_000 - spacing * events;
+            java.util.Random disorder = new java.util.Random(42);
             List<Event> batch = new ArrayList<>(1000);
             long[] appendedPerPartition = new long[partitions];
             for (int i = 0; i < events; i++) {
                 String user = "user-" + (i % 17);
                 String json = "{\"user\":\"" + user + "\",\"page\":\"/p/" + (i % 101) + "\",\"n\":" + i + "}";
-                batch.add(new Event(user.getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8), baseTime + i, null));
+                // event times evenly spaced, each up to 3 s early: a little out of order, as clicks from many devices are
+                long eventTime = baseTime + i * spacing - disorder.nextInt(3_000);
+                batch.add(new Event(user.getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8), eventTime, null));
                 if (batch.size() == 1000 || i == events - 1) {
                     for (Appended a : topic.appendBatch(batch)) {
                         appendedPerPartition[a.partition()]++;

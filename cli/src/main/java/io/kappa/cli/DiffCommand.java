@@ -26,21 +26,21 @@ final class DiffCommand implements Callable<Integer> {
     String left;
     @Parameters(index = "1", paramLabel = "RIGHT")
     String right;
-    @Option(names = "--by", defaultValue = "key", paramLabel = "key", description = "What rows are matched by (only key for now).")
+    @Option(names = "--by", defaultValue = "key", paramLabel = "key[,FIELD...]",
+        description = "What rows are matched by: the record key, and fields of the JSON value (e.g. key,windowStart for "
+            + "windowed results). Default: ${DEFAULT-VALUE}.")
     String by;
     @Option(names = "--limit", defaultValue = "20", paramLabel = "N", description = "Differences to print (default: ${DEFAULT-VALUE}; 0 for all).")
     int limit;
 
     @Override
     public Integer call() {
-        if (!by.equals("key")) {
-            throw new IllegalArgumentException("--by " + by + ": only key is supported");
-        }
+        java.util.List<io.kappa.processor.builtin.JsonPath> fields = DiffTool.rowFields(by);
         PrintWriter out = spec.commandLine().getOut();
         try (EventLog log = data.open()) {
             DiffTool.Result r;
             try {
-                r = DiffTool.diff(log, left, right);
+                r = DiffTool.diff(log, left, right, fields);
             } catch (io.kappa.log.LogException e) {
                 // as diff(1): 2 for trouble, so that 1 always means "different"
                 spec.commandLine().getErr().println("kappa: " + e.getMessage());

@@ -30,18 +30,23 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Run a processor for a group: read the inputs from the group's checkpointed offsets, keep state,",
         "write the output. Built-ins: filter --where EXPR, map --select F1,F2, count --by key|FIELD,",
-        "sum --by key|FIELD --field F, dedup --window DURATION [--by id|key|FIELD]; or --class with --jar.",
+        "sum --by key|FIELD --field F, dedup --window DURATION [--by id|key|FIELD],",
+        "window-count --by key|FIELD --size D [--advance D | --session-gap D] [--lateness D] [--out-of-order D] [--mode M],",
+        "window-agg (as window-count) --agg sum|min|max|avg|count --field F,",
+        "top --by FIELD --n N --size D [...window options], join --left T --right T (--within D | --table) [--join left];",
+        "or --class with --jar.",
         "Stops with a last checkpoint on SIGTERM/SIGINT; --until-caught-up stops once the inputs are consumed."})
 class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
     @Mixin
     DataDirOptions data;
-    @Parameters(index = "0", arity = "0..1", paramLabel = "PROCESSOR", description = "filter, map, count, sum or dedup.")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "PROCESSOR",
+        description = "filter, map, count, sum, dedup, window-count, window-agg, top or join.")
     String processor;
     @Option(names = "--group", paramLabel = "G", description = "The group: names this processor's checkpoints (required for run).")
     String group;
-    @Option(names = "--input", required = true, split = ",", paramLabel = "TOPIC", description = "Input topics (comma-separated).")
+    @Option(names = "--input", split = ",", paramLabel = "TOPIC", description = "Input topics (comma-separated).")
     List<String> inputs;
     @Option(names = "--output", paramLabel = "TOPIC", description = "Output topic (created with the input's partition count if missing).")
     String output;
@@ -55,6 +60,41 @@ class RunCommand implements Callable<Integer> {
     String field;
     @Option(names = "--window", paramLabel = "DURATION", description = "dedup: drop an id seen within this much event time (e.g. 10m).")
     String window;
+    @Option(names = "--agg", paramLabel = "AGG", description = "window-agg: count, sum, min, max or avg (of --field).")
+    String agg;
+    @Option(names = "--size", paramLabel = "DURATION", description = "window-count, window-agg, top: window size (e.g. 1m, 1d).")
+    String size;
+    @Option(names = "--advance", paramLabel = "DURATION", description = "Hopping windows: a new window every DURATION (default: --size, tumbling).")
+    String advance;
+    @Option(names = "--session-gap", paramLabel = "DURATION", description = "Session windows: a key's session ends after this much inactivity.")
+    String sessionGap;
+    @Option(names = "--lateness", paramLabel = "DURATION",
+        description = "Windows stay open this long after their end for late records (default 0); later ones go to GROUP.late.")
+    String lateness;
+    @Option(names = "--out-of-order", paramLabel = "DURATION",
+        description = "Allowed disorder: the watermark is the highest time seen minus this (default 0).")
+    String outOfOrder;
+    @Option(names = "--idle-timeout", paramLabel = "DURATION",
+        description = "An input partition silent for this much append time no longer holds the watermark back (default 30s).")
+    String idleTimeout;
+    @Option(names = "--time", paramLabel = "event|append|processing",
+        description = "Which clock windows use: the event's time (default), the log's append time, or the wall clock.")
+    String time;
+    @Option(names = "--mode", paramLabel = "append|update|complete",
+        description = "Window output: each window once when it closes (default), on every change, or the whole table at each close.")
+    String mode;
+    @Option(names = "--n", paramLabel = "N", description = "top: how many keys per window.")
+    String n;
+    @Option(names = "--left", paramLabel = "TOPIC", description = "join: the stream.")
+    String left;
+    @Option(names = "--right", paramLabel = "TOPIC", description = "join: the other stream (with --within) or the table (with --table).")
+    String right;
+    @Option(names = "--within", paramLabel = "DURATION", description = "join: pair records whose event times are at most this far apart.")
+    String within;
+    @Option(names = "--table", description = "join: --right is a table (latest value per key); enrich each --left record with it.")
+    boolean table;
+    @Option(names = "--join", paramLabel = "inner|left", description = "join: inner (default) or left (unmatched left records too).")
+    String joinKind;
     @Option(names = "--class", paramLabel = "CLASS", description = "A user Processor (bytes in, bytes out) or TopologyFactory.")
     String className;
     @Option(names = "--jar", paramLabel = "JAR", description = "Where --class is.")
@@ -119,19 +159,42 @@ class RunCommand implements Callable<Integer> {
         return all.isEmpty() ? "" : " |" + b;
     }
 
-    /** The options that choose the processor, for group.json. */
-    private Map<String, String> spec() {
+    /** The built-in's options, by name without dashes. */
+    Map<String, String> builtinOptions() {
         Map<String, String> m = new LinkedHashMap<>();
-        put(m, "processor", processor);
         put(m, "where", where);
         put(m, "select", select);
         put(m, "by", by);
         put(m, "field", field);
+        put(m, "agg", agg);
         put(m, "window", window);
+        put(m, "size", size);
+        put(m, "advance", advance);
+        put(m, "session-gap", sessionGap);
+        put(m, "n", n);
+        put(m, "left", left);
+        put(m, "right", right);
+        put(m, "within", within);
+        put(m, "table", table ? "true" : null);
+        put(m, "join", joinKind);
+        put(m, "lateness", lateness);
+        put(m, "out-of-order", outOfOrder);
+        put(m, "idle-timeout", idleTimeout);
+        put(m, "time", time);
+        put(m, "mode", mode);
+        return m;
+    }
+
+    /** The options that choose the processor, for group.json. */
+    private Map<String, String> spec() {
+        Map<String, String> m = new LinkedHashMap<>();
+        put(m, "processor", processor);
+        m.putAll(builtinOptions());
         put(m, "class", className);
         put(m, "jar", jar == null ? null : jar.toAbsolutePath().toString());
         options.forEach((k, v) -> m.put("option." + k, v));
         m.put("inputs", String.join(",", inputs));
+        put(m, "from", from);
         put(m, "output", output);
         return m;
     }
@@ -196,6 +259,20 @@ class RunCommand implements Callable<Integer> {
             group = defaultGroup();
         }
         Groups.validateName(group);
+        if ("join".equals(processor)) {
+            if (left == null || right == null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "join needs --left and --right");
+            }
+            if (inputs != null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "join takes --left and --right, not --input");
+            }
+            inputs = List.of(left, right);
+        } else if (left != null || right != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--left and --right are for join only");
+        }
+        if (inputs == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "Missing required option: '--input=TOPIC'");
+        }
         for (String in : inputs) {
             TopicNames.validate(in);
         }
@@ -219,7 +296,7 @@ class RunCommand implements Callable<Integer> {
             }
         }
         Position start = Position.parse(from);
-        BuiltinSpec builtin = processor == null ? null : new BuiltinSpec(processor, where, select, by, field, window);
+        BuiltinSpec builtin = processor == null ? null : new BuiltinSpec(processor, builtinOptions());
         String description = builtin != null ? builtin.describe() : "--class " + className;
         RunnerContext context = new RunnerContext().group(group).threads(threads).onError(OnError.parse(onError))
             .checkpointIntervalMs(Durations.parse(checkpointInterval, "--checkpoint-interval")).checkpointRecords(checkpointRecords)

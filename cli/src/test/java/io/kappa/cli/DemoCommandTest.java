@@ -33,6 +33,9 @@ class DemoCommandTest {
         assertTrue(r.out().contains("partition 0: offsets 0.."), r.out());
         assertTrue(r.out().contains("partition 1: offsets 0.."), r.out());
         assertTrue(r.out().contains("done: 5,000 events appended and read back intact"), r.out());
+        assertTrue(r.out().contains("every count equal to a recount of the log; events arrived"), r.out());
+        assertTrue(r.out().matches("(?s).*--by key,windowStart: [0-9,]+ windows equal, [1-9][0-9,]* differ.*"), r.out());
+        assertTrue(r.out().contains("13. promoted"), r.out());
         assertTrue(Files.isDirectory(data.resolve("topics")), "the given data directory is kept");
     }
 

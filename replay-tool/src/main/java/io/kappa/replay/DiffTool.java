@@ -7,13 +7,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.kappa.log.EventLog;
 import io.kappa.log.PartitionTailer;
 import io.kappa.log.Topic;
+import io.kappa.processor.Serdes;
+import io.kappa.processor.builtin.JsonPath;
 
 /**
- * Compares two outputs as tables: the latest value per key of each topic (records without a key are counted, not
- * compared). Used to check a replayed version against the live one before promoting it.
+ * Compares two outputs as tables: the latest value per row of each topic, a row being the record key, or the key
+ * and fields of the JSON value (e.g. {@code key,windowStart} for windowed results, where one key has a row per
+ * window). Records without a key are counted, not compared. Used to check a replayed version against the live
+ * one before promoting it.
  */
 public final class DiffTool {
     /** A key whose latest values differ; a null value means the key is missing on that side. */
@@ -31,8 +36,28 @@ public final class DiffTool {
     }
 
     public static Result diff(EventLog log, String left, String right) {
-        Map<String, byte[]> l = latest(log.topic(left));
-        Map<String, byte[]> r = latest(log.topic(right));
+        return diff(log, left, right, List.of());
+    }
+
+    /**
+     * Parses {@code --by}: {@code key}, optionally followed by fields of the JSON value ({@code key,windowStart}).
+     */
+    public static List<JsonPath> rowFields(String by) {
+        String[] parts = by.split(",");
+        if (!parts[0].trim().equals("key")) {
+            throw new IllegalArgumentException("--by must start with key (e.g. key, or key,windowStart), not '" + by + "'");
+        }
+        List<JsonPath> fields = new ArrayList<>();
+        for (int i = 1; i < parts.length; i++) {
+            fields.add(JsonPath.parse(parts[i].trim()));
+        }
+        return fields;
+    }
+
+    /** Rows are the record key plus {@code fields} of the JSON value (a record missing one is an error). */
+    public static Result diff(EventLog log, String left, String right, List<JsonPath> fields) {
+        Map<String, byte[]> l = latest(log.topic(left), fields);
+        Map<String, byte[]> r = latest(log.topic(right), fields);
         long[] keyless = {keyless(log.topic(left)), keyless(log.topic(right))};
         List<Difference> diffs = new ArrayList<>();
         long equal = 0;
@@ -64,13 +89,16 @@ public final class DiffTool {
         return b == null ? null : new String(b, java.nio.charset.StandardCharsets.UTF_8);
     }
 
-    private static Map<String, byte[]> latest(Topic t) {
+    private static Map<String, byte[]> latest(Topic t, List<JsonPath> fields) {
         Map<String, byte[]> m = new HashMap<>();
         for (int p = 0; p < t.partitionCount(); p++) {
+            int partition = p;
             try (PartitionTailer tailer = t.partition(p).newTailer()) {
                 while (tailer.poll(v -> {
                     if (v.hasKey()) {
-                        m.put(v.keyString(), v.valueBytes());
+                        byte[] value = v.valueBytes();
+                        m.put(fields.isEmpty() ? v.keyString() : row(t.name(), partition, v.offset(), v.keyString(), value, fields),
+                            value);
                     }
                 }, 4096) > 0) {
                     // to the end
@@ -78,6 +106,26 @@ public final class DiffTool {
             }
         }
         return m;
+    }
+
+    private static String row(String topic, int partition, long offset, String key, byte[] value, List<JsonPath> fields) {
+        JsonNode root;
+        try {
+            root = Serdes.MAPPER.readTree(value);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException(topic + "/" + partition + " offset " + offset + ": the value is not JSON, so --by "
+                + "cannot take fields from it");
+        }
+        StringBuilder b = new StringBuilder(key);
+        for (JsonPath f : fields) {
+            JsonNode n = root == null ? null : f.find(root);
+            if (n == null) {
+                throw new IllegalArgumentException(topic + "/" + partition + " offset " + offset + ": the value has no field '"
+                    + f.text() + "'");
+            }
+            b.append(' ').append(n.isTextual() ? n.asText() : n.toString());
+        }
+        return b.toString();
     }
 
     private static long keyless(Topic t) {

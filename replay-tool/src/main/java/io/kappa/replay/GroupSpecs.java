@@ -45,8 +45,13 @@ public final class GroupSpecs {
             String jar = spec.get("jar");
             return UserClasses.topology(spec.get("class"), jar == null ? null : Path.of(jar), group, inputs, output, options);
         }
-        BuiltinSpec b = new BuiltinSpec(spec.get("processor"), spec.get("where"), spec.get("select"), spec.get("by"),
-            spec.get("field"), spec.get("window"));
+        Map<String, String> options = new LinkedHashMap<>();
+        for (String o : BuiltinSpec.OPTIONS) {
+            if (spec.containsKey(o)) {
+                options.put(o, spec.get(o));
+            }
+        }
+        BuiltinSpec b = new BuiltinSpec(spec.get("processor"), options);
         return b.topology(log, group, inputs, output);
     }
 }
