@@ -23,6 +23,98 @@ final class ReplayCommand extends RunCommand {
     @Option(names = "--max-rate", defaultValue = "0", paramLabel = "EVENTS_PER_S",
         description = "At most this many events per second (default: no limit).")
     long maxRate;
+    @Option(names = "--verify", description = {"Replay --group G's processor (or the PROCESSOR given) over what G has processed, "
+        + "beside it, and compare",
+        "with G's recorded output record by record and with its checkpointed state; report per input partition the first",
+        "offset where they diverge. Exit 0 when equal, 1 when not."})
+    boolean verify;
+    @Option(names = "--block", defaultValue = "10000", paramLabel = "N",
+        description = "--verify: offsets per block in the report (default: ${DEFAULT-VALUE}).")
+    long block;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!verify) {
+            return super.call();
+        }
+        java.io.PrintWriter out = spec.commandLine().getOut();
+        java.io.PrintWriter err = spec.commandLine().getErr();
+        if (group == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--verify needs --group (the group to verify)");
+        }
+        if (to != null || maxRate > 0 || !"earliest".equals(from)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--verify replays the group's whole history: it takes no "
+                + "--from, --to or --max-rate");
+        }
+        try (EventLog log = data.open()) {
+            Map<String, String> groupSpec = io.kappa.replay.GroupSpecs.spec(log.dataDir(), group);
+            io.kappa.processor.Topology topology;
+            String what;
+            if (processor == null && className == null) {
+                topology = io.kappa.replay.GroupSpecs.topology(log, group, groupSpec);
+                what = "its own processor";
+            } else {
+                java.util.List<String> ins = inputs != null ? inputs
+                    : java.util.Arrays.asList(groupSpec.getOrDefault("inputs", "").split(","));
+                String out0 = output != null ? output : groupSpec.get("output");
+                topology = processor != null ? new io.kappa.processor.builtin.BuiltinSpec(processor, builtinOptions())
+                    .topology(log, group, ins, out0)
+                    : io.kappa.processor.UserClasses.topology(className, jar, group, ins, out0, options);
+                what = processor != null ? processor : className;
+            }
+            long total = 0;
+            for (io.kappa.processor.TaskCheckpoint c : io.kappa.processor.Groups.checkpoints(log.dataDir(), group)) {
+                for (io.kappa.processor.TaskCheckpoint.Input in : c.inputs()) {
+                    total += in.nextOffset();
+                }
+            }
+            err.printf("kappa: verifying group %s with %s: replaying %,d records beside it%n", group, what, total);
+            err.flush();
+            long all = total;
+            Progress line = new Progress(err, progress || Progress.stderrIsTerminal(), "replayed");
+            io.kappa.replay.VerifyTool.Result r = io.kappa.replay.VerifyTool.verify(log, group, groupSpec, topology, block, runner -> {
+                Thread watcher = new Thread(() -> {
+                    try {
+                        while (runner.isRunning()) {
+                            long done = runner.recordsProcessed();
+                            line.update(done, all == 0 ? -1 : Math.min(1.0, done / (double) all));
+                            Thread.sleep(250);
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, "kappa-verify-progress");
+                watcher.setDaemon(true);
+                watcher.start();
+            });
+            line.finish(r.records());
+            for (io.kappa.replay.VerifyTool.PartitionReport p : r.partitions()) {
+                io.kappa.replay.VerifyTool.Divergence d = null;
+                for (io.kappa.replay.VerifyTool.Divergence x : r.divergences()) {
+                    if (x.stage().equals(p.stage()) && x.task() == p.task() && x.inputTopic().equals(p.inputTopic())) {
+                        d = x;
+                    }
+                }
+                if (d == null) {
+                    out.printf("%s/%d (stage %s): equal through offset %,d: %,d outputs in %,d blocks of %,d offsets, hash %016x%n",
+                        p.inputTopic(), p.task(), p.stage(), p.endOffset() - 1, p.outputs(), p.blocks(), r.blockSize(), p.hash());
+                } else {
+                    out.printf("%s/%d (stage %s): DIVERGES at offset %,d (block %,d; outputs equal through offset %,d), output %s/%d:%n"
+                        + "  recorded: %s%n  replayed: %s%n", p.inputTopic(), p.task(), p.stage(), d.inputOffset(),
+                        d.inputOffset() / r.blockSize(), d.lastEqualOffset(), d.outputTopic(), d.outputPartition(), d.recorded(),
+                        d.replayed());
+                }
+            }
+            for (String s : r.stateDifferences()) {
+                out.println("state differs: " + s);
+            }
+            out.println(r.equal() ? "equal: the replay reproduces the recorded output and state"
+                : "different: " + r.divergences().size() + " partition(s) diverge, " + r.stateDifferences().size()
+                    + " task state(s) differ");
+            out.flush();
+            return r.equal() ? 0 : 1;
+        }
+    }
 
     @Override
     String defaultGroup() {
