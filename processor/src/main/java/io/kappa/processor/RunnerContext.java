@@ -32,6 +32,7 @@ public final class RunnerContext {
     private java.util.Map<String, String> spec = java.util.Map.of();
     private boolean muteOutputs;
     private OutputTap outputTap;
+    private InputFilter inputFilter;
     private String stateGroup;
     private java.util.Map<String, long[]> startAt = java.util.Map.of();
     private long maxRatePerSecond;
@@ -166,6 +167,16 @@ public final class RunnerContext {
 
     public OutputTap outputTap() {
         return outputTap;
+    }
+
+    /** Only the input records the filter accepts are processed (null: all). */
+    public RunnerContext inputFilter(InputFilter filter) {
+        this.inputFilter = filter;
+        return this;
+    }
+
+    public InputFilter inputFilter() {
+        return inputFilter;
     }
 
     /**

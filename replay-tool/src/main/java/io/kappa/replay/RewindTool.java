@@ -74,10 +74,6 @@ public final class RewindTool {
                 throw new IllegalArgumentException("group '" + group + "' has no checkpoint: it has never run");
             }
             Map<String, Boolean> internal = stagesInternal(dataDir, group);
-            if (internal.containsValue(Boolean.TRUE) && (shift != 0 || partition != null || !"earliest".equals(targetText))) {
-                throw new IllegalArgumentException("group '" + group + "' has " + internal.size() + " stages (a repartition): it can only be "
-                    + "rewound to earliest for now; rebuilding a later stage's state at a middle point is not supported yet");
-            }
             List<Move> moves = new ArrayList<>();
             List<String> warnings = new ArrayList<>();
             long events = 0;
@@ -137,8 +133,21 @@ public final class RewindTool {
 
     private static void apply(EventLog log, String group, List<TaskCheckpoint> checkpoints, Plan plan, Consumer<String> progress) {
         Path dataDir = log.dataDir();
+        boolean stages = plan.moves().stream().anyMatch(Move::downstream);
+        Map<String, Long> epochs = stages ? epochStarts(log, group) : Map.of();
         saveUndo(dataDir, group);
-        Map<String, TaskCheckpoint> rebuilt = needsRebuild(plan) ? rebuild(log, group, plan, progress) : Map.of();
+        Map<String, TaskCheckpoint> rebuilt = !needsRebuild(plan) ? Map.of()
+            : stages ? rebuildStages(log, group, plan, epochs, progress) : rebuild(log, group, plan, progress);
+        if (stages) {
+            // a later stage goes on after the current end of what the earlier one wrote: a new epoch starts there
+            ObjectNode e = JSON.createObjectNode();
+            for (Move m : plan.moves()) {
+                if (m.downstream()) {
+                    e.put(m.topic() + "/" + m.partition(), m.target());
+                }
+            }
+            writeEpochs(dataDir, group, e);
+        }
         for (TaskCheckpoint c : checkpoints) {
             List<TaskCheckpoint.Input> inputs = new ArrayList<>();
             for (TaskCheckpoint.Input in : c.inputs()) {
@@ -218,8 +227,21 @@ public final class RewindTool {
             total += m.target() - m.start();
         }
         progress.accept(String.format("rebuilding the state at the new offsets: replaying %,d records with outputs muted", total));
-        ProcessorRunner runner = new ProcessorRunner(log, topology, new RunnerContext().group(scratch).muteOutputs(true).stopAt(stopAt)
-            .replay(true).checkpointIntervalMs(Long.MAX_VALUE).checkpointRecords(Long.MAX_VALUE).description("rewind of " + group));
+        return runMuted(log, topology, new RunnerContext().group(group).stateGroup(scratch).stopAt(stopAt), total, progress);
+    }
+
+    /**
+     * Runs {@code topology} as the group (its producer ids, so later stages see the same sources) with its state in
+     * the scratch directory {@code context.stateGroup()}, outputs muted; returns the checkpoints it ends with.
+     */
+    private static Map<String, TaskCheckpoint> runMuted(EventLog log, Topology topology, RunnerContext context, long total,
+                                                        Consumer<String> progress) {
+        Path dataDir = log.dataDir();
+        String scratch = context.stateGroup();
+        Path scratchDir = Groups.dir(dataDir, scratch);
+        deleteRecursively(scratchDir);
+        ProcessorRunner runner = new ProcessorRunner(log, topology, context.muteOutputs(true).replay(true)
+            .checkpointIntervalMs(Long.MAX_VALUE).checkpointRecords(Long.MAX_VALUE).description("rewind of " + context.group()));
         try {
             runner.start();
             long started = System.nanoTime();
@@ -242,6 +264,154 @@ public final class RewindTool {
         }
         deleteRecursively(scratchDir);
         return out;
+    }
+
+    /**
+     * A group whose later stages read what its first stages write (a repartition topic), moved to a middle point:
+     * <ol>
+     *   <li>the first stages run from the start of their inputs to the new offsets, muted; a tap counts, per task and
+     *       partition of each internal topic, the records they would have written;</li>
+     *   <li>the later stages run over the internal topics from the start of the current epoch (where they went on
+     *       after the last rewind), muted, taking from each upstream task only as many of its records as it had
+     *       written before the new offsets: the state a run stopped there would have had.</li>
+     * </ol>
+     * The later stages then go on from the current end of the internal topics, where the first stages' recomputed
+     * records will arrive.
+     */
+    private static Map<String, TaskCheckpoint> rebuildStages(EventLog log, String group, Plan plan, Map<String, Long> epochs,
+                                                             Consumer<String> progress) {
+        Path dataDir = log.dataDir();
+        if (epochs.containsKey("unknown")) {
+            throw new IllegalArgumentException("group '" + group + "' was rewound by an older kappa, which did not record where its "
+                + "later stage began reading again: rewind it to earliest once, then to any point");
+        }
+        Topology topology = GroupSpecs.topology(log, group, GroupSpecs.spec(dataDir, group));
+        java.util.Set<String> internalTopics = new java.util.HashSet<>();
+        java.util.Set<String> written = new java.util.HashSet<>();
+        for (io.kappa.processor.Stage<?, ?, ?, ?> s : topology.stages()) {
+            boolean readsInternal = false;
+            for (String in : s.inputs()) {
+                readsInternal |= written.contains(in);
+            }
+            if (readsInternal && s.output() != null && topology.stages().stream().anyMatch(o -> o.inputs().contains(s.output()))) {
+                throw new IllegalArgumentException("group '" + group + "' chains more than two stages through internal topics: it can "
+                    + "only be rewound to earliest");
+            }
+            if (readsInternal) {
+                internalTopics.addAll(s.inputs());
+            }
+            if (s.output() != null) {
+                written.add(s.output());
+            }
+        }
+        Map<String, long[]> stopFirst = new HashMap<>();
+        Map<String, long[]> startFirst = new HashMap<>();
+        Map<String, long[]> stopLater = new HashMap<>();
+        Map<String, long[]> startLater = new HashMap<>();
+        long first = 0;
+        long later = 0;
+        for (Move m : plan.moves()) {
+            int n = log.topic(m.topic()).partitionCount();
+            long[] sf = stopFirst.computeIfAbsent(m.topic(), t -> new long[n]);
+            long[] af = startFirst.computeIfAbsent(m.topic(), t -> new long[n]);
+            long[] sl = stopLater.computeIfAbsent(m.topic(), t -> new long[n]);
+            long[] al = startLater.computeIfAbsent(m.topic(), t -> new long[n]);
+            if (m.downstream()) {
+                Partition p = log.topic(m.topic()).partition(m.partition());
+                long epoch = epochs.getOrDefault(m.topic() + "/" + m.partition(), 0L);
+                if (epoch < p.startOffset()) {
+                    throw new IllegalStateException(m.topic() + "/" + m.partition() + " starts at offset " + p.startOffset()
+                        + " (retention), after where the group's current run began (" + epoch + "): the later stage's state "
+                        + "cannot be rebuilt; rewind to earliest");
+                }
+                // first run: the later stages read nothing; second run: the current epoch to the end
+                sf[m.partition()] = epoch;
+                af[m.partition()] = epoch;
+                al[m.partition()] = epoch;
+                sl[m.partition()] = m.end();
+                later += m.end() - epoch;
+            } else {
+                Partition p = log.topic(m.topic()).partition(m.partition());
+                sf[m.partition()] = m.target();
+                af[m.partition()] = p.startOffset();
+                al[m.partition()] = p.startOffset();
+                sl[m.partition()] = p.startOffset();
+                first += m.target() - p.startOffset();
+            }
+        }
+        // 1. the first stages to the new offsets, counting what they write to internal topics
+        Map<String, long[]> counts = new java.util.concurrent.ConcurrentHashMap<>();
+        io.kappa.processor.OutputTap counter = (stage, task, inputTopic, inputOffset, topic, partition, data, ko, kl, vo, vl, t) -> {
+            if (internalTopics.contains(topic)) {
+                counts.computeIfAbsent(Groups.producerId(group, stage, task) + "/" + topic + "/" + partition, k -> new long[1])[0]++;
+            }
+        };
+        progress.accept(String.format("rebuilding the state at the new offsets: replaying %,d records of the first stage with outputs "
+            + "muted", first));
+        Map<String, TaskCheckpoint> out = new HashMap<>(runMuted(log, topology, new RunnerContext().group(group)
+            .stateGroup(group + ".rewind").startAt(startFirst).stopAt(stopFirst).outputTap(counter), first, progress));
+        // 2. the later stages over what the first stages had written before the new offsets
+        Map<String, long[]> taken = new java.util.concurrent.ConcurrentHashMap<>();
+        io.kappa.processor.InputFilter before = (stage, task, topic, partition, offset, producer) -> {
+            String key = producer + "/" + topic + "/" + partition;
+            long[] limit = counts.get(key);
+            if (limit == null) {
+                return false;
+            }
+            long[] n = taken.computeIfAbsent(key, k -> new long[1]);
+            if (n[0] >= limit[0]) {
+                return false;
+            }
+            n[0]++;
+            return true;
+        };
+        progress.accept(String.format("rebuilding the later stages' state: reading %,d records of the internal topics", later));
+        Map<String, TaskCheckpoint> second = runMuted(log, topology, new RunnerContext().group(group).stateGroup(group + ".rewind")
+            .startAt(startLater).stopAt(stopLater).inputFilter(before), later, progress);
+        Map<String, Boolean> internal = stagesInternal(dataDir, group);
+        second.forEach((k, c) -> {
+            if (internal.getOrDefault(c.stage(), false)) {
+                out.put(k, c);
+            }
+        });
+        return out;
+    }
+
+    private static Path epochsFile(Path dataDir, String group) {
+        return Groups.dir(dataDir, group).resolve("epochs.json");
+    }
+
+    /**
+     * Where the group's later stages began reading each internal topic partition in the current run (after the last
+     * rewind); none recorded: the start, valid only for a group never rewound.
+     */
+    private static Map<String, Long> epochStarts(EventLog log, String group) {
+        Path file = epochsFile(log.dataDir(), group);
+        Map<String, Long> m = new HashMap<>();
+        try {
+            if (Files.exists(file)) {
+                JSON.readTree(file.toFile()).fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().asLong()));
+            } else {
+                Path audit = Groups.dir(log.dataDir(), group).resolve("audit.log");
+                if (Files.exists(audit) && Files.readString(audit).contains("\"action\":\"rewind\"")) {
+                    m.put("unknown", -1L);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        return m;
+    }
+
+    private static void writeEpochs(Path dataDir, String group, ObjectNode epochs) {
+        Path file = epochsFile(dataDir, group);
+        Path tmp = file.resolveSibling("epochs.json.tmp");
+        try {
+            Files.writeString(tmp, JSON.writeValueAsString(epochs), StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
     }
 
     private static void deleteRecursively(Path dir) {
@@ -271,6 +441,10 @@ public final class RewindTool {
                 for (Path f : ds) {
                     Files.copy(f, undo.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
                 }
+            }
+            Path epochs = epochsFile(dataDir, group);
+            if (Files.exists(epochs)) {
+                Files.copy(epochs, undo.resolve("epochs.json"));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot save the checkpoints of group '" + group + "' for --undo: " + e.getMessage(), e);
@@ -320,6 +494,16 @@ public final class RewindTool {
                 TaskCheckpoint base = current != null ? current : before;
                 TaskCheckpoint restored = before.rewound(before.inputs(), rebasedOutputs(log, group, base), before);
                 restored.writeTo(Groups.checkpointPath(dataDir, group, before.stage(), before.task()));
+            }
+            try {
+                Path epochs = undo.resolve("epochs.json");
+                if (Files.exists(epochs)) {
+                    Files.copy(epochs, epochsFile(dataDir, group), StandardCopyOption.REPLACE_EXISTING);
+                } else {
+                    Files.deleteIfExists(epochsFile(dataDir, group));
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot restore the epochs of group '" + group + "': " + e.getMessage(), e);
             }
             deleteRecursively(undo);
             audit(dataDir, group, "undo", null, 0, null, moves);

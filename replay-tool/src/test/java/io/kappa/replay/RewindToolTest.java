@@ -208,42 +208,68 @@ class RewindToolTest {
     }
 
     @Test
-    void aGroupWithARepartitionStageIsRewoundToEarliestOnly() throws Exception {
+    void aGroupWithARepartitionStageIsRewoundToEarliestAndToAMiddlePoint() throws Exception {
         Topic in = log.createTopic("in", TopicConfig.partitions(2));
         List<Event> events = new ArrayList<>();
         for (int i = 0; i < 300; i++) {
-            events.add(Event.of("u" + (i % 5), "{\"page\":\"p" + (i % 4) + "\"}"));
+            events.add(Event.of("user-" + (i % 13), "{\"page\":\"p" + (i % 4) + "\"}"));
         }
-        in.appendBatch(events);
+        events.forEach(in::append);
+        assertTrue(in.partition(0).endOffset() > 100 && in.partition(1).endOffset() > 100, "both upstream tasks write: "
+            + in.partition(0).endOffset() + " / " + in.partition(1).endOffset());
         BuiltinSpec spec = new BuiltinSpec("count", null, null, "page", null, null);
         Map<String, String> specMap = Map.of("processor", "count", "by", "page", "inputs", "in", "output", "pages");
-        for (int round = 0; round < 2; round++) {
+        // records of each page at or after offset 100 of their partition: what a rewind to 100 recomputes
+        Map<String, Integer> after = new HashMap<>();
+        for (int p = 0; p < 2; p++) {
+            try (PartitionTailer t = in.partition(p).newTailer()) {
+                while (t.poll(v -> {
+                    if (v.offset() >= 100) {
+                        after.merge(v.valueString().substring(9, 11), 1, Integer::sum);
+                    }
+                }, 1000) > 0) {
+                    // drain
+                }
+            }
+        }
+        for (int round = 0; round < 3; round++) {
             try (ProcessorRunner r = new ProcessorRunner(log, spec.topology(log, "g", List.of("in"), "pages"),
                 new RunnerContext().group("g").spec(specMap))) {
                 r.start();
                 assertTrue(r.awaitCaughtUp(60_000));
             }
             if (round == 0) {
-                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> rewind("5", 0, null, false));
-                assertTrue(e.getMessage().contains("only be rewound to earliest"), e.getMessage());
                 RewindTool.Plan plan = rewind("earliest", 0, null, false);
                 assertEquals(300, plan.events());
                 assertTrue(progress.isEmpty(), "nothing to rebuild: " + progress);
+            } else if (round == 1) {
+                RewindTool.Plan plan = rewind("100", 0, null, false);
+                assertEquals(after.values().stream().mapToInt(Integer::intValue).sum(), plan.events());
+                assertTrue(String.join("\n", progress).contains("rebuilding the later stages' state"), String.valueOf(progress));
             }
         }
-        Map<String, List<String>> byPage = new HashMap<>();
+        Map<String, List<Long>> byPage = new HashMap<>();
         Topic out = log.topic("pages");
         for (int p = 0; p < out.partitionCount(); p++) {
             try (PartitionTailer t = out.partition(p).newTailer()) {
-                while (t.poll(v -> byPage.computeIfAbsent(v.keyString(), k -> new ArrayList<>()).add(v.valueString()), 1000) > 0) {
+                while (t.poll(v -> byPage.computeIfAbsent(v.keyString(), k -> new ArrayList<>())
+                    .add(Long.parseLong(v.valueString().replaceAll(".*\"count\":(\\d+).*", "$1"))), 1000) > 0) {
                     // drain
                 }
             }
         }
         for (int page = 0; page < 4; page++) {
-            List<String> seq = byPage.get("p" + page);
-            assertEquals(150, seq.size(), "75 counts, then the same 75 again from a cleared state");
+            List<Long> seq = byPage.get("p" + page);
+            int n = after.get("p" + page);
+            assertEquals(150 + n, seq.size(), "75 counts, the same 75 again from a cleared state, then the last " + n + " again");
             assertEquals(seq.subList(0, 75), seq.subList(75, 150));
+            List<Long> tail = seq.subList(150, 150 + n);
+            for (int i = 0; i < n; i++) {
+                assertEquals(75 - n + 1 + i, tail.get(i).longValue(), "p" + page + ": recomputed from the state a run stopped at 100 "
+                    + "would have had, nothing counted twice: " + tail);
+            }
         }
+        // and undo puts back the epochs with the checkpoints
+        RewindTool.undo(log, "g");
     }
 }
