@@ -309,6 +309,49 @@ class WindowBuiltinsTest {
     }
 
     @Test
+    void appendTimeWindowsIgnoreTheEventTimesAndProcessingTimeWindowsCloseOnTheWallClock() throws Exception {
+        log.createTopic("in", TopicConfig.partitions(1));
+        Topic t = log.topic("in");
+        // event times all over the place; appended within a moment: one append-time window holds them all
+        for (int i = 0; i < 50; i++) {
+            t.append(new Event("k".getBytes(StandardCharsets.UTF_8), "{}".getBytes(StandardCharsets.UTF_8), BASE + i * 86_400_000L,
+                null));
+        }
+        Thread.sleep(1_100);
+        t.append(new Event("k".getBytes(StandardCharsets.UTF_8), "{}".getBytes(StandardCharsets.UTF_8), BASE, null));
+        run(spec("window-count", "by", "key", "size", "1s", "time", "append"), "a", "in", "out-append");
+        List<Record> byAppend = readAll(log.topic("out-append"));
+        assertTrue(byAppend.size() >= 1 && byAppend.size() <= 2, "one window, or two if the appends straddled a second: " + byAppend);
+        assertEquals(50, byAppend.stream().mapToLong(r -> json(r.valueString()).get("count").asLong()).sum(),
+            "the first 50 counted by append time, closed once the last record's append time passed them");
+
+        // processing time: the runner's clock stamps the records, and moving it on closes the window without a record
+        org.agrona.concurrent.CachedEpochClock clock = new org.agrona.concurrent.CachedEpochClock();
+        clock.update(BASE);
+        Topology topology = spec("window-count", "by", "key", "size", "1m", "time", "processing").topology(log, "p", List.of("in"),
+            "out-processing");
+        ProcessorRunner r = new ProcessorRunner(log, topology, new RunnerContext().group("p").clock(clock));
+        r.start();
+        try {
+            assertTrue(r.awaitCaughtUp(30_000));
+            assertFalse(log.topic("out-processing").partition(0).endOffset() > 0, "the minute is still open");
+            clock.update(BASE + 61_000);
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (log.topic("out-processing").partition(0).endOffset() == 0 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(10);
+            }
+        } finally {
+            r.close();
+        }
+        assertNull(r.failure());
+        List<Record> byWallClock = readAll(log.topic("out-processing"));
+        assertEquals(1, byWallClock.size());
+        JsonNode v = json(byWallClock.get(0).valueString());
+        assertEquals(51, v.get("count").asLong(), "every record, stamped with the wall clock when read");
+        assertEquals(Instant.ofEpochMilli(BASE / 60_000 * 60_000).toString(), v.get("windowStart").asText());
+    }
+
+    @Test
     void stateStaysBoundedOnALongStream() throws InterruptedException {
         log.createTopic("in", TopicConfig.partitions(1));
         Topic t = log.topic("in");
