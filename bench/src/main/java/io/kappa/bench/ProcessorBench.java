@@ -37,18 +37,27 @@ import io.kappa.processor.RunnerContext;
  * {@code ProcessorRunner}, timed from {@code start()} until {@code awaitCaughtUp} returns;
  * <li>{@code sink}: a processor that touches the value and forwards nothing (the runner's read side alone);
  * <li>{@code count}: {@code Builtins.count} by key over the {@code --keys} distinct keys;
+ * <li>{@code window}: the built-in tumbling-window count as {@code kappa run window-count --by key --size 1m
+ * --out-of-order 2s} builds it (append mode), over a second topic of {@code --events} events with
+ * {@code --window-keys} keys chosen at random and event time advancing so that each 1-minute window holds
+ * {@code --window-per-key} events per key, set back by up to 1 s ({@link ProcessorWorkloads.WindowInput}); with the
+ * store's entries and bytes at the end, and the heap it takes;
  * <li>{@code checkpoint}: a count over {@code --checkpoint-keys} distinct keys with checkpoints only at
  * {@code close()}: the time of that close and the checkpoint file's size, then the restore ({@code start()} of a
  * second runner) and a plain write + fsync of as many bytes.
  * </ul>
  * Each output topic is deleted once its scenario is measured, so that the kernel never holds more than about 2 GB of
  * dirty pages to write back while a later scenario runs. An untimed warm-up run on {@code --warmup-events} comes
- * first; then {@code --reps} runs, each deleting its directory at the end. Last, once, {@code latency}: the pass-through's end-to-end latency at fixed offered rates
- * ({@link ProcessorLatency}). Figures are medians over the runs; ratios are taken within each run, then their median reported. Writes
+ * first; then {@code --reps} runs, each deleting its directory at the end. Then, once, {@code window-state}: the window
+ * count over {@code --window-state-events} and ten times as many events of one stream, with the state at both
+ * points and sampled from every checkpoint in between ({@link ProcessorWorkloads#windowState}). Last, once,
+ * {@code latency}: the pass-through's end-to-end latency at fixed offered rates ({@link ProcessorLatency}). Figures
+ * are medians over the runs; ratios are taken within each run, then their median reported. Writes
  * {@code results.json} to the output directory and prints a table. Run with {@code bench/run-processor.sh}.
  */
 public final class ProcessorBench {
-    static final List<String> SCENARIOS = List.of("read", "raw", "copy", "pass", "sink", "count", "checkpoint", "latency");
+    static final List<String> SCENARIOS = List.of("read", "raw", "copy", "pass", "sink", "count", "window", "checkpoint",
+        "window-state", "latency");
     static final String DEFAULT_OUT = "bench/target/processor";
 
     /** The targets of the issue. */
@@ -56,12 +65,19 @@ public final class ProcessorBench {
     static final double TARGET_PASS_RATIO = 0.5;
     static final double TARGET_COUNT = 1_000_000;
     static final long TARGET_COUNT_KEYS = 100_000;
+    static final double TARGET_WINDOW = 1_000_000;
+    static final long TARGET_WINDOW_KEYS = 10_000;
+    /** State is flat when the store at 10N holds at most this much more than at N (entries and bytes). */
+    static final double FLAT_TOLERANCE = 1.10;
 
     private static final String USAGE = String.join("\n",
         "usage: ProcessorBench [options]       (bench/run-processor.sh [options] builds first)",
         "  --events N            input events per run, one partition (default 5M)",
         "  --keys N              distinct keys of the input: the count's groups (default 100k)",
         "  --checkpoint-keys N   distinct keys of the checkpoint scenario, one event each (default 1M)",
+        "  --window-keys N       keys of the window count, chosen at random per event (default 10k)",
+        "  --window-per-key N    events per key per 1-minute window: event time advances 60 s per N x keys events (default 50)",
+        "  --window-state-events N  the window-state scenario runs over N, then 10 x N events (default 2M)",
         "  --reps N              timed runs, each on a fresh directory; medians reported (default 3)",
         "  --warmup-events N     events of the untimed warm-up run (default 1M; 0: none)",
         "  --latency-rate R[,R]  offered rates of the latency scenario, events/s (default 10k,100k)",
@@ -77,10 +93,15 @@ public final class ProcessorBench {
 
     /** What to run; {@link #defaults()} has the defaults of the command line. */
     record Settings(long events, long keys, long checkpointKeys, int reps, long warmupEvents, List<Long> latencyRates,
-                    double latencySeconds, double latencyWarmupSeconds, Set<String> scenarios, Path out, boolean progress) {
+                    double latencySeconds, double latencyWarmupSeconds, Set<String> scenarios, Path out, boolean progress,
+                    long windowKeys, long windowPerKey, long windowStateEvents) {
         static Settings defaults() {
             return new Settings(5_000_000, 100_000, 1_000_000, 3, 1_000_000, List.of(10_000L, 100_000L), 10, 5,
-                new LinkedHashSet<>(SCENARIOS), Path.of(DEFAULT_OUT), true);
+                new LinkedHashSet<>(SCENARIOS), Path.of(DEFAULT_OUT), true, 10_000, 50, 2_000_000);
+        }
+
+        ProcessorWorkloads.WindowInput windowInput() {
+            return new ProcessorWorkloads.WindowInput(windowKeys, windowPerKey, 42);
         }
 
         boolean runs(String scenario) {
@@ -90,7 +111,7 @@ public final class ProcessorBench {
         /** The same scenarios on warm-up sizes. */
         Settings warmup() {
             return new Settings(warmupEvents, Math.min(keys, warmupEvents), Math.min(checkpointKeys, warmupEvents), 1, 0, latencyRates,
-                latencySeconds, latencyWarmupSeconds, scenarios, out, progress);
+                latencySeconds, latencyWarmupSeconds, scenarios, out, progress, windowKeys, windowPerKey, windowStateEvents);
         }
     }
 
@@ -129,6 +150,9 @@ public final class ProcessorBench {
         Set<String> scenarios = d.scenarios();
         Path out = d.out();
         boolean progress = true;
+        long windowKeys = d.windowKeys();
+        long windowPerKey = d.windowPerKey();
+        long windowStateEvents = d.windowStateEvents();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String v = null;
@@ -153,6 +177,9 @@ public final class ProcessorBench {
                         case "--events" -> events = positive(a, TcpIngestBench.count(v));
                         case "--keys" -> keys = positive(a, TcpIngestBench.count(v));
                         case "--checkpoint-keys" -> checkpointKeys = positive(a, TcpIngestBench.count(v));
+                        case "--window-keys" -> windowKeys = positive(a, TcpIngestBench.count(v));
+                        case "--window-per-key" -> windowPerKey = positive(a, TcpIngestBench.count(v));
+                        case "--window-state-events" -> windowStateEvents = positive(a, TcpIngestBench.count(v));
                         case "--reps" -> reps = (int) positive(a, TcpIngestBench.count(v));
                         case "--warmup-events" -> warmup = TcpIngestBench.count(v);
                         case "--latency-rate", "--latency-rates" -> {
@@ -182,11 +209,11 @@ public final class ProcessorBench {
         if (warmup < 0 || latencyWarmup < 0 || latencySeconds <= 0) {
             throw new IllegalArgumentException("--warmup-events and --latency-warmup must be >= 0, --latency-seconds > 0");
         }
-        if (keys > 100_000_000L || checkpointKeys > 100_000_000L) {
+        if (keys > 100_000_000L || checkpointKeys > 100_000_000L || windowKeys > 100_000_000L) {
             throw new IllegalArgumentException("at most 100M keys (keys are 8 decimal digits)");
         }
         return new Settings(events, keys, checkpointKeys, reps, warmup, rates, latencySeconds, latencyWarmup, scenarios, out,
-            progress);
+            progress, windowKeys, windowPerKey, windowStateEvents);
     }
 
     private static long positive(String option, long v) {
@@ -216,8 +243,13 @@ public final class ProcessorBench {
             ObjectNode r = rep(s, rep);
             runs.add(r);
             if (s.progress()) {
-                System.err.print(table(summaryOf(runs, s), null, null, s));
+                System.err.print(table(summaryOf(runs, s), null, null, null, s));
             }
+        }
+        if (s.runs("window-state")) {
+            status(s, "window state: the window count over " + s.windowStateEvents() + " and " + 10 * s.windowStateEvents()
+                + " events");
+            results.set("windowState", windowState(s));
         }
         if (s.runs("latency")) {
             ArrayNode latency = results.putArray("latency");
@@ -227,7 +259,7 @@ public final class ProcessorBench {
             }
         }
         results.set("summary", summaryOf(runs, s));
-        results.set("targets", targets(results.get("summary"), s));
+        results.set("targets", targets(results.get("summary"), results.get("windowState"), s));
         results.put("loadAverageAtEnd", TcpIngestBench.loadAverage());
         results.put("finished", Instant.now().toString());
         TcpIngestBench.JSON.writeValue(out.resolve("results.json").toFile(), results);
@@ -245,6 +277,10 @@ public final class ProcessorBench {
                 long f0 = System.nanoTime();
                 ProcessorWorkloads.fill(in, s.events(), s.keys(), s.progress(), "fill");
                 r.put("fillEventsPerSec", s.events() * 1e9 / (System.nanoTime() - f0));
+                if (s.runs("window")) {
+                    Partition win = log.createTopic("win", TopicConfig.partitions(1)).partition(0);
+                    ProcessorWorkloads.fillWindowed(win, s.windowInput(), s.events(), s.progress(), "fill win");
+                }
                 List<ObjectNode> reads = new ArrayList<>();
                 if (s.runs("read")) {
                     reads.add(ProcessorWorkloads.bareRead(in, s.events()));
@@ -274,6 +310,10 @@ public final class ProcessorBench {
                         new RunnerContext().group("count"), s.events(), "count-out", s.events(), s.progress(), "count"));
                     log.deleteTopic("count-out");
                 }
+                if (s.runs("window")) {
+                    r.set("window", ProcessorWorkloads.window(log, "win", s.windowInput(), s.events(), s.progress()));
+                    log.deleteTopic("win");
+                }
                 if (s.runs("read")) {
                     reads.add(ProcessorWorkloads.bareRead(in, s.events()));
                     reads.sort((a, b) -> Double.compare(a.path("eventsPerSec").asDouble(), b.path("eventsPerSec").asDouble()));
@@ -292,6 +332,21 @@ public final class ProcessorBench {
         }
         r.put("loadAverageAtEnd", TcpIngestBench.loadAverage());
         return r;
+    }
+
+    /** The window-state scenario on a fresh directory: fills 10 x --window-state-events events, then runs. */
+    private static ObjectNode windowState(Settings s) throws Exception {
+        Path dir = BenchSupport.newDirectory("window-state");
+        try (EventLog log = EventLog.open(new LogContext().dataDir(dir.resolve("log")))) {
+            Partition in = log.createTopic("win", TopicConfig.partitions(1)).partition(0);
+            long f0 = System.nanoTime();
+            ProcessorWorkloads.fillWindowed(in, s.windowInput(), 10 * s.windowStateEvents(), s.progress(), "fill win");
+            double fill = 10 * s.windowStateEvents() * 1e9 / (System.nanoTime() - f0);
+            return ProcessorWorkloads.windowState(log, "win", s.windowInput(), s.windowStateEvents(), s.progress())
+                .put("fillEventsPerSec", fill);
+        } finally {
+            BenchSupport.delete(dir);
+        }
     }
 
     private static void status(Settings s, String message) {
@@ -318,7 +373,10 @@ public final class ProcessorBench {
         n.put("events", s.events()).put("keys", s.keys()).put("checkpointKeys", s.checkpointKeys()).put("reps", s.reps())
             .put("warmupEvents", s.warmupEvents()).put("latencySeconds", s.latencySeconds())
             .put("latencyWarmupSeconds", s.latencyWarmupSeconds()).put("keyBytes", ProcessorWorkloads.KEY_LENGTH)
-            .put("valueBytes", ProcessorWorkloads.VALUE_LENGTH).put("batch", ProcessorWorkloads.BATCH);
+            .put("valueBytes", ProcessorWorkloads.VALUE_LENGTH).put("batch", ProcessorWorkloads.BATCH)
+            .put("windowKeys", s.windowKeys()).put("windowPerKey", s.windowPerKey()).put("windowStateEvents", s.windowStateEvents())
+            .put("windowBuiltin", new io.kappa.processor.builtin.BuiltinSpec("window-count", ProcessorWorkloads.WINDOW_OPTIONS).describe())
+            .put("windowDisorderMs", ProcessorWorkloads.WINDOW_DISORDER_MS);
         ArrayNode rates = n.putArray("latencyRates");
         s.latencyRates().forEach(rates::add);
         ArrayNode scenarios = n.putArray("scenarios");
@@ -335,7 +393,8 @@ public final class ProcessorBench {
         new String[] {"copy", "hand-written copy: poll + Partition.appendBatch (producer stamps)"},
         new String[] {"pass", "pass-through processor, Serdes.view(), ProcessorRunner"},
         new String[] {"sink", "processor that forwards nothing (runner read side)"},
-        new String[] {"count", "Builtins.count by key"});
+        new String[] {"count", "Builtins.count by key"},
+        new String[] {"window", "window-count --by key --size 1m (tumbling)"});
 
     /** Medians over the runs; ratios to the bare reader and to the copy taken within each run, then their median. */
     static ObjectNode summaryOf(JsonNode runs, Settings s) {
@@ -403,6 +462,21 @@ public final class ProcessorBench {
             rates.forEach(a::add);
             ArrayNode b = f.putArray("ratiosToBareReader");
             vsRead.forEach(b::add);
+            if (name.equals("window")) {
+                List<JsonNode> ws = new ArrayList<>();
+                runs.forEach(r -> {
+                    if (r.has("window")) {
+                        ws.add(r.get("window"));
+                    }
+                });
+                f.put("stateEntries", median(ws, n -> n.path("stateEntries").asDouble()))
+                    .put("stateBytes", median(ws, n -> n.path("stateBytes").asDouble()))
+                    .put("heapStateBytes", median(ws, n -> n.path("heapStateBytes").asDouble()))
+                    .put("heapRunnerBytes", median(ws, n -> n.path("heapRunnerBytes").asDouble()))
+                    .put("heapAfterGcBytes", median(ws, n -> n.path("heapAfterGcBytes").asDouble()))
+                    .put("windows", ws.get(0).path("windows").asLong())
+                    .put("outputs", ws.get(0).path("outputs").asLong());
+            }
         }
         ArrayNode perRun = sum.putArray("perRun");
         for (JsonNode r : runs) {
@@ -457,7 +531,7 @@ public final class ProcessorBench {
         return AppendBaseline.median(v);
     }
 
-    private static ArrayNode targets(JsonNode sum, Settings s) {
+    private static ArrayNode targets(JsonNode sum, JsonNode windowState, Settings s) {
         ArrayNode t = TcpIngestBench.JSON.createArrayNode();
         JsonNode pass = sum.path("pass");
         if (!pass.isMissingNode()) {
@@ -477,18 +551,40 @@ public final class ProcessorBench {
                     s.keys(), s.keys() == TARGET_COUNT_KEYS ? "" : " (the target is for 100,000 keys)"))
                 .put("value", v).put("unit", "events/s").put("met", v >= TARGET_COUNT && s.keys() >= TARGET_COUNT_KEYS);
         }
+        JsonNode window = sum.path("window");
+        if (!window.isMissingNode()) {
+            double v = window.path("eventsPerSec").asDouble();
+            t.addObject().put("target", String.format(Locale.ROOT, "tumbling-window count, %,d keys, 1-minute windows >= 1,000,000"
+                    + " events/s on one partition%s", s.windowKeys(), s.windowKeys() == TARGET_WINDOW_KEYS ? ""
+                    : " (the target is for 10,000 keys)"))
+                .put("value", v).put("unit", "events/s").put("met", v >= TARGET_WINDOW && s.windowKeys() == TARGET_WINDOW_KEYS);
+        }
+        if (windowState != null && !windowState.isMissingNode()) {
+            JsonNode a = windowState.path("atN");
+            JsonNode b = windowState.path("at10N");
+            double entries = b.path("stateEntries").asDouble() / Math.max(1, a.path("stateEntries").asDouble());
+            double bytes = b.path("stateBytes").asDouble() / Math.max(1, a.path("stateBytes").asDouble());
+            double sampled = windowState.path("maxSampledEntries").asDouble() / Math.max(1, a.path("stateEntries").asDouble());
+            t.addObject().put("target", String.format(Locale.ROOT, "window state flat over a 10x longer stream: store entries and"
+                    + " bytes at %,d events <= %.2f x those at %,d (bytes %.2f x; max of the checkpoints in between %.2f x)",
+                    windowState.path("longEvents").asLong(), FLAT_TOLERANCE, windowState.path("events").asLong(), bytes, sampled))
+                .put("value", entries).put("unit", "times")
+                .put("met", entries <= FLAT_TOLERANCE && bytes <= FLAT_TOLERANCE);
+        }
         return t;
     }
 
     /** The table printed at the end. */
     static String table(JsonNode r) {
-        Settings s = new Settings(r.path("settings").path("events").asLong(), r.path("settings").path("keys").asLong(),
-            r.path("settings").path("checkpointKeys").asLong(), 0, 0, List.of(), 0, 0, Set.of(), Path.of("."), false);
-        return table(r.path("summary"), r.path("targets"), r.path("latency"), s) + "load average at start / end: " + r.path("loadAverageAtStart").asText()
+        JsonNode st = r.path("settings");
+        Settings s = new Settings(st.path("events").asLong(), st.path("keys").asLong(), st.path("checkpointKeys").asLong(), 0, 0,
+            List.of(), 0, 0, Set.of(), Path.of("."), false, st.path("windowKeys").asLong(), st.path("windowPerKey").asLong(),
+            st.path("windowStateEvents").asLong());
+        return table(r.path("summary"), r.path("targets"), r.path("latency"), r.path("windowState"), s) + "load average at start / end: " + r.path("loadAverageAtStart").asText()
             + " / " + r.path("loadAverageAtEnd").asText() + "\n";
     }
 
-    private static String table(JsonNode sum, JsonNode targets, JsonNode latency, Settings s) {
+    private static String table(JsonNode sum, JsonNode targets, JsonNode latency, JsonNode windowState, Settings s) {
         StringBuilder sb = new StringBuilder();
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {String.format(Locale.ROOT, "%,d events, one partition", s.events()), "events/s", "ns/event", "runs",
@@ -500,7 +596,8 @@ public final class ProcessorBench {
             }
             List<String> runs = new ArrayList<>();
             n.path("runs").forEach(x -> runs.add(TcpIngestBench.si(x.asDouble())));
-            String label = row[0].equals("count") ? String.format(Locale.ROOT, "%s, %,d keys", row[1], s.keys()) : row[1];
+            String label = row[0].equals("count") ? String.format(Locale.ROOT, "%s, %,d keys", row[1], s.keys())
+                : row[0].equals("window") ? String.format(Locale.ROOT, "%s, %,d keys", row[1], s.windowKeys()) : row[1];
             rows.add(new String[] {label, TcpIngestBench.si(n.path("eventsPerSec").asDouble()),
                 String.format(Locale.ROOT, "%.0f", n.path("nsPerEvent").asDouble()), String.join(" ", runs),
                 ratio(n.path("ratioToBareReader")), ratio(n.path("ratioToCopy")),
@@ -554,6 +651,32 @@ public final class ProcessorBench {
                 c.path("restoreGcMs").asDouble(), c.path("restoreAllocatedBytesPerKey").asDouble(), c.path("writeFsyncSameBytesMs").asDouble(),
                 TcpIngestBench.si(c.path("countEventsPerSec").asDouble()), c.path("stateHeapBytesPerKey").asDouble()));
         }
+        JsonNode w = sum.path("window");
+        if (!w.isMissingNode()) {
+            sb.append(String.format(Locale.ROOT, "%nwindow count: %,d windows, %,d results; at the end the store holds %,.0f entries"
+                    + " (%,.0f bytes in the checkpoint); used heap after GC %s, of which the runner's (freed by close) %s (medians)%n",
+                w.path("windows").asLong(), w.path("outputs").asLong(), w.path("stateEntries").asDouble(),
+                w.path("stateBytes").asDouble(), mib(w.path("heapAfterGcBytes").asDouble()), mib(w.path("heapRunnerBytes").asDouble())));
+        }
+        if (windowState != null && !windowState.isMissingNode()) {
+            sb.append('\n');
+            List<String[]> wr = new ArrayList<>();
+            wr.add(new String[] {String.format(Locale.ROOT, "window count, %,d keys, one stream", windowState.path("keys").asLong()),
+                "events/s of the leg", "store entries", "state bytes", "checkpoint bytes", "heap after GC", "of it the runner's",
+                "more than before the run"});
+            for (String leg : List.of("atN", "at10N")) {
+                JsonNode n = windowState.path(leg);
+                wr.add(new String[] {String.format(Locale.ROOT, "after %,d events", n.path("until").asLong()),
+                    TcpIngestBench.si(n.path("eventsPerSec").asDouble()), String.format(Locale.ROOT, "%,d", n.path("stateEntries").asLong()),
+                    String.format(Locale.ROOT, "%,d", n.path("stateBytes").asLong()),
+                    String.format(Locale.ROOT, "%,d", n.path("checkpointFileBytes").asLong()), mib(n.path("heapAfterGcBytes").asDouble()),
+                    mib(n.path("heapRunnerBytes").asDouble()), mib(n.path("heapStateBytes").asDouble())});
+            }
+            wr.add(new String[] {String.format(Locale.ROOT, "max of %d checkpoints in between", windowState.path("samples").size()), "",
+                String.format(Locale.ROOT, "%,d", windowState.path("maxSampledEntries").asLong()),
+                String.format(Locale.ROOT, "%,d", windowState.path("maxSampledStateBytes").asLong()), "", "", "", ""});
+            TcpIngestBench.format(sb, wr);
+        }
         if (latency != null && latency.isArray() && latency.size() > 0) {
             sb.append('\n');
             List<String[]> lr = new ArrayList<>();
@@ -572,10 +695,15 @@ public final class ProcessorBench {
                 double v = t.path("value").asDouble();
                 sb.append(t.path("met").asBoolean() ? "MET     " : "NOT MET ").append(t.path("target").asText()).append(": ")
                     .append(t.path("unit").asText().equals("ratio") ? String.format(Locale.ROOT, "%.0f%%", 100 * v)
+                        : t.path("unit").asText().equals("times") ? String.format(Locale.ROOT, "%.2f x", v)
                         : TcpIngestBench.si(v) + " events/s").append('\n');
             }
         }
         return sb.toString();
+    }
+
+    private static String mib(double bytes) {
+        return String.format(Locale.ROOT, "%.1f MiB", bytes / (1 << 20));
     }
 
     private static String ms(JsonNode micros) {

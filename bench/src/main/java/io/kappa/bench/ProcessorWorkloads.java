@@ -9,8 +9,15 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.BitSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kappa.log.BufferedEvents;
 import io.kappa.log.Event;
@@ -30,8 +37,10 @@ import io.kappa.processor.RunnerContext;
 import io.kappa.processor.Serdes;
 import io.kappa.processor.TaskCheckpoint;
 import io.kappa.processor.Topology;
+import io.kappa.processor.builtin.BuiltinSpec;
 import io.kappa.processor.builtin.Builtins;
 import io.kappa.processor.builtin.GroupKey;
+import io.kappa.processor.window.LateRecords;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
@@ -402,6 +411,16 @@ final class ProcessorWorkloads {
      */
     static ObjectNode runTopology(EventLog log, Topology topology, RunnerContext context, long events, String output,
                                   long expectedOutputs, boolean progress, String label) throws InterruptedException {
+        return runTopology(log, topology, context, events, output, expectedOutputs, progress, label, null);
+    }
+
+    /**
+     * As above; {@code whenCaughtUp}, when not null, is called with the figures once the timing has stopped and before
+     * {@code close()}, while the runner still holds its state.
+     */
+    static ObjectNode runTopology(EventLog log, Topology topology, RunnerContext context, long events, String output,
+                                  long expectedOutputs, boolean progress, String label, Consumer<ObjectNode> whenCaughtUp)
+        throws InterruptedException {
         ProcessorRunner runner = new ProcessorRunner(log, topology, context);
         ObjectNode r = json();
         try (ProgressMeter meter = new ProgressMeter(label, events, runner::recordsProcessed, progress)) {
@@ -416,6 +435,9 @@ final class ProcessorWorkloads {
             t.put(r, events).put("startMs", startNanos / 1e6);
             var perSecond = r.putArray("perSecond");
             meter.perSecond().forEach(perSecond::add);
+            if (whenCaughtUp != null) {
+                whenCaughtUp.accept(r);
+            }
             long c0 = System.nanoTime();
             runner.close();
             r.put("closeMs", (System.nanoTime() - c0) / 1e6);
@@ -537,6 +559,248 @@ final class ProcessorWorkloads {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    // ---- event-time windows
+
+    /** The window workload's built-in, as {@code kappa run window-count --by key --size 1m --out-of-order 2s} builds it. */
+    static final Map<String, String> WINDOW_OPTIONS = Map.of("by", "key", "size", "1m", "out-of-order", "2s");
+    static final long WINDOW_MS = 60_000;
+    /** The out-of-orderness the built-in is given ({@code --out-of-order 2s}). */
+    static final long WINDOW_OUT_OF_ORDER_MS = 2_000;
+    /** How far at most an input event is set back in time: half the out-of-orderness, so none is late. */
+    static final long WINDOW_DISORDER_MS = 1_000;
+    /** The event time of the first input event: a minute boundary. */
+    static final long WINDOW_EPOCH_MS = Instant.parse("2026-11-22T00:00:00Z").toEpochMilli();
+
+    /** The window count's topology over {@code input}, exactly as the CLI builds it from its options. */
+    static Topology windowCount(EventLog log, String group, String input, String output) {
+        return new BuiltinSpec("window-count", WINDOW_OPTIONS).topology(log, group, List.of(input), output);
+    }
+
+    /**
+     * The input of the window workload: each event's key chosen uniformly at random among {@code keys} (8 ASCII
+     * digits, 100-byte value as elsewhere); event time advancing steadily from {@link #WINDOW_EPOCH_MS} so that each
+     * 1-minute window holds {@code perKey * keys} events ({@code perKey} per key on average), each event set back by
+     * a random 0 to {@link #WINDOW_DISORDER_MS} ms (within the allowed out-of-orderness, so none is late).
+     * Deterministic for a seed: {@link #expect} replays the same sequence without writing it.
+     */
+    record WindowInput(long keys, long perKey, long seed) {
+        WindowInput {
+            if (keys < 1 || keys > 100_000_000L || perKey < 1) {
+                throw new IllegalArgumentException("window keys must be 1..100,000,000 and events per key per window >= 1");
+            }
+        }
+
+        long eventsPerWindow() {
+            return keys * perKey;
+        }
+
+        /** The i-th event's time before its disorder (from 1 s into the first window, so no event falls before it). */
+        long baseTime(long i) {
+            return WINDOW_EPOCH_MS + WINDOW_DISORDER_MS + Math.multiplyExact(i, WINDOW_MS) / eventsPerWindow();
+        }
+    }
+
+    /** The events of a {@link WindowInput}, one after the other. */
+    static final class WindowEvents {
+        private final WindowInput input;
+        private final SplittableRandom random;
+        private long i;
+        long key;
+        long time;
+
+        WindowEvents(WindowInput input) {
+            this.input = input;
+            this.random = new SplittableRandom(input.seed());
+        }
+
+        void next() {
+            key = random.nextLong(input.keys());
+            time = input.baseTime(i++) - random.nextLong(WINDOW_DISORDER_MS + 1);
+        }
+    }
+
+    /**
+     * What the window count must write after the first {@code events} events of {@code input}: one record per key
+     * and closed window, a window being closed once the watermark (highest event time - out-of-orderness) has
+     * reached its end.
+     */
+    record WindowExpectation(long events, long maxTime, long watermark, long windows, long closedWindows, long outputs,
+                             long openEntries) {
+    }
+
+    static WindowExpectation expect(WindowInput input, long events) {
+        WindowEvents e = new WindowEvents(input);
+        Map<Long, BitSet> seen = new HashMap<>();
+        long max = Long.MIN_VALUE;
+        for (long n = 0; n < events; n++) {
+            e.next();
+            max = Math.max(max, e.time);
+            seen.computeIfAbsent(Math.floorDiv(e.time, WINDOW_MS), w -> new BitSet((int) input.keys())).set((int) e.key);
+        }
+        long watermark = events == 0 ? Long.MIN_VALUE : max - WINDOW_OUT_OF_ORDER_MS;
+        long closed = 0;
+        long outputs = 0;
+        long open = 0;
+        for (Map.Entry<Long, BitSet> w : seen.entrySet()) {
+            if ((w.getKey() + 1) * WINDOW_MS <= watermark) {
+                closed++;
+                outputs += w.getValue().cardinality();
+            } else {
+                open += w.getValue().cardinality();
+            }
+        }
+        return new WindowExpectation(events, max, watermark, seen.size(), closed, outputs, open);
+    }
+
+    /** Appends {@code events} events of {@code input} to a partition. */
+    static void fillWindowed(Partition partition, WindowInput input, long events, boolean progress, String label) {
+        UnsafeBuffer key = new UnsafeBuffer(new byte[KEY_LENGTH]);
+        UnsafeBuffer value = BenchSupport.value();
+        WindowEvents e = new WindowEvents(input);
+        long[] done = {0};
+        ProgressMeter meter = new ProgressMeter(label, events, () -> done[0], progress);
+        try {
+            for (long i = 0; i < events; i++) {
+                e.next();
+                digits(key, e.key);
+                value.putLong(0, i);
+                partition.append(key, 0, KEY_LENGTH, value, 0, VALUE_LENGTH, e.time);
+                done[0] = i + 1;
+            }
+        } finally {
+            meter.close();
+        }
+    }
+
+    /**
+     * The window count over the first {@code events} events of the one-partition topic {@code input} (filled by
+     * {@link #fillWindowed}), timed as {@link #runTopology}; checks that it wrote one record per key and closed window,
+     * nothing late and nothing dead-lettered. Adds the state at the end: used heap after {@code System.gc()} with the
+     * runner holding its state (and the difference to before the runner was made), and from the checkpoint that
+     * {@code close()} writes, the store's entries and bytes.
+     */
+    static ObjectNode window(EventLog log, String input, WindowInput in, long events, boolean progress) throws InterruptedException {
+        String group = "window";
+        String output = "window-out";
+        WindowExpectation x = expect(in, events);
+        long heap0 = usedHeapAfterGc();
+        ObjectNode r = runTopology(log, windowCount(log, group, input, output), new RunnerContext().group(group), events, output,
+            x.outputs(), progress, "window-count", n -> {
+                long heap = usedHeapAfterGc();
+                n.put("heapAfterGcBytes", heap).put("heapStateBytes", heap - heap0);
+            });
+        long heapClosed = usedHeapAfterGc();
+        r.put("heapAfterCloseBytes", heapClosed).put("heapRunnerBytes", r.path("heapAfterGcBytes").asLong() - heapClosed);
+        windowChecks(log, group, "window-count", r, x, 0);
+        log.deleteTopic(output);
+        return r;
+    }
+
+    /** Puts the expectation and the final checkpoint's figures into {@code r}; checks the late topic is empty. */
+    private static void windowChecks(EventLog log, String group, String label, ObjectNode r, WindowExpectation x, long lateBefore) {
+        String late = LateRecords.topic(group);
+        long lateRecords = log.exists(late) ? log.topic(late).partition(0).endOffset() : 0;
+        check(label + ": late records", lateBefore, lateRecords);
+        TaskCheckpoint cp = TaskCheckpoint.read(Groups.checkpointPath(log.dataDir(), group, "main", 0));
+        if (cp == null) {
+            throw new IllegalStateException(label + ": no checkpoint of group " + group);
+        }
+        check(label + ": records in the checkpoint", x.events(), cp.records());
+        long entries = cp.storeSizes().values().stream().mapToLong(Long::longValue).sum();
+        // the windows open at the end are exactly what the store holds
+        check(label + ": store entries", x.openEntries(), entries);
+        r.put("windows", x.windows()).put("closedWindows", x.closedWindows()).put("outputs", x.outputs())
+            .put("stateEntries", entries).put("stateBytes", cp.stateBytes()).put("checkpointFileBytes", cp.fileBytes())
+            .put("timers", cp.timers().size()).put("watermark", LateRecords.iso(cp.watermark()));
+    }
+
+    /**
+     * Whether the window count's state stays flat as the stream grows: one run over {@code 10 * events} events of
+     * {@code input}, stopped once at {@code events} ({@code stopAt}: the runner closes, writing a checkpoint, and a
+     * second runner of the same group restores it and goes on to the end). At both stops: used heap after
+     * {@code System.gc()} with the runner holding its state, the store's entries and bytes from the checkpoint, and
+     * the throughput of each leg; in between, every checkpoint the runner writes (each 1M records or 2 s) is read
+     * as a sample of entries and bytes.
+     */
+    static ObjectNode windowState(EventLog log, String input, WindowInput in, long events, boolean progress)
+        throws InterruptedException {
+        String group = "window-state";
+        String output = "window-state-out";
+        long total = 10 * events;
+        ObjectNode r = json().put("keys", in.keys()).put("eventsPerWindow", in.eventsPerWindow()).put("events", events)
+            .put("longEvents", total);
+        long heap0 = usedHeapAfterGc();
+        r.put("heapBeforeBytes", heap0);
+        ArrayNode samples = r.putArray("samples");
+        for (String leg : List.of("atN", "at10N")) {
+            ObjectNode n = windowLeg(log, group, input, output, in, leg.equals("atN") ? events : total, heap0, samples, progress);
+            // the runner is unreachable once windowLeg has returned: what its close() left behind is the log's
+            long heapClosed = usedHeapAfterGc();
+            n.put("heapAfterCloseBytes", heapClosed).put("heapRunnerBytes", n.path("heapAfterGcBytes").asLong() - heapClosed);
+            r.set(leg, n);
+        }
+        long maxEntries = 0;
+        long maxBytes = 0;
+        for (var s : samples) {
+            maxEntries = Math.max(maxEntries, s.path("stateEntries").asLong());
+            maxBytes = Math.max(maxBytes, s.path("stateBytes").asLong());
+        }
+        r.put("maxSampledEntries", maxEntries).put("maxSampledStateBytes", maxBytes);
+        log.deleteTopic(output);
+        return r;
+    }
+
+    /** One leg of {@link #windowState}: the group (from its checkpoint, if any) up to offset {@code until}. */
+    private static ObjectNode windowLeg(EventLog log, String group, String input, String output, WindowInput in, long until,
+                                        long heap0, ArrayNode samples, boolean progress) throws InterruptedException {
+        WindowExpectation x = expect(in, until);
+        Path file = Groups.checkpointPath(log.dataDir(), group, "main", 0);
+        TaskCheckpoint before = TaskCheckpoint.read(file);
+        long from = before == null ? 0 : before.records();
+        RunnerContext context = new RunnerContext().group(group).stopAt(Map.of(input, new long[] {until}));
+        ProcessorRunner runner = new ProcessorRunner(log, windowCount(log, group, input, output), context);
+        ObjectNode r = json().put("from", from).put("until", until);
+        long lastSampled = from;
+        try (ProgressMeter meter = new ProgressMeter("window-count to " + until, until - from,
+            () -> Math.max(0, runner.recordsProcessed() - from), progress)) {
+            Timer t = new Timer();
+            runner.start();
+            while (!runner.awaitCaughtUp(500)) {
+                lastSampled = sample(file, lastSampled, samples);
+            }
+            t.stop();
+            t.put(r, until - from);
+            var perSecond = r.putArray("perSecond");
+            meter.perSecond().forEach(perSecond::add);
+            long heap = usedHeapAfterGc();
+            r.put("heapAfterGcBytes", heap).put("heapStateBytes", heap - heap0);
+            runner.close();
+        } finally {
+            runner.close();
+        }
+        if (runner.failure() != null) {
+            throw new IllegalStateException("window state: the runner failed", runner.failure());
+        }
+        check("window state: records processed", until, runner.recordsProcessed());
+        check("window state: dead-lettered", 0, runner.deadLettered());
+        check("window state: output records", x.outputs(), log.topic(output).partition(0).endOffset());
+        windowChecks(log, group, "window state", r, x, 0);
+        sample(file, lastSampled, samples);
+        return r;
+    }
+
+    /** Adds the checkpoint's figures to {@code samples} if it is newer than {@code last} records; returns its records. */
+    private static long sample(Path file, long last, ArrayNode samples) {
+        TaskCheckpoint cp = TaskCheckpoint.read(file);
+        if (cp == null || cp.records() <= last) {
+            return last;
+        }
+        samples.addObject().put("records", cp.records())
+            .put("stateEntries", cp.storeSizes().values().stream().mapToLong(Long::longValue).sum())
+            .put("stateBytes", cp.stateBytes());
+        return cp.records();
     }
 
     private static long usedHeapAfterGc() {

@@ -31,7 +31,8 @@ class ProcessorBenchSmokeTest {
         Path out = tmp.resolve("out");
         ProcessorBench.Settings s = ProcessorBench.parse(new String[] {
             "--events", "20k", "--keys", "1k", "--checkpoint-keys", "5k", "--reps", "1", "--warmup-events", "0",
-            "--latency-rate", "2000", "--latency-seconds", "1", "--latency-warmup", "0.3", "--out", out.toString(), "--quiet"});
+            "--latency-rate", "2000", "--latency-seconds", "1", "--latency-warmup", "0.3", "--window-keys", "100",
+            "--window-per-key", "20", "--window-state-events", "10k", "--out", out.toString(), "--quiet"});
         ProcessorBench.run(s);
 
         Path json = out.resolve("results.json");
@@ -39,7 +40,7 @@ class ProcessorBenchSmokeTest {
         JsonNode r = TcpIngestBench.JSON.readTree(json.toFile());
         assertEquals(1, r.get("runs").size());
         JsonNode run = r.get("runs").get(0);
-        for (String name : List.of("read", "raw", "copy", "pass", "sink", "count")) {
+        for (String name : List.of("read", "raw", "copy", "pass", "sink", "count", "window")) {
             assertEquals(20_000, run.get(name).get("events").asLong(), name);
             assertTrue(run.get(name).get("eventsPerSec").asDouble() > 0, name);
         }
@@ -69,13 +70,68 @@ class ProcessorBenchSmokeTest {
             && l.get("latencyUs").get("p99").asDouble() <= l.get("latencyUs").get("max").asDouble(), l.toString());
         assertTrue(Files.size(out.resolve("latency-2000.hgrm")) > 0);
 
-        assertEquals(3, r.get("targets").size());
+        assertWindow(r);
+
+        assertEquals(5, r.get("targets").size());
         String table = ProcessorBench.table(r);
         assertTrue(table.contains("bare reader") && table.contains("pass-through") && table.contains("Builtins.count")
-            && table.contains("checkpoint of a count over 5,000 keys") && table.contains("append -> output"), table);
+            && table.contains("checkpoint of a count over 5,000 keys") && table.contains("append -> output")
+            && table.contains("window-count --by key --size 1m (tumbling), 100 keys") && table.contains("after 100,000 events"), table);
         try (var dirs = Files.list(tmp.resolve("data"))) {
             assertEquals(0, dirs.count(), "scratch data deleted");
         }
+    }
+
+    /**
+     * The window count and its state: 20 events per key per window over 100 keys, so 2,000 events a window; the
+     * harness itself checks one result per key and closed window, no late record, and a store holding exactly the
+     * windows still open.
+     */
+    private static void assertWindow(JsonNode r) {
+        JsonNode w = r.get("runs").get(0).get("window");
+        assertTrue(w.get("closedWindows").asLong() >= 9 && w.get("outputs").asLong() >= 9 * 100 - 10, w.toString());
+        assertTrue(w.get("stateEntries").asLong() > 0 && w.get("stateEntries").asLong() <= 2 * 100, w.toString());
+        assertTrue(w.get("stateBytes").asLong() > 0 && w.get("heapAfterGcBytes").asLong() > 0, w.toString());
+        assertTrue(r.get("summary").get("window").get("ratioToBareReader").asDouble() > 0);
+
+        JsonNode st = r.get("windowState");
+        assertEquals(10_000, st.get("events").asLong());
+        assertEquals(100_000, st.get("longEvents").asLong());
+        assertEquals(10_000, st.get("atN").get("until").asLong());
+        assertEquals(10_000, st.get("at10N").get("from").asLong(), "the second leg resumes from the first leg's checkpoint");
+        assertEquals(100_000, st.get("at10N").get("until").asLong());
+        assertTrue(st.get("at10N").get("closedWindows").asLong() >= 49, st.toString());
+        for (String leg : List.of("atN", "at10N")) {
+            long entries = st.get(leg).get("stateEntries").asLong();
+            assertTrue(entries > 0 && entries <= 2 * 100, leg + ": " + entries);
+        }
+        assertTrue(st.get("samples").size() >= 2, st.toString());
+        assertTrue(st.get("maxSampledEntries").asLong() <= 2 * 100, st.toString());
+    }
+
+    @Test
+    void windowInputIsDeterministicAndNeverLate() {
+        ProcessorWorkloads.WindowInput in = new ProcessorWorkloads.WindowInput(100, 20, 7);
+        ProcessorWorkloads.WindowEvents e = new ProcessorWorkloads.WindowEvents(in);
+        long max = Long.MIN_VALUE;
+        java.util.Set<Long> keys = new java.util.HashSet<>();
+        for (int i = 0; i < 20_000; i++) {
+            e.next();
+            keys.add(e.key);
+            assertTrue(e.key >= 0 && e.key < 100);
+            assertTrue(e.time >= ProcessorWorkloads.WINDOW_EPOCH_MS, "no event before the first window");
+            // within the allowed out-of-orderness of the highest time so far, so never late
+            assertTrue(max == Long.MIN_VALUE || e.time > max - ProcessorWorkloads.WINDOW_OUT_OF_ORDER_MS);
+            max = Math.max(max, e.time);
+        }
+        assertEquals(100, keys.size());
+        // 2,000 events a minute: 20,000 events span 10 minutes
+        assertEquals(ProcessorWorkloads.WINDOW_EPOCH_MS + 10 * 60_000, max, ProcessorWorkloads.WINDOW_DISORDER_MS + 30);
+        ProcessorWorkloads.WindowExpectation a = ProcessorWorkloads.expect(in, 20_000);
+        assertEquals(a, ProcessorWorkloads.expect(in, 20_000));
+        assertEquals(max, a.maxTime());
+        assertEquals(9, a.closedWindows());
+        assertEquals(9 * 100, a.outputs(), "every key in every closed window, at 20 events per key");
     }
 
     @Test
@@ -86,6 +142,9 @@ class ProcessorBenchSmokeTest {
         assertEquals(1_000_000, d.checkpointKeys());
         assertEquals(3, d.reps());
         assertEquals(List.of(10_000L, 100_000L), d.latencyRates());
+        assertEquals(10_000, d.windowKeys());
+        assertEquals(50, d.windowPerKey());
+        assertEquals(2_000_000, d.windowStateEvents());
         assertEquals(ProcessorBench.SCENARIOS, List.copyOf(d.scenarios()));
         ProcessorBench.Settings only = ProcessorBench.parse(new String[] {"--only=read,pass", "--events", "1M"});
         assertEquals(List.of("read", "pass"), List.copyOf(only.scenarios()));

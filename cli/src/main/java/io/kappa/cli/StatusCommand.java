@@ -102,6 +102,9 @@ final class StatusCommand implements Callable<Integer> {
                 p.put("topic", in.topic());
                 p.put("partition", in.partition());
                 p.put("committed", in.nextOffset());
+                if (c.watermark() != Long.MIN_VALUE) {
+                    p.put("watermark", io.kappa.processor.window.LateRecords.iso(c.watermark()));
+                }
                 if (log.exists(in.topic())) {
                     long end = log.topic(in.topic()).partition(in.partition()).endOffset();
                     p.put("end", end);
@@ -133,11 +136,11 @@ final class StatusCommand implements Callable<Integer> {
         out.printf("  last checkpoint %s, %,d events/s, %,d records processed, %,d dead-lettered, state %,d entries (%s), lag %,d%n",
             last, s.get("eventsPerSecond").asLong(), s.get("records").asLong(), s.get("deadLettered").asLong(),
             s.get("stateEntries").asLong(), bytes(s.get("stateBytes").asLong()), s.get("lag").asLong());
-        out.printf("  %-12s %-24s %9s %14s %14s %12s%n", "STAGE", "TOPIC", "PARTITION", "COMMITTED", "END", "LAG");
+        out.printf("  %-12s %-24s %9s %14s %14s %12s  %s%n", "STAGE", "TOPIC", "PARTITION", "COMMITTED", "END", "LAG", "WATERMARK");
         for (JsonNode p : s.get("partitions")) {
-            out.printf("  %-12s %-24s %9d %14d %14s %12s%n", p.get("stage").asText(), p.get("topic").asText(), p.get("partition").asInt(),
-                p.get("committed").asLong(), p.get("end").isNull() ? "-" : p.get("end").asText(),
-                p.has("lag") ? p.get("lag").asText() : "-");
+            out.printf("  %-12s %-24s %9d %14d %14s %12s  %s%n", p.get("stage").asText(), p.get("topic").asText(),
+                p.get("partition").asInt(), p.get("committed").asLong(), p.get("end").isNull() ? "-" : p.get("end").asText(),
+                p.has("lag") ? p.get("lag").asText() : "-", p.has("watermark") ? p.get("watermark").asText() : "-");
         }
     }
 

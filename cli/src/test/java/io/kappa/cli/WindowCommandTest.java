@@ -79,6 +79,9 @@ class WindowCommandTest {
 
         JsonNode status = JSON.readTree(kappa("status", "wc", "--json").out());
         assertEquals("window-count --by page --size 1m --out-of-order 5s", status.get("processor").asText());
+        assertEquals("2026-11-21T10:03:15Z", status.get("partitions").get(0).get("watermark").asText(),
+            "the highest event time (10:03:20) minus 5 s, kept in the checkpoint");
+        assertTrue(kappa("status", "wc").out().contains("2026-11-21T10:03:15Z"), "in the table too");
 
         // the same logic replayed under another group writes the same windows: diff by key and window says equal
         Cli.Result replay = kappa("replay", "window-count", "--by", "page", "--size", "1m", "--out-of-order", "5s", "--input",
