@@ -55,11 +55,10 @@ final class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V> {
     @Override
     public V delete(K key) {
         Objects.requireNonNull(key, "key");
-        if (!map.containsKey(key)) {
-            return null;
+        V old = map.remove(key); // values are never null, so null means absent
+        if (old != null) {
+            remember(key, old);
         }
-        V old = map.remove(key);
-        remember(key, old);
         return old;
     }
 

@@ -266,21 +266,19 @@ public final class WindowedAggregate<KIn, VIn, K, A, KOut, VOut> implements Proc
                 present.add(wk);
             }
         }
-        List<K> keys = sortedDistinct(present, WindowKey::key);
-        if (keys.isEmpty()) {
+        List<WindowKey<K>> sorted = sortedDistinct(present);
+        if (sorted.isEmpty()) {
             return;
         }
-        List<A> aggregates = new ArrayList<>(keys.size());
-        for (K k : keys) {
-            aggregates.add(windows.get(new WindowKey<>(k, start)));
+        List<K> keys = new ArrayList<>(sorted.size());
+        List<A> aggregates = new ArrayList<>(sorted.size());
+        boolean evict = closing && mode != WindowSpec.Mode.COMPLETE;
+        for (WindowKey<K> wk : sorted) {
+            keys.add(wk.key());
+            aggregates.add(evict ? windows.delete(wk) : windows.get(wk));
         }
         if (!closing || mode == WindowSpec.Mode.APPEND) {
             results.emit(start, end, keys, aggregates, ctx);
-        }
-        if (closing && mode != WindowSpec.Mode.COMPLETE) {
-            for (K k : keys) {
-                windows.delete(new WindowKey<>(k, start));
-            }
         }
     }
 
@@ -357,6 +355,17 @@ public final class WindowedAggregate<KIn, VIn, K, A, KOut, VOut> implements Proc
         }
         rows.clear();
         rows.addAll(sorted);
+    }
+
+    /** The distinct windows of {@code items} (all with one start), ordered by their keys' serialized bytes. */
+    private List<WindowKey<K>> sortedDistinct(List<WindowKey<K>> items) {
+        List<K> keys = sortedDistinct(items, WindowKey::key);
+        List<WindowKey<K>> out = new ArrayList<>(keys.size());
+        long start = items.get(0).start();
+        for (K k : keys) {
+            out.add(new WindowKey<>(k, start));
+        }
+        return out;
     }
 
     /** The distinct keys of {@code items}, ordered by their serialized bytes (unsigned). */
