@@ -28,18 +28,26 @@ import picocli.CommandLine.Parameters;
         + "results.json, .hgrm latency files and report.html to --out.",
         "Scenarios: append (Topic.appendBatch vs raw Chronicle append), read (PartitionTailer vs raw tailer), tcp (binary and "
             + "line protocol vs in-process raw append; ack latency at --rate), process (pass-through and count by key vs bare "
-            + "reader and copy; end-to-end latency at --rate), all."})
+            + "reader and copy; end-to-end latency at --rate), replay (a pass-through and a count by key replayed over history vs "
+            + "the bare reader and vs the same processor run live), all."})
 public final class BenchCommand implements Callable<Integer> {
     static final String DEFAULT_OUT = "bench/target/report";
 
-    @Parameters(index = "0", paramLabel = "SCENARIO", description = "append, read, tcp, process or all")
+    static final long DEFAULT_EVENTS = 2_000_000;
+
+    @Parameters(index = "0", paramLabel = "SCENARIO", description = "append, read, tcp, process, replay or all")
     String scenario;
 
     @Option(names = "--events", paramLabel = "N", converter = CountConverter.class,
-        description = "events per throughput figure (k and M suffixes; default 2M). The line protocol uses N/4.")
-    long events = 2_000_000;
+        description = "events per throughput figure (k and M suffixes; default 2M, replay 8M). The line protocol uses N/4; "
+            + "replay builds topics of N events (10M and more work: about 0.4 GB of disk per million at a time).")
+    Long events;
 
-    @Option(names = "--size", paramLabel = "BYTES", description = "value bytes of append and read (default 100; tcp and process use 100)")
+    @Option(names = "--passes", paramLabel = "P",
+        description = "passes of the replay scenario, each on fresh topics; each figure is the pass of median rate (default 1)")
+    int passes = 1;
+
+    @Option(names = "--size", paramLabel = "BYTES", description = "value bytes of append and read (default 100; tcp, process and replay use 100)")
     int size = BenchSupport.VALUE_LENGTH;
 
     @Option(names = "--partitions", paramLabel = "P", description = "partitions of the append scenario (default: 1, 2 and 4)")
@@ -91,20 +99,26 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<String> scenarios = scenario.equals("all") ? BenchScenarios.ALL : List.of(scenario);
         if (!scenario.equals("all") && !BenchScenarios.ALL.contains(scenario)) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "unknown scenario '" + scenario + "' (append, read, tcp, process or all)");
+            throw new CommandLine.ParameterException(spec.commandLine(), "unknown scenario '" + scenario
+                + "' (" + String.join(", ", BenchScenarios.ALL) + " or all)");
         }
-        if (events <= 0 || size < 8 || size > 1 << 20 || duration <= 0 || (partitions != null && partitions < 1)
-            || rates.stream().anyMatch(r -> r <= 0)) {
+        if ((events != null && events <= 0) || size < 8 || size > 1 << 20 || duration <= 0 || (partitions != null && partitions < 1)
+            || rates.stream().anyMatch(r -> r <= 0) || passes < 1 || passes > 99) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                "--events, --duration, --partitions and --rate must be > 0, --size 8..1048576");
+                "--events, --duration, --partitions and --rate must be > 0, --size 8..1048576, --passes 1..99");
         }
+        long events = this.events != null ? this.events : DEFAULT_EVENTS;
+        long replayEvents = this.events != null ? this.events : ReplayBench.DEFAULT_EVENTS;
         Path dir = (out != null ? out : Files.isDirectory(Path.of("bench")) ? Path.of(DEFAULT_OUT) : Path.of("kappa-bench-report"))
             .toAbsolutePath();
         Files.createDirectories(dir);
         List<Integer> partitionCounts = partitions != null ? List.of(partitions) : List.of(1, 2, 4);
-        BenchScenarios.Settings s = new BenchScenarios.Settings(events, size, partitionCounts, List.copyOf(rates), duration, dir, !quiet);
-        if (size != BenchSupport.VALUE_LENGTH && (scenarios.contains("tcp") || scenarios.contains("process")) && !quiet) {
-            System.err.println("kappa bench: --size applies to append and read; tcp and process use " + BenchSupport.VALUE_LENGTH + "-byte values");
+        BenchScenarios.Settings s = new BenchScenarios.Settings(events, size, partitionCounts, List.copyOf(rates), duration, dir, !quiet,
+            replayEvents, passes);
+        if (size != BenchSupport.VALUE_LENGTH && (scenarios.contains("tcp") || scenarios.contains("process") || scenarios.contains("replay"))
+            && !quiet) {
+            System.err.println("kappa bench: --size applies to append and read; tcp, process and replay use " + BenchSupport.VALUE_LENGTH
+                + "-byte values");
         }
 
         ObjectNode results = TcpIngestBench.JSON.createObjectNode();
@@ -114,6 +128,9 @@ public final class BenchCommand implements Callable<Integer> {
         ObjectNode settings = results.putObject("settings");
         settings.put("events", events).put("valueBytes", size).put("keyBytes", BenchSupport.KEY_LENGTH).put("durationSeconds", duration)
             .put("latencyWarmupSeconds", s.latencyWarmupS());
+        if (scenarios.contains("replay")) {
+            settings.put("replayEvents", replayEvents).put("replayPasses", passes);
+        }
         ArrayNode p = settings.putArray("partitions");
         partitionCounts.forEach(p::add);
         ArrayNode r = settings.putArray("rates");
@@ -122,7 +139,10 @@ public final class BenchCommand implements Callable<Integer> {
         ArrayNode sections = results.putArray("scenarios");
         long t0 = System.nanoTime();
         for (String name : scenarios) {
-            sections.add(BenchScenarios.run(name, s));
+            long s0 = System.nanoTime();
+            ObjectNode section = BenchScenarios.run(name, s);
+            section.put("seconds", (System.nanoTime() - s0) / 1e9);
+            sections.add(section);
         }
         results.put("seconds", (System.nanoTime() - t0) / 1e9);
         results.put("loadAverageAtEnd", TcpIngestBench.loadAverage());

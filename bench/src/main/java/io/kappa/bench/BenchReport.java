@@ -59,10 +59,36 @@ final class BenchReport {
             sb.append('\n');
             TcpIngestBench.format(sb, lat);
         }
+        List<String[]> targets = new ArrayList<>();
+        targets.add(new String[] {"scenario", "target", "value", "target value", "met"});
+        for (JsonNode section : results.path("scenarios")) {
+            for (JsonNode t : section.path("targets")) {
+                targets.add(new String[] {section.path("scenario").asText(), t.path("name").asText(), targetValue(t, "value"),
+                    targetValue(t, "target"), t.path("met").asBoolean() ? "met" : "NOT MET"});
+            }
+        }
+        if (targets.size() > 1) {
+            sb.append('\n');
+            TcpIngestBench.format(sb, targets);
+            for (JsonNode section : results.path("scenarios")) {
+                for (JsonNode t : section.path("targets")) {
+                    if (!t.path("note").asText().isEmpty()) {
+                        sb.append("  ").append(t.path("name").asText()).append(": ").append(t.path("note").asText()).append('\n');
+                    }
+                }
+            }
+        }
         sb.append("ratio = subject events/s / baseline events/s, both measured in this run. Load average at start / end: ")
             .append(results.path("loadAverageAtStart").asText()).append(" / ").append(results.path("loadAverageAtEnd").asText())
             .append('\n');
         return sb.toString();
+    }
+
+    /** A target's value or goal: a ratio with 2 decimals, a rate with its unit. */
+    static String targetValue(JsonNode t, String field) {
+        double v = t.path(field).asDouble();
+        return t.path("unit").asText().equals("ratio") ? String.format(Locale.ROOT, "%.2f", v)
+            : TcpIngestBench.si(v) + " " + t.path("unit").asText();
     }
 
     private static String cpu(JsonNode f) {
@@ -117,6 +143,21 @@ final class BenchReport {
                     .append("</td><td class=\"n\">").append(disk(b)).append("</td></tr>\n");
             }
             h.append("</table>\n");
+            JsonNode targets = section.path("targets");
+            if (targets.isArray() && targets.size() > 0) {
+                h.append("<table class=\"targets\"><tr><th>target</th><th>value</th><th>target value</th><th>met</th><th>note</th></tr>\n");
+                for (JsonNode t : targets) {
+                    h.append("<tr><td>").append(esc(t.path("name").asText())).append("</td><td class=\"n\">").append(esc(targetValue(t, "value")))
+                        .append("</td><td class=\"n\">").append(esc(targetValue(t, "target"))).append("</td><td>")
+                        .append(t.path("met").asBoolean() ? "met" : "<b>not met</b>").append("</td><td>").append(esc(t.path("note").asText()))
+                        .append("</td></tr>\n");
+                }
+                h.append("</table>\n");
+            }
+            String definition = section.path("liveDefinition").asText();
+            if (!definition.isEmpty()) {
+                h.append("<p class=\"muted\">").append(esc(definition)).append(".</p>\n");
+            }
             JsonNode latency = section.path("latency");
             if (latency.isArray() && latency.size() > 0) {
                 h.append("<h3>").append(esc(scenario)).append(": latency percentiles</h3>\n").append(latencyChart(scenario, latency));

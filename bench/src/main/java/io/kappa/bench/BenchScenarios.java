@@ -31,23 +31,25 @@ import org.agrona.concurrent.UnsafeBuffer;
 /**
  * The scenarios of {@code kappa bench}, each built from the existing harness pieces ({@link BenchSupport},
  * {@link ProcessorWorkloads}, {@link AppendBaseline}, {@link BinaryThroughput}, {@link LineThroughput},
- * {@link AckLatency}, {@link ProcessorLatency}). Every scenario returns one section of the same shape:
+ * {@link AckLatency}, {@link ProcessorLatency}, {@link ReplayBench}). Every scenario returns one section of the same shape:
  * <pre>
  * { "scenario": "append",
  *   "comparisons": [ { "name", "subject": FIGURE, "baseline": FIGURE, "ratio": subject/baseline events/s } ],
  *   "latency":     [ { "name", "offeredEventsPerSec", "saturated", "latencyUs": {count,p50,..,max}, "hgrm" } ],
+ *   "targets":     [ { "name", "value", "target", "unit", "met", "note" } ]   (replay only: the issues' targets)
  *   "details":     { what the harness piece returned } }
  * FIGURE = { "what", "events", "seconds", "eventsPerSec", "cpuNsPerEvent"?, "diskBytesPerEvent"? }
  * </pre>
  */
 final class BenchScenarios {
-    static final List<String> ALL = List.of("append", "read", "tcp", "process");
+    /** Every scenario, in the order {@code all} runs them. */
+    static final List<String> ALL = List.of("append", "read", "tcp", "process", "replay");
     /** Events per {@code Topic.appendBatch} and per raw chunk in the append scenario. */
     static final int APPEND_BATCH = 1000;
 
     /** What to run, from the command line. */
     record Settings(long events, int valueBytes, List<Integer> partitions, List<Long> rates, double durationS, Path out,
-                    boolean progress) {
+                    boolean progress, long replayEvents, int passes) {
         double latencyWarmupS() {
             return Math.max(0.5, Math.min(5, durationS / 2));
         }
@@ -62,6 +64,7 @@ final class BenchScenarios {
             case "read" -> read(s);
             case "tcp" -> tcp(s);
             case "process" -> process(s);
+            case "replay" -> ReplayBench.run(s);
             default -> throw new IllegalArgumentException("unknown scenario " + scenario);
         };
     }
@@ -380,7 +383,7 @@ final class BenchScenarios {
     }
 
     /** A figure from a {@link ProcessorWorkloads.Timer} result (CPU from its cores busy over the wall time). */
-    private static ObjectNode fromTimer(String what, ObjectNode t) {
+    static ObjectNode fromTimer(String what, ObjectNode t) {
         long events = t.path("events").asLong();
         long nanos = Math.round(t.path("seconds").asDouble() * 1e9);
         double cores = t.path("cpuCores").asDouble(Double.NaN);
