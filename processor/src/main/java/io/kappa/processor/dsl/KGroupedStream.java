@@ -19,6 +19,11 @@ public final class KGroupedStream<K, V> {
         this.valueSerde = valueSerde;
     }
 
+    /** Aggregations per key and event-time window (tumbling, hopping or session), see {@link TimeWindowedKStream}. */
+    public TimeWindowedKStream<K, V> windowedBy(io.kappa.processor.window.WindowSpec windows) {
+        return new TimeWindowedKStream<>(stream, keySerde, java.util.Objects.requireNonNull(windows, "windows"));
+    }
+
     public KTable<K, Long> count() {
         return count(null);
     }

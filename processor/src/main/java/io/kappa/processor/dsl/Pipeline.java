@@ -53,8 +53,19 @@ public final class Pipeline {
     final List<StageBuilder> stages = new ArrayList<>();
     private int names;
 
+    private io.kappa.processor.TimePolicy time = io.kappa.processor.TimePolicy.DEFAULT;
+
     public Pipeline(String group) {
         this.group = group;
+    }
+
+    /**
+     * The clock, allowed disorder and idle timeout of every stage (default: event time, no disorder): what the
+     * watermarks of windowed aggregations follow.
+     */
+    public Pipeline time(io.kappa.processor.TimePolicy policy) {
+        this.time = Objects.requireNonNull(policy, "policy");
+        return this;
     }
 
     public <K, V> KStream<K, V> stream(List<String> topics, Serde<K> keySerde, Serde<V> valueSerde) {
@@ -93,7 +104,7 @@ public final class Pipeline {
         }
         List<Stage<?, ?, ?, ?>> out = new ArrayList<>();
         for (StageBuilder s : stages) {
-            out.add(s.toStage());
+            out.add(s.toStage().withTime(time));
         }
         return Topology.of(out);
     }
@@ -152,7 +163,9 @@ public final class Pipeline {
     static final class Scope {
         final ProcessorContext<Object, Object> context;
         final Map<String, TableState<?, ?>> tables = new HashMap<>();
+        final List<Processor<?, ?, Object, Object>> timerHandlers = new ArrayList<>();
         long eventTime;
+        InputRecord<Object, Object> record;
 
         Scope(ProcessorContext<Object, Object> context) {
             this.context = context;
@@ -164,6 +177,83 @@ public final class Pipeline {
                 throw new IllegalStateException("table '" + topic + "' is not read by this stage");
             }
             return t;
+        }
+    }
+
+    /**
+     * The record being processed as a step further down sees it: its position and times, with the key and value the
+     * steps before have made.
+     */
+    static final class Current<K, V> implements InputRecord<K, V> {
+        private final Scope scope;
+        private K key;
+        private V value;
+
+        Current(Scope scope) {
+            this.scope = scope;
+        }
+
+        Current<K, V> of(K k, V v) {
+            this.key = k;
+            this.value = v;
+            return this;
+        }
+
+        private InputRecord<Object, Object> r() {
+            if (scope.record == null) {
+                throw new IllegalStateException("no record is being processed");
+            }
+            return scope.record;
+        }
+
+        @Override
+        public String topic() {
+            return r().topic();
+        }
+
+        @Override
+        public int partition() {
+            return r().partition();
+        }
+
+        @Override
+        public long offset() {
+            return r().offset();
+        }
+
+        @Override
+        public long eventTime() {
+            return r().eventTime();
+        }
+
+        @Override
+        public long appendTime() {
+            return r().appendTime();
+        }
+
+        @Override
+        public K key() {
+            return key;
+        }
+
+        @Override
+        public V value() {
+            return value;
+        }
+
+        @Override
+        public String id() {
+            return r().id();
+        }
+
+        @Override
+        public byte[] keyBytes() {
+            return r().keyBytes();
+        }
+
+        @Override
+        public byte[] valueBytes() {
+            return r().valueBytes();
         }
     }
 
@@ -386,7 +476,19 @@ public final class Pipeline {
                 value = values.deserialize(v, 0, v.capacity());
             }
             scope.eventTime = record.eventTime();
-            root.accept(key, value);
+            scope.record = record;
+            try {
+                root.accept(key, value);
+            } finally {
+                scope.record = null;
+            }
+        }
+
+        @Override
+        public void onTimer(long time, String name, ProcessorContext<Object, Object> context) throws Exception {
+            for (Processor<?, ?, Object, Object> p : scope.timerHandlers) {
+                p.onTimer(time, name, context);
+            }
         }
     }
 

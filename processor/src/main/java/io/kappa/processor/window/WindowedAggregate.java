@@ -62,6 +62,7 @@ public final class WindowedAggregate<KIn, VIn, K, A, KOut, VOut> implements Proc
     private final Serde<K> keySerde;
     private final Serde<A> aggregateSerde;
     private final Results<K, A, KOut, VOut> results;
+    private final String timer;
     private KeyValueStore<WindowKey<K>, A> windows;
     private KeyValueStore<K, Sessions<A>> sessions;
     // close time -> the windows (WindowKey) or session keys (K) that close then; a superset, checked against the store
@@ -72,6 +73,14 @@ public final class WindowedAggregate<KIn, VIn, K, A, KOut, VOut> implements Proc
     public WindowedAggregate(WindowSpec spec, WindowSpec.Mode mode, String storeName, KeySelector<KIn, VIn, K> selector,
                              WindowAggregator<InputRecord<KIn, VIn>, A> aggregator, Serde<K> keySerde, Serde<A> aggregateSerde,
                              Results<K, A, KOut, VOut> results) {
+        this(spec, mode, storeName, selector, aggregator, keySerde, aggregateSerde, results, TIMER);
+    }
+
+    /** With its own timer name, for several window aggregations in one processor. */
+    public WindowedAggregate(WindowSpec spec, WindowSpec.Mode mode, String storeName, KeySelector<KIn, VIn, K> selector,
+                             WindowAggregator<InputRecord<KIn, VIn>, A> aggregator, Serde<K> keySerde, Serde<A> aggregateSerde,
+                             Results<K, A, KOut, VOut> results, String timerName) {
+        this.timer = Objects.requireNonNull(timerName, "timerName");
         this.spec = Objects.requireNonNull(spec, "spec");
         this.mode = Objects.requireNonNull(mode, "mode");
         this.storeName = Objects.requireNonNull(storeName, "storeName");
@@ -149,7 +158,7 @@ public final class WindowedAggregate<KIn, VIn, K, A, KOut, VOut> implements Proc
             if (old == null) {
                 old = aggregator.initial();
                 index(close, wk);
-                ctx.registerTimer(close, TIMER);
+                ctx.registerTimer(close, timer);
             }
             A now = aggregator.add(old, r);
             windows.put(wk, now);
@@ -219,7 +228,7 @@ public final class WindowedAggregate<KIn, VIn, K, A, KOut, VOut> implements Proc
         sessions.put(key, base.replace(overlap, ns, ne, now));
         long close = spec.closeTime(ne);
         index(close, key);
-        ctx.registerTimer(close, TIMER);
+        ctx.registerTimer(close, timer);
         if (mode == WindowSpec.Mode.UPDATE) {
             results.emit(ns, ne, List.of(key), List.of(now), ctx);
         }
@@ -227,7 +236,7 @@ public final class WindowedAggregate<KIn, VIn, K, A, KOut, VOut> implements Proc
 
     @Override
     public void onTimer(long time, String name, ProcessorContext<KOut, VOut> ctx) throws Exception {
-        if (!TIMER.equals(name)) {
+        if (!timer.equals(name)) {
             return;
         }
         ArrayList<Object> closing = index.remove(time);

@@ -1,0 +1,92 @@
+package io.kappa.processor.dsl;
+
+import java.util.function.BinaryOperator;
+import java.util.function.Supplier;
+
+import io.kappa.processor.InputRecord;
+import io.kappa.processor.Serde;
+import io.kappa.processor.Serdes;
+import io.kappa.processor.window.WindowAggregator;
+import io.kappa.processor.window.WindowSpec;
+import io.kappa.processor.window.WindowedAggregate;
+
+/**
+ * A grouped stream cut into event-time windows ({@link KGroupedStream#windowedBy}): aggregations per key and window,
+ * written downstream as {@code (Windowed<K>, aggregate)} in an output mode (default: append, each window once when
+ * the watermark closes it). They run the same {@link WindowedAggregate} as the built-ins: late records go to
+ * {@code GROUP.late}, closed windows are evicted, the watermark follows the pipeline's {@link Pipeline#time}.
+ * Records written downstream when a window closes carry the event time of the record after which it closed.
+ */
+public final class TimeWindowedKStream<K, V> {
+    private final KStream<K, V> stream;
+    private final Serde<K> keySerde;
+    private final WindowSpec windows;
+
+    TimeWindowedKStream(KStream<K, V> stream, Serde<K> keySerde, WindowSpec windows) {
+        this.stream = stream;
+        this.keySerde = keySerde;
+        this.windows = windows;
+    }
+
+    public KStream<Windowed<K>, Long> count() {
+        return count(null, WindowSpec.Mode.APPEND);
+    }
+
+    public KStream<Windowed<K>, Long> count(String storeName, WindowSpec.Mode mode) {
+        return aggregate(storeName, mode, () -> 0L, (k, v, n) -> n + 1, Long::sum, Serdes.longs());
+    }
+
+    public <A> KStream<Windowed<K>, A> aggregate(Supplier<A> initializer, Aggregator<? super K, ? super V, A> aggregator,
+                                                 Serde<A> aggregateSerde) {
+        return aggregate(null, WindowSpec.Mode.APPEND, initializer, aggregator, null, aggregateSerde);
+    }
+
+    /**
+     * @param merger how two sessions' aggregates combine when a record bridges them (session windows only; null
+     *               for hopping and tumbling windows)
+     */
+    @SuppressWarnings("unchecked")
+    public <A> KStream<Windowed<K>, A> aggregate(String name, WindowSpec.Mode mode, Supplier<A> initializer,
+                                                 Aggregator<? super K, ? super V, A> aggregator, BinaryOperator<A> merger,
+                                                 Serde<A> aggregateSerde) {
+        if (windows.isSession() && merger == null) {
+            throw new IllegalArgumentException("session windows need a merger for aggregates of sessions a record bridges");
+        }
+        String storeName = name != null ? name : stream.pipeline.newName("window");
+        WindowAggregator<InputRecord<K, V>, A> steps = new WindowAggregator<>() {
+            @Override
+            public A initial() {
+                return initializer.get();
+            }
+
+            @Override
+            public A add(A aggregate, InputRecord<K, V> r) {
+                return aggregator.apply(r.key(), r.value(), aggregate);
+            }
+
+            @Override
+            public A merge(A earlier, A later) {
+                return merger.apply(earlier, later);
+            }
+        };
+        Pipeline.Def def = Pipeline.def((scope, down) -> {
+            Pipeline.Current<K, V> current = new Pipeline.Current<>(scope);
+            WindowedAggregate<K, V, K, A, Object, Object> w = new WindowedAggregate<>(windows, mode, storeName, InputRecord::key,
+                steps, keySerde, aggregateSerde, (start, end, keys, aggregates, ctx) -> {
+                    for (int i = 0; i < keys.size(); i++) {
+                        down.accept(new Windowed<>(keys.get(i), start, end), aggregates.get(i));
+                    }
+                }, "window-" + storeName);
+            w.init((io.kappa.processor.ProcessorContext<Object, Object>) (Object) scope.context);
+            scope.timerHandlers.add(w);
+            return (k, v) -> {
+                if (k == null) {
+                    throw new IllegalArgumentException("a record with no key cannot be aggregated");
+                }
+                w.process(current.of((K) k, (V) v), scope.context);
+            };
+        });
+        stream.node.children.add(def);
+        return new KStream<>(stream.pipeline, stream.stage, def);
+    }
+}

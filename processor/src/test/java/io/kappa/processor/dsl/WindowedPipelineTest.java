@@ -1,0 +1,132 @@
+package io.kappa.processor.dsl;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+
+import io.kappa.log.Event;
+import io.kappa.log.EventLog;
+import io.kappa.log.LogContext;
+import io.kappa.log.PartitionTailer;
+import io.kappa.log.Topic;
+import io.kappa.log.TopicConfig;
+import io.kappa.processor.ProcessorRunner;
+import io.kappa.processor.RunnerContext;
+import io.kappa.processor.Serdes;
+import io.kappa.processor.TimePolicy;
+import io.kappa.processor.Topology;
+import io.kappa.processor.window.WindowSpec;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** windowedBy in the DSL: the same windows as the built-ins, checked against a batch count. */
+class WindowedPipelineTest {
+    static final long BASE = 1_763_800_000_000L;
+
+    @TempDir
+    Path dir;
+    EventLog log;
+
+    @BeforeEach
+    void open() {
+        log = EventLog.open(new LogContext().dataDir(dir).pretouch(false));
+    }
+
+    @AfterEach
+    void close() {
+        log.close();
+    }
+
+    List<String> values(String topic) {
+        List<String> out = new ArrayList<>();
+        Topic t = log.topic(topic);
+        for (int p = 0; p < t.partitionCount(); p++) {
+            try (PartitionTailer tailer = t.partition(p).newTailer()) {
+                while (tailer.poll(v -> out.add(v.valueString()), 1000) > 0) {
+                    // drain
+                }
+            }
+        }
+        return out;
+    }
+
+    void run(Topology t, String group) throws InterruptedException {
+        try (ProcessorRunner r = new ProcessorRunner(log, t, new RunnerContext().group(group).threads(2))) {
+            r.start();
+            assertTrue(r.awaitCaughtUp(30_000));
+            r.close();
+            assertNull(r.failure());
+        }
+    }
+
+    @Test
+    void tumblingCountsPerKeyAfterARepartitionMatchABatchCount() throws InterruptedException {
+        log.createTopic("clicks", TopicConfig.partitions(2));
+        Topic in = log.topic("clicks");
+        Random rnd = new Random(3);
+        Map<String, Long> expected = new TreeMap<>();
+        List<Event> events = new ArrayList<>();
+        for (int i = 0; i < 2_000; i++) {
+            String page = "p" + rnd.nextInt(5);
+            long t = BASE + i * 50L - rnd.nextInt(1_500);
+            expected.merge(page + "@" + Math.floorDiv(t, 10_000L) * 10_000L, 1L, Long::sum);
+            events.add(new Event(("u" + rnd.nextInt(20)).getBytes(StandardCharsets.UTF_8), page.getBytes(StandardCharsets.UTF_8), t, null));
+        }
+        events.sort(Comparator.comparingLong(e -> e.eventTime() + rnd.nextInt(500))); // out of order by up to 2 s in all
+        events.forEach(in::append);
+        in.append(new Event("u0".getBytes(StandardCharsets.UTF_8), "p0".getBytes(StandardCharsets.UTF_8), BASE - 60_000, null)); // late
+        // every downstream task hears from every upstream task far in the future, so all windows of the data close
+        for (int p = 0; p < 2; p++) {
+            for (String page : List.of("p0", "p1", "p2", "p3", "p4")) {
+                in.append(p, new Event("z".getBytes(StandardCharsets.UTF_8), page.getBytes(StandardCharsets.UTF_8), BASE + 10_000_000L,
+                    null));
+            }
+        }
+        Pipeline p = new Pipeline("pages").time(TimePolicy.eventTime(2_000));
+        p.stream(List.of("clicks"), Serdes.string(), Serdes.string())
+            .groupBy((user, page) -> page, Serdes.string(), Serdes.string())
+            .windowedBy(WindowSpec.tumbling(10_000, 0))
+            .count()
+            .map((w, n) -> KeyValue.of(w.key(), w.key() + "@" + w.start() + "=" + n))
+            .to("per-window", Serdes.string(), Serdes.string());
+        run(p.build(), "pages");
+        Map<String, Long> actual = new TreeMap<>();
+        for (String v : values("per-window")) {
+            String[] kv = v.split("=");
+            assertNull(actual.put(kv[0], Long.parseLong(kv[1])), "each window once: " + v);
+        }
+        assertEquals(expected, actual);
+        assertEquals(1, values("pages.late").size(), "the record a minute behind went to pages.late");
+    }
+
+    @Test
+    void sessionAggregatesMergeWithTheGivenMerger() throws InterruptedException {
+        log.createTopic("in", TopicConfig.partitions(1));
+        Topic in = log.topic("in");
+        long[] at = {0, 1_000, 5_000, 2_500, 20_000};
+        for (long t : at) {
+            in.append(new Event("k".getBytes(StandardCharsets.UTF_8), "1".getBytes(StandardCharsets.UTF_8), BASE + t, null));
+        }
+        Pipeline p = new Pipeline("s").time(TimePolicy.eventTime(3_000));
+        p.stream(List.of("in"), Serdes.string(), Serdes.string())
+            .groupByKey(Serdes.string(), Serdes.string())
+            .windowedBy(WindowSpec.session(3_000, 0))
+            .aggregate("clicks", WindowSpec.Mode.APPEND, () -> 0L, (k, v, n) -> n + Long.parseLong(v), Long::sum, Serdes.longs())
+            .map((w, n) -> KeyValue.of(w.key(), (w.start() - BASE) + "-" + (w.end() - BASE) + ":" + n))
+            .to("sessions", Serdes.string(), Serdes.string());
+        run(p.build(), "s");
+        assertEquals(List.of("0-8000:4"), values("sessions"), "2500 bridges [0,4000) and [5000,8000)");
+        assertThrows(IllegalArgumentException.class, () -> new Pipeline("x").stream(List.of("in"), Serdes.string(), Serdes.string())
+            .groupByKey(Serdes.string(), Serdes.string()).windowedBy(WindowSpec.session(1_000, 0)).aggregate(null, WindowSpec.Mode.APPEND, () -> 0L,
+                (k, v, n) -> n, null, Serdes.longs()));
+    }
+}
