@@ -15,7 +15,7 @@ import io.kappa.processor.window.WindowedAggregate;
  * written downstream as {@code (Windowed<K>, aggregate)} in an output mode (default: append, each window once when
  * the watermark closes it). They run the same {@link WindowedAggregate} as the built-ins: late records go to
  * {@code GROUP.late}, closed windows are evicted, the watermark follows the pipeline's {@link Pipeline#time}.
- * Records written downstream when a window closes carry the event time of the record after which it closed.
+ * Results carry the event time {@code windowEnd - 1}, so a later event-time step puts them in the same window.
  */
 public final class TimeWindowedKStream<K, V> {
     private final KStream<K, V> stream;
@@ -73,8 +73,14 @@ public final class TimeWindowedKStream<K, V> {
             Pipeline.Current<K, V> current = new Pipeline.Current<>(scope);
             WindowedAggregate<K, V, K, A, Object, Object> w = new WindowedAggregate<>(windows, mode, storeName, InputRecord::key,
                 steps, keySerde, aggregateSerde, (start, end, keys, aggregates, ctx) -> {
-                    for (int i = 0; i < keys.size(); i++) {
-                        down.accept(new Windowed<>(keys.get(i), start, end), aggregates.get(i));
+                    long time = scope.eventTime;
+                    scope.eventTime = end - 1; // a result carries the last instant of its window, as the built-ins' do
+                    try {
+                        for (int i = 0; i < keys.size(); i++) {
+                            down.accept(new Windowed<>(keys.get(i), start, end), aggregates.get(i));
+                        }
+                    } finally {
+                        scope.eventTime = time;
                     }
                 }, "window-" + storeName);
             w.init((io.kappa.processor.ProcessorContext<Object, Object>) (Object) scope.context);

@@ -106,6 +106,17 @@ class WindowedPipelineTest {
         }
         assertEquals(expected, actual);
         assertEquals(1, values("pages.late").size(), "the record a minute behind went to pages.late");
+        Topic out = log.topic("per-window");
+        for (int part = 0; part < out.partitionCount(); part++) {
+            try (PartitionTailer tailer = out.partition(part).newTailer()) {
+                while (tailer.poll(v -> {
+                    long start = Long.parseLong(v.valueString().replaceAll(".*@(\\d+)=.*", "$1"));
+                    assertEquals(start + 10_000 - 1, v.eventTime(), "a result's event time is its window's last instant");
+                }, 1000) > 0) {
+                    // drain
+                }
+            }
+        }
     }
 
     @Test
