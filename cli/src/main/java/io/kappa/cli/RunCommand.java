@@ -50,7 +50,8 @@ class RunCommand implements Callable<Integer> {
     List<String> inputs;
     @Option(names = "--output", paramLabel = "TOPIC", description = "Output topic (created with the input's partition count if missing).")
     String output;
-    @Option(names = "--where", paramLabel = "EXPR", description = "filter: field comparisons (=, !=, <, >, <=, >=, exists) joined by and.")
+    @Option(names = "--where", paramLabel = "EXPR", description = "filter (and window-count, window-agg: count only these): "
+        + "field comparisons (=, !=, <, >, <=, >=, exists) joined by and.")
     String where;
     @Option(names = "--select", paramLabel = "F1,F2", description = "map: the fields to keep.")
     String select;
