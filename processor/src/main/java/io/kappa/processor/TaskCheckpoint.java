@@ -243,6 +243,20 @@ public final class TaskCheckpoint {
         return null;
     }
 
+    /**
+     * A copy whose watermark sources start their idle clocks afresh with the next record read: what a rewind writes,
+     * since the records read next were appended long after the last ones (a source's silence across the rewind is
+     * not idleness).
+     */
+    public TaskCheckpoint withIdleClocksReset() {
+        List<Watermarks.Source> fresh = new ArrayList<>();
+        for (Watermarks.Source src : sources) {
+            fresh.add(new Watermarks.Source(src.input(), src.producer(), src.maxTime(), Long.MIN_VALUE));
+        }
+        return new TaskCheckpoint(group, stage, task, wallTimeMs, records, deadLettered, ratePerSecond, streamTime, watermark, fresh,
+            inputs, outputs, timers, stores, fileBytes);
+    }
+
     /** Writes this checkpoint (with its stores as read) to {@code file} atomically. */
     public void writeTo(Path file) {
         write(file, group, stage, task, wallTimeMs, records, deadLettered, ratePerSecond, streamTime, watermark, sources, inputs,

@@ -160,7 +160,7 @@ public final class RewindTool {
                 inputs.add(new TaskCheckpoint.Input(in.topic(), in.partition(), to));
             }
             TaskCheckpoint state = rebuilt.get(c.stage() + "-" + c.task());
-            TaskCheckpoint moved = c.rewound(inputs, rebasedOutputs(log, group, c), state);
+            TaskCheckpoint moved = c.rewound(inputs, rebasedOutputs(log, group, c), state).withIdleClocksReset();
             moved.writeTo(Groups.checkpointPath(dataDir, group, c.stage(), c.task()));
         }
     }
