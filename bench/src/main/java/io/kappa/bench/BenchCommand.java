@@ -26,16 +26,19 @@ import picocli.CommandLine.Parameters;
 @Command(name = "kappa bench", mixinStandardHelpOptions = true, version = "kappa 0.1.0", sortOptions = false,
     description = {"Measures kappa against raw Chronicle Queue and bare readers in the same run; prints a table and writes "
         + "results.json, .hgrm latency files and report.html to --out.",
-        "Scenarios: append (Topic.appendBatch vs raw Chronicle append), read (PartitionTailer vs raw tailer), tcp (binary and "
-            + "line protocol vs in-process raw append; ack latency at --rate), process (pass-through and count by key vs bare "
-            + "reader and copy; end-to-end latency at --rate), replay (a pass-through and a count by key replayed over history vs "
-            + "the bare reader and vs the same processor run live), all."})
+        "Scenarios: append (Topic.appendBatch vs raw Chronicle append), read (PartitionTailer vs raw tailer), seek (random "
+            + "moveToOffset + read one and offsetForTime vs raw Chronicle moveToIndex + read one, operations/s and latency "
+            + "percentiles), tcp (binary and line protocol vs in-process raw append; ack latency at --rate), process "
+            + "(pass-through and count by key vs bare reader and copy, window count vs bare reader; end-to-end latency at "
+            + "--rate), replay (a pass-through and a count by key replayed over history vs the bare reader and vs the same "
+            + "processor run live), all. Each scenario also records this JVM's resident memory at its end (VmRSS, and the "
+            + "peak so far, VmHWM)."})
 public final class BenchCommand implements Callable<Integer> {
     static final String DEFAULT_OUT = "bench/target/report";
 
     static final long DEFAULT_EVENTS = 2_000_000;
 
-    @Parameters(index = "0", paramLabel = "SCENARIO", description = "append, read, tcp, process, replay or all")
+    @Parameters(index = "0", paramLabel = "SCENARIO", description = "append, read, seek, tcp, process, replay or all")
     String scenario;
 
     @Option(names = "--events", paramLabel = "N", converter = CountConverter.class,
@@ -47,7 +50,11 @@ public final class BenchCommand implements Callable<Integer> {
         description = "passes of the replay scenario, each on fresh topics; each figure is the pass of median rate (default 1)")
     int passes = 1;
 
-    @Option(names = "--size", paramLabel = "BYTES", description = "value bytes of append and read (default 100; tcp, process and replay use 100)")
+    @Option(names = "--seek-ops", paramLabel = "N", converter = CountConverter.class,
+        description = "random seeks and time lookups per seek figure, at most --events (default 200k)")
+    long seekOps = SeekBench.DEFAULT_OPS;
+
+    @Option(names = "--size", paramLabel = "BYTES", description = "value bytes of append, read and seek (default 100; tcp, process and replay use 100)")
     int size = BenchSupport.VALUE_LENGTH;
 
     @Option(names = "--partitions", paramLabel = "P", description = "partitions of the append scenario (default: 1, 2 and 4)")
@@ -103,9 +110,10 @@ public final class BenchCommand implements Callable<Integer> {
                 + "' (" + String.join(", ", BenchScenarios.ALL) + " or all)");
         }
         if ((events != null && events <= 0) || size < 8 || size > 1 << 20 || duration <= 0 || (partitions != null && partitions < 1)
-            || rates.stream().anyMatch(r -> r <= 0) || passes < 1 || passes > 99) {
+            || rates.stream().anyMatch(r -> r <= 0) || passes < 1 || passes > 99
+            || seekOps < 1 || seekOps > Integer.MAX_VALUE) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                "--events, --duration, --partitions and --rate must be > 0, --size 8..1048576, --passes 1..99");
+                "--events, --seek-ops, --duration, --partitions and --rate must be > 0, --size 8..1048576, --passes 1..99");
         }
         long events = this.events != null ? this.events : DEFAULT_EVENTS;
         long replayEvents = this.events != null ? this.events : ReplayBench.DEFAULT_EVENTS;
@@ -114,10 +122,10 @@ public final class BenchCommand implements Callable<Integer> {
         Files.createDirectories(dir);
         List<Integer> partitionCounts = partitions != null ? List.of(partitions) : List.of(1, 2, 4);
         BenchScenarios.Settings s = new BenchScenarios.Settings(events, size, partitionCounts, List.copyOf(rates), duration, dir, !quiet,
-            replayEvents, passes);
+            replayEvents, passes, seekOps);
         if (size != BenchSupport.VALUE_LENGTH && (scenarios.contains("tcp") || scenarios.contains("process") || scenarios.contains("replay"))
             && !quiet) {
-            System.err.println("kappa bench: --size applies to append and read; tcp, process and replay use " + BenchSupport.VALUE_LENGTH
+            System.err.println("kappa bench: --size applies to append, read and seek; tcp, process and replay use " + BenchSupport.VALUE_LENGTH
                 + "-byte values");
         }
 
@@ -131,6 +139,9 @@ public final class BenchCommand implements Callable<Integer> {
         if (scenarios.contains("replay")) {
             settings.put("replayEvents", replayEvents).put("replayPasses", passes);
         }
+        if (scenarios.contains("seek")) {
+            settings.put("seekOperations", Math.min(events, seekOps));
+        }
         ArrayNode p = settings.putArray("partitions");
         partitionCounts.forEach(p::add);
         ArrayNode r = settings.putArray("rates");
@@ -142,6 +153,7 @@ public final class BenchCommand implements Callable<Integer> {
             long s0 = System.nanoTime();
             ObjectNode section = BenchScenarios.run(name, s);
             section.put("seconds", (System.nanoTime() - s0) / 1e9);
+            section.set("memory", memory());
             sections.add(section);
         }
         results.put("seconds", (System.nanoTime() - t0) / 1e9);
@@ -156,6 +168,29 @@ public final class BenchCommand implements Callable<Integer> {
         o.println("report: " + dir.resolve("report.html") + "  (results.json and the .hgrm files beside it)");
         o.flush();
         return 0;
+    }
+
+    /**
+     * This JVM's resident memory now, from /proc/self/status: {@code VmRSS} (resident now, including the mapped queue
+     * files' pages in memory) and {@code VmHWM} (the peak resident so far in the process, so it never goes down from one
+     * scenario to the next); empty where there is no /proc. Child JVMs (tcp's kappa serve) are not counted.
+     */
+    static ObjectNode memory() {
+        ObjectNode m = TcpIngestBench.JSON.createObjectNode();
+        Path status = Path.of("/proc/self/status");
+        try {
+            for (String line : Files.readAllLines(status, StandardCharsets.UTF_8)) {
+                String[] f = line.split("\\s+");
+                if (f.length >= 3 && f[2].equalsIgnoreCase("kB") && (f[0].equals("VmRSS:") || f[0].equals("VmHWM:"))) {
+                    m.put(f[0].equals("VmRSS:") ? "rssBytes" : "hwmBytes", Long.parseLong(f[1]) * 1024);
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // no /proc (not Linux): nothing recorded
+        }
+        Runtime rt = Runtime.getRuntime();
+        m.put("heapUsedBytes", rt.totalMemory() - rt.freeMemory()).put("heapCommittedBytes", rt.totalMemory());
+        return m;
     }
 
     private static ObjectNode machine() {

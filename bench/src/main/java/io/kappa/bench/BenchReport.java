@@ -34,7 +34,8 @@ final class BenchReport {
             for (JsonNode c : section.path("comparisons")) {
                 JsonNode s = c.path("subject");
                 JsonNode b = c.path("baseline");
-                rows.add(new String[] {scenario, c.path("name").asText(), String.format(Locale.ROOT, "%,d", s.path("events").asLong()),
+                String name = c.path("name").asText() + (s.path("unit").asText().equals("operations") ? " [ops]" : "");
+                rows.add(new String[] {scenario, name, String.format(Locale.ROOT, "%,d", s.path("events").asLong()),
                     TcpIngestBench.si(s.path("eventsPerSec").asDouble()), TcpIngestBench.si(b.path("eventsPerSec").asDouble()),
                     String.format(Locale.ROOT, "%.2f", c.path("ratio").asDouble()), cpu(s), cpu(b), disk(s), disk(b)});
             }
@@ -43,7 +44,7 @@ final class BenchReport {
                 String[] row = new String[9];
                 row[0] = scenario;
                 row[1] = l.path("name").asText();
-                row[2] = TcpIngestBench.si(l.path("offeredEventsPerSec").asDouble());
+                row[2] = offered(l);
                 String[] shown = {"p50", "p99", "p99.9", "p99.99", "max"};
                 for (int i = 0; i < shown.length; i++) {
                     row[3 + i] = ms(p.path(shown[i]));
@@ -54,10 +55,27 @@ final class BenchReport {
         }
         if (rows.size() > 1) {
             TcpIngestBench.format(sb, rows);
+            if (rows.stream().anyMatch(r -> r[1].endsWith(" [ops]"))) {
+                sb.append("[ops]: the rates are operations/s (one seek + read, or one time lookup, per operation)\n");
+            }
         }
         if (lat.size() > 1) {
             sb.append('\n');
             TcpIngestBench.format(sb, lat);
+        }
+        List<String[]> memory = new ArrayList<>();
+        memory.add(new String[] {"scenario", "RSS at end MB", "peak RSS so far MB", "heap used MB"});
+        for (JsonNode section : results.path("scenarios")) {
+            JsonNode m = section.path("memory");
+            if (!m.isMissingNode()) {
+                memory.add(new String[] {section.path("scenario").asText(), mb(m.path("rssBytes")), mb(m.path("hwmBytes")),
+                    mb(m.path("heapUsedBytes"))});
+            }
+        }
+        if (memory.size() > 1) {
+            sb.append('\n');
+            TcpIngestBench.format(sb, memory);
+            sb.append("RSS = VmRSS, peak = VmHWM of this JVM (from /proc/self/status) at the end of each scenario\n");
         }
         List<String[]> targets = new ArrayList<>();
         targets.add(new String[] {"scenario", "target", "value", "target value", "met"});
@@ -91,6 +109,15 @@ final class BenchReport {
             : TcpIngestBench.si(v) + " " + t.path("unit").asText();
     }
 
+    /** The offered rate of a latency entry, or "closed loop" for one operation after the other. */
+    static String offered(JsonNode l) {
+        return l.path("closedLoop").asBoolean() ? "closed loop" : TcpIngestBench.si(l.path("offeredEventsPerSec").asDouble());
+    }
+
+    static String mb(JsonNode bytes) {
+        return bytes.isMissingNode() ? "-" : String.format(Locale.ROOT, "%.0f", bytes.asDouble() / (1 << 20));
+    }
+
     private static String cpu(JsonNode f) {
         return f.has("cpuNsPerEvent") ? String.format(Locale.ROOT, "%.2f", f.path("cpuNsPerEvent").asDouble() / 1e3) : "-";
     }
@@ -104,7 +131,7 @@ final class BenchReport {
             return "-";
         }
         double v = micros.asDouble() / 1e3;
-        return String.format(Locale.ROOT, v >= 100 ? "%.0f" : v >= 10 ? "%.1f" : "%.3f", v);
+        return String.format(Locale.ROOT, v >= 100 ? "%.0f" : v >= 10 ? "%.1f" : v >= 0.01 ? "%.3f" : "%.5f", v);
     }
 
     // ---- HTML
@@ -154,6 +181,12 @@ final class BenchReport {
                 }
                 h.append("</table>\n");
             }
+            JsonNode memory = section.path("memory");
+            if (!memory.isMissingNode()) {
+                h.append("<p class=\"memory\">Resident memory of this JVM at the end of ").append(esc(scenario)).append(": ")
+                    .append(esc(mb(memory.path("rssBytes")))).append(" MB (VmRSS), peak so far ").append(esc(mb(memory.path("hwmBytes"))))
+                    .append(" MB (VmHWM); heap used ").append(esc(mb(memory.path("heapUsedBytes")))).append(" MB.</p>\n");
+            }
             String definition = section.path("liveDefinition").asText();
             if (!definition.isEmpty()) {
                 h.append("<p class=\"muted\">").append(esc(definition)).append(".</p>\n");
@@ -168,7 +201,7 @@ final class BenchReport {
                 h.append("<th>HdrHistogram</th></tr>\n");
                 for (JsonNode l : latency) {
                     h.append("<tr><td>").append(esc(l.path("name").asText())).append(l.path("saturated").asBoolean() ? " (saturated)" : "")
-                        .append("</td><td class=\"n\">").append(esc(TcpIngestBench.si(l.path("offeredEventsPerSec").asDouble()))).append("</td>");
+                        .append("</td><td class=\"n\">").append(esc(offered(l))).append("</td>");
                     for (String p : PERCENTILES) {
                         h.append("<td class=\"n\">").append(ms(l.path("latencyUs").path(p))).append("</td>");
                     }
@@ -209,11 +242,12 @@ final class BenchReport {
         for (JsonNode c : comparisons) {
             double sv = c.path("subject").path("eventsPerSec").asDouble();
             double bv = c.path("baseline").path("eventsPerSec").asDouble();
+            String unit = c.path("subject").path("unit").asText().equals("operations") ? " ops/s" : " ev/s";
             s.append("<text x=\"").append(left - 6).append("\" y=\"").append(y + barH + 4).append("\" text-anchor=\"end\">")
                 .append(esc(c.path("name").asText())).append("</text>\n");
-            bar(s, left, y, sv * scale, barH, COLORS[0], TcpIngestBench.si(sv) + " ev/s  (x" + String.format(Locale.ROOT, "%.2f",
+            bar(s, left, y, sv * scale, barH, COLORS[0], TcpIngestBench.si(sv) + unit + "  (x" + String.format(Locale.ROOT, "%.2f",
                 c.path("ratio").asDouble()) + ")");
-            bar(s, left, y + barH + 2, bv * scale, barH, "#aaa", TcpIngestBench.si(bv) + " ev/s");
+            bar(s, left, y + barH + 2, bv * scale, barH, "#aaa", TcpIngestBench.si(bv) + unit);
             y += groupH;
         }
         s.append("</svg>\n");
@@ -299,7 +333,8 @@ final class BenchReport {
             s.append("<line x1=\"").append(fmt(left + plotW + 10)).append("\" y1=\"").append(fmt(ly)).append("\" x2=\"")
                 .append(fmt(left + plotW + 30)).append("\" y2=\"").append(fmt(ly)).append("\" stroke=\"").append(color)
                 .append("\" stroke-width=\"2\"/><text x=\"").append(fmt(left + plotW + 34)).append("\" y=\"").append(fmt(ly + 4)).append("\">")
-                .append(esc(TcpIngestBench.si(l.path("offeredEventsPerSec").asDouble()) + " ev/s offered"
+                .append(esc(l.path("closedLoop").asBoolean() ? l.path("name").asText()
+                    : TcpIngestBench.si(l.path("offeredEventsPerSec").asDouble()) + " ev/s offered"
                     + (l.path("saturated").asBoolean() ? " (saturated)" : ""))).append("</text>\n");
             k++;
         }

@@ -31,25 +31,28 @@ import org.agrona.concurrent.UnsafeBuffer;
 /**
  * The scenarios of {@code kappa bench}, each built from the existing harness pieces ({@link BenchSupport},
  * {@link ProcessorWorkloads}, {@link AppendBaseline}, {@link BinaryThroughput}, {@link LineThroughput},
- * {@link AckLatency}, {@link ProcessorLatency}, {@link ReplayBench}). Every scenario returns one section of the same shape:
+ * {@link AckLatency}, {@link ProcessorLatency}, {@link ReplayBench}, {@link SeekBench}). Every scenario returns one
+ * section of the same shape:
  * <pre>
  * { "scenario": "append",
  *   "comparisons": [ { "name", "subject": FIGURE, "baseline": FIGURE, "ratio": subject/baseline events/s } ],
  *   "latency":     [ { "name", "offeredEventsPerSec", "saturated", "latencyUs": {count,p50,..,max}, "hgrm" } ],
  *   "targets":     [ { "name", "value", "target", "unit", "met", "note" } ]   (replay only: the issues' targets)
- *   "details":     { what the harness piece returned } }
- * FIGURE = { "what", "events", "seconds", "eventsPerSec", "cpuNsPerEvent"?, "diskBytesPerEvent"? }
+ *   "details":     { what the harness piece returned },
+ *   "memory":      { "rssBytes", "hwmBytes", "heapUsedBytes", "heapCommittedBytes" }   (added by {@link BenchCommand}) }
+ * FIGURE = { "what", "events", "seconds", "eventsPerSec", "cpuNsPerEvent"?, "diskBytesPerEvent"?, "unit"? }
+ * ("unit": "operations" in seek, whose figures count operations, not events; its latencies are "closedLoop")
  * </pre>
  */
 final class BenchScenarios {
     /** Every scenario, in the order {@code all} runs them. */
-    static final List<String> ALL = List.of("append", "read", "tcp", "process", "replay");
+    static final List<String> ALL = List.of("append", "read", "seek", "tcp", "process", "replay");
     /** Events per {@code Topic.appendBatch} and per raw chunk in the append scenario. */
     static final int APPEND_BATCH = 1000;
 
     /** What to run, from the command line. */
     record Settings(long events, int valueBytes, List<Integer> partitions, List<Long> rates, double durationS, Path out,
-                    boolean progress, long replayEvents, int passes) {
+                    boolean progress, long replayEvents, int passes, long seekOps) {
         double latencyWarmupS() {
             return Math.max(0.5, Math.min(5, durationS / 2));
         }
@@ -62,6 +65,7 @@ final class BenchScenarios {
         return switch (scenario) {
             case "append" -> append(s);
             case "read" -> read(s);
+            case "seek" -> SeekBench.run(s);
             case "tcp" -> tcp(s);
             case "process" -> process(s);
             case "replay" -> ReplayBench.run(s);
@@ -306,7 +310,9 @@ final class BenchScenarios {
 
     /**
      * Pass-through and count by key under {@code ProcessorRunner} against the bare reader and a hand-written copy of
-     * the same partition (the {@link ProcessorBench} workloads), after an untimed warm-up on a smaller topic; then
+     * the same partition, and the tumbling-window count (10,000 keys, 1-minute windows, on a partition of as many
+     * events with event times) against the bare reader (the {@link ProcessorBench} workloads), after an untimed
+     * warm-up on a smaller topic; then
      * pass-through end-to-end latency at the offered rates.
      */
     static ObjectNode process(Settings s) throws Exception {
@@ -315,7 +321,8 @@ final class BenchScenarios {
         Files.createDirectories(out);
         section.put("valueBytes", BenchSupport.VALUE_LENGTH);
         long keys = Math.min(100_000, s.events());
-        section.put("keys", keys);
+        section.put("keys", keys).put("windowKeys", WINDOW_KEYS).put("windowEventsPerKey", WINDOW_PER_KEY)
+            .put("windowMs", ProcessorWorkloads.WINDOW_MS);
         long warmup = Math.min(s.events(), 300_000);
         status(s, "process: warm-up on " + warmup + " events (not reported)");
         processRun(warmup, Math.min(keys, warmup), false);
@@ -327,10 +334,13 @@ final class BenchScenarios {
         ObjectNode copy = fromTimer("hand-written copy: poll, copy, Partition.appendBatch", (ObjectNode) r.get("copy"));
         ObjectNode pass = fromTimer("pass-through Processor under ProcessorRunner", (ObjectNode) r.get("pass"));
         ObjectNode count = fromTimer("Builtins.count by key over " + keys + " keys", (ObjectNode) r.get("count"));
+        ObjectNode window = fromTimer("window-count by key, 1-minute tumbling windows over " + WINDOW_KEYS + " keys",
+            (ObjectNode) r.get("window"));
         comparisons.add(compare("pass-through vs bare reader", pass, read));
         comparisons.add(compare("pass-through vs copy", pass, copy));
         comparisons.add(compare("count by key vs bare reader", count, read));
         comparisons.add(compare("count by key vs copy", count, copy));
+        comparisons.add(compare("window count vs bare reader", window, read));
         ArrayNode latency = section.putArray("latency");
         for (long rate : s.rates()) {
             status(s, "process: pass-through latency at " + rate + " events/s offered");
@@ -340,6 +350,12 @@ final class BenchScenarios {
         }
         return section;
     }
+
+    /** Keys of the process scenario's window count, as {@link ProcessorBench}'s window workload uses by default. */
+    static final long WINDOW_KEYS = 10_000;
+    /** Events per key per 1-minute window (event time advances 60 s per {@code 50 x 10,000} events). */
+    static final long WINDOW_PER_KEY = 50;
+    private static final ProcessorWorkloads.WindowInput WINDOW_INPUT = new ProcessorWorkloads.WindowInput(WINDOW_KEYS, WINDOW_PER_KEY, 42);
 
     /** One run of the processor workloads on a fresh directory, as a {@link ProcessorBench} run does. */
     private static ObjectNode processRun(long n, long keys, boolean progress) throws Exception {
@@ -359,6 +375,10 @@ final class BenchScenarios {
             r.set("count", ProcessorWorkloads.runTopology(log, ProcessorWorkloads.count("count", "in", "count-out"),
                 new RunnerContext().group("count"), n, "count-out", n, progress, "count"));
             log.deleteTopic("count-out");
+            Partition win = log.createTopic("win", TopicConfig.partitions(1)).partition(0);
+            ProcessorWorkloads.fillWindowed(win, WINDOW_INPUT, n, progress, "fill win");
+            r.set("window", ProcessorWorkloads.window(log, "win", WINDOW_INPUT, n, progress));
+            log.deleteTopic("win");
             reads.add(ProcessorWorkloads.bareRead(in, n));
             r.set("read", median(reads));
         } finally {
