@@ -307,4 +307,13 @@ public final class Serdes {
             return end - position;
         }
     }
+
+    /** The bytes as text when they are valid UTF-8, else null (for messages that embed a value as text or base64). */
+    public static String strictUtf8(byte[] bytes) {
+        try {
+            return java.nio.charset.StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return null;
+        }
+    }
 }

@@ -1,7 +1,6 @@
 package io.kappa.processor;
 
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -504,7 +503,7 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         buffer.getBytes(valueOffset, value);
         // the dead letter must fit in a record: the value is cut to what leaves room for the rest
         int room = Math.max(0, runner.maxRecordBytes() - Math.max(0, keyLength) - 2048);
-        String text = utf8(value);
+        String text = Serdes.strictUtf8(value);
         String field = text != null ? "value" : "valueBase64";
         String embedded = text != null ? text : Base64.getEncoder().encodeToString(value);
         int limit = text != null ? room / 6 : room; // JSON escaping may take 6 bytes per character
@@ -535,13 +534,6 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         deadLettered++;
     }
 
-    private static String utf8(byte[] bytes) {
-        try {
-            return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            return null;
-        }
-    }
 
     private void commitStores() {
         for (InMemoryKeyValueStore<?, ?> s : storeArray) {

@@ -2,8 +2,6 @@ package io.kappa.replay;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,6 +25,7 @@ import io.kappa.processor.Groups;
 import io.kappa.processor.OutputTap;
 import io.kappa.processor.ProcessorRunner;
 import io.kappa.processor.RunnerContext;
+import io.kappa.processor.Serdes;
 import io.kappa.processor.TaskCheckpoint;
 import io.kappa.processor.Topology;
 import org.agrona.DirectBuffer;
@@ -197,12 +196,11 @@ public final class VerifyTool {
     }
 
     private static String readable(byte[] b) {
-        try {
-            String s = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(b)).toString();
-            return s.length() > 300 ? s.substring(0, 297) + "..." : s;
-        } catch (CharacterCodingException e) {
+        String s = Serdes.strictUtf8(b);
+        if (s == null) {
             return "base64:" + Base64.getEncoder().encodeToString(b);
         }
+        return s.length() > 300 ? s.substring(0, 297) + "..." : s;
     }
 
     /** The group's records in one output partition from one task, in order, up to where its checkpoint counted. */

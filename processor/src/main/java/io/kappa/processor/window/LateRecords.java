@@ -2,9 +2,6 @@ package io.kappa.processor.window;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
 
@@ -38,7 +35,7 @@ public final class LateRecords {
         v.put("watermark", iso(ctx.watermark()));
         byte[] value = r.valueBytes();
         JsonNode json = null;
-        String text = utf8(value);
+        String text = Serdes.strictUtf8(value);
         if (text != null) {
             try {
                 json = Serdes.MAPPER.readTree(text);
@@ -74,13 +71,5 @@ public final class LateRecords {
             return "+infinity";
         }
         return Instant.ofEpochMilli(ms).toString();
-    }
-
-    private static String utf8(byte[] bytes) {
-        try {
-            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            return null;
-        }
     }
 }
