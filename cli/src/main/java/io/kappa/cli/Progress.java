@@ -27,6 +27,27 @@ final class Progress {
         this.what = what;
     }
 
+    /**
+     * Updates this line from a daemon thread every 250 ms while {@code runner} runs: records processed since
+     * {@code base}, as a fraction of {@code total} (unknown when 0). Interrupt the thread to stop it.
+     */
+    Thread follow(io.kappa.processor.ProcessorRunner runner, long base, long total) {
+        Thread watcher = new Thread(() -> {
+            try {
+                while (runner.isRunning()) {
+                    long done = runner.recordsProcessed() - base;
+                    update(done, total == 0 ? -1 : Math.min(1.0, done / (double) total));
+                    Thread.sleep(250);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "kappa-progress");
+        watcher.setDaemon(true);
+        watcher.start();
+        return watcher;
+    }
+
     /** Whether stderr is a terminal: the launcher tells (it can test the file descriptor, Java 17 cannot). */
     static boolean stderrIsTerminal() {
         return Boolean.getBoolean("kappa.stderr.tty");

@@ -72,21 +72,8 @@ final class ReplayCommand extends RunCommand {
             err.flush();
             long all = total;
             Progress line = new Progress(err, progress || Progress.stderrIsTerminal(), "replayed");
-            io.kappa.replay.VerifyTool.Result r = io.kappa.replay.VerifyTool.verify(log, group, groupSpec, topology, block, runner -> {
-                Thread watcher = new Thread(() -> {
-                    try {
-                        while (runner.isRunning()) {
-                            long done = runner.recordsProcessed();
-                            line.update(done, all == 0 ? -1 : Math.min(1.0, done / (double) all));
-                            Thread.sleep(250);
-                        }
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }, "kappa-verify-progress");
-                watcher.setDaemon(true);
-                watcher.start();
-            });
+            io.kappa.replay.VerifyTool.Result r = io.kappa.replay.VerifyTool.verify(log, group, groupSpec, topology, block,
+                runner -> line.follow(runner, 0, all));
             line.finish(r.records());
             for (io.kappa.replay.VerifyTool.PartitionReport p : r.partitions()) {
                 io.kappa.replay.VerifyTool.Divergence d = null;

@@ -334,19 +334,7 @@ class RunCommand implements Callable<Integer> {
         long base = runner.recordsProcessed();
         int code = 0;
         if (untilCaughtUp) {
-            Thread watcher = new Thread(() -> {
-                try {
-                    while (runner.isRunning()) {
-                        long done = runner.recordsProcessed() - base;
-                        line.update(done, lagAtStart == 0 ? -1 : Math.min(1.0, done / (double) lagAtStart));
-                        Thread.sleep(250);
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "kappa-run-progress");
-            watcher.setDaemon(true);
-            watcher.start();
+            Thread watcher = line.follow(runner, base, lagAtStart);
             try {
                 while (!runner.awaitCaughtUp(60_000)) {
                     // keep waiting: a big history takes a while
