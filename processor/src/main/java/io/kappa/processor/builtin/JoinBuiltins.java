@@ -70,10 +70,11 @@ public final class JoinBuiltins {
     }
 
     /**
-     * A stream enriched with the latest row of a table topic. Does not check co-partitioning (it has no log); use
-     * {@link #streamTable(EventLog, String, String, String, boolean, TimePolicy)} where the log is at hand.
+     * A stream enriched with the latest row of a table topic, without the co-partitioning check (it has no log):
+     * package-private, so callers outside go through {@link #streamTable(EventLog, String, String, String, boolean,
+     * TimePolicy)}.
      */
-    public static Topology streamTable(String stream, String table, String output, boolean leftJoin, TimePolicy time) {
+    static Topology streamTable(String stream, String table, String output, boolean leftJoin, TimePolicy time) {
         requireDistinct(stream, table);
         Objects.requireNonNull(time, "time");
         return single(new Stage<>(STAGE, List.of(stream, table), Serdes.view(), Serdes.view(),
@@ -87,11 +88,11 @@ public final class JoinBuiltins {
     }
 
     /**
-     * Pairs records of two topics with the same key and event times at most {@code withinMs} apart. Does not check
-     * co-partitioning (it has no log); use {@link #streamStream(EventLog, String, String, String, long, boolean,
-     * TimePolicy)} where the log is at hand.
+     * Pairs records of two topics with the same key and event times at most {@code withinMs} apart, without the
+     * co-partitioning check: package-private, so callers outside go through {@link #streamStream(EventLog, String,
+     * String, String, long, boolean, TimePolicy)}.
      */
-    public static Topology streamStream(String left, String right, String output, long withinMs, boolean leftJoin, TimePolicy time) {
+    static Topology streamStream(String left, String right, String output, long withinMs, boolean leftJoin, TimePolicy time) {
         requireDistinct(left, right);
         Objects.requireNonNull(time, "time");
         if (withinMs < 0) {
