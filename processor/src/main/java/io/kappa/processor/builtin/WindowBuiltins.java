@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.kappa.log.EventLog;
 import io.kappa.log.TopicConfig;
 import io.kappa.processor.InputRecord;
@@ -248,11 +249,9 @@ public final class WindowBuiltins {
                 if (r > 0) {
                     b.append(',');
                 }
-                b.append("{\"rank\":").append(r + 1).append(",\"key\":");
-                ExpandableArrayBuffer quoted = new ExpandableArrayBuffer(keys.get(i).length() * 6 + 2);
-                int len = Builtins.putJsonString(quoted, 0, keys.get(i));
-                b.append(quoted.getStringWithoutLengthUtf8(0, len));
-                b.append(",\"value\":").append(WindowAgg.number(v.last(), v.integral())).append('}');
+                b.append("{\"rank\":").append(r + 1).append(",\"key\":\"");
+                JsonStringEncoder.getInstance().quoteAsString(keys.get(i), b);
+                b.append("\",\"value\":").append(WindowAgg.number(v.last(), v.integral())).append('}');
             }
             b.append("]}");
             byte[] json = b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
