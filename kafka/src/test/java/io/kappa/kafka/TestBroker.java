@@ -1,0 +1,111 @@
+package io.kappa.kafka;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real single-node Kafka broker (KRaft, combined broker + controller) inside the test JVM, from Kafka's own test
+ * kit. One per test class is enough: topics get unique names. Start takes a few seconds.
+ */
+public final class TestBroker implements AutoCloseable {
+    private final KafkaClusterTestKit kit;
+    private final Path dir;
+    private boolean closed;
+
+    private TestBroker(KafkaClusterTestKit kit, Path dir) {
+        this.kit = kit;
+        this.dir = dir;
+    }
+
+    public static TestBroker start() throws Exception {
+        Path dir = Files.createTempDirectory("kappa-test-broker");
+        KafkaClusterTestKit kit = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+                .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).setBaseDirectory(dir).build())
+                // Single node: internal topics (offsets, transactions) with one replica and ISR 1.
+                .setConfigProp("offsets.topic.replication.factor", "1")
+                .setConfigProp("transaction.state.log.replication.factor", "1")
+                .setConfigProp("transaction.state.log.min.isr", "1")
+                .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                .build();
+        kit.format();
+        kit.startup();
+        kit.waitForReadyBrokers();
+        return new TestBroker(kit, dir);
+    }
+
+    public String bootstrap() {
+        return kit.bootstrapServers();
+    }
+
+    public Admin admin() {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        return Admin.create(p);
+    }
+
+    public void createTopic(String name, int partitions) throws Exception {
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Every committed record of the topic, partition by partition in offset order (read_committed). */
+    public List<ConsumerRecord<byte[], byte[]>> readAll(String topic) throws Exception {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = new ArrayList<>();
+            c.partitionsFor(topic, Duration.ofSeconds(30)).forEach(i -> parts.add(new TopicPartition(topic, i.partition())));
+            parts.sort((a, b) -> Integer.compare(a.partition(), b.partition()));
+            List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+            for (TopicPartition tp : parts) {
+                c.assign(Set.of(tp));
+                c.seekToBeginning(Set.of(tp));
+                Map<TopicPartition, Long> end = c.endOffsets(Set.of(tp));
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (c.position(tp) < end.get(tp)) {
+                    if (System.nanoTime() > deadline) {
+                        throw new AssertionError("could not read " + tp + " to its end " + end.get(tp));
+                    }
+                    c.poll(Duration.ofMillis(200)).records(tp).forEach(out::add);
+                }
+            }
+            return out;
+        }
+    }
+
+    @Override
+    public synchronized void close() throws Exception {
+        if (closed) {
+            return; // the kit's close throws when called twice
+        }
+        closed = true;
+        kit.close(); // removes its own directories; remove what may be left
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+    }
+}
