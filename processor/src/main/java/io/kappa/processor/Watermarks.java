@@ -13,10 +13,13 @@ import java.util.List;
  * an expected source that stays silent counts as idle after the idle timeout, measured from the first record the
  * task read. Sources idle for longer than the idle timeout are dropped once there are more than a few, so the set
  * stays bounded when producers come and go. Allocation-free per record once the sources are known.
+ *
+ * <p>Public for other runtimes of the same processors (the Kafka Streams adapter), so that watermarks, and with
+ * them windows and timers, behave the same on every runtime.
  */
-final class Watermarks {
+public final class Watermarks {
     /** One source's state, as kept in checkpoints. */
-    record Source(int input, long producer, long maxTime, long lastAppendTime) {
+    public record Source(int input, long producer, long maxTime, long lastAppendTime) {
     }
 
     private static final int KEEP_IDLE = 16;
@@ -33,12 +36,12 @@ final class Watermarks {
     private long watermark = Long.MIN_VALUE;
     private boolean[] perProducer = new boolean[0];
 
-    Watermarks(TimePolicy policy) {
+    public Watermarks(TimePolicy policy) {
         this.outOfOrderMs = policy.outOfOrderMs();
         this.idleMs = policy.idleMs();
     }
 
-    long watermark() {
+    public long watermark() {
         return watermark;
     }
 
@@ -46,7 +49,7 @@ final class Watermarks {
      * Input {@code in} is a source expected from the start; or, when {@code producers} is not null, it is written
      * by those upstream tasks, each one source.
      */
-    void expect(int in, long[] producers) {
+    public void expect(int in, long[] producers) {
         if (in >= perProducer.length) {
             perProducer = java.util.Arrays.copyOf(perProducer, in + 1);
         }
@@ -63,7 +66,7 @@ final class Watermarks {
     }
 
     /** Restores the state a checkpoint kept (call before {@link #expect}). */
-    void restore(long watermark, List<Source> sources) {
+    public void restore(long watermark, List<Source> sources) {
         this.watermark = watermark;
         count = 0;
         last = -1;
@@ -75,7 +78,7 @@ final class Watermarks {
         }
     }
 
-    List<Source> sources() {
+    public List<Source> sources() {
         List<Source> out = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             out.add(new Source(input[i], producer[i], maxTime[i], lastAppend[i]));
@@ -84,7 +87,7 @@ final class Watermarks {
     }
 
     /** A record of {@code source} with {@code time} (on the stage's clock) appended at {@code appendTime}. */
-    void observe(int in, long producerId, long time, long appendTime) {
+    public void observe(int in, long producerId, long time, long appendTime) {
         long prod = in < perProducer.length && perProducer[in] ? producerId : 0;
         if (appendClock == Long.MIN_VALUE) {
             // the first record: expected sources that have not written yet count their silence from here
@@ -115,7 +118,7 @@ final class Watermarks {
     }
 
     /** Processing time with nothing to read: the clock moves the watermark on by itself. */
-    void tick(long now) {
+    public void tick(long now) {
         long w = now - outOfOrderMs;
         if (w > watermark) {
             watermark = w;

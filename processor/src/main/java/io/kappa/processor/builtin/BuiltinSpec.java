@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.kappa.log.EventLog;
+import io.kappa.processor.TopicCatalog;
 import io.kappa.processor.Durations;
 import io.kappa.processor.TimePolicy;
 import io.kappa.processor.Topology;
@@ -62,9 +63,14 @@ public record BuiltinSpec(String name, Map<String, String> options) {
 
     /** The topology over {@code inputs} (which must exist in {@code log}) writing {@code output}. */
     public Topology topology(EventLog log, String group, List<String> inputs, String output) {
+        return topology(TopicCatalog.of(log), group, inputs, output);
+    }
+
+    /** The topology over {@code inputs} (which must exist in {@code log}, a local log or a Kafka cluster) writing {@code output}. */
+    public Topology topology(TopicCatalog log, String group, List<String> inputs, String output) {
         boolean multiPartition = false;
         for (String in : inputs) {
-            multiPartition |= log.topic(in).partitionCount() > 1;
+            multiPartition |= log.partitionCount(in) > 1;
         }
         switch (name) {
             case "filter" -> {

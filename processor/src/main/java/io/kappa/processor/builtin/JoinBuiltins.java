@@ -15,6 +15,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kappa.log.EventLog;
+import io.kappa.processor.TopicCatalog;
 import io.kappa.processor.InputRecord;
 import io.kappa.processor.KeyValueStore;
 import io.kappa.processor.Processor;
@@ -83,6 +84,11 @@ public final class JoinBuiltins {
 
     /** {@link #streamTable(String, String, String, boolean, TimePolicy)} after checking that both topics are co-partitioned. */
     public static Topology streamTable(EventLog log, String stream, String table, String output, boolean leftJoin, TimePolicy time) {
+        return streamTable(TopicCatalog.of(log), stream, table, output, leftJoin, time);
+    }
+
+    /** The same on any catalog of topics. */
+    public static Topology streamTable(TopicCatalog log, String stream, String table, String output, boolean leftJoin, TimePolicy time) {
         requireCoPartitioned(log, stream, table);
         return streamTable(stream, table, output, leftJoin, time);
     }
@@ -105,6 +111,12 @@ public final class JoinBuiltins {
     /** {@link #streamStream(String, String, String, long, boolean, TimePolicy)} after checking co-partitioning. */
     public static Topology streamStream(EventLog log, String left, String right, String output, long withinMs, boolean leftJoin,
                                         TimePolicy time) {
+        return streamStream(TopicCatalog.of(log), left, right, output, withinMs, leftJoin, time);
+    }
+
+    /** The same on any catalog of topics. */
+    public static Topology streamStream(TopicCatalog log, String left, String right, String output, long withinMs, boolean leftJoin,
+                                        TimePolicy time) {
         requireCoPartitioned(log, left, right);
         return streamStream(left, right, output, withinMs, leftJoin, time);
     }
@@ -114,8 +126,13 @@ public final class JoinBuiltins {
      * need the same partition count.
      */
     public static void requireCoPartitioned(EventLog log, String a, String b) {
-        int pa = log.topic(a).partitionCount();
-        int pb = log.topic(b).partitionCount();
+        requireCoPartitioned(TopicCatalog.of(log), a, b);
+    }
+
+    /** The same on any catalog of topics. */
+    public static void requireCoPartitioned(TopicCatalog log, String a, String b) {
+        int pa = log.partitionCount(a);
+        int pb = log.partitionCount(b);
         if (pa != pb) {
             throw new IllegalArgumentException("a join needs co-partitioned topics, but '" + a + "' has " + pa + " partition"
                 + (pa == 1 ? "" : "s") + " and '" + b + "' has " + pb + " (write one of them again into a topic with " + pa

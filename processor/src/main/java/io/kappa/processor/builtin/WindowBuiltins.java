@@ -7,13 +7,13 @@ import java.util.List;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.kappa.log.EventLog;
-import io.kappa.log.TopicConfig;
 import io.kappa.processor.InputRecord;
 import io.kappa.processor.Processor;
 import io.kappa.processor.ProcessorContext;
 import io.kappa.processor.Serdes;
 import io.kappa.processor.Stage;
 import io.kappa.processor.TimePolicy;
+import io.kappa.processor.TopicCatalog;
 import io.kappa.processor.Topology;
 import io.kappa.processor.window.LateRecords;
 import io.kappa.processor.window.WindowSpec;
@@ -127,17 +127,18 @@ public final class WindowBuiltins {
      */
     public static Topology top(EventLog log, String group, List<String> inputs, String output, JsonPath field, int n,
                                WindowSpec windows, WindowSpec.Mode mode, TimePolicy time, boolean multiPartition) {
+        return top(TopicCatalog.of(log), group, inputs, output, field, n, windows, mode, time, multiPartition);
+    }
+
+    /** {@link #top(EventLog, String, List, String, JsonPath, int, WindowSpec, WindowSpec.Mode, TimePolicy, boolean)} on any catalog. */
+    public static Topology top(TopicCatalog topics, String group, List<String> inputs, String output, JsonPath field, int n,
+                               WindowSpec windows, WindowSpec.Mode mode, TimePolicy time, boolean multiPartition) {
         List<Stage<?, ?, ?, ?>> stages = new ArrayList<>();
         List<String> in = inputs;
         TimePolicy main = time;
         if (multiPartition || inputs.size() > 1) {
             String topic = group + ".gather";
-            if (!log.exists(topic)) {
-                log.createTopic(topic, TopicConfig.partitions(1));
-            } else if (log.topic(topic).partitionCount() != 1) {
-                throw new IllegalArgumentException("topic " + topic + " must have one partition, it has "
-                    + log.topic(topic).partitionCount());
-            }
+            topics.require(topic, 1);
             stages.add(new Stage<>("gather", inputs, Serdes.view(), Serdes.view(), Gather::new, topic, Serdes.view(), Serdes.view(),
                 false, TimePolicy.DEFAULT.withClock(time.clock())));
             in = List.of(topic);

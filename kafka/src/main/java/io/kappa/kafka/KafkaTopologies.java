@@ -1,0 +1,124 @@
+package io.kappa.kafka;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import io.kappa.log.Partitioner;
+import io.kappa.processor.Groups;
+import io.kappa.processor.OnError;
+import io.kappa.processor.Stage;
+import io.kappa.processor.TopicCatalog;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.AutoOffsetReset;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.StreamPartitioner;
+import org.apache.kafka.streams.processor.TopicNameExtractor;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * Compiles a kappa {@link io.kappa.processor.Topology} into a Kafka Streams {@link Topology}, stage for stage: a
+ * source node over the stage's inputs, a {@link StageProcessor} running the kappa processor with one changelogged
+ * store for all of the task's state, a sink to the stage's output and a sink for side outputs
+ * ({@code forwardTo}: the dead-letter and late topics, say). A later stage reads the topic an earlier one writes
+ * (the repartition topic), as on the local log, so the stages, partitions and outputs are the same on both.
+ *
+ * <p>Records are placed as kappa places them: {@code murmur2(key) % partitions} (Kafka's own default, so a key
+ * lands in the same partition on both), keyless records in the writing task's partition.
+ */
+public final class KafkaTopologies {
+    /** Where a new group starts on a partition with no committed offset. */
+    public enum Start { EARLIEST, LATEST }
+
+    private KafkaTopologies() {
+    }
+
+    /** The name of the Kafka Streams store holding a stage's task state (its changelog is {@code APP-kappa-STAGE-changelog}). */
+    public static String storeName(String stage) {
+        return "kappa-" + stage;
+    }
+
+    /**
+     * Builds the Kafka Streams topology of a kappa topology. Output topics that do not exist are created in
+     * {@code topics} with the stage's input partition count, as the local runner does.
+     */
+    public static Topology build(io.kappa.processor.Topology topology, String group, TopicCatalog topics, OnError onError, Start start) {
+        Topology t = new Topology();
+        List<Stage<?, ?, ?, ?>> stages = topology.stages();
+        StreamPartitioner<byte[], byte[]> partitioner = (topic, key, value, n) -> Optional.of(Set.of(partition(key, n)));
+        TopicNameExtractor<byte[], byte[]> side = (key, value, ctx) -> {
+            String topic = KappaHeaders.getString(ctx.headers(), KappaHeaders.TOPIC);
+            if (topic == null) {
+                throw new IllegalStateException("a side output without its " + KappaHeaders.TOPIC + " header");
+            }
+            return topic;
+        };
+        Set<String> sideTopics = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        for (int i = 0; i < stages.size(); i++) {
+            Stage<?, ?, ?, ?> stage = stages.get(i);
+            int partitions = 0;
+            for (String in : stage.inputs()) {
+                partitions = Math.max(partitions, topics.partitionCount(in));
+            }
+            if (stage.output() != null && !topics.exists(stage.output())) {
+                topics.create(stage.output(), partitions);
+            }
+            long[][] upstream = new long[stage.inputs().size()][];
+            for (int j = 0; j < upstream.length; j++) {
+                upstream[j] = upstreamProducers(group, stages, i, stage.inputs().get(j), topics);
+            }
+            String source = stage.name() + "-source";
+            String node = stage.name();
+            String out = stage.name() + "-out";
+            String sideSink = stage.name() + "-side";
+            String store = storeName(stage.name());
+            t.addSource(start == Start.LATEST ? AutoOffsetReset.latest() : AutoOffsetReset.earliest(), source,
+                new ByteArrayDeserializer(), new ByteArrayDeserializer(), stage.inputs().toArray(new String[0]));
+            t.addProcessor(node, processorSupplier(group, stage, store, upstream, onError, topics, sideTopics, out, sideSink), source);
+            t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(store), Serdes.Bytes(), Serdes.ByteArray())
+                .withCachingEnabled().withLoggingEnabled(Map.of()), node);
+            if (stage.output() != null) {
+                t.addSink(out, stage.output(), new ByteArraySerializer(), new ByteArraySerializer(), partitioner, node);
+            }
+            t.addSink(sideSink, side, new ByteArraySerializer(), new ByteArraySerializer(), partitioner, node);
+        }
+        return t;
+    }
+
+    private static <KIn, VIn, KOut, VOut> org.apache.kafka.streams.processor.api.ProcessorSupplier<byte[], byte[], byte[], byte[]> processorSupplier(
+        String group, Stage<KIn, VIn, KOut, VOut> stage, String store, long[][] upstream, OnError onError, TopicCatalog topics,
+        Set<String> sideTopics, String out, String sideSink) {
+        return () -> new StageProcessor<>(group, stage, store, upstream, onError, topics, sideTopics, stage.output() == null ? null : out,
+            sideSink);
+    }
+
+    /** Keyed: Kafka's and kappa's murmur2; keyless: the writing task's partition. */
+    static int partition(byte[] key, int partitions) {
+        if (key == null) {
+            return StageProcessor.CURRENT_TASK.get()[0] % partitions;
+        }
+        return (Partitioner.murmur2(key) & 0x7fffffff) % partitions;
+    }
+
+    /** For a topic an earlier stage writes, that stage's task producer ids (one watermark source each); otherwise null. */
+    private static long[] upstreamProducers(String group, List<Stage<?, ?, ?, ?>> stages, int reader, String topic, TopicCatalog topics) {
+        List<Long> ids = new ArrayList<>();
+        for (int s = 0; s < reader; s++) {
+            Stage<?, ?, ?, ?> stage = stages.get(s);
+            if (topic.equals(stage.output())) {
+                int partitions = 0;
+                for (String in : stage.inputs()) {
+                    partitions = Math.max(partitions, topics.partitionCount(in));
+                }
+                for (int task = 0; task < partitions; task++) {
+                    ids.add(Groups.producerId(group, stage.name(), task));
+                }
+            }
+        }
+        return ids.isEmpty() ? null : ids.stream().mapToLong(Long::longValue).toArray();
+    }
+}
