@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
 
 import io.kappa.log.Partitioner;
 import io.kappa.processor.Groups;
@@ -47,6 +48,12 @@ public final class KafkaTopologies {
      * {@code topics} with the stage's input partition count, as the local runner does.
      */
     public static Topology build(io.kappa.processor.Topology topology, String group, TopicCatalog topics, OnError onError, Start start) {
+        return build(topology, group, topics, onError, start, new LongAdder());
+    }
+
+    /** The same, counting the records processed (by every stage) in {@code processed}. */
+    public static Topology build(io.kappa.processor.Topology topology, String group, TopicCatalog topics, OnError onError, Start start,
+                                 LongAdder processed) {
         Topology t = new Topology();
         List<Stage<?, ?, ?, ?>> stages = topology.stages();
         StreamPartitioner<byte[], byte[]> partitioner = (topic, key, value, n) -> Optional.of(Set.of(partition(key, n)));
@@ -78,7 +85,7 @@ public final class KafkaTopologies {
             String store = storeName(stage.name());
             t.addSource(start == Start.LATEST ? AutoOffsetReset.latest() : AutoOffsetReset.earliest(), source,
                 new ByteArrayDeserializer(), new ByteArrayDeserializer(), stage.inputs().toArray(new String[0]));
-            t.addProcessor(node, processorSupplier(group, stage, store, upstream, onError, topics, sideTopics, out, sideSink), source);
+            t.addProcessor(node, processorSupplier(group, stage, store, upstream, onError, topics, sideTopics, out, sideSink, processed), source);
             t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(store), Serdes.Bytes(), Serdes.ByteArray())
                 .withCachingEnabled().withLoggingEnabled(Map.of()), node);
             if (stage.output() != null) {
@@ -91,9 +98,9 @@ public final class KafkaTopologies {
 
     private static <KIn, VIn, KOut, VOut> org.apache.kafka.streams.processor.api.ProcessorSupplier<byte[], byte[], byte[], byte[]> processorSupplier(
         String group, Stage<KIn, VIn, KOut, VOut> stage, String store, long[][] upstream, OnError onError, TopicCatalog topics,
-        Set<String> sideTopics, String out, String sideSink) {
+        Set<String> sideTopics, String out, String sideSink, LongAdder processed) {
         return () -> new StageProcessor<>(group, stage, store, upstream, onError, topics, sideTopics, stage.output() == null ? null : out,
-            sideSink);
+            sideSink, processed);
     }
 
     /** Keyed: Kafka's and kappa's murmur2; keyless: the writing task's partition. */

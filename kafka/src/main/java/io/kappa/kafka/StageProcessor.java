@@ -50,6 +50,7 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
     private final OnError onError;
     private final TopicCatalog topics;
     private final Set<String> sideTopics;
+    private final java.util.concurrent.atomic.LongAdder processed;
     private final String outChild;
     private final String sideChild;
 
@@ -75,7 +76,9 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
     private long lastStreamTimeSaved = Long.MIN_VALUE;
 
     StageProcessor(String group, Stage<KIn, VIn, KOut, VOut> stage, String storeName, long[][] upstream, OnError onError,
-                   TopicCatalog topics, Set<String> sideTopics, String outChild, String sideChild) {
+                   TopicCatalog topics, Set<String> sideTopics, String outChild, String sideChild,
+                   java.util.concurrent.atomic.LongAdder processed) {
+        this.processed = processed;
         this.outChild = outChild;
         this.sideChild = sideChild;
         this.group = group;
@@ -166,6 +169,7 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
         }
         fireTimers();
         saveMeta();
+        processed.increment();
     }
 
     private void saveMeta() {
@@ -286,6 +290,8 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
         byte[] k = key == null ? null : outKeySerde.serialize(key);
         RecordHeaders h = new RecordHeaders();
         h.add(KappaHeaders.PRODUCER, producerHeader);
+        // written now: as on the local log, a later stage judges idle upstream tasks by when their records were written
+        h.add(KappaHeaders.APPEND_TIME, KappaHeaders.encodeLong(ks.currentSystemTimeMs()));
         pending.add(new Record<>(k, outValueSerde.serialize(value), eventTime, h));
         pendingChild.add(outChild);
     }
@@ -300,6 +306,8 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
         }
         RecordHeaders h = new RecordHeaders();
         h.add(KappaHeaders.PRODUCER, producerHeader);
+        // written now: as on the local log, a later stage judges idle upstream tasks by when their records were written
+        h.add(KappaHeaders.APPEND_TIME, KappaHeaders.encodeLong(ks.currentSystemTimeMs()));
         h.add(KappaHeaders.TOPIC, topic.getBytes(StandardCharsets.UTF_8));
         pending.add(new Record<>(key, value, eventTime, h));
         pendingChild.add(sideChild);

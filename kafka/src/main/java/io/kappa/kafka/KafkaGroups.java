@@ -1,0 +1,190 @@
+package io.kappa.kafka;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+
+/**
+ * A kappa group on Kafka, seen through the admin client: a group is a Kafka Streams application whose
+ * application id is the group's name, so its input offsets are that consumer group's committed offsets and its
+ * state is in the changelog topics {@code G-kappa-STAGE-changelog}. Lag, rewind (Kafka's own offset reset, by
+ * offset, time or shift) and state reset happen here. Every call waits at most the timeout.
+ */
+public final class KafkaGroups implements AutoCloseable {
+    /** One input partition of a group: committed offset (-1: none yet) and end offset. */
+    public record PartitionLag(String topic, int partition, long committed, long end) {
+        public long lag() {
+            return end - Math.max(0, committed);
+        }
+    }
+
+    private final Admin admin;
+    private final long timeoutMs;
+
+    public KafkaGroups(String bootstrap, long timeoutMs) {
+        this.timeoutMs = timeoutMs;
+        Map<String, Object> p = new HashMap<>();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE, timeoutMs));
+        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE, timeoutMs));
+        this.admin = Admin.create(p);
+    }
+
+    public Admin admin() {
+        return admin;
+    }
+
+    public KafkaTopicCatalog catalog() {
+        return new KafkaTopicCatalog(admin, timeoutMs);
+    }
+
+    /** Every partition of the topics with its end offset (latest), in topic then partition order. */
+    public Map<TopicPartition, Long> ends(List<String> topics) {
+        return offsets(partitions(topics), OffsetSpec.latest());
+    }
+
+    public List<TopicPartition> partitions(List<String> topics) {
+        KafkaTopicCatalog catalog = catalog();
+        List<TopicPartition> out = new ArrayList<>();
+        for (String t : topics) {
+            int n = catalog.partitionCount(t);
+            for (int p = 0; p < n; p++) {
+                out.add(new TopicPartition(t, p));
+            }
+        }
+        return out;
+    }
+
+    /** The offset for that spec in each partition (for a time with no record at or after it: the end). */
+    public Map<TopicPartition, Long> offsets(List<TopicPartition> parts, OffsetSpec spec) {
+        Map<TopicPartition, OffsetSpec> req = new LinkedHashMap<>();
+        for (TopicPartition tp : parts) {
+            req.put(tp, spec);
+        }
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> res = get(admin.listOffsets(req).all(), "list offsets");
+        Map<TopicPartition, Long> out = new LinkedHashMap<>();
+        Map<TopicPartition, Long> ends = null;
+        for (TopicPartition tp : parts) {
+            long o = res.get(tp).offset();
+            if (o < 0) { // no record at or after that time
+                if (ends == null) {
+                    ends = offsets(parts, OffsetSpec.latest());
+                }
+                o = ends.get(tp);
+            }
+            out.put(tp, o);
+        }
+        return out;
+    }
+
+    /** The group's committed offsets (absent partitions have none). */
+    public Map<TopicPartition, Long> committed(String group) {
+        try {
+            Map<TopicPartition, OffsetAndMetadata> m = get(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata(),
+                "read the committed offsets of group " + group);
+            Map<TopicPartition, Long> out = new HashMap<>();
+            m.forEach((tp, om) -> {
+                if (om != null) {
+                    out.put(tp, om.offset());
+                }
+            });
+            return out;
+        } catch (GroupIdNotFoundException e) {
+            return Map.of();
+        }
+    }
+
+    /** Committed and end offsets of every partition of {@code topics} for the group. */
+    public List<PartitionLag> lag(String group, List<String> topics) {
+        Map<TopicPartition, Long> committed = committed(group);
+        List<PartitionLag> out = new ArrayList<>();
+        ends(topics).forEach((tp, end) -> out.add(new PartitionLag(tp.topic(), tp.partition(), committed.getOrDefault(tp, -1L), end)));
+        return out;
+    }
+
+    /** How many members the group has now (processes running it); 0 when it is not running or unknown. */
+    public int members(String group) {
+        try {
+            ConsumerGroupDescription d = get(admin.describeConsumerGroups(List.of(group)).describedGroups().get(group),
+                "describe group " + group);
+            return d.members().size();
+        } catch (GroupIdNotFoundException e) {
+            return 0;
+        }
+    }
+
+    /** The group's changelog topics (one per stage), those that exist. */
+    public List<String> changelogs(String group) {
+        Set<String> all = get(admin.listTopics().names(), "list topics");
+        List<String> out = new ArrayList<>();
+        for (String t : all) {
+            if (t.startsWith(group + "-kappa-") && t.endsWith("-changelog")) {
+                out.add(t);
+            }
+        }
+        out.sort(null);
+        return out;
+    }
+
+    /**
+     * Moves the group's committed offsets (Kafka's offset reset; the group must have no running member) and
+     * deletes its changelog topics, so its state starts empty at the new offsets, as Kafka's own application
+     * reset does.
+     */
+    public void reset(String group, Map<TopicPartition, Long> offsets, boolean resetState) {
+        if (members(group) > 0) {
+            throw new IllegalStateException("group " + group + " is running on Kafka (" + members(group) + " member(s)): stop every"
+                + " `kappa run --kafka` of it first");
+        }
+        Map<TopicPartition, OffsetAndMetadata> m = new LinkedHashMap<>();
+        offsets.forEach((tp, o) -> m.put(tp, new OffsetAndMetadata(o)));
+        get(admin.alterConsumerGroupOffsets(group, m).all(), "reset the offsets of group " + group);
+        if (resetState) {
+            List<String> logs = changelogs(group);
+            if (!logs.isEmpty()) {
+                get(admin.deleteTopics(logs).all(), "delete the changelog topics " + logs);
+            }
+        }
+    }
+
+    private <T> T get(KafkaFuture<T> f, String what) {
+        try {
+            return f.get(timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof GroupIdNotFoundException g) {
+                throw g;
+            }
+            if (e.getCause() instanceof UnknownTopicOrPartitionException u) {
+                throw new IllegalArgumentException("Kafka: cannot " + what + ": " + u.getMessage());
+            }
+            throw new IllegalStateException("Kafka: cannot " + what + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("Kafka: cannot " + what + ": no answer within " + timeoutMs + " ms (is the cluster reachable?)");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        admin.close(java.time.Duration.ofSeconds(5));
+    }
+}
