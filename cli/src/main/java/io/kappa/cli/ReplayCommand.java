@@ -34,7 +34,7 @@ final class ReplayCommand extends RunCommand {
 
     @Override
     public Integer call() throws Exception {
-        if (!verify) {
+        if (!verify || kafka != null) {
             return super.call();
         }
         java.io.PrintWriter out = spec.commandLine().getOut();
@@ -100,6 +100,14 @@ final class ReplayCommand extends RunCommand {
                     + " task state(s) differ");
             out.flush();
             return r.equal() ? 0 : 1;
+        }
+    }
+
+    @Override
+    void checkKafka() {
+        if (verify || to != null || maxRate > 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "with --kafka, replay runs the processor from --from under a"
+                + " fresh application id (the group, default: the output's name); --verify, --to and --max-rate are for the local log");
         }
     }
 

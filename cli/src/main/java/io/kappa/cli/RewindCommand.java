@@ -34,6 +34,15 @@ final class RewindCommand implements Callable<Integer> {
     Integer partition;
     @Option(names = "--dry-run", description = "Show what would change and what reprocessing would cost; change nothing.")
     boolean dryRun;
+    @Option(names = "--kafka", paramLabel = "BOOTSTRAP", description = {"A group run with `kappa run --kafka`: Kafka's own offset reset",
+        "(the group must have no running member); its state (changelog topics) is cleared, so it restarts empty at",
+        "the new offsets, as Kafka's application reset does."})
+    String kafka;
+    @Option(names = "--input", split = ",", paramLabel = "TOPIC",
+        description = "--kafka: the input topics to move (default: those the group has committed, except its own GROUP.* topics).")
+    List<String> inputs;
+    @Option(names = "--kafka-timeout", defaultValue = "30s", paramLabel = "DURATION", description = "--kafka: how long to wait for the cluster.")
+    String kafkaTimeout;
     @Option(names = "--undo", description = "Restore the offsets and state from before the last rewind.")
     boolean undo;
 
@@ -48,6 +57,9 @@ final class RewindCommand implements Callable<Integer> {
         }
         if (shift != null && shift == 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--shift 0 moves nothing");
+        }
+        if (kafka != null) {
+            return onKafka(out);
         }
         if (!Groups.exists(data.resolve(), group)) {
             throw new IllegalArgumentException("unknown group '" + group + "' in " + data.resolve());
@@ -74,6 +86,89 @@ final class RewindCommand implements Callable<Integer> {
             out.printf("  to reprocess: %,d events, %,d bytes%s%n", plan.events(), plan.bytes(),
                 seconds >= 0 ? String.format(", about %.1f s at the last measured %,d events/s", seconds, plan.ratePerSecond())
                     : " (no processing rate measured yet)");
+            out.flush();
+            return 0;
+        }
+    }
+
+    /** {@code rewind --kafka}: offsets by Kafka's offset reset, state cleared. */
+    private int onKafka(PrintWriter out) {
+        if (undo) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--undo is for the local log (on Kafka, rewind again)");
+        }
+        try (io.kappa.kafka.KafkaGroups groups = new io.kappa.kafka.KafkaGroups(kafka, io.kappa.processor.Durations.parse(kafkaTimeout,
+            "--kafka-timeout"))) {
+            java.util.Map<org.apache.kafka.common.TopicPartition, Long> committed = groups.committed(group);
+            List<String> topics = inputs;
+            if (topics == null) {
+                java.util.TreeSet<String> found = new java.util.TreeSet<>();
+                for (org.apache.kafka.common.TopicPartition tp : committed.keySet()) {
+                    if (!tp.topic().startsWith(group + ".")) {
+                        found.add(tp.topic());
+                    }
+                }
+                if (found.isEmpty()) {
+                    throw new IllegalArgumentException("group " + group + " has no committed offsets on Kafka " + kafka
+                        + " (never run there?); give --input to set its offsets anyway");
+                }
+                topics = List.copyOf(found);
+            }
+            List<org.apache.kafka.common.TopicPartition> parts = new java.util.ArrayList<>();
+            for (org.apache.kafka.common.TopicPartition tp : groups.partitions(topics)) {
+                if (partition == null || tp.partition() == partition) {
+                    parts.add(tp);
+                }
+            }
+            if (parts.isEmpty()) {
+                throw new IllegalArgumentException("no partition " + partition + " in " + topics);
+            }
+            java.util.Map<org.apache.kafka.common.TopicPartition, Long> target = new java.util.LinkedHashMap<>();
+            java.util.Map<org.apache.kafka.common.TopicPartition, Long> earliest = groups.offsets(parts,
+                org.apache.kafka.clients.admin.OffsetSpec.earliest());
+            java.util.Map<org.apache.kafka.common.TopicPartition, Long> ends = groups.offsets(parts,
+                org.apache.kafka.clients.admin.OffsetSpec.latest());
+            if (shift != null) {
+                for (org.apache.kafka.common.TopicPartition tp : parts) {
+                    long c = committed.getOrDefault(tp, earliest.get(tp));
+                    target.put(tp, Math.max(earliest.get(tp), Math.min(ends.get(tp), c + shift)));
+                }
+            } else {
+                Position position = Position.parse(to);
+                org.apache.kafka.clients.admin.OffsetSpec specOf = switch (position.kind()) {
+                    case EARLIEST -> org.apache.kafka.clients.admin.OffsetSpec.earliest();
+                    case LATEST -> org.apache.kafka.clients.admin.OffsetSpec.latest();
+                    case TIME -> org.apache.kafka.clients.admin.OffsetSpec.forTimestamp(position.value());
+                    case OFFSET -> null;
+                };
+                if (specOf == null) {
+                    for (org.apache.kafka.common.TopicPartition tp : parts) {
+                        if (position.value() > ends.get(tp) || position.value() < earliest.get(tp)) {
+                            throw new IllegalArgumentException("offset " + position.value() + " is outside " + tp + " (offsets "
+                                + earliest.get(tp) + " to " + ends.get(tp) + ")");
+                        }
+                        target.put(tp, position.value());
+                    }
+                } else {
+                    target.putAll(groups.offsets(parts, specOf));
+                }
+            }
+            out.printf("group %s on Kafka: %s%s%n", group, to != null ? "rewind to " + to : "shift by " + shift,
+                dryRun ? " (dry run: nothing changed)" : "");
+            out.printf("  %-24s %9s %14s %14s%n", "TOPIC", "PARTITION", "CURRENT", "NEW");
+            long events = 0;
+            for (java.util.Map.Entry<org.apache.kafka.common.TopicPartition, Long> e : target.entrySet()) {
+                long current = committed.getOrDefault(e.getKey(), -1L);
+                out.printf("  %-24s %9d %14s %14d%n", e.getKey().topic(), e.getKey().partition(), current < 0 ? "-" : Long.toString(current),
+                    e.getValue());
+                events += ends.get(e.getKey()) - e.getValue();
+            }
+            List<String> changelogs = groups.changelogs(group);
+            if (!dryRun) {
+                groups.reset(group, target, true);
+            }
+            out.printf("  state: %s%n", changelogs.isEmpty() ? "none kept on Kafka" : (dryRun ? "would clear " : "cleared ")
+                + String.join(", ", changelogs) + " (the group restarts with empty state at the new offsets)");
+            out.printf("  to reprocess: %,d events%n", events);
             out.flush();
             return 0;
         }

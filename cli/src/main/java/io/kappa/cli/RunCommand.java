@@ -121,6 +121,16 @@ class RunCommand implements Callable<Integer> {
     boolean untilCaughtUp;
     @Option(names = "--progress", description = "Show progress on stderr even when it is not a terminal.")
     boolean progress;
+    @Option(names = "--kafka", paramLabel = "BOOTSTRAP", description = {"Run on Apache Kafka (Kafka Streams, exactly_once_v2): inputs and",
+        "output are Kafka topics, the group is the application id, and every process running the same group shares",
+        "its partitions. The local data directory only keeps Kafka Streams' state cache."})
+    String kafka;
+    @Option(names = "--kafka-timeout", defaultValue = "30s", paramLabel = "DURATION",
+        description = "--kafka: how long to wait for the cluster before giving up (default: ${DEFAULT-VALUE}).")
+    String kafkaTimeout;
+    @Option(names = "--kafka-config", paramLabel = "KEY=VALUE",
+        description = "--kafka: a Kafka Streams or client setting (repeatable), e.g. consumer.session.timeout.ms=10000.")
+    Map<String, String> kafkaConfig = new LinkedHashMap<>();
 
     /**
      * SIGTERM and SIGINT stop the runner (last checkpoint) and let {@code run} return, so the process exits 0
@@ -234,6 +244,81 @@ class RunCommand implements Callable<Integer> {
         inputs = resolved;
     }
 
+    /** Options that do not apply on Kafka (replay refuses its own here). */
+    void checkKafka() {
+    }
+
+    /** {@code run --kafka}: the same topology on Kafka Streams. */
+    private int runOnKafka(PrintWriter out, PrintWriter err, BuiltinSpec builtin, String description) throws Exception {
+        checkKafka();
+        long timeoutMs = Durations.parse(kafkaTimeout, "--kafka-timeout");
+        io.kappa.kafka.KafkaTopologies.Start start = switch (from) {
+            case "earliest" -> io.kappa.kafka.KafkaTopologies.Start.EARLIEST;
+            case "latest" -> io.kappa.kafka.KafkaTopologies.Start.LATEST;
+            default -> throw new CommandLine.ParameterException(spec.commandLine(), "with --kafka, --from is earliest or latest (where a"
+                + " new group starts); move a group to an offset or a time with `kappa rewind --kafka`");
+        };
+        Topology topology;
+        try (io.kappa.kafka.KafkaGroups groups = new io.kappa.kafka.KafkaGroups(kafka, timeoutMs)) {
+            io.kappa.kafka.KafkaTopicCatalog catalog = groups.catalog();
+            for (String in : inputs) {
+                catalog.partitionCount(in); // a clear error for an unknown topic
+            }
+            List<String> ins = new ArrayList<>(inputs);
+            topology = builtin != null ? builtin.topology(catalog, group, ins, output)
+                : UserClasses.topology(className, jar, group, ins, output, options);
+        }
+        java.nio.file.Path stateDir = data.resolve().resolve("kafka-streams");
+        java.nio.file.Files.createDirectories(stateDir);
+        io.kappa.kafka.KafkaRunner runner = new io.kappa.kafka.KafkaRunner(topology, new io.kappa.kafka.KafkaRunner.Options(kafka, group,
+            threads, OnError.parse(onError), start, stateDir, timeoutMs, kafkaConfig));
+        Thread hook = new Thread(runner::close, "kappa-run-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        stopOnSignals(runner);
+        runner.start();
+        long lagAtStart = runner.lagAtStart();
+        err.printf("kappa: running group %s (%s) on Kafka %s: %s -> %s, %,d records to catch up%n", group, description, kafka,
+            String.join(",", inputs), output == null ? "-" : output, lagAtStart);
+        err.flush();
+        Progress line = new Progress(err, progress || Progress.stderrIsTerminal(), "processed");
+        int code = 0;
+        try {
+            if (untilCaughtUp) {
+                while (!runner.awaitCaughtUp(1000)) {
+                    line.update(runner.recordsProcessed(), -1);
+                }
+            } else {
+                while (!runner.awaitStopped(1000)) {
+                    line.update(runner.recordsProcessed(), -1);
+                }
+            }
+        } catch (IllegalStateException e) {
+            // reported below from runner.failure()
+        }
+        line.finish(runner.recordsProcessed());
+        long lag = -1;
+        try {
+            lag = runner.lag();
+        } catch (RuntimeException e) {
+            // the cluster went away: reported as unknown
+        }
+        runner.close();
+        Throwable failure = runner.failure();
+        if (failure != null) {
+            err.println("kappa: group " + group + " stopped: " + Kappa.oneLine(failure));
+            code = 1;
+        }
+        out.printf("group %s on Kafka: %,d records processed by this process, lag %s%n", group, runner.recordsProcessed(),
+            lag < 0 ? "unknown" : String.format("%,d", lag));
+        out.flush();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // shutting down
+        }
+        return code;
+    }
+
     /** More settings for the runner (replay adds its own). */
     void configure(RunnerContext context, EventLog log) {
     }
@@ -299,6 +384,9 @@ class RunCommand implements Callable<Integer> {
         Position start = Position.parse(from);
         BuiltinSpec builtin = processor == null ? null : new BuiltinSpec(processor, builtinOptions());
         String description = builtin != null ? builtin.describe() : "--class " + className;
+        if (kafka != null) {
+            return runOnKafka(out, err, builtin, description);
+        }
         RunnerContext context = new RunnerContext().group(group).threads(threads).onError(OnError.parse(onError))
             .checkpointIntervalMs(Durations.parse(checkpointInterval, "--checkpoint-interval")).checkpointRecords(checkpointRecords)
             .description(description).spec(spec());

@@ -15,6 +15,7 @@ import io.kappa.processor.Groups;
 import io.kappa.processor.TaskCheckpoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -33,10 +34,18 @@ final class StatusCommand implements Callable<Integer> {
     String group;
     @Option(names = "--json", description = "One JSON object per group.")
     boolean json;
+    @Option(names = "--kafka", paramLabel = "BOOTSTRAP",
+        description = "A group run with `kappa run --kafka` (give GROUP): lag from its committed offsets on Kafka, members, state topics.")
+    String kafka;
+    @Option(names = "--kafka-timeout", defaultValue = "30s", paramLabel = "DURATION", description = "--kafka: how long to wait for the cluster.")
+    String kafkaTimeout;
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        if (kafka != null) {
+            return onKafka(out);
+        }
         Path dir = data.resolve();
         List<String> groups;
         if (group != null) {
@@ -65,6 +74,55 @@ final class StatusCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    private int onKafka(PrintWriter out) {
+        if (group == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "with --kafka, give the GROUP");
+        }
+        ObjectMapper mapper = new ObjectMapper();
+        try (io.kappa.kafka.KafkaGroups groups = new io.kappa.kafka.KafkaGroups(kafka, io.kappa.processor.Durations.parse(kafkaTimeout,
+            "--kafka-timeout"))) {
+            java.util.TreeSet<String> topics = new java.util.TreeSet<>();
+            groups.committed(group).keySet().forEach(tp -> topics.add(tp.topic()));
+            if (topics.isEmpty()) {
+                throw new IllegalArgumentException("group " + group + " has no committed offsets on Kafka " + kafka + " (never run there?)");
+            }
+            ObjectNode s = mapper.createObjectNode();
+            s.put("group", group);
+            s.put("kafka", kafka);
+            int members = groups.members(group);
+            s.put("running", members > 0);
+            s.put("members", members);
+            com.fasterxml.jackson.databind.node.ArrayNode parts = s.putArray("partitions");
+            long lag = 0;
+            for (io.kappa.kafka.KafkaGroups.PartitionLag l : groups.lag(group, List.copyOf(topics))) {
+                ObjectNode n = parts.addObject();
+                n.put("topic", l.topic());
+                n.put("partition", l.partition());
+                n.put("committed", l.committed());
+                n.put("end", l.end());
+                n.put("lag", l.lag());
+                lag += l.lag();
+            }
+            s.put("lag", lag);
+            com.fasterxml.jackson.databind.node.ArrayNode logs = s.putArray("stateTopics");
+            groups.changelogs(group).forEach(logs::add);
+            if (json) {
+                out.println(s.toString());
+            } else {
+                out.printf("group %s on Kafka %s: %s, lag %,d%n", group, kafka, members > 0 ? "running (" + members + " member"
+                    + (members == 1 ? "" : "s") + ")" : "not running", lag);
+                out.printf("  %-24s %9s %14s %14s %12s%n", "TOPIC", "PARTITION", "COMMITTED", "END", "LAG");
+                for (JsonNode n : parts) {
+                    out.printf("  %-24s %9d %14s %14d %12d%n", n.get("topic").asText(), n.get("partition").asInt(),
+                        n.get("committed").asLong() < 0 ? "-" : n.get("committed").asText(), n.get("end").asLong(), n.get("lag").asLong());
+                }
+                out.printf("  state topics: %s%n", logs.isEmpty() ? "none" : String.join(", ", groups.changelogs(group)));
+            }
+            out.flush();
+            return 0;
+        }
     }
 
     private static ObjectNode status(EventLog log, Path dir, String g, ObjectMapper mapper) {

@@ -42,6 +42,7 @@ public final class KafkaRunner implements AutoCloseable {
     private final List<String> inputs = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile Throwable failure;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private Map<TopicPartition, Long> targets;
 
     public KafkaRunner(Topology topology, Options options) {
@@ -176,7 +177,10 @@ public final class KafkaRunner implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed.getAndSet(true)) {
+            return;
+        }
         // leave the group: a stopped group can be rewound at once, and the others take over its partitions at once
         streams.close(new KafkaStreams.CloseOptions().timeout(Duration.ofSeconds(30)).leaveGroup(true));
         groups.close();

@@ -1,0 +1,163 @@
+package io.kappa.cli;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.TreeMap;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.kappa.kafka.TestBroker;
+import io.kappa.log.Partitioner;
+import io.kappa.processor.Serdes;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code run --kafka}, {@code status --kafka}, {@code rewind --kafka} and {@code replay --kafka} through the CLI, on a real broker. */
+class KafkaCommandsTest {
+    static final long BASE = 1_763_800_000_000L;
+    static TestBroker broker;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startBroker() throws Exception {
+        broker = TestBroker.start();
+    }
+
+    @AfterAll
+    static void stopBroker() throws Exception {
+        broker.close();
+    }
+
+    /** Produces n clicks (key user, JSON with page) with event times BASE + i * 10 ms; returns clicks per page. */
+    static Map<String, Long> produce(String topic, int partitions, int n, long seed) throws Exception {
+        broker.createTopic(topic, partitions);
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
+        Map<String, Long> perPage = new TreeMap<>();
+        Random rnd = new Random(seed);
+        try (KafkaProducer<byte[], byte[]> prod = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < n; i++) {
+                String user = "u" + rnd.nextInt(50);
+                String page = "p" + rnd.nextInt(6);
+                byte[] key = user.getBytes(StandardCharsets.UTF_8);
+                prod.send(new ProducerRecord<>(topic, new Partitioner().partition(key, partitions), BASE + i * 10L, key,
+                    ("{\"user\":\"" + user + "\",\"page\":\"" + page + "\"}").getBytes(StandardCharsets.UTF_8)));
+                perPage.merge(page, 1L, Long::sum);
+            }
+        }
+        return perPage;
+    }
+
+    /** key -> every count written for it, in order. */
+    static Map<String, List<Long>> counts(String topic) throws Exception {
+        Map<String, List<Long>> m = new TreeMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : broker.readAll(topic)) {
+            JsonNode n = Serdes.MAPPER.readTree(r.value());
+            m.computeIfAbsent(n.get("key").asText(), k -> new java.util.ArrayList<>()).add(n.get("count").asLong());
+        }
+        return m;
+    }
+
+    static Map<String, Long> last(Map<String, List<Long>> counts) {
+        Map<String, Long> m = new TreeMap<>();
+        counts.forEach((k, v) -> m.put(k, v.get(v.size() - 1)));
+        return m;
+    }
+
+    Cli.Result kappa(String... args) {
+        String[] full = new String[args.length + 1];
+        full[0] = args[0];
+        full[1] = "--data-dir=" + dir;
+        System.arraycopy(args, 1, full, 2, args.length - 1);
+        return Cli.run(full);
+    }
+
+    @Test
+    void runStatusRewindAndReplayOnKafka() throws Exception {
+        Map<String, Long> perPage = produce("k-clicks", 3, 3000, 1);
+        String b = broker.bootstrap();
+        Cli.Result run = kappa("run", "count", "--by", "page", "--group", "kc", "--input", "k-clicks", "--output", "k-counts", "--kafka", b,
+            "--until-caught-up");
+        assertEquals(0, run.code(), run.err());
+        assertTrue(run.out().contains("group kc on Kafka: 6,000 records processed by this process, lag 0"), run.out());
+        Map<String, List<Long>> counts = counts("k-counts");
+        assertEquals(perPage, last(counts), "final counts");
+        counts.forEach((k, v) -> {
+            for (int i = 0; i < v.size(); i++) {
+                assertEquals(i + 1, v.get(i), k + ": counts go 1, 2, 3... (nothing lost or doubled)");
+            }
+        });
+
+        Cli.Result status = kappa("status", "kc", "--kafka", b);
+        assertEquals(0, status.code(), status.err());
+        assertTrue(status.out().contains("group kc on Kafka " + b + ": not running, lag 0"), status.out());
+        assertTrue(status.out().contains("k-clicks"), status.out());
+        assertTrue(status.out().contains("kc-kappa-"), "state topics listed: " + status.out());
+
+        // rewind by time to the last 1000 clicks: their counts are recomputed from empty state
+        String t = Instant.ofEpochMilli(BASE + 2000 * 10L).toString();
+        Cli.Result dry = kappa("rewind", "--kafka", b, "--group", "kc", "--to", t, "--dry-run");
+        assertEquals(0, dry.code(), dry.err());
+        assertTrue(dry.out().contains("to reprocess: 1,000 events"), dry.out());
+        Cli.Result rewind = kappa("rewind", "--kafka", b, "--group", "kc", "--to", t);
+        assertEquals(0, rewind.code(), rewind.err());
+        assertTrue(rewind.out().contains("cleared kc-kappa-"), rewind.out());
+        Cli.Result lagging = kappa("status", "kc", "--kafka", b, "--json");
+        assertEquals(1000, Serdes.MAPPER.readTree(lagging.out()).get("lag").asLong(), lagging.out());
+        Cli.Result again = kappa("run", "count", "--by", "page", "--group", "kc", "--input", "k-clicks", "--output", "k-counts", "--kafka", b,
+            "--until-caught-up");
+        assertEquals(0, again.code(), again.err());
+        Map<String, Long> sinceRewind = new TreeMap<>();
+        counts("k-counts").forEach((k, v) -> sinceRewind.put(k, v.size() > perPage.get(k) ? v.get(v.size() - 1) : 0L));
+        assertEquals(1000, sinceRewind.values().stream().mapToLong(Long::longValue).sum(), "the last 1000 clicks counted again from 0");
+
+        // a replay under a fresh application id (the output's name) recomputes everything into a versioned output
+        Cli.Result replay = kappa("replay", "count", "--by", "page", "--input", "k-clicks", "--output", "k-counts.v2", "--kafka", b,
+            "--until-caught-up");
+        assertEquals(0, replay.code(), replay.err());
+        assertTrue(replay.err().contains("running group k-counts.v2"), replay.err());
+        assertEquals(perPage, last(counts("k-counts.v2")));
+    }
+
+    @Test
+    void clearErrorsOnKafka() throws Exception {
+        String b = broker.bootstrap();
+        Cli.Result unknown = kappa("run", "count", "--by", "page", "--group", "ku", "--input", "no-such-topic", "--output", "x", "--kafka", b);
+        assertNotEquals(0, unknown.code());
+        assertTrue(unknown.err().contains("no topic 'no-such-topic' on the Kafka cluster"), unknown.err());
+
+        Cli.Result from = kappa("run", "count", "--by", "page", "--group", "ku", "--input", "no-such-topic", "--output", "x", "--kafka", b,
+            "--from", "12");
+        assertEquals(2, from.code(), from.err());
+        assertTrue(from.err().contains("with --kafka, --from is earliest or latest"), from.err());
+
+        Cli.Result unreachable = kappa("status", "nobody", "--kafka", "127.0.0.1:1", "--kafka-timeout", "2s");
+        assertNotEquals(0, unreachable.code());
+        assertTrue(unreachable.err().contains("no answer within 2000 ms"), unreachable.err());
+
+        Cli.Result neverRan = kappa("rewind", "--kafka", b, "--group", "nobody", "--to", "earliest");
+        assertNotEquals(0, neverRan.code());
+        assertTrue(neverRan.err().contains("group nobody has no committed offsets on Kafka"), neverRan.err());
+
+        Cli.Result verify = kappa("replay", "--verify", "--group", "kc", "--kafka", b);
+        assertEquals(2, verify.code(), verify.err());
+    }
+
+}
