@@ -293,7 +293,10 @@ class RunCommand implements Callable<Integer> {
                 }
             }
         } catch (IllegalStateException e) {
-            // reported below from runner.failure()
+            if (runner.failure() == null) {
+                err.println("kappa: group " + group + " stopped: " + e.getMessage());
+                code = 1;
+            }
         }
         line.finish(runner.recordsProcessed());
         long lag = -1;

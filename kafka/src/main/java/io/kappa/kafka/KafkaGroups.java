@@ -37,9 +37,11 @@ public final class KafkaGroups implements AutoCloseable {
 
     private final Admin admin;
     private final long timeoutMs;
+    private final String bootstrap;
 
     public KafkaGroups(String bootstrap, long timeoutMs) {
         this.timeoutMs = timeoutMs;
+        this.bootstrap = bootstrap;
         Map<String, Object> p = new HashMap<>();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE, timeoutMs));
@@ -117,6 +119,41 @@ public final class KafkaGroups implements AutoCloseable {
         List<PartitionLag> out = new ArrayList<>();
         ends(topics).forEach((tp, end) -> out.add(new PartitionLag(tp.topic(), tp.partition(), committed.getOrDefault(tp, -1L), end)));
         return out;
+    }
+
+    /**
+     * True when no committed record lies in {@code [from, to)} of each partition (read with read_committed from the
+     * committed offset, or 0): only transaction markers or aborted records are left.
+     */
+    public boolean noRecordsBefore(Map<TopicPartition, Long> from, Map<TopicPartition, Long> to) {
+        Map<String, Object> p = new HashMap<>();
+        p.put(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> c = new org.apache.kafka.clients.consumer.KafkaConsumer<>(p,
+            new org.apache.kafka.common.serialization.ByteArrayDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            c.assign(to.keySet());
+            for (TopicPartition tp : to.keySet()) {
+                c.seek(tp, Math.max(0, from.getOrDefault(tp, 0L)));
+            }
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.min(timeoutMs, 5_000));
+            while (System.nanoTime() < deadline) {
+                for (var r : c.poll(java.time.Duration.ofMillis(100))) {
+                    if (r.offset() < to.get(new TopicPartition(r.topic(), r.partition()))) {
+                        return false;
+                    }
+                }
+                boolean all = true;
+                for (TopicPartition tp : to.keySet()) {
+                    // the position passes markers and aborted records once fetched; short of the LSO it waits for open transactions
+                    all &= c.position(tp) >= to.get(tp);
+                }
+                if (all) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     /** How many members the group has now (processes running it); 0 when it is not running or unknown. */

@@ -17,7 +17,9 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * Topics of a Kafka cluster as a {@link TopicCatalog}, through the admin client. Topics it creates get the
- * cluster's default replication factor. Every call waits at most the timeout given, so an unreachable cluster is
+ * cluster's default replication factor and keep every record ({@code retention.ms=-1}), as kappa's log does: Kafka
+ * deletes by record timestamp, and kappa's records carry event times, so history (a replay, a mirror of last
+ * year's events) would otherwise be deleted on arrival under the default seven-day retention. Every call waits at most the timeout given, so an unreachable cluster is
  * an error, not a hang.
  */
 public final class KafkaTopicCatalog implements TopicCatalog {
@@ -65,7 +67,8 @@ public final class KafkaTopicCatalog implements TopicCatalog {
     @Override
     public void create(String topic, int partitions) {
         try {
-            get(admin.createTopics(List.of(new NewTopic(topic, java.util.Optional.of(partitions), java.util.Optional.empty()))).all(),
+            get(admin.createTopics(List.of(new NewTopic(topic, java.util.Optional.of(partitions), java.util.Optional.empty())
+                .configs(Map.of("retention.ms", "-1")))).all(),
                 "create topic " + topic);
         } catch (TopicExistsException e) {
             // created a moment ago by another process: fine if the partition count matches (checked by callers)

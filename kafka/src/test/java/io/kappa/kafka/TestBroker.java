@@ -44,6 +44,8 @@ public final class TestBroker implements AutoCloseable {
                 .setConfigProp("transaction.state.log.replication.factor", "1")
                 .setConfigProp("transaction.state.log.min.isr", "1")
                 .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                // tests use event times of 2025: with the default 7-day retention by timestamp the broker would delete them
+                .setConfigProp("log.retention.ms", "-1")
                 .build();
         kit.format();
         kit.startup();
