@@ -92,6 +92,16 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
 
     @Override
     public void init(org.apache.kafka.streams.processor.api.ProcessorContext<byte[], byte[]> context) {
+        // Kafka Streams may init the same node again when it revives a task (after a fenced or aborted
+        // transaction): everything comes from the store again, nothing from the previous life
+        stores.clear();
+        pending.clear();
+        pendingChild.clear();
+        timersAdded.clear();
+        timersRemoved.clear();
+        streamTime = Long.MIN_VALUE;
+        lastWatermarkSaved = Long.MIN_VALUE;
+        lastStreamTimeSaved = Long.MIN_VALUE;
         this.ks = context;
         this.task = context.taskId().partition();
         this.producerId = io.kappa.processor.Groups.producerId(group, stage.name(), task);
@@ -378,6 +388,7 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
     public void close() {
         if (processor != null) {
             processor.close();
+            processor = null;
         }
     }
 
