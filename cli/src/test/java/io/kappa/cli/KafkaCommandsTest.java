@@ -137,6 +137,32 @@ class KafkaCommandsTest {
     }
 
     @Test
+    void userProcessorClassOnKafkaWithDeadLetters() throws Exception {
+        broker.createTopic("k-words", 2);
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
+        try (KafkaProducer<byte[], byte[]> prod = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (String w : List.of("hello", "boom", "world")) {
+                prod.send(new ProducerRecord<>("k-words", 0, w.getBytes(StandardCharsets.UTF_8), w.getBytes(StandardCharsets.UTF_8)));
+            }
+        }
+        Cli.Result r = kappa("run", "--class", UpperCaseProcessor.class.getName(), "--group", "kup", "--input", "k-words", "--output",
+            "k-upper", "--kafka", broker.bootstrap(), "--until-caught-up");
+        assertEquals(0, r.code(), r.err());
+        List<String> values = new java.util.ArrayList<>();
+        broker.readAll("k-upper").forEach(rec -> values.add(new String(rec.value(), StandardCharsets.UTF_8)));
+        values.sort(null);
+        assertEquals(List.of("HELLO", "WORLD"), values, "each word once, upper-cased");
+        List<ConsumerRecord<byte[], byte[]>> dead = broker.readAll("kup.dlq");
+        assertEquals(1, dead.size());
+        JsonNode d = Serdes.MAPPER.readTree(dead.get(0).value());
+        assertEquals("IllegalArgumentException: boom is not allowed", d.get("error").asText());
+        assertEquals("k-words", d.get("topic").asText());
+        assertEquals(1, d.get("offset").asLong());
+        assertEquals("boom", d.get("value").asText());
+    }
+
+    @Test
     void clearErrorsOnKafka() throws Exception {
         String b = broker.bootstrap();
         Cli.Result unknown = kappa("run", "count", "--by", "page", "--group", "ku", "--input", "no-such-topic", "--output", "x", "--kafka", b);
@@ -150,7 +176,7 @@ class KafkaCommandsTest {
 
         Cli.Result unreachable = kappa("status", "nobody", "--kafka", "127.0.0.1:1", "--kafka-timeout", "2s");
         assertNotEquals(0, unreachable.code());
-        assertTrue(unreachable.err().contains("no answer within 2000 ms"), unreachable.err());
+        assertTrue(unreachable.err().contains("no answer within 2000 ms (is the cluster reachable?)"), unreachable.err());
 
         Cli.Result neverRan = kappa("rewind", "--kafka", b, "--group", "nobody", "--to", "earliest");
         assertNotEquals(0, neverRan.code());

@@ -205,6 +205,10 @@ public final class KafkaGroups implements AutoCloseable {
         try {
             return f.get(timeoutMs, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
+                throw new IllegalStateException("Kafka: cannot " + what + ": no answer within " + timeoutMs + " ms (is the cluster"
+                    + " reachable?)");
+            }
             if (e.getCause() instanceof GroupIdNotFoundException g) {
                 throw g;
             }

@@ -98,6 +98,10 @@ public final class KafkaTopicCatalog implements TopicCatalog {
         try {
             return f.get(timeoutMs, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
+                throw new IllegalStateException("Kafka: cannot " + what + ": no answer within " + timeoutMs + " ms (is the cluster"
+                    + " reachable?)");
+            }
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
             }
