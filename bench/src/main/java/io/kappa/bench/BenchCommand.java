@@ -26,11 +26,11 @@ import picocli.CommandLine.Parameters;
 @Command(name = "kappa bench", mixinStandardHelpOptions = true, version = "kappa 0.1.0", sortOptions = false,
     description = {"Measures kappa against raw Chronicle Queue and bare readers in the same run; prints a table and writes "
         + "results.json, .hgrm latency files and report.html to --out.",
-        "Scenarios: append (Topic.appendBatch vs raw Chronicle append), read (PartitionTailer vs raw tailer), seek (random "
+        "Scenarios: append (Topic.appendBatch vs raw Chronicle append), read (PartitionTailer vs raw tailer, after a warm-up), seek (random "
             + "moveToOffset + read one and offsetForTime vs raw Chronicle moveToIndex + read one, operations/s and latency "
-            + "percentiles), tcp (binary and line protocol vs in-process raw append; ack latency at --rate), process "
+            + "percentiles), tcp (binary and line protocol vs in-process raw append; ack latency at --rate, max: the binary throughput), process "
             + "(pass-through and count by key vs bare reader and copy, window count vs bare reader; end-to-end latency at "
-            + "--rate), replay (a pass-through and a count by key replayed over history vs the bare reader and vs the same "
+            + "--rate, max: the pass-through's throughput), replay (a pass-through and a count by key replayed over history vs the bare reader and vs the same "
             + "processor run live), all. Each scenario also records this JVM's resident memory at its end (VmRSS, and the "
             + "peak so far, VmHWM)."})
 public final class BenchCommand implements Callable<Integer> {
@@ -38,7 +38,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     static final long DEFAULT_EVENTS = 2_000_000;
 
-    @Parameters(index = "0", paramLabel = "SCENARIO", description = "append, read, seek, tcp, process, replay or all")
+    @Parameters(index = "0", paramLabel = "SCENARIO", description = "append, read, seek, tcp, process, replay, several joined by commas (append,read), or all")
     String scenario;
 
     @Option(names = "--events", paramLabel = "N", converter = CountConverter.class,
@@ -47,22 +47,24 @@ public final class BenchCommand implements Callable<Integer> {
     Long events;
 
     @Option(names = "--passes", paramLabel = "P",
-        description = "passes of the replay scenario, each on fresh topics; each figure is the pass of median rate (default 1)")
-    int passes = 1;
+        description = "passes of append, read, seek, process and replay; each figure is then the pass of median rate, with the "
+            + "lowest and highest pass beside it (default: read 3, the others 1)")
+    Integer passes;
 
     @Option(names = "--seek-ops", paramLabel = "N", converter = CountConverter.class,
-        description = "random seeks and time lookups per seek figure, at most --events (default 200k)")
+        description = "random seeks and time lookups per seek figure, at most --events (default 50k)")
     long seekOps = SeekBench.DEFAULT_OPS;
 
     @Option(names = "--size", paramLabel = "BYTES", description = "value bytes of append, read and seek (default 100; tcp, process and replay use 100)")
     int size = BenchSupport.VALUE_LENGTH;
 
-    @Option(names = "--partitions", paramLabel = "P", description = "partitions of the append scenario (default: 1, 2 and 4)")
+    @Option(names = "--partitions", paramLabel = "P", description = "partitions of the append and read scenarios (default: 1, 2 and 4)")
     Integer partitions;
 
-    @Option(names = "--rate", paramLabel = "R", split = ",", converter = CountConverter.class,
-        description = "offered rates of the latency runs, events/s (default 10k,100k)")
-    List<Long> rates = new ArrayList<>(List.of(10_000L, 100_000L));
+    @Option(names = "--rate", paramLabel = "R", split = ",", converter = RateConverter.class,
+        description = "offered rates of the latency runs, events/s (default 10k,100k,max); max: the throughput the same scenario "
+            + "measured in this run (tcp: binary TCP, process: the pass-through)")
+    List<Long> rates = new ArrayList<>(List.of(10_000L, 100_000L, BenchScenarios.MAX_RATE));
 
     @Option(names = "--duration", paramLabel = "SECONDS", description = "measured seconds per latency rate (default 10), after a warm-up of half that, at most 5 s")
     double duration = 10;
@@ -85,6 +87,14 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** As {@link CountConverter}, and {@code max} for {@link BenchScenarios#MAX_RATE}. */
+    static final class RateConverter implements CommandLine.ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            return value.trim().equalsIgnoreCase("max") ? BenchScenarios.MAX_RATE : TcpIngestBench.count(value);
+        }
+    }
+
     public static void main(String[] args) {
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
@@ -104,16 +114,18 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<String> scenarios = scenario.equals("all") ? BenchScenarios.ALL : List.of(scenario);
-        if (!scenario.equals("all") && !BenchScenarios.ALL.contains(scenario)) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "unknown scenario '" + scenario
-                + "' (" + String.join(", ", BenchScenarios.ALL) + " or all)");
+        List<String> scenarios = scenario.equals("all") ? BenchScenarios.ALL : List.of(scenario.split(","));
+        for (String name : scenarios) {
+            if (!BenchScenarios.ALL.contains(name)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "unknown scenario '" + name
+                    + "' (" + String.join(", ", BenchScenarios.ALL) + ", several of them joined by commas, or all)");
+            }
         }
         if ((events != null && events <= 0) || size < 8 || size > 1 << 20 || duration <= 0 || (partitions != null && partitions < 1)
-            || rates.stream().anyMatch(r -> r <= 0) || passes < 1 || passes > 99
+            || rates.stream().anyMatch(r -> r <= 0 && r != BenchScenarios.MAX_RATE) || (passes != null && (passes < 1 || passes > 99))
             || seekOps < 1 || seekOps > Integer.MAX_VALUE) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                "--events, --seek-ops, --duration, --partitions and --rate must be > 0, --size 8..1048576, --passes 1..99");
+                "--events, --seek-ops, --duration, --partitions and --rate must be > 0 (or --rate max), --size 8..1048576, --passes 1..99");
         }
         long events = this.events != null ? this.events : DEFAULT_EVENTS;
         long replayEvents = this.events != null ? this.events : ReplayBench.DEFAULT_EVENTS;
@@ -137,7 +149,7 @@ public final class BenchCommand implements Callable<Integer> {
         settings.put("events", events).put("valueBytes", size).put("keyBytes", BenchSupport.KEY_LENGTH).put("durationSeconds", duration)
             .put("latencyWarmupSeconds", s.latencyWarmupS());
         if (scenarios.contains("replay")) {
-            settings.put("replayEvents", replayEvents).put("replayPasses", passes);
+            settings.put("replayEvents", replayEvents).put("replayPasses", s.passesOr(1));
         }
         if (scenarios.contains("seek")) {
             settings.put("seekOperations", Math.min(events, seekOps));
@@ -145,7 +157,16 @@ public final class BenchCommand implements Callable<Integer> {
         ArrayNode p = settings.putArray("partitions");
         partitionCounts.forEach(p::add);
         ArrayNode r = settings.putArray("rates");
-        rates.forEach(r::add);
+        rates.forEach(rate -> {
+            if (rate == BenchScenarios.MAX_RATE) {
+                r.add("max");
+            } else {
+                r.add(rate);
+            }
+        });
+        if (passes != null) {
+            settings.put("passes", passes);
+        }
         results.put("loadAverageAtStart", TcpIngestBench.loadAverage());
         ArrayNode sections = results.putArray("scenarios");
         long t0 = System.nanoTime();

@@ -25,8 +25,8 @@ final class BenchReport {
     static String table(JsonNode results) {
         StringBuilder sb = new StringBuilder();
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"scenario", "subject", "events", "events/s", "baseline events/s", "ratio", "CPU s/M ev",
-            "base CPU s/M ev", "disk B/ev", "base disk B/ev"});
+        rows.add(new String[] {"scenario", "subject", "events", "events/s", "baseline events/s", "ratio", "passes, ratio min-max",
+            "CPU s/M ev", "base CPU s/M ev", "disk B/ev", "base disk B/ev"});
         List<String[]> lat = new ArrayList<>();
         lat.add(new String[] {"scenario", "latency (ms)", "offered/s", "p50", "p99", "p99.9", "p99.99", "max", ""});
         for (JsonNode section : results.path("scenarios")) {
@@ -37,7 +37,7 @@ final class BenchReport {
                 String name = c.path("name").asText() + (s.path("unit").asText().equals("operations") ? " [ops]" : "");
                 rows.add(new String[] {scenario, name, String.format(Locale.ROOT, "%,d", s.path("events").asLong()),
                     TcpIngestBench.si(s.path("eventsPerSec").asDouble()), TcpIngestBench.si(b.path("eventsPerSec").asDouble()),
-                    String.format(Locale.ROOT, "%.2f", c.path("ratio").asDouble()), cpu(s), cpu(b), disk(s), disk(b)});
+                    String.format(Locale.ROOT, "%.2f", c.path("ratio").asDouble()), range(c), cpu(s), cpu(b), disk(s), disk(b)});
             }
             for (JsonNode l : section.path("latency")) {
                 JsonNode p = l.path("latencyUs");
@@ -55,6 +55,7 @@ final class BenchReport {
         }
         if (rows.size() > 1) {
             TcpIngestBench.format(sb, rows);
+            sb.append("ratio: of the median subject and median baseline over the passes; min-max: the lowest and highest pass's own ratio\n");
             if (rows.stream().anyMatch(r -> r[1].endsWith(" [ops]"))) {
                 sb.append("[ops]: the rates are operations/s (one seek + read, or one time lookup, per operation)\n");
             }
@@ -109,9 +110,22 @@ final class BenchReport {
             : TcpIngestBench.si(v) + " " + t.path("unit").asText();
     }
 
-    /** The offered rate of a latency entry, or "closed loop" for one operation after the other. */
+    /**
+     * The offered rate of a latency entry, "closed loop" for one operation after the other, and "max=" before the rate when
+     * it is the throughput measured in the same run ({@code --rate max}).
+     */
     static String offered(JsonNode l) {
-        return l.path("closedLoop").asBoolean() ? "closed loop" : TcpIngestBench.si(l.path("offeredEventsPerSec").asDouble());
+        return l.path("closedLoop").asBoolean() ? "closed loop"
+            : (l.path("maxRate").asBoolean() ? "max=" : "") + TcpIngestBench.si(l.path("offeredEventsPerSec").asDouble());
+    }
+
+    /** Passes of a comparison and its lowest and highest pass ratio: "3: 0.70-0.81"; "1" for a single pass. */
+    static String range(JsonNode c) {
+        int passes = Math.max(1, c.path("passes").asInt(1));
+        if (passes == 1 || !c.has("ratioMin")) {
+            return String.valueOf(passes);
+        }
+        return String.format(Locale.ROOT, "%d: %.2f-%.2f", passes, c.path("ratioMin").asDouble(), c.path("ratioMax").asDouble());
     }
 
     static String mb(JsonNode bytes) {
@@ -151,13 +165,16 @@ final class BenchReport {
             .append(esc(results.path("loadAverageAtStart").asText())).append(", at end ").append(esc(results.path("loadAverageAtEnd").asText()))
             .append(".</p>\n<p>Each kappa figure stands beside its baseline measured in the same run; the ratio (kappa / baseline) is the "
                 + "figure to compare between runs and machines, the absolute rates drift on a shared machine. Latencies are corrected for "
-                + "coordinated omission: measured from when an event was due under the fixed offered rate.</p>\n");
+                + "coordinated omission: measured from when an event was due under the fixed offered rate. An offered rate shown as "
+                + "max=R offers R, the throughput the same scenario measured earlier in this run: the system at its limit, where a queue "
+                + "builds whenever it slows down, and the corrected latency includes that wait (SATURATED: under 97% of R was "
+                + "achieved).</p>\n");
         for (JsonNode section : results.path("scenarios")) {
             String scenario = section.path("scenario").asText();
             h.append("<h2>").append(esc(scenario)).append("</h2>\n");
             h.append(barChart(scenario, section.path("comparisons")));
             h.append("<table><tr><th>comparison</th><th>subject</th><th>events/s</th><th>baseline</th><th>events/s</th><th>ratio</th>"
-                + "<th>CPU s / M events</th><th>baseline CPU</th><th>disk B / event</th><th>baseline disk</th></tr>\n");
+                + "<th>passes: ratio min-max</th><th>CPU s / M events</th><th>baseline CPU</th><th>disk B / event</th><th>baseline disk</th></tr>\n");
             for (JsonNode c : section.path("comparisons")) {
                 JsonNode s = c.path("subject");
                 JsonNode b = c.path("baseline");
@@ -166,6 +183,7 @@ final class BenchReport {
                     .append("</td><td>").append(esc(b.path("what").asText())).append("</td><td class=\"n\">")
                     .append(esc(TcpIngestBench.si(b.path("eventsPerSec").asDouble()))).append("</td><td class=\"n\">")
                     .append(String.format(Locale.ROOT, "%.2f", c.path("ratio").asDouble())).append("</td><td class=\"n\">")
+                    .append(esc(range(c))).append("</td><td class=\"n\">")
                     .append(cpu(s)).append("</td><td class=\"n\">").append(cpu(b)).append("</td><td class=\"n\">").append(disk(s))
                     .append("</td><td class=\"n\">").append(disk(b)).append("</td></tr>\n");
             }

@@ -20,10 +20,13 @@ import io.kappa.log.Event;
 import io.kappa.log.EventLog;
 import io.kappa.log.LogContext;
 import io.kappa.log.Partition;
+import io.kappa.log.PartitionTailer;
 import io.kappa.log.Topic;
 import io.kappa.log.TopicConfig;
 import io.kappa.processor.RunnerContext;
+import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.wire.DocumentContext;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -52,10 +55,33 @@ final class BenchScenarios {
 
     /** What to run, from the command line. */
     record Settings(long events, int valueBytes, List<Integer> partitions, List<Long> rates, double durationS, Path out,
-                    boolean progress, long replayEvents, int passes, long seekOps) {
+                    boolean progress, long replayEvents, Integer passes, long seekOps) {
         double latencyWarmupS() {
             return Math.max(0.5, Math.min(5, durationS / 2));
         }
+
+        /** {@code --passes}, or the scenario's default when it was not given. */
+        int passesOr(int scenarioDefault) {
+            return passes != null ? passes : scenarioDefault;
+        }
+    }
+
+    /** {@code --rate max}: offer the throughput the scenario measured in this run (tcp: binary TCP, process: the pass-through). */
+    static final long MAX_RATE = -1;
+    /**
+     * Untimed warm-up of the read scenario, seconds of alternating full reads (kappa, raw) per partition count before the
+     * timed passes: without it the first passes run in the interpreter and C1 code (see docs/benchmarks.md, "read warm-up").
+     */
+    static double readWarmupS() {
+        return Double.parseDouble(System.getProperty("kappa.bench.read.warmup", "3"));
+    }
+    /**
+     * Least seconds of one timed read pass: a pass is as many rounds of (kappa read, raw read) of the whole topic as fill
+     * this (from the last warm-up rates), so a burst of other work on the machine is spread over both instead of landing
+     * on one 0.2 s read.
+     */
+    static double readPassS() {
+        return Double.parseDouble(System.getProperty("kappa.bench.read.pass", "1"));
     }
 
     private BenchScenarios() {
@@ -83,11 +109,32 @@ final class BenchScenarios {
         status(s, "append: warm-up, " + warmup + " events each (not reported)");
         rawAppend(warmup, 1, s.valueBytes(), false);
         kappaAppend(warmup, 1, s.valueBytes(), false);
-        for (int p : s.partitions()) {
-            status(s, "append: " + s.events() + " events of " + s.valueBytes() + "-byte values, " + p + " partition(s)");
-            ObjectNode raw = rawAppend(s.events(), p, s.valueBytes(), s.progress());
-            ObjectNode kappa = kappaAppend(s.events(), p, s.valueBytes(), s.progress());
-            comparisons.add(compare("append, " + p + " partition" + (p == 1 ? "" : "s"), kappa, raw));
+        int passes = s.passesOr(1);
+        section.put("passes", passes);
+        List<List<ObjectNode>> kappa = new ArrayList<>();
+        List<List<ObjectNode>> raw = new ArrayList<>();
+        for (int i = 0; i < s.partitions().size(); i++) {
+            kappa.add(new ArrayList<>());
+            raw.add(new ArrayList<>());
+        }
+        for (int pass = 1; pass <= passes; pass++) {
+            for (int i = 0; i < s.partitions().size(); i++) {
+                int p = s.partitions().get(i);
+                status(s, "append: " + passLabel(pass, passes) + s.events() + " events of " + s.valueBytes() + "-byte values, " + p
+                    + " partition(s)");
+                // odd passes raw first, even passes kappa first: neither always runs on the warmer machine
+                if (pass % 2 == 1) {
+                    raw.get(i).add(rawAppend(s.events(), p, s.valueBytes(), s.progress()));
+                    kappa.get(i).add(kappaAppend(s.events(), p, s.valueBytes(), s.progress()));
+                } else {
+                    kappa.get(i).add(kappaAppend(s.events(), p, s.valueBytes(), s.progress()));
+                    raw.get(i).add(rawAppend(s.events(), p, s.valueBytes(), s.progress()));
+                }
+            }
+        }
+        for (int i = 0; i < s.partitions().size(); i++) {
+            int p = s.partitions().get(i);
+            comparisons.add(compareMedian("append, " + partitionsLabel(p), kappa.get(i), raw.get(i)));
         }
         return section;
     }
@@ -197,40 +244,186 @@ final class BenchScenarios {
     // ---- read
 
     /**
-     * {@code PartitionTailer.poll} over one partition of {@code events} records against raw Chronicle
-     * {@code readingDocument()} over as many documents of the same bytes; three passes each, alternating, median reported.
+     * For each partition count P: {@code PartitionTailer.poll(handler, 1000)} over a topic of P partitions holding
+     * {@code events} records in all (events / P each), one thread going round the partitions' tailers 1000 records at a
+     * time, against raw Chronicle {@code readingDocument()} over P raw queues of as many documents of the same bytes, read
+     * the same way. Before the timed passes an untimed warm-up of {@link #readWarmupS()} seconds (default 3,
+     * {@code -Dkappa.bench.read.warmup}) alternates whole reads of both (in a cold JVM the first reads run at half speed,
+     * kappa's longer path more so); then {@code --passes} (default 3) passes, each of as many rounds of (kappa read, raw
+     * read) as fill {@link #readPassS()} seconds (default 1, {@code -Dkappa.bench.read.pass}), alternating which goes
+     * first, so a burst of other work lands on both; the median pass is reported with the lowest and highest.
      */
     static ObjectNode read(Settings s) {
         ObjectNode section = section("read");
         ArrayNode comparisons = section.putArray("comparisons");
+        ArrayNode warmups = section.putArray("warmup");
         long n = s.events();
-        Path dir = BenchSupport.newDirectory("read");
-        try (EventLog log = EventLog.open(dir.resolve("log"));
-             SingleChronicleQueue raw = BenchSupport.rawQueue(dir.resolve("raw"))) {
-            Partition partition = log.createTopic(BenchSupport.TOPIC, TopicConfig.partitions(1)).partition(0);
-            status(s, "read: filling a partition and a raw queue with " + n + " records (not timed)");
-            BenchSupport.fill(partition, n, s.valueBytes());
-            BenchSupport.fill(raw, n, BenchSupport.rawPayload(s.valueBytes()));
-            List<ObjectNode> kappa = new ArrayList<>();
-            List<ObjectNode> rawPasses = new ArrayList<>();
-            for (int pass = 1; pass <= 3; pass++) {
-                kappa.add(ProcessorWorkloads.bareRead(partition, n));
-                rawPasses.add(ProcessorWorkloads.rawRead(raw, n));
-                if (s.progress()) {
-                    System.err.printf("[read] pass %d/3: kappa %s ev/s, raw %s ev/s%n", pass,
-                        TcpIngestBench.si(kappa.get(pass - 1).path("eventsPerSec").asDouble()),
-                        TcpIngestBench.si(rawPasses.get(pass - 1).path("eventsPerSec").asDouble()));
+        int passes = s.passesOr(3);
+        section.put("passes", passes).put("warmupSeconds", readWarmupS());
+        for (int p : s.partitions()) {
+            Path dir = BenchSupport.newDirectory("read");
+            List<SingleChronicleQueue> raws = new ArrayList<>();
+            try (EventLog log = EventLog.open(dir.resolve("log"))) {
+                Topic topic = log.createTopic(BenchSupport.TOPIC, TopicConfig.partitions(p));
+                List<Partition> partitions = new ArrayList<>();
+                status(s, "read: filling " + partitionsLabel(p) + " and " + p + " raw queue(s) with " + n + " records in all (not timed)");
+                for (int i = 0; i < p; i++) {
+                    long records = n / p + (i < n % p ? 1 : 0);
+                    Partition partition = topic.partition(i);
+                    BenchSupport.fill(partition, records, s.valueBytes());
+                    partitions.add(partition);
+                    SingleChronicleQueue raw = BenchSupport.rawQueue(dir.resolve("raw" + i));
+                    raws.add(raw);
+                    BenchSupport.fill(raw, records, BenchSupport.rawPayload(s.valueBytes()));
                 }
+                // warm-up: whole reads of both, alternating, until readWarmupS() have passed (at least one of each)
+                ObjectNode warm = warmups.addObject().put("partitions", p);
+                ArrayNode wk = warm.putArray("kappaEventsPerSec");
+                ArrayNode wr = warm.putArray("rawEventsPerSec");
+                long warmEnd = System.nanoTime() + Math.round(readWarmupS() * 1e9);
+                do {
+                    wk.add(readKappa(partitions, n).path("eventsPerSec").asDouble());
+                    wr.add(readRaw(raws, n).path("eventsPerSec").asDouble());
+                } while (System.nanoTime() < warmEnd);
+                if (s.progress()) {
+                    System.err.printf("[read] %s: warm-up, %d reads of each (not reported), last: kappa %s ev/s, raw %s ev/s%n",
+                        partitionsLabel(p), wk.size(), TcpIngestBench.si(wk.get(wk.size() - 1).asDouble()),
+                        TcpIngestBench.si(wr.get(wr.size() - 1).asDouble()));
+                }
+                double roundS = n / wk.get(wk.size() - 1).asDouble() + n / wr.get(wr.size() - 1).asDouble();
+                int rounds = (int) Math.max(1, Math.min(1000, Math.ceil(readPassS() / roundS)));
+                warm.put("roundsPerPass", rounds);
+                List<ObjectNode> kappa = new ArrayList<>();
+                List<ObjectNode> rawPasses = new ArrayList<>();
+                for (int pass = 1; pass <= passes; pass++) {
+                    List<ObjectNode> k = new ArrayList<>();
+                    List<ObjectNode> r = new ArrayList<>();
+                    for (int round = 0; round < rounds; round++) {
+                        // alternate which goes first, round by round and pass by pass
+                        if ((pass + round) % 2 == 1) {
+                            k.add(readKappa(partitions, n));
+                            r.add(readRaw(raws, n));
+                        } else {
+                            r.add(readRaw(raws, n));
+                            k.add(readKappa(partitions, n));
+                        }
+                    }
+                    kappa.add(reads(k));
+                    rawPasses.add(reads(r));
+                    if (s.progress()) {
+                        System.err.printf("[read] %s, pass %d/%d (%d reads of each): kappa %s ev/s, raw %s ev/s%n", partitionsLabel(p),
+                            pass, passes, rounds,
+                            TcpIngestBench.si(kappa.get(pass - 1).path("eventsPerSec").asDouble()),
+                            TcpIngestBench.si(rawPasses.get(pass - 1).path("eventsPerSec").asDouble()));
+                    }
+                }
+                List<ObjectNode> k = new ArrayList<>();
+                List<ObjectNode> r = new ArrayList<>();
+                double kDisk = (double) diskBytes(dir.resolve("log")) / n;
+                long rawBytes = 0;
+                for (int i = 0; i < p; i++) {
+                    rawBytes += diskBytes(dir.resolve("raw" + i));
+                }
+                double rDisk = (double) rawBytes / n;
+                for (int i = 0; i < passes; i++) {
+                    k.add(fromTimer("PartitionTailer.poll(handler, 1000), CRC check on, round the " + p + " partition(s)", kappa.get(i))
+                        .put("diskBytesPerEvent", kDisk).put("readsPerPass", rounds));
+                    r.add(fromTimer("raw Chronicle readingDocument(), 1000 at a time round " + p + " queue(s)", rawPasses.get(i))
+                        .put("diskBytesPerEvent", rDisk).put("readsPerPass", rounds));
+                }
+                comparisons.add(compareMedian("sequential read, " + partitionsLabel(p), k, r));
+            } finally {
+                raws.forEach(SingleChronicleQueue::close);
+                BenchSupport.delete(dir);
             }
-            ObjectNode k = fromTimer("PartitionTailer.poll(handler, 1000), CRC check on (median of 3 passes)", median(kappa))
-                .put("diskBytesPerEvent", (double) diskBytes(dir.resolve("log")) / n);
-            ObjectNode r = fromTimer("raw Chronicle readingDocument() (median of 3 passes)", median(rawPasses))
-                .put("diskBytesPerEvent", (double) diskBytes(dir.resolve("raw")) / n);
-            comparisons.add(compare("sequential read, 1 partition", k, r));
-        } finally {
-            BenchSupport.delete(dir);
         }
         return section;
+    }
+
+    /** One thread reads every partition to its end, {@code poll(handler, 1000)} on each tailer in turn; a Timer result. */
+    static ObjectNode readKappa(List<Partition> partitions, long events) {
+        ProcessorWorkloads.TouchingHandler h = new ProcessorWorkloads.TouchingHandler();
+        List<PartitionTailer> tailers = new ArrayList<>();
+        ProcessorWorkloads.Timer t;
+        try {
+            for (Partition p : partitions) {
+                tailers.add(p.newTailer());
+            }
+            t = new ProcessorWorkloads.Timer();
+            int got;
+            do {
+                got = 0;
+                for (PartitionTailer tailer : tailers) {
+                    got += tailer.poll(h, ProcessorWorkloads.BATCH);
+                }
+            } while (got > 0);
+            t.stop();
+        } finally {
+            tailers.forEach(PartitionTailer::close);
+        }
+        ProcessorWorkloads.check("read: kappa records", events, h.records);
+        return t.put(TcpIngestBench.JSON.createObjectNode(), events).put("checksum", h.sum);
+    }
+
+    /** One thread reads every raw queue to its end, up to 1000 {@code readingDocument()}s on each in turn; a Timer result. */
+    static ObjectNode readRaw(List<SingleChronicleQueue> queues, long events) {
+        List<ExcerptTailer> tailers = new ArrayList<>();
+        long n = 0;
+        long sum = 0;
+        ProcessorWorkloads.Timer t;
+        try {
+            for (SingleChronicleQueue q : queues) {
+                tailers.add(q.createTailer());
+            }
+            t = new ProcessorWorkloads.Timer();
+            boolean any;
+            do {
+                any = false;
+                for (ExcerptTailer tailer : tailers) {
+                    for (int i = 0; i < ProcessorWorkloads.BATCH; i++) {
+                        try (DocumentContext dc = tailer.readingDocument()) {
+                            if (!dc.isPresent()) {
+                                break;
+                            }
+                            Bytes<?> bytes = dc.wire().bytes();
+                            long at = bytes.readPosition();
+                            sum += bytes.readLong(at + io.kappa.log.RecordDescriptor.OFFSET_OFFSET)
+                                ^ bytes.readLong(at + io.kappa.log.RecordDescriptor.HEADER_LENGTH + BenchSupport.KEY_LENGTH);
+                            n++;
+                            any = true;
+                        }
+                    }
+                }
+            } while (any);
+            t.stop();
+        } finally {
+            tailers.forEach(ExcerptTailer::close);
+        }
+        ProcessorWorkloads.check("read: raw records", events, n);
+        return t.put(TcpIngestBench.JSON.createObjectNode(), events).put("checksum", sum);
+    }
+
+    /** Several whole reads of the same records as one figure: events per read, the mean seconds of a read, CPU over all. */
+    static ObjectNode reads(List<ObjectNode> reads) {
+        long events = reads.get(0).path("events").asLong();
+        double seconds = 0;
+        double cpuSeconds = 0;
+        for (ObjectNode r : reads) {
+            seconds += r.path("seconds").asDouble();
+            cpuSeconds += r.path("cpuCores").asDouble(Double.NaN) * r.path("seconds").asDouble();
+        }
+        ObjectNode f = TcpIngestBench.JSON.createObjectNode();
+        f.put("events", events).put("reads", reads.size()).put("seconds", seconds / reads.size())
+            .put("eventsPerSec", events * reads.size() / seconds).put("cpuCores", cpuSeconds / seconds);
+        return f;
+    }
+
+    static String partitionsLabel(int p) {
+        return p + " partition" + (p == 1 ? "" : "s");
+    }
+
+    private static String passLabel(int pass, int passes) {
+        return passes == 1 ? "" : "pass " + pass + "/" + passes + ", ";
     }
 
     // ---- tcp
@@ -278,13 +471,22 @@ final class BenchScenarios {
         }
         ArrayNode latency = section.putArray("latency");
         ArrayNode latencyDetails = details.putArray("latency");
-        for (long rate : s.rates()) {
+        double binaryRate = comparisons.get(1).path("subject").path("eventsPerSec").asDouble();
+        for (long asked : s.rates()) {
+            boolean max = asked == MAX_RATE;
+            long rate = max ? Math.max(1, Math.round(binaryRate)) : asked;
             try (ServerProcess server = ServerProcess.start("latency-" + rate, out, List.of(), startTimeout)) {
-                status(s, "tcp: ack latency at " + rate + " events/s offered, kappa serve pid " + server.pid());
+                status(s, "tcp: ack latency at " + rate + " events/s offered" + (max ? " (max: the binary TCP throughput of this run)" : "")
+                    + ", kappa serve pid " + server.pid());
                 ObjectNode l = AckLatency.run(server, t, rate, out);
                 latencyDetails.add(l);
-                latency.add(latencyEntry("ack latency, binary TCP", rate, l.path("saturated").asBoolean(), l.get("latencyUs"),
-                    "tcp/" + l.path("percentileFile").asText()));
+                ObjectNode e = latencyEntry("ack latency, binary TCP", rate, l.path("saturated").asBoolean(), l.get("latencyUs"),
+                    "tcp/" + l.path("percentileFile").asText());
+                e.put("achievedEventsPerSec", l.path("achievedEventsPerSec").asDouble());
+                if (max) {
+                    e.put("maxRate", true).put("offeredWhat", "max: the binary TCP throughput measured in this run");
+                }
+                latency.add(e);
             }
         }
         return section;
@@ -326,27 +528,52 @@ final class BenchScenarios {
         long warmup = Math.min(s.events(), 300_000);
         status(s, "process: warm-up on " + warmup + " events (not reported)");
         processRun(warmup, Math.min(keys, warmup), false);
-        status(s, "process: " + s.events() + " events, " + keys + " keys");
-        ObjectNode r = processRun(s.events(), keys, s.progress());
-        section.set("details", r);
+        int passes = s.passesOr(1);
+        section.put("passes", passes);
+        List<ObjectNode> read = new ArrayList<>();
+        List<ObjectNode> copy = new ArrayList<>();
+        List<ObjectNode> pass = new ArrayList<>();
+        List<ObjectNode> count = new ArrayList<>();
+        List<ObjectNode> window = new ArrayList<>();
+        ArrayNode passDetails = TcpIngestBench.JSON.createArrayNode();
+        for (int i = 1; i <= passes; i++) {
+            status(s, "process: " + passLabel(i, passes) + s.events() + " events, " + keys + " keys");
+            ObjectNode r = processRun(s.events(), keys, s.progress());
+            passDetails.add(r);
+            read.add(fromTimer("bare reader: PartitionTailer.poll(handler, 1000) (median of 3 reads)", (ObjectNode) r.get("read")));
+            copy.add(fromTimer("hand-written copy: poll, copy, Partition.appendBatch", (ObjectNode) r.get("copy")));
+            pass.add(fromTimer("pass-through Processor under ProcessorRunner", (ObjectNode) r.get("pass")));
+            count.add(fromTimer("Builtins.count by key over " + keys + " keys", (ObjectNode) r.get("count")));
+            window.add(fromTimer("window-count by key, 1-minute tumbling windows over " + WINDOW_KEYS + " keys", (ObjectNode) r.get("window")));
+        }
+        // details: the single run as before; with several passes, every pass's
+        if (passes == 1) {
+            section.set("details", passDetails.get(0));
+        } else {
+            section.putObject("details").set("passes", passDetails);
+        }
         ArrayNode comparisons = section.putArray("comparisons");
-        ObjectNode read = fromTimer("bare reader: PartitionTailer.poll(handler, 1000) (median of 3 passes)", (ObjectNode) r.get("read"));
-        ObjectNode copy = fromTimer("hand-written copy: poll, copy, Partition.appendBatch", (ObjectNode) r.get("copy"));
-        ObjectNode pass = fromTimer("pass-through Processor under ProcessorRunner", (ObjectNode) r.get("pass"));
-        ObjectNode count = fromTimer("Builtins.count by key over " + keys + " keys", (ObjectNode) r.get("count"));
-        ObjectNode window = fromTimer("window-count by key, 1-minute tumbling windows over " + WINDOW_KEYS + " keys",
-            (ObjectNode) r.get("window"));
-        comparisons.add(compare("pass-through vs bare reader", pass, read));
-        comparisons.add(compare("pass-through vs copy", pass, copy));
-        comparisons.add(compare("count by key vs bare reader", count, read));
-        comparisons.add(compare("count by key vs copy", count, copy));
-        comparisons.add(compare("window count vs bare reader", window, read));
+        comparisons.add(compareMedian("pass-through vs bare reader", pass, read));
+        comparisons.add(compareMedian("pass-through vs copy", pass, copy));
+        comparisons.add(compareMedian("count by key vs bare reader", count, read));
+        comparisons.add(compareMedian("count by key vs copy", count, copy));
+        comparisons.add(compareMedian("window count vs bare reader", window, read));
         ArrayNode latency = section.putArray("latency");
-        for (long rate : s.rates()) {
-            status(s, "process: pass-through latency at " + rate + " events/s offered");
+        double passRate = comparisons.get(0).path("subject").path("eventsPerSec").asDouble();
+        for (long asked : s.rates()) {
+            boolean max = asked == MAX_RATE;
+            long rate = max ? Math.max(1, Math.round(passRate)) : asked;
+            status(s, "process: pass-through latency at " + rate + " events/s offered"
+                + (max ? " (max: the pass-through throughput of this run)" : ""));
             ObjectNode l = ProcessorLatency.run(rate, s.latencyWarmupS(), s.durationS(), out, s.progress());
-            latency.add(latencyEntry("append to pass-through output", rate, l.path("saturated").asBoolean(), l.get("latencyUs"),
-                "process/" + l.path("hgrm").asText()));
+            ObjectNode e = latencyEntry("append to pass-through output", rate, l.path("saturated").asBoolean(), l.get("latencyUs"),
+                "process/" + l.path("hgrm").asText());
+            e.put("achievedEventsPerSec", l.path("achievedEventsPerSec").asDouble())
+                .put("deliveredEventsPerSec", l.path("deliveredEventsPerSec").asDouble());
+            if (max) {
+                e.put("maxRate", true).put("offeredWhat", "max: the pass-through throughput measured in this run");
+            }
+            latency.add(e);
         }
         return section;
     }
@@ -417,6 +644,53 @@ final class BenchScenarios {
         c.set("baseline", baseline);
         c.put("ratio", subject.path("eventsPerSec").asDouble() / baseline.path("eventsPerSec").asDouble());
         return c;
+    }
+
+    /**
+     * A comparison over passes: the subject and the baseline of median rate (the upper median for an even count), each
+     * with its lowest and highest pass ({@code eventsPerSecMin}, {@code eventsPerSecMax}) and every pass's rate
+     * ({@code passEventsPerSec}); the ratio is of those medians, and each pass's own ratio (subject / baseline of the same
+     * pass) is in {@code passRatios}, with {@code ratioMin} and {@code ratioMax}. One pass: as {@link #compare}.
+     */
+    static ObjectNode compareMedian(String name, List<ObjectNode> subjects, List<ObjectNode> baselines) {
+        ObjectNode c = compare(name, medianFigure(subjects), medianFigure(baselines));
+        int n = subjects.size();
+        c.put("passes", n);
+        if (n > 1) {
+            ArrayNode ratios = c.putArray("passRatios");
+            double min = Double.POSITIVE_INFINITY;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < n; i++) {
+                double r = subjects.get(i).path("eventsPerSec").asDouble()
+                    / baselines.get(Math.min(i, baselines.size() - 1)).path("eventsPerSec").asDouble();
+                ratios.add(r);
+                min = Math.min(min, r);
+                max = Math.max(max, r);
+            }
+            c.put("ratioMin", min).put("ratioMax", max);
+        }
+        return c;
+    }
+
+    /** The figure of median rate among passes, with the min, max and every pass's rate; the figure itself for one pass. */
+    static ObjectNode medianFigure(List<ObjectNode> passes) {
+        if (passes.size() == 1) {
+            return passes.get(0);
+        }
+        ObjectNode m = median(passes).deepCopy();
+        ArrayNode all = TcpIngestBench.JSON.createArrayNode();
+        double min = Double.POSITIVE_INFINITY;
+        double max = Double.NEGATIVE_INFINITY;
+        for (ObjectNode p : passes) {
+            double r = p.path("eventsPerSec").asDouble();
+            all.add(r);
+            min = Math.min(min, r);
+            max = Math.max(max, r);
+        }
+        m.put("what", m.path("what").asText() + " (median of " + passes.size() + " passes)");
+        m.put("passes", passes.size()).put("eventsPerSecMin", min).put("eventsPerSecMax", max);
+        m.set("passEventsPerSec", all);
+        return m;
     }
 
     private static ObjectNode latencyEntry(String name, long rate, boolean saturated, JsonNode percentiles, String hgrm) {

@@ -57,6 +57,7 @@ final class ProcessorLatency {
             Reader reader;
             Producer warm;
             Producer measured;
+            long start;
             try {
                 runner.start();
                 reader = new Reader(log.topic("lat-out").partition(0));
@@ -64,7 +65,7 @@ final class ProcessorLatency {
                 warm = new Producer(in, batch, period);
                 warm.run(warmBatches, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20));
                 reader.awaitSeen(warm.appended, runner);
-                long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1);
+                start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1);
                 reader.measureFrom = start;
                 measured = new Producer(in, batch, period);
                 if (progress) {
@@ -87,14 +88,21 @@ final class ProcessorLatency {
             try (PrintStream out = new PrintStream(Files.newOutputStream(hgrm), false, "UTF-8")) {
                 reader.measured.outputPercentileDistribution(out, 5, 1000.0);
             }
+            // the producer's own rate: appended over the scheduled time, or longer when it fell behind the schedule
+            double achieved = measured.appended / Math.max(durationS, (measured.lastAppend - start) / 1e9);
+            // the pipeline's rate: outputs of measured events seen by the reader, over the scheduled time or until the last one
+            double delivered = reader.measured.getTotalCount() / Math.max(durationS, (reader.lastMeasuredSeen - start) / 1e9);
             r.put("offeredEventsPerSec", rate)
+                .put("achievedEventsPerSec", achieved)
+                .put("deliveredEventsPerSec", delivered)
                 .put("batch", batch)
                 .put("periodUs", period / 1e3)
                 .put("warmupSeconds", warmupS)
                 .put("seconds", durationS)
                 .put("scheduledEvents", measuredBatches * batch)
                 .put("appendedEvents", measured.appended)
-                .put("saturated", measured.gaveUp)
+                .put("saturated", measured.gaveUp || achieved < 0.97 * rate || delivered < 0.97 * rate)
+                .put("producerGaveUp", measured.gaveUp)
                 .put("hgrm", hgrm.getFileName().toString());
             r.set("latencyUs", TcpIngestBench.percentiles(reader.measured, 1e3));
             r.set("appendLagUs", TcpIngestBench.percentiles(measured.lag, 1e3));
@@ -113,6 +121,7 @@ final class ProcessorLatency {
         private final UnsafeBuffer value = BenchSupport.value();
         final Histogram lag = new Histogram(3);
         long appended;
+        long lastAppend;
         boolean gaveUp;
 
         Producer(Partition partition, int batch, double period) {
@@ -138,7 +147,8 @@ final class ProcessorLatency {
                     partition.append(key, 0, ProcessorWorkloads.KEY_LENGTH, value, 0, ProcessorWorkloads.VALUE_LENGTH, Event.NO_TIME);
                 }
                 appended += batch;
-                lag.recordValue(Math.max(0, System.nanoTime() - due));
+                lastAppend = System.nanoTime();
+                lag.recordValue(Math.max(0, lastAppend - due));
             }
         }
     }
@@ -151,6 +161,8 @@ final class ProcessorLatency {
         final AtomicReference<Throwable> error = new AtomicReference<>();
         volatile long measureFrom = Long.MAX_VALUE;
         volatile long seen;
+        /** When the reader saw the output of the last measured event so far (its thread only writes it). */
+        volatile long lastMeasuredSeen;
         private volatile boolean running = true;
 
         Reader(Partition partition) {
@@ -186,6 +198,7 @@ final class ProcessorLatency {
             long due = v.buffer().getLong(v.valueOffset());
             if (due >= measureFrom) {
                 measured.recordValue(Math.min(measured.getHighestTrackableValue(), Math.max(0, now - due)));
+                lastMeasuredSeen = now;
             }
             seen++;
         }

@@ -73,7 +73,7 @@ final class ReplayBench {
     static ObjectNode run(BenchScenarios.Settings s) throws InterruptedException {
         long n = s.replayEvents();
         long keys = Math.min(KEYS, n);
-        int passes = s.passes();
+        int passes = s.passesOr(1);
         ObjectNode section = TcpIngestBench.JSON.createObjectNode().put("scenario", "replay");
         section.put("events", n).put("keys", keys).put("passes", passes).put("valueBytes", BenchSupport.VALUE_LENGTH)
             .put("liveDefinition", LIVE_DEFINITION);
@@ -116,6 +116,24 @@ final class ReplayBench {
         comparisons.add(passRatio);
         comparisons.add(countRatio);
         comparisons.add(BenchScenarios.compare("count by key replay vs bare reader", countReplay, read));
+        String[][] kinds = {{"passReplay", "read"}, {"passReplay", "passLive"}, {"countReplay", "countLive"}, {"countReplay", "read"}};
+        for (int i = 0; i < kinds.length; i++) {
+            // as BenchScenarios.compareMedian: the passes, and each pass's own ratio with the lowest and highest
+            ObjectNode c = (ObjectNode) comparisons.get(i);
+            c.put("passes", passes);
+            if (passes > 1) {
+                ArrayNode ratios = c.putArray("passRatios");
+                double min = Double.POSITIVE_INFINITY;
+                double max = Double.NEGATIVE_INFINITY;
+                for (ObjectNode p : results) {
+                    double ratio = p.path(kinds[i][0]).path("eventsPerSec").asDouble() / p.path(kinds[i][1]).path("eventsPerSec").asDouble();
+                    ratios.add(ratio);
+                    min = Math.min(min, ratio);
+                    max = Math.max(max, ratio);
+                }
+                c.put("ratioMin", min).put("ratioMax", max);
+            }
+        }
         for (String[] r : new String[][] {{"passReplay", "passLive", "passThroughReplayOverLive"},
             {"countReplay", "countLive", "countReplayOverLive"}, {"passReplay", "read", "passThroughReplayOverBareReader"}}) {
             ArrayNode perPass = details.putArray(r[2]);

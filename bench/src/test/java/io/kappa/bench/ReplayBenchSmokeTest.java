@@ -63,7 +63,11 @@ class ReplayBenchSmokeTest {
             assertTrue(subject.get("eventsPerSec").asDouble() > 0 && baseline.get("eventsPerSec").asDouble() > 0, names.get(i));
             assertTrue(c.get("ratio").asDouble() > 0, names.get(i));
             assertEquals(subject.get("eventsPerSec").asDouble() / baseline.get("eventsPerSec").asDouble(), c.get("ratio").asDouble(), 1e-9);
+            assertEquals(2, c.get("passes").asInt(), names.get(i));
+            assertEquals(2, c.get("passRatios").size(), names.get(i) + ": each pass's own ratio");
+            assertTrue(c.get("ratioMin").asDouble() <= c.get("ratioMax").asDouble(), names.get(i));
         }
+        assertEquals(section.at("/details/passThroughReplayOverLive"), comparisons.at("/1/passRatios"));
         // the replayed pass-through is the same figure in its two comparisons, as is the bare reader
         assertEquals(comparisons.at("/0/subject"), comparisons.at("/1/subject"));
         assertEquals(comparisons.at("/0/baseline"), comparisons.at("/3/baseline"));
