@@ -105,6 +105,11 @@ class KafkaRunCrashTest {
             System.out.println("last run: " + last.out().trim() + " / " + last.err().trim());
             System.out.println("repartition records " + broker.readAll("kcrash.repartition").size() + ", output records "
                 + broker.readAll("crash-out").size() + ", clicks " + perPage.values().stream().mapToLong(Long::longValue).sum());
+            if (groups.catalog().exists("kcrash.dlq")) {
+                var dead = broker.readAll("kcrash.dlq");
+                assertTrue(dead.isEmpty(), () -> "seed " + seed + ": " + dead.size() + " dead letters, the first: "
+                    + new String(dead.get(0).value(), StandardCharsets.UTF_8));
+            }
             Map<String, List<Long>> counts = new TreeMap<>();
             for (var r : broker.readAll("crash-out")) {
                 var n = io.kappa.processor.Serdes.MAPPER.readTree(r.value());

@@ -69,7 +69,12 @@ public final class TestBroker implements AutoCloseable {
         }
     }
 
-    /** Every committed record of the topic, partition by partition in offset order (read_committed). */
+    /**
+     * Every committed record of the topic, partition by partition in offset order (read_committed), once every
+     * transaction in it is resolved. A read_committed consumer's end offset is the last stable offset, so a killed
+     * producer's open transaction would hide the committed records after it until the broker aborts it (Kafka
+     * Streams' transaction timeout, 10 s): read to the high watermark instead, waiting for that.
+     */
     public List<ConsumerRecord<byte[], byte[]>> readAll(String topic) throws Exception {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
@@ -83,8 +88,13 @@ public final class TestBroker implements AutoCloseable {
             for (TopicPartition tp : parts) {
                 c.assign(Set.of(tp));
                 c.seekToBeginning(Set.of(tp));
-                Map<TopicPartition, Long> end = c.endOffsets(Set.of(tp));
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                Map<TopicPartition, Long> end;
+                try (Admin admin = admin()) {
+                    long hw = admin.listOffsets(Map.of(tp, org.apache.kafka.clients.admin.OffsetSpec.latest())).all()
+                        .get(30, TimeUnit.SECONDS).get(tp).offset();
+                    end = Map.of(tp, hw);
+                }
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
                 while (c.position(tp) < end.get(tp)) {
                     if (System.nanoTime() > deadline) {
                         throw new AssertionError("could not read " + tp + " to its end " + end.get(tp));
