@@ -82,7 +82,7 @@ public final class KafkaRunner implements AutoCloseable {
         });
     }
 
-    static Properties properties(Options o) {
+    public static Properties properties(Options o) {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, o.group());
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, o.bootstrap());

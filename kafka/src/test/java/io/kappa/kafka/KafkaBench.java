@@ -90,6 +90,44 @@ public final class KafkaBench {
             check(consumeAll(broker.bootstrap(), partitions), events, "kafka read");
             rates.put("kafka bare consumer", rate(events, t0));
 
+            // the baseline on Kafka: the same count written directly in Kafka Streams' DSL, same guarantees and store kind
+            {
+                org.apache.kafka.streams.StreamsBuilder b = new org.apache.kafka.streams.StreamsBuilder();
+                b.stream("bench", org.apache.kafka.streams.kstream.Consumed.with(org.apache.kafka.common.serialization.Serdes.ByteArray(),
+                        org.apache.kafka.common.serialization.Serdes.ByteArray()))
+                    .groupByKey()
+                    .count(org.apache.kafka.streams.kstream.Materialized.as(org.apache.kafka.streams.state.Stores.inMemoryKeyValueStore("native")))
+                    .toStream()
+                    .to("native-out", org.apache.kafka.streams.kstream.Produced.with(org.apache.kafka.common.serialization.Serdes.ByteArray(),
+                        org.apache.kafka.common.serialization.Serdes.Long()));
+                Properties sp = KafkaRunner.properties(new KafkaRunner.Options(broker.bootstrap(), "native-count", partitions,
+                    OnError.DEAD_LETTER, KafkaTopologies.Start.EARLIEST, dir.resolve("streams-native"), 30_000, Map.of()));
+                sp.put(org.apache.kafka.streams.StreamsConfig.TOPOLOGY_OPTIMIZATION_CONFIG, "all");
+                broker.createTopic("native-out", partitions);
+                java.util.concurrent.atomic.LongAdder seen = new java.util.concurrent.atomic.LongAdder();
+                org.apache.kafka.streams.KafkaStreams ks = new org.apache.kafka.streams.KafkaStreams(b.build(sp), sp);
+                long first = 0;
+                t0 = System.nanoTime();
+                ks.start();
+                try (KafkaGroups g = new KafkaGroups(broker.bootstrap(), 30_000)) {
+                    while (true) {
+                        Thread.sleep(200);
+                        long committed = g.committed("native-count").values().stream().mapToLong(Long::longValue).sum();
+                        if (first == 0 && committed > 0) {
+                            first = System.nanoTime();
+                        }
+                        if (committed >= events) {
+                            break;
+                        }
+                    }
+                }
+                long end = System.nanoTime();
+                ks.close(java.time.Duration.ofSeconds(30));
+                rates.put("kafka streams DSL count (baseline, from start)", events / ((end - t0) / 1e9));
+                rates.put("kafka streams DSL count (baseline, from first commit)", events / ((end - first) / 1e9));
+                seen.increment();
+            }
+
             for (String[] s : new String[][] {{"count --by key", "key"}, {"count --by page (2 stages)", "page"}}) {
                 BuiltinSpec spec = new BuiltinSpec("count", Map.of("by", s[1]));
                 String group = "g-" + s[1];
@@ -137,6 +175,7 @@ public final class KafkaBench {
         ratio(rates, "local count --by key", "local bare reader");
         ratio(rates, "kafka count --by key (from first record)", "kafka bare consumer");
         ratio(rates, "kafka count --by key (from first record)", "local count --by key");
+        ratio(rates, "kafka count --by key (from start)", "kafka streams DSL count (baseline, from start)");
         ratio(rates, "kafka count --by page (2 stages) (from first record)", "local count --by page (2 stages)");
         ratio(rates, "kafka produce (acks=all, idempotent, batch 64k)", "local append");
         Path out = Path.of("target", "kafka-bench.json");
