@@ -210,6 +210,45 @@ class KafkaRunnerTest {
     }
 
     @Test
+    void twoProcessesOfOneGroupShareItsPartitions() throws Exception {
+        List<Click> clicks = clicks(4, 8000, 0);
+        try (EventLog log = EventLog.open(new LogContext().dataDir(dir.resolve("log")).pretouch(false))) {
+            write(log, "clicks4", 4, clicks);
+            BuiltinSpec spec = spec("count", "by", "page");
+            io.kappa.processor.Topology topology;
+            try (KafkaGroups groups = new KafkaGroups(broker.bootstrap(), 30_000)) {
+                topology = spec.topology(groups.catalog(), "c4", List.of("clicks4"), "counts4");
+            }
+            // two "machines": separate runners with their own state directories, one thread each
+            KafkaRunner a = new KafkaRunner(topology, new KafkaRunner.Options(broker.bootstrap(), "c4", 1, OnError.DEAD_LETTER,
+                KafkaTopologies.Start.EARLIEST, dir.resolve("a"), 30_000, Map.of()));
+            KafkaRunner b = new KafkaRunner(topology, new KafkaRunner.Options(broker.bootstrap(), "c4", 1, OnError.DEAD_LETTER,
+                KafkaTopologies.Start.EARLIEST, dir.resolve("b"), 30_000, Map.of()));
+            a.start();
+            b.start();
+            try {
+                assertTrue(a.awaitCaughtUp(120_000) && b.awaitCaughtUp(120_000), "caught up");
+            } finally {
+                a.close();
+                b.close();
+            }
+            assertNull(a.failure());
+            assertNull(b.failure());
+            assertTrue(a.recordsProcessed() > 0 && b.recordsProcessed() > 0,
+                "both processes got partitions: " + a.recordsProcessed() + " and " + b.recordsProcessed());
+            Map<String, Integer> seen = new HashMap<>();
+            for (String row : kafkaValues("counts4")) {
+                JsonNode n = Serdes.MAPPER.readTree(row);
+                int i = seen.merge(n.get("key").asText(), 1, Integer::sum);
+                assertEquals(i, n.get("count").asLong(), "counts go 1, 2, 3... across both processes");
+            }
+            Map<String, Integer> expected = new HashMap<>();
+            clicks.forEach(c -> expected.merge(c.page(), 1, Integer::sum));
+            assertEquals(expected, seen);
+        }
+    }
+
+    @Test
     void rewindByTimeOnKafkaRecomputesFromThere() throws Exception {
         List<Click> clicks = clicks(3, 3000, 0);
         try (EventLog log = EventLog.open(new LogContext().dataDir(dir.resolve("log")).pretouch(false))) {
