@@ -113,6 +113,23 @@ public final class KafkaGroups implements AutoCloseable {
         }
     }
 
+    /** The group's committed offsets with their metadata (absent partitions have none). */
+    public Map<TopicPartition, OffsetAndMetadata> committedWithMetadata(String group) {
+        try {
+            Map<TopicPartition, OffsetAndMetadata> m = get(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata(),
+                "read the committed offsets of group " + group);
+            Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
+            m.forEach((tp, om) -> {
+                if (om != null) {
+                    out.put(tp, om);
+                }
+            });
+            return out;
+        } catch (GroupIdNotFoundException e) {
+            return Map.of();
+        }
+    }
+
     /** Committed and end offsets of every partition of {@code topics} for the group. */
     public List<PartitionLag> lag(String group, List<String> topics) {
         Map<TopicPartition, Long> committed = committed(group);
