@@ -90,6 +90,18 @@ public final class KafkaBench {
             check(consumeAll(broker.bootstrap(), partitions), events, "kafka read");
             rates.put("kafka bare consumer", rate(events, t0));
 
+            t0 = System.nanoTime();
+            try (LogToKafka m = new LogToKafka(log, "bench", broker.bootstrap(), "bench-mirror", part -> part.startOffset(), 30_000, 5000)) {
+                check(m.run(() -> false, true).total(), events, "mirror to Kafka");
+            }
+            rates.put("kappa mirror to Kafka (transactions of 5000/partition)", rate(events, t0));
+
+            t0 = System.nanoTime();
+            try (KafkaToLog m = new KafkaToLog(log, broker.bootstrap(), "bench", "bench-back", KafkaToLog.Start.EARLIEST, -1, 30_000)) {
+                check(java.util.Arrays.stream(m.run(() -> false, true)).sum(), events, "mirror from Kafka");
+            }
+            rates.put("kappa mirror from Kafka", rate(events, t0));
+
             // the baseline on Kafka: the same count written directly in Kafka Streams' DSL, same guarantees and store kind
             {
                 org.apache.kafka.streams.StreamsBuilder b = new org.apache.kafka.streams.StreamsBuilder();
@@ -178,6 +190,8 @@ public final class KafkaBench {
         ratio(rates, "kafka count --by key (from start)", "kafka streams DSL count (baseline, from start)");
         ratio(rates, "kafka count --by page (2 stages) (from first record)", "local count --by page (2 stages)");
         ratio(rates, "kafka produce (acks=all, idempotent, batch 64k)", "local append");
+        ratio(rates, "kappa mirror to Kafka (transactions of 5000/partition)", "kafka produce (acks=all, idempotent, batch 64k)");
+        ratio(rates, "kappa mirror from Kafka", "kafka bare consumer");
         Path out = Path.of("target", "kafka-bench.json");
         Files.createDirectories(out.getParent());
         Files.writeString(out, json.toString());
