@@ -50,6 +50,9 @@ final class MirrorCommand implements Callable<Integer> {
     String kafkaTimeout;
     @Option(names = "--progress", description = "Show progress on stderr even when it is not a terminal.")
     boolean progress;
+    @Option(names = "--force", description = {"To Kafka: start a mirror with no recorded progress even into a Kafka topic that already",
+        "holds records (refused otherwise: the progress may have expired, and starting over could write events twice)."})
+    boolean force;
 
     @Override
     public Integer call() throws Exception {
@@ -87,7 +90,7 @@ final class MirrorCommand implements Callable<Integer> {
                 if (!log.exists(source)) {
                     throw new IllegalArgumentException("unknown topic '" + source + "' in " + data.resolve());
                 }
-                try (LogToKafka m = new LogToKafka(log, source, kafka, target, start::resolve, timeoutMs, batch)) {
+                try (LogToKafka m = new LogToKafka(log, source, kafka, target, start::resolve, timeoutMs, batch, force)) {
                     long lag = m.lag();
                     err.printf("kappa: mirroring local %s -> Kafka %s/%s%s, %,d records to catch up%n", source, kafka, target,
                         m.resumed() ? " (going on where the last run stopped)" : " from " + from, lag);

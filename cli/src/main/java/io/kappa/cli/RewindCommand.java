@@ -96,6 +96,10 @@ final class RewindCommand implements Callable<Integer> {
         if (undo) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--undo is for the local log (on Kafka, rewind again)");
         }
+        if (partition != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--partition is for the local log: on Kafka a rewind clears the"
+                + " whole group's state, so every input partition moves");
+        }
         try (io.kappa.kafka.KafkaGroups groups = new io.kappa.kafka.KafkaGroups(kafka, io.kappa.processor.Durations.parse(kafkaTimeout,
             "--kafka-timeout"))) {
             java.util.Map<org.apache.kafka.common.TopicPartition, Long> committed = groups.committed(group);
@@ -162,9 +166,27 @@ final class RewindCommand implements Callable<Integer> {
                     e.getValue());
                 events += ends.get(e.getKey()) - e.getValue();
             }
+            // the group's own topics (G.repartition, ...) move to their ends: what earlier stages wrote before the
+            // rewind must not reach the emptied state again (it is written anew from the rewound inputs)
+            java.util.Map<org.apache.kafka.common.TopicPartition, Long> reset = new java.util.LinkedHashMap<>(target);
+            java.util.TreeSet<String> own = new java.util.TreeSet<>();
+            for (org.apache.kafka.common.TopicPartition tp : committed.keySet()) {
+                if (tp.topic().startsWith(group + ".")) {
+                    own.add(tp.topic());
+                }
+            }
+            if (!own.isEmpty()) {
+                java.util.Map<org.apache.kafka.common.TopicPartition, Long> ownEnds = groups.ends(List.copyOf(own));
+                reset.putAll(ownEnds);
+                for (java.util.Map.Entry<org.apache.kafka.common.TopicPartition, Long> e : ownEnds.entrySet()) {
+                    long current = committed.getOrDefault(e.getKey(), -1L);
+                    out.printf("  %-24s %9d %14s %14d  (the group's own topic: to its end)%n", e.getKey().topic(), e.getKey().partition(),
+                        current < 0 ? "-" : Long.toString(current), e.getValue());
+                }
+            }
             List<String> changelogs = groups.changelogs(group);
             if (!dryRun) {
-                groups.reset(group, target, true);
+                groups.reset(group, reset, true);
             }
             out.printf("  state: %s%n", changelogs.isEmpty() ? "none kept on Kafka" : (dryRun ? "would clear " : "cleared ")
                 + String.join(", ", changelogs) + " (the group restarts with empty state at the new offsets)");

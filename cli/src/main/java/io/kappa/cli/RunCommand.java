@@ -293,8 +293,8 @@ class RunCommand implements Callable<Integer> {
                 }
             }
         } catch (IllegalStateException e) {
-            if (runner.failure() == null) {
-                err.println("kappa: group " + group + " stopped: " + e.getMessage());
+            if (runner.failure() == null && !runner.stopRequested()) {
+                err.println("kappa: " + e.getMessage());
                 code = 1;
             }
         }

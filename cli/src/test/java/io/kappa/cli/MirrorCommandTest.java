@@ -104,6 +104,15 @@ class MirrorCommandTest {
         assertEquals(2, offset.code(), offset.err());
         Cli.Result trick = kappa("mirror", "../etc", "--kafka", b);
         assertNotEquals(0, trick.code());
+        // a Kafka topic that already holds records, with no progress of this mirror: refused unless forced
+        assertEquals(0, kappa("topic", "create", "busy").code());
+        assertEquals(0, kappaWithStdin("{\"value\":1}\n", "append", "busy").code());
+        assertEquals(0, kappa("mirror", "busy", "--kafka", b, "--to", "busy-k", "--until-caught-up").code());
+        Cli.Result clash = kappa("topic", "create", "busy2");
+        assertEquals(0, clash.code());
+        Cli.Result refused = kappa("mirror", "busy2", "--kafka", b, "--to", "busy-k", "--until-caught-up");
+        assertNotEquals(0, refused.code());
+        assertTrue(refused.err().contains("already holds records"), refused.err());
         Cli.Result down = kappa("mirror", "nope", "--from-kafka", "--kafka", "127.0.0.1:1", "--kafka-timeout", "2s");
         assertNotEquals(0, down.code());
         assertTrue(down.err().contains("is the cluster reachable?"), down.err());

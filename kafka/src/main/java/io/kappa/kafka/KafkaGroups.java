@@ -116,7 +116,9 @@ public final class KafkaGroups implements AutoCloseable {
     /** The group's committed offsets with their metadata (absent partitions have none). */
     public Map<TopicPartition, OffsetAndMetadata> committedWithMetadata(String group) {
         try {
-            Map<TopicPartition, OffsetAndMetadata> m = get(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata(),
+            // requireStable: an offset commit still inside an open transaction is waited for, not skipped
+            Map<TopicPartition, OffsetAndMetadata> m = get(admin.listConsumerGroupOffsets(group,
+                    new org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions().requireStable(true)).partitionsToOffsetAndMetadata(),
                 "read the committed offsets of group " + group);
             Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
             m.forEach((tp, om) -> {
@@ -147,11 +149,13 @@ public final class KafkaGroups implements AutoCloseable {
         p.put(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(org.apache.kafka.clients.consumer.ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
         try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> c = new org.apache.kafka.clients.consumer.KafkaConsumer<>(p,
             new org.apache.kafka.common.serialization.ByteArrayDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
             c.assign(to.keySet());
+            Map<TopicPartition, Long> beginning = c.beginningOffsets(to.keySet());
             for (TopicPartition tp : to.keySet()) {
-                c.seek(tp, Math.max(0, from.getOrDefault(tp, 0L)));
+                c.seek(tp, Math.max(beginning.get(tp), from.getOrDefault(tp, 0L)));
             }
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.min(timeoutMs, 5_000));
             while (System.nanoTime() < deadline) {
@@ -205,7 +209,8 @@ public final class KafkaGroups implements AutoCloseable {
     public void reset(String group, Map<TopicPartition, Long> offsets, boolean resetState) {
         if (members(group) > 0) {
             throw new IllegalStateException("group " + group + " is running on Kafka (" + members(group) + " member(s)): stop every"
-                + " `kappa run --kafka` of it first");
+                + " `kappa run --kafka` of it first (a process that crashed stays a member until its session times out,"
+                + " consumer.session.timeout.ms, 45 s by default)");
         }
         Map<TopicPartition, OffsetAndMetadata> m = new LinkedHashMap<>();
         offsets.forEach((tp, o) -> m.put(tp, new OffsetAndMetadata(o)));

@@ -108,6 +108,11 @@ public final class KafkaRunner implements AutoCloseable {
         return processed.sum();
     }
 
+    /** True once {@link #close} was called (a signal, say): a stop then is not a failure. */
+    public boolean stopRequested() {
+        return closed.get();
+    }
+
     /** Why the runner stopped by itself, or null. */
     public Throwable failure() {
         return failure;
@@ -163,8 +168,11 @@ public final class KafkaRunner implements AutoCloseable {
     private boolean caughtUp() {
         Map<TopicPartition, Long> committed = groups.committed(options.group());
         Map<TopicPartition, Long> behind = new java.util.HashMap<>();
+        // with --from latest a partition that got nothing new is never committed: it has nothing to catch up
+        long[] none = {options.start() == KafkaTopologies.Start.LATEST ? -1 : 0};
         for (Map.Entry<TopicPartition, Long> e : targets.entrySet()) {
-            if (e.getValue() > 0 && committed.getOrDefault(e.getKey(), 0L) < e.getValue()) {
+            long c = committed.getOrDefault(e.getKey(), none[0] < 0 ? e.getValue() : 0L);
+            if (e.getValue() > 0 && c < e.getValue()) {
                 behind.put(e.getKey(), e.getValue());
             }
         }

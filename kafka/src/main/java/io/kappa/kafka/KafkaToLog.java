@@ -141,7 +141,14 @@ public final class KafkaToLog implements AutoCloseable {
             JsonNode root = Serdes.MAPPER.readTree(Files.readAllBytes(checkpoint));
             JsonNode ps = root.get("partitions");
             for (int p = 0; p < scanFrom.length && p < ps.size(); p++) {
-                scanFrom[p] = Math.max(0, ps.get(p).get("localEnd").asLong());
+                long localEnd = ps.get(p).get("localEnd").asLong();
+                if (localEnd > topic.partition(p).endOffset() || localEnd < topic.partition(p).startOffset()) {
+                    // the local topic is not the one the checkpoint saw (recreated, restored): trust only the log
+                    java.util.Arrays.fill(scanFrom, 0);
+                    java.util.Arrays.fill(checkpointed, -1);
+                    return;
+                }
+                scanFrom[p] = Math.max(0, localEnd);
                 checkpointed[p] = ps.get(p).get("kafkaNext").asLong();
             }
         } catch (java.io.IOException | RuntimeException e) {

@@ -65,6 +65,14 @@ public final class KafkaTopologies {
             return topic;
         };
         Set<String> sideTopics = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        if (onError == OnError.DEAD_LETTER) {
+            // created up front, so a failing record never needs the admin client in the middle of processing
+            String dlq = group + ".dlq";
+            if (!topics.exists(dlq)) {
+                topics.create(dlq, 1);
+            }
+            sideTopics.add(dlq);
+        }
         for (int i = 0; i < stages.size(); i++) {
             Stage<?, ?, ?, ?> stage = stages.get(i);
             int partitions = 0;
@@ -83,9 +91,16 @@ public final class KafkaTopologies {
             String out = stage.name() + "-out";
             String sideSink = stage.name() + "-side";
             String store = storeName(stage.name());
-            t.addSource(start == Start.LATEST ? AutoOffsetReset.latest() : AutoOffsetReset.earliest(), source,
+            int[] inputPartitions = new int[stage.inputs().size()];
+            for (int j = 0; j < inputPartitions.length; j++) {
+                inputPartitions[j] = topics.partitionCount(stage.inputs().get(j));
+            }
+            // a topic an earlier stage writes is read from its start whatever --from says: a task that takes over
+            // a partition before it committed anything there must not skip what the earlier stage wrote
+            t.addSource(start == Start.LATEST && !stage.internal() ? AutoOffsetReset.latest() : AutoOffsetReset.earliest(), source,
                 new ByteArrayDeserializer(), new ByteArrayDeserializer(), stage.inputs().toArray(new String[0]));
-            t.addProcessor(node, processorSupplier(group, stage, store, upstream, onError, topics, sideTopics, out, sideSink, processed), source);
+            t.addProcessor(node, processorSupplier(group, stage, store, upstream, inputPartitions, onError, topics, sideTopics, out, sideSink,
+                processed), source);
             t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(store), Serdes.Bytes(), Serdes.ByteArray())
                 .withCachingEnabled().withLoggingEnabled(Map.of()), node);
             if (stage.output() != null) {
@@ -97,9 +112,11 @@ public final class KafkaTopologies {
     }
 
     private static <KIn, VIn, KOut, VOut> org.apache.kafka.streams.processor.api.ProcessorSupplier<byte[], byte[], byte[], byte[]> processorSupplier(
-        String group, Stage<KIn, VIn, KOut, VOut> stage, String store, long[][] upstream, OnError onError, TopicCatalog topics,
+        String group, Stage<KIn, VIn, KOut, VOut> stage, String store, long[][] upstream, int[] inputPartitions, OnError onError,
+        TopicCatalog topics,
         Set<String> sideTopics, String out, String sideSink, LongAdder processed) {
-        return () -> new StageProcessor<>(group, stage, store, upstream, onError, topics, sideTopics, stage.output() == null ? null : out,
+        return () -> new StageProcessor<>(group, stage, store, upstream, inputPartitions, onError, topics, sideTopics,
+            stage.output() == null ? null : out,
             sideSink, processed);
     }
 

@@ -68,6 +68,15 @@ public final class LogToKafka implements AutoCloseable {
      */
     public LogToKafka(EventLog log, String localTopic, String bootstrap, String kafkaTopic, ToLongFunction<Partition> start,
                       long timeoutMs, int batch) {
+        this(log, localTopic, bootstrap, kafkaTopic, start, timeoutMs, batch, false);
+    }
+
+    /**
+     * As above; {@code force} starts a mirror with no progress even into a Kafka topic that already holds records
+     * (otherwise refused: its progress may have expired, and starting over could write events twice).
+     */
+    public LogToKafka(EventLog log, String localTopic, String bootstrap, String kafkaTopic, ToLongFunction<Partition> start,
+                      long timeoutMs, int batch, boolean force) {
         this.topic = log.topic(localTopic);
         this.kafkaTopic = kafkaTopic;
         this.group = progressGroup(localTopic, kafkaTopic);
@@ -76,12 +85,33 @@ public final class LogToKafka implements AutoCloseable {
         KafkaProducer<byte[], byte[]> p = null;
         try {
             KafkaTopicCatalog catalog = groups.catalog();
+            boolean created = false;
             if (!catalog.exists(kafkaTopic)) {
                 catalog.create(kafkaTopic, topic.partitionCount());
+                created = true;
             }
             this.kafkaPartitions = catalog.partitionCount(kafkaTopic);
+            Properties props = new Properties();
+            props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, group);
+            props.put(ProducerConfig.ACKS_CONFIG, "all");
+            props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+            props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+            props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE, timeoutMs));
+            p = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+            // first fence the previous run (and abort what it left open), then read the progress it committed
+            p.initTransactions();
             long[] committed = readProgress();
             this.resumed = committed != null;
+            if (committed == null && !created && !force) {
+                long held = groups.ends(java.util.List.of(kafkaTopic)).values().stream().mapToLong(Long::longValue).sum();
+                if (held > 0) {
+                    throw new IllegalStateException("Kafka topic " + kafkaTopic + " already holds records (" + held + " offsets) but this"
+                        + " mirror has no progress in group " + group + " (never mirrored there, or its progress expired after the"
+                        + " brokers' offsets.retention.minutes): starting over could write events twice; mirror to a new topic, or"
+                        + " force it");
+                }
+            }
             this.next = new long[topic.partitionCount()];
             for (int i = 0; i < next.length; i++) {
                 Partition part = topic.partition(i);
@@ -92,15 +122,11 @@ public final class LogToKafka implements AutoCloseable {
                 }
             }
             this.mirrored = new long[next.length];
-            Properties props = new Properties();
-            props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-            props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, group);
-            props.put(ProducerConfig.ACKS_CONFIG, "all");
-            props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-            props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-            props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE, timeoutMs));
-            p = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
-            p.initTransactions(); // aborts a killed predecessor's open transaction, fences a live one
+            String text = progressText();
+            if (text.length() > 3000) {
+                throw new IllegalArgumentException("topic " + localTopic + " has too many partitions (" + next.length + ") for the mirror's"
+                    + " progress to fit the brokers' offset metadata (offset.metadata.max.bytes, 4096 by default)");
+            }
             this.producer = p;
         } catch (RuntimeException e) {
             if (p != null) {
@@ -156,9 +182,13 @@ public final class LogToKafka implements AutoCloseable {
     }
 
     private String progressText() {
+        return progressText(next);
+    }
+
+    private static String progressText(long[] offsets) {
         StringBuilder b = new StringBuilder(PROGRESS_PREFIX);
-        for (int i = 0; i < next.length; i++) {
-            b.append(i == 0 ? "" : ",").append(next[i]);
+        for (int i = 0; i < offsets.length; i++) {
+            b.append(i == 0 ? "" : ",").append(offsets[i]);
         }
         return b.toString();
     }
@@ -204,21 +234,35 @@ public final class LogToKafka implements AutoCloseable {
                     Thread.sleep(5);
                     continue;
                 }
+                String progress = progressText(after);
                 try {
                     producer.beginTransaction();
                     for (ProducerRecord<byte[], byte[]> r : records) {
                         producer.send(r);
                     }
-                    long[] before = next.clone();
-                    System.arraycopy(after, 0, next, 0, next.length);
-                    producer.sendOffsetsToTransaction(Map.of(new TopicPartition(kafkaTopic, 0), new OffsetAndMetadata(0, progressText())),
+                    producer.sendOffsetsToTransaction(Map.of(new TopicPartition(kafkaTopic, 0), new OffsetAndMetadata(0, progress)),
                         new ConsumerGroupMetadata(group));
                     producer.commitTransaction();
-                    for (int i = 0; i < next.length; i++) {
-                        mirrored[i] += next[i] - before[i];
-                    }
                 } catch (ProducerFencedException e) {
                     throw new IllegalStateException("another `kappa mirror " + topic.name() + "` to " + kafkaTopic + " took over (fenced)", e);
+                } catch (org.apache.kafka.common.KafkaException e) {
+                    try {
+                        producer.abortTransaction();
+                    } catch (org.apache.kafka.common.KafkaException ignored) {
+                        // the producer is unusable: the next run starts from the last committed progress anyway
+                    }
+                    Throwable root = e;
+                    while (root.getCause() != null) {
+                        root = root.getCause();
+                    }
+                    throw new IllegalStateException("mirror " + topic.name() + " -> " + kafkaTopic + ": the transaction for local offsets "
+                        + java.util.Arrays.toString(next) + " to " + java.util.Arrays.toString(after) + " failed and was aborted: "
+                        + root.getClass().getSimpleName() + ": " + root.getMessage() + " (nothing of it is visible; run again to go on)", e);
+                }
+                // only now is it on Kafka
+                for (int i = 0; i < next.length; i++) {
+                    mirrored[i] += after[i] - next[i];
+                    next[i] = after[i];
                 }
             }
         } finally {

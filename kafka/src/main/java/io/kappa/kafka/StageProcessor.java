@@ -47,6 +47,7 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
     private final Stage<KIn, VIn, KOut, VOut> stage;
     private final String storeName;
     private final long[][] upstream;
+    private final int[] inputPartitions;
     private final OnError onError;
     private final TopicCatalog topics;
     private final Set<String> sideTopics;
@@ -72,10 +73,9 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
     private final List<TaskState.Timer> timersAdded = new ArrayList<>();
     private final List<TaskState.Timer> timersRemoved = new ArrayList<>();
     private final Current<KIn, VIn> current = new Current<>();
-    private long lastWatermarkSaved = Long.MIN_VALUE;
-    private long lastStreamTimeSaved = Long.MIN_VALUE;
 
-    StageProcessor(String group, Stage<KIn, VIn, KOut, VOut> stage, String storeName, long[][] upstream, OnError onError,
+    StageProcessor(String group, Stage<KIn, VIn, KOut, VOut> stage, String storeName, long[][] upstream, int[] inputPartitions,
+                   OnError onError,
                    TopicCatalog topics, Set<String> sideTopics, String outChild, String sideChild,
                    java.util.concurrent.atomic.LongAdder processed) {
         this.processed = processed;
@@ -85,6 +85,7 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
         this.stage = stage;
         this.storeName = storeName;
         this.upstream = upstream;
+        this.inputPartitions = inputPartitions;
         this.onError = onError;
         this.topics = topics;
         this.sideTopics = sideTopics;
@@ -100,8 +101,6 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
         timersAdded.clear();
         timersRemoved.clear();
         streamTime = Long.MIN_VALUE;
-        lastWatermarkSaved = Long.MIN_VALUE;
-        lastStreamTimeSaved = Long.MIN_VALUE;
         this.ks = context;
         this.task = context.taskId().partition();
         this.producerId = io.kappa.processor.Groups.producerId(group, stage.name(), task);
@@ -118,11 +117,12 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
         if (state.meta != null) {
             streamTime = state.meta.streamTime();
             watermarks.restore(state.meta.watermark(), state.meta.sources());
-            lastWatermarkSaved = state.meta.watermark();
-            lastStreamTimeSaved = streamTime;
         }
         for (int i = 0; i < stage.inputs().size(); i++) {
-            watermarks.expect(i, upstream[i]);
+            // as locally: an input with no partition for this task is not a source of it
+            if (task < inputPartitions[i]) {
+                watermarks.expect(i, upstream[i]);
+            }
         }
         if (stage.time().clock() == TimePolicy.Clock.PROCESSING) {
             context.schedule(Duration.ofMillis(200), PunctuationType.WALL_CLOCK_TIME, now -> {
@@ -135,7 +135,15 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
             });
         }
         this.processor = stage.processor().get();
-        processor.init(this);
+        try {
+            processor.init(this);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("stage " + stage.name() + " task " + task + ": the processor's init failed: " + describe(e), e);
+        }
+        if (!pending.isEmpty()) {
+            throw new IllegalStateException("stage " + stage.name() + " task " + task + ": the processor forwarded records from init();"
+                + " on Kafka a record can only be forwarded while processing a record or a timer");
+        }
         commitRecord();
     }
 
@@ -162,6 +170,9 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
             current.value = valueSerde.deserialize(record.value() == null ? new byte[0] : record.value());
             processor.process(current, this);
             commitRecord();
+        } catch (SideTopicFailure e) {
+            rollbackRecord();
+            throw e; // the cluster's fault, not the record's: never dead-lettered
         } catch (Exception | StackOverflowError e) {
             rollbackRecord();
             if (onError == OnError.FAIL) {
@@ -182,13 +193,13 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
         processed.increment();
     }
 
+    /**
+     * The task's time state after every record: a source's highest time and last append time change with records
+     * that move neither the watermark nor stream time, and idleness after a move depends on them. The store is
+     * cached, so only the last value before a commit reaches the changelog.
+     */
     private void saveMeta() {
-        long w = watermarks.watermark();
-        if (w != lastWatermarkSaved || streamTime != lastStreamTimeSaved) {
-            state.putMeta(streamTime, w, watermarks.sources());
-            lastWatermarkSaved = w;
-            lastStreamTimeSaved = streamTime;
-        }
+        state.putMeta(streamTime, watermarks.watermark(), watermarks.sources());
     }
 
     private void fireTimers() {
@@ -310,7 +321,14 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
     public void forwardTo(String topic, byte[] key, byte[] value, long eventTime) {
         if (!sideTopics.contains(topic)) {
             if (topics != null) {
-                topics.require(topic, topics.exists(topic) ? topics.partitionCount(topic) : 1);
+                try {
+                    if (!topics.exists(topic)) {
+                        topics.create(topic, 1);
+                    }
+                } catch (RuntimeException e) {
+                    throw new SideTopicFailure("stage " + stage.name() + " task " + task + ": cannot create topic " + topic + " on Kafka: "
+                        + describe(e), e);
+                }
             }
             sideTopics.add(topic);
         }
@@ -389,6 +407,15 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
         if (processor != null) {
             processor.close();
             processor = null;
+        }
+    }
+
+    /** Kafka could not create a side-output topic: stops the task instead of dead-lettering the record. */
+    static final class SideTopicFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        SideTopicFailure(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 
