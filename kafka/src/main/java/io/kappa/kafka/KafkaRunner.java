@@ -151,8 +151,12 @@ public final class KafkaRunner implements AutoCloseable {
             if (failure != null || stopped.getCount() == 0) {
                 throw new IllegalStateException("group " + options.group() + " stopped: " + (failure == null ? streams.state() : failure));
             }
-            if (streams.state() == KafkaStreams.State.RUNNING && caughtUp()) {
-                return true;
+            try {
+                if (streams.state() == KafkaStreams.State.RUNNING && caughtUp()) {
+                    return true;
+                }
+            } catch (IllegalStateException | org.apache.kafka.common.KafkaException e) {
+                // an admin call failed (a broker restarting, a timeout): the runner goes on, so ask again
             }
             Thread.sleep(200);
         }
