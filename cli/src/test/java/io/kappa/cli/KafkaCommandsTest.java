@@ -18,8 +18,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,20 +28,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** {@code run --kafka}, {@code status --kafka}, {@code rewind --kafka} and {@code replay --kafka} through the CLI, on a real broker. */
 class KafkaCommandsTest {
     static final long BASE = 1_763_800_000_000L;
-    static TestBroker broker;
+    @org.junit.jupiter.api.extension.RegisterExtension
+    static final TestBroker broker = new TestBroker();
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        broker = TestBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        broker.close();
-    }
 
     /** Produces n clicks (key user, JSON with page) with event times BASE + i * 10 ms; returns clicks per page. */
     static Map<String, Long> produce(String topic, int partitions, int n, long seed) throws Exception {

@@ -4,8 +4,6 @@ import java.nio.file.Path;
 import java.util.Random;
 
 import io.kappa.kafka.TestBroker;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,20 +16,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the local log and on Kafka, mirror Kafka's output back, and diff the two outputs with {@code kappa diff}.
  */
 class MirrorCommandTest {
-    static TestBroker broker;
+    @org.junit.jupiter.api.extension.RegisterExtension
+    static final TestBroker broker = new TestBroker();
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        broker = TestBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        broker.close();
-    }
 
     Cli.Result kappa(String... args) {
         return kappaWithStdin(null, args);

@@ -29,8 +29,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,20 +44,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class KafkaRunnerTest {
     static final long BASE = 1_763_800_000_000L;
-    static TestBroker broker;
+    @org.junit.jupiter.api.extension.RegisterExtension
+    static final TestBroker broker = new TestBroker();
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        broker = TestBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        broker.close();
-    }
 
     record Click(String user, String page, long time) {
         byte[] key() {

@@ -15,8 +15,6 @@ import io.kappa.log.Record;
 import io.kappa.log.Topic;
 import io.kappa.log.TopicConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,20 +26,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@link LogToKafka} and {@link KafkaToLog} against a real broker: what goes out comes back, once. */
 class MirrorTest {
-    static TestBroker broker;
+    @org.junit.jupiter.api.extension.RegisterExtension
+    static final TestBroker broker = new TestBroker();
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        broker = TestBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        broker.close();
-    }
 
     static void append(Topic t, Random rnd, int n, int from) {
         for (int i = from; i < from + n; i++) {

@@ -25,17 +25,37 @@ import java.util.concurrent.TimeUnit;
  * A real single-node Kafka broker (KRaft, combined broker + controller) inside the test JVM, from Kafka's own test
  * kit. One per test class is enough: topics get unique names. Start takes a few seconds.
  */
-public final class TestBroker implements AutoCloseable {
-    private final KafkaClusterTestKit kit;
-    private final Path dir;
+public final class TestBroker implements AutoCloseable, org.junit.jupiter.api.extension.BeforeAllCallback,
+    org.junit.jupiter.api.extension.AfterAllCallback {
+    private KafkaClusterTestKit kit;
+    private Path dir;
     private boolean closed;
 
-    private TestBroker(KafkaClusterTestKit kit, Path dir) {
-        this.kit = kit;
-        this.dir = dir;
+    /**
+     * A broker for a whole test class: {@code @RegisterExtension static final TestBroker broker = new TestBroker();}
+     * starts it before the first test and stops it after the last.
+     */
+    public TestBroker() {
     }
 
+    @Override
+    public void beforeAll(org.junit.jupiter.api.extension.ExtensionContext context) throws Exception {
+        startHere();
+    }
+
+    @Override
+    public void afterAll(org.junit.jupiter.api.extension.ExtensionContext context) throws Exception {
+        close();
+    }
+
+    /** A broker started now, for one test (close it). */
     public static TestBroker start() throws Exception {
+        TestBroker b = new TestBroker();
+        b.startHere();
+        return b;
+    }
+
+    private void startHere() throws Exception {
         Path dir = Files.createTempDirectory("kappa-test-broker");
         KafkaClusterTestKit kit = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
                 .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).setBaseDirectory(dir).build())
@@ -50,7 +70,8 @@ public final class TestBroker implements AutoCloseable {
         kit.format();
         kit.startup();
         kit.waitForReadyBrokers();
-        return new TestBroker(kit, dir);
+        this.kit = kit;
+        this.dir = dir;
     }
 
     public String bootstrap() {
@@ -108,7 +129,7 @@ public final class TestBroker implements AutoCloseable {
 
     @Override
     public synchronized void close() throws Exception {
-        if (closed) {
+        if (closed || kit == null) {
             return; // the kit's close throws when called twice
         }
         closed = true;
