@@ -6,9 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -225,24 +223,13 @@ public final class KafkaGroups implements AutoCloseable {
 
     private <T> T get(KafkaFuture<T> f, String what) {
         try {
-            return f.get(timeoutMs, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
-                throw new IllegalStateException("Kafka: cannot " + what + ": no answer within " + timeoutMs + " ms (is the cluster"
-                    + " reachable?)");
-            }
-            if (e.getCause() instanceof GroupIdNotFoundException g) {
-                throw g;
-            }
-            if (e.getCause() instanceof UnknownTopicOrPartitionException u) {
-                throw new IllegalArgumentException("Kafka: cannot " + what + ": " + u.getMessage());
-            }
-            throw new IllegalStateException("Kafka: cannot " + what + ": " + e.getCause().getMessage(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("Kafka: cannot " + what + ": no answer within " + timeoutMs + " ms (is the cluster reachable?)");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
+            return KafkaTopicCatalog.await(f, what, timeoutMs);
+        } catch (UnknownTopicOrPartitionException u) {
+            throw new IllegalArgumentException("Kafka: cannot " + what + ": " + u.getMessage());
+        } catch (GroupIdNotFoundException g) {
+            throw g;
+        } catch (org.apache.kafka.common.KafkaException k) {
+            throw new IllegalStateException("Kafka: cannot " + what + ": " + k.getMessage(), k);
         }
     }
 

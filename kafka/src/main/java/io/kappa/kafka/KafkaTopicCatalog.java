@@ -95,23 +95,33 @@ public final class KafkaTopicCatalog implements TopicCatalog {
     }
 
     private <T> T get(org.apache.kafka.common.KafkaFuture<T> f, String what) {
+        return await(f, what, timeoutMs);
+    }
+
+    /**
+     * The future's value within the timeout. A timeout (ours or the client's) is one clear "is the cluster
+     * reachable?" error; Kafka's own exceptions (unknown topic, topic exists...) come out as they are.
+     */
+    static <T> T await(org.apache.kafka.common.KafkaFuture<T> f, String what, long timeoutMs) {
         try {
             return f.get(timeoutMs, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
-                throw new IllegalStateException("Kafka: cannot " + what + ": no answer within " + timeoutMs + " ms (is the cluster"
-                    + " reachable?)");
+                throw unreachable(what, timeoutMs);
             }
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
             }
             throw new IllegalStateException("Kafka: cannot " + what + ": " + e.getCause(), e.getCause());
         } catch (TimeoutException e) {
-            throw new IllegalStateException("Kafka: cannot " + what + ": no answer within " + timeoutMs + " ms (is the cluster"
-                + " reachable?)");
+            throw unreachable(what, timeoutMs);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         }
+    }
+
+    private static IllegalStateException unreachable(String what, long timeoutMs) {
+        return new IllegalStateException("Kafka: cannot " + what + ": no answer within " + timeoutMs + " ms (is the cluster reachable?)");
     }
 }
