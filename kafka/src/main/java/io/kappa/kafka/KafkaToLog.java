@@ -45,6 +45,8 @@ public final class KafkaToLog implements AutoCloseable {
     private final long[] producers;
     private final long[] next;
     private final long[] mirrored;
+    /** The sum of {@code mirrored}, for the progress thread. */
+    private final java.util.concurrent.atomic.AtomicLong mirroredTotal = new java.util.concurrent.atomic.AtomicLong();
     private final Path checkpoint;
     private final boolean resumed;
 
@@ -230,6 +232,7 @@ public final class KafkaToLog implements AutoCloseable {
                 }
                 topic.appendBatch(batch, producers[p], sequences);
                 mirrored[p] += list.size();
+                mirroredTotal.addAndGet(list.size());
                 next[p] = Math.max(list.get(list.size() - 1).offset() + 1, consumer.position(parts.get(p)));
             }
             if (System.nanoTime() - lastCheckpoint > 1_000_000_000L) {
@@ -252,11 +255,7 @@ public final class KafkaToLog implements AutoCloseable {
 
     /** Records copied by this object so far. */
     public long mirroredSoFar() {
-        long n = 0;
-        for (long m : mirrored) {
-            n += m;
-        }
-        return n;
+        return mirroredTotal.get();
     }
 
     /** Records of Kafka left before the ends now (committed records only). */

@@ -59,6 +59,8 @@ public final class LogToKafka implements AutoCloseable {
     private final int kafkaPartitions;
     private final long[] next;
     private final long[] mirrored;
+    /** The sum of {@code mirrored}, for the progress thread. */
+    private final java.util.concurrent.atomic.AtomicLong mirroredTotal = new java.util.concurrent.atomic.AtomicLong();
     private final boolean resumed;
     private final int batch;
 
@@ -262,6 +264,7 @@ public final class LogToKafka implements AutoCloseable {
                 // only now is it on Kafka
                 for (int i = 0; i < next.length; i++) {
                     mirrored[i] += after[i] - next[i];
+                    mirroredTotal.addAndGet(after[i] - next[i]);
                     next[i] = after[i];
                 }
             }
@@ -286,11 +289,7 @@ public final class LogToKafka implements AutoCloseable {
 
     /** Records mirrored by this object so far (any thread). */
     public long mirroredSoFar() {
-        long n = 0;
-        for (long m : mirrored) {
-            n += m;
-        }
-        return n;
+        return mirroredTotal.get();
     }
 
     @Override
