@@ -3,6 +3,7 @@ package io.kappa.cli;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 
 import io.kappa.log.EventLog;
 import io.kappa.processor.Groups;
@@ -55,6 +56,10 @@ final class RewindCommand implements Callable<Integer> {
         if (chosen != 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "give exactly one of --to, --shift or --undo");
         }
+        if (undo && partition != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--undo puts back every partition the last rewind moved; it takes "
+                + "no --partition");
+        }
         if (shift != null && shift == 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--shift 0 moves nothing");
         }
@@ -65,27 +70,38 @@ final class RewindCommand implements Callable<Integer> {
             throw new IllegalArgumentException("unknown group '" + group + "' in " + data.resolve());
         }
         try (EventLog log = data.open()) {
+            Consumer<String> progress = line -> {
+                err.println("kappa: " + line);
+                err.flush();
+            };
+            RewindTool.Plan plan;
             if (undo) {
-                List<RewindTool.Move> moves = RewindTool.undo(log, group);
-                out.printf("group %s: restored the offsets and state from before the last rewind%n", group);
-                table(out, moves);
-                return 0;
+                plan = RewindTool.undo(log, group, dryRun, progress);
+                out.printf("group %s: undo the last rewind%s%n", group, dryRun ? " (dry run: nothing changed)" : "");
+            } else {
+                Position position = to == null ? null : Position.parse(to);
+                plan = RewindTool.rewind(log, group, p -> position.resolve(p), to == null ? "shift " + shift : position.toString(),
+                    shift == null ? 0 : shift, partition, dryRun, progress);
+                out.printf("group %s: %s%s%n", group, to != null ? "rewind to " + to : "shift by " + shift,
+                    dryRun ? " (dry run: nothing changed)" : "");
             }
-            Position position = to == null ? null : Position.parse(to);
-            RewindTool.Plan plan = RewindTool.rewind(log, group, p -> position.resolve(p), to == null ? "shift " + shift : position.toString(),
-                shift == null ? 0 : shift, partition, dryRun, line -> {
-                    err.println("kappa: " + line);
-                    err.flush();
-                });
-            out.printf("group %s: %s%s%n", group, to != null ? "rewind to " + to : "shift by " + shift, dryRun ? " (dry run: nothing changed)" : "");
             table(out, plan.moves());
             for (String w : plan.warnings()) {
                 out.println("  warning: " + w);
+            }
+            out.printf("  state: %s%n", plan.how());
+            if (plan.rebuildEvents() > 0) {
+                double rebuild = plan.rebuildSeconds();
+                out.printf("  to rebuild the state: %,d events replayed with outputs muted%s%n", plan.rebuildEvents(),
+                    rebuild >= 0 ? String.format(", about %.1f s at the last measured %,d events/s", rebuild, plan.ratePerSecond()) : "");
             }
             double seconds = plan.expectedSeconds();
             out.printf("  to reprocess: %,d events, %,d bytes%s%n", plan.events(), plan.bytes(),
                 seconds >= 0 ? String.format(", about %.1f s at the last measured %,d events/s", seconds, plan.ratePerSecond())
                     : " (no processing rate measured yet)");
+            if (plan.rebuildEvents() > 0 && seconds >= 0) {
+                out.printf("  in all: about %.1f s%n", seconds + plan.rebuildSeconds());
+            }
             out.flush();
             return 0;
         }

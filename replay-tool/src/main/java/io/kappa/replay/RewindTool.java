@@ -49,11 +49,21 @@ public final class RewindTool {
                        boolean downstream) {
     }
 
-    /** What a rewind does or would do, with the cost of reprocessing. */
-    public record Plan(String group, List<Move> moves, long events, long bytes, long ratePerSecond, List<String> warnings) {
+    /**
+     * What a rewind (or undo) does or would do, with its cost: {@code rebuildEvents} records replayed with outputs muted
+     * to rebuild the state at the new offsets (0 when the state is cleared or restored), then {@code events} records
+     * reprocessed by the next run. {@code how} says in a sentence how the state follows.
+     */
+    public record Plan(String group, List<Move> moves, long events, long bytes, long rebuildEvents, long ratePerSecond,
+                       List<String> warnings, String how) {
         /** Seconds to reprocess at the group's last measured rate, or -1 when no rate is known. */
         public double expectedSeconds() {
             return ratePerSecond > 0 ? events / (double) ratePerSecond : -1;
+        }
+
+        /** Seconds to rebuild the state at the group's last measured rate, or -1 when no rate is known. */
+        public double rebuildSeconds() {
+            return ratePerSecond > 0 ? rebuildEvents / (double) ratePerSecond : -1;
         }
     }
 
@@ -73,51 +83,72 @@ public final class RewindTool {
             if (checkpoints.isEmpty()) {
                 throw new IllegalArgumentException("group '" + group + "' has no checkpoint: it has never run");
             }
-            Map<String, Boolean> internal = stagesInternal(dataDir, group);
-            List<Move> moves = new ArrayList<>();
-            List<String> warnings = new ArrayList<>();
-            long events = 0;
-            long bytes = 0;
-            long rate = 0;
-            for (TaskCheckpoint c : checkpoints) {
-                rate += c.ratePerSecond();
-                boolean downstream = internal.getOrDefault(c.stage(), false);
-                for (TaskCheckpoint.Input in : c.inputs()) {
-                    Partition p = log.topic(in.topic()).partition(in.partition());
-                    long start = p.startOffset();
-                    long end = p.endOffset();
-                    long wanted;
-                    if (downstream) {
-                        wanted = end; // re-emitted records of the first stage arrive after the current end
-                    } else if (partition != null && partition != in.partition()) {
-                        wanted = in.nextOffset();
-                    } else if (shift != 0) {
-                        wanted = in.nextOffset() + shift;
-                    } else {
-                        wanted = target.applyAsLong(p);
-                    }
-                    long clampedTo = Math.max(start, Math.min(end, wanted));
-                    boolean clamped = clampedTo != wanted;
-                    if (clamped) {
-                        warnings.add(in.topic() + "/" + in.partition() + ": offset " + wanted + " is outside [" + start + ", " + end
-                            + "], using " + clampedTo);
-                    }
-                    moves.add(new Move(c.stage(), in.topic(), in.partition(), in.nextOffset(), clampedTo, start, end, clamped, downstream));
-                    if (!downstream) {
-                        long n = end - clampedTo;
-                        events += n;
-                        PartitionStats stats = p.stats();
-                        bytes += stats.records() == 0 ? 0 : n * stats.bytesUsed() / stats.records();
-                    }
-                }
-            }
-            Plan plan = new Plan(group, moves, events, bytes, rate, warnings);
+            Plan plan = plan(log, group, checkpoints, target, shift, partition);
             if (!dryRun) {
                 apply(log, group, checkpoints, plan, progress);
-                audit(dataDir, group, "rewind", targetText, shift, partition, moves);
+                audit(dataDir, group, "rewind", targetText, shift, partition, plan.moves());
             }
             return plan;
         }
+    }
+
+    private static Plan plan(EventLog log, String group, List<TaskCheckpoint> checkpoints, ToLongFunction<Partition> target, long shift,
+                             Integer partition) {
+        Path dataDir = log.dataDir();
+        Map<String, Boolean> internal = stagesInternal(dataDir, group);
+        List<Move> moves = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        long events = 0;
+        long bytes = 0;
+        long rate = 0;
+        for (TaskCheckpoint c : checkpoints) {
+            rate += c.ratePerSecond();
+            boolean downstream = internal.getOrDefault(c.stage(), false);
+            for (TaskCheckpoint.Input in : c.inputs()) {
+                Partition p = log.topic(in.topic()).partition(in.partition());
+                long start = p.startOffset();
+                long end = p.endOffset();
+                long wanted;
+                if (downstream) {
+                    wanted = end; // re-emitted records of the first stage arrive after the current end
+                } else if (partition != null && partition != in.partition()) {
+                    wanted = in.nextOffset();
+                } else if (shift != 0) {
+                    wanted = in.nextOffset() + shift;
+                } else {
+                    wanted = target.applyAsLong(p);
+                }
+                long clampedTo = Math.max(start, Math.min(end, wanted));
+                boolean clamped = clampedTo != wanted;
+                if (clamped) {
+                    warnings.add(in.topic() + "/" + in.partition() + ": offset " + wanted + " is outside [" + start + ", " + end
+                        + "], using " + clampedTo);
+                }
+                moves.add(new Move(c.stage(), in.topic(), in.partition(), in.nextOffset(), clampedTo, start, end, clamped, downstream));
+                if (!downstream) {
+                    long n = end - clampedTo;
+                    events += n;
+                    PartitionStats stats = p.stats();
+                    bytes += stats.records() == 0 ? 0 : n * stats.bytesUsed() / stats.records();
+                }
+            }
+        }
+        long rebuild = 0;
+        String how = "cleared: every input moves to its start";
+        if (needsRebuild(moves)) {
+            boolean stages = moves.stream().anyMatch(Move::downstream);
+            Map<String, Long> epochs = stages ? epochStarts(log, group) : Map.of();
+            for (Move m : moves) {
+                if (!m.downstream()) {
+                    rebuild += m.target() - m.start();
+                } else {
+                    rebuild += m.end() - Math.max(m.start(), epochs.getOrDefault(m.topic() + "/" + m.partition(), 0L));
+                }
+            }
+            how = "rebuilt by a replay from the start of the inputs to the new offsets, outputs muted"
+                + (stages ? " (the later stage from the start of its current epoch of the internal topic)" : "");
+        }
+        return new Plan(group, moves, events, bytes, rebuild, rate, warnings, how);
     }
 
     private static Map<String, Boolean> stagesInternal(Path dataDir, String group) {
@@ -166,7 +197,11 @@ public final class RewindTool {
     }
 
     private static boolean needsRebuild(Plan plan) {
-        for (Move m : plan.moves()) {
+        return needsRebuild(plan.moves());
+    }
+
+    private static boolean needsRebuild(List<Move> moves) {
+        for (Move m : moves) {
             if (!m.downstream() && m.target() > m.start()) {
                 return true;
             }
@@ -452,10 +487,14 @@ public final class RewindTool {
     }
 
     /**
-     * Puts back the input offsets and state from before the last rewind (outputs continue from where they are now).
-     * Returns the moves it made.
+     * Puts back the input offsets and state from before the last rewind (outputs continue from where they are now);
+     * with {@code dryRun}, only says what it would do. A group with a later stage whose earlier stage has written to
+     * the internal topic since the rewind cannot simply take its old checkpoints back: the later stage would read
+     * those records on top of its restored state. There the undo is a rewind to the saved offsets (state rebuilt,
+     * the later stage going on after the internal topic's end), which leaves every stage as a run stopped at those
+     * offsets would have.
      */
-    public static List<Move> undo(EventLog log, String group) {
+    public static Plan undo(EventLog log, String group, boolean dryRun, Consumer<String> progress) {
         Path dataDir = log.dataDir();
         try (Groups.GroupLock lock = Groups.lock(dataDir, group)) {
             Path undo = Groups.dir(dataDir, group).resolve("undo");
@@ -470,13 +509,40 @@ public final class RewindTool {
             if (files.isEmpty()) {
                 throw new IllegalArgumentException("group '" + group + "' has no rewind to undo");
             }
+            files.sort(null);
+            List<TaskCheckpoint> checkpoints = Groups.checkpoints(dataDir, group);
             Map<String, TaskCheckpoint> now = new HashMap<>();
-            for (TaskCheckpoint c : Groups.checkpoints(dataDir, group)) {
+            for (TaskCheckpoint c : checkpoints) {
                 now.put(c.stage() + "-" + c.task(), c);
             }
-            List<Move> moves = new ArrayList<>();
+            List<TaskCheckpoint> saved = new ArrayList<>();
             for (Path f : files) {
-                TaskCheckpoint before = TaskCheckpoint.read(f);
+                saved.add(TaskCheckpoint.read(f));
+            }
+            String moved = writtenSinceRewind(log, group);
+            if (moved != null) {
+                // the later stage cannot take its old offset back: rewind every stage to the saved offsets instead
+                Map<String, Long> targets = new HashMap<>();
+                for (TaskCheckpoint before : saved) {
+                    for (TaskCheckpoint.Input in : before.inputs()) {
+                        targets.put(in.topic() + "/" + in.partition(), in.nextOffset());
+                    }
+                }
+                Plan p = plan(log, group, checkpoints, part -> targets.getOrDefault(part.topic() + "/" + part.id(), part.endOffset()), 0, null);
+                Plan plan = new Plan(p.group(), p.moves(), p.events(), p.bytes(), p.rebuildEvents(), p.ratePerSecond(), p.warnings(),
+                    "rebuilt at the offsets from before the rewind (" + moved + " was written since the rewind, so the later stage "
+                        + "cannot take its old offset back)");
+                if (!dryRun) {
+                    apply(log, group, checkpoints, plan, progress);
+                    deleteRecursively(undo);
+                    audit(dataDir, group, "undo", "rebuilt", 0, null, plan.moves());
+                }
+                return plan;
+            }
+            List<Move> moves = new ArrayList<>();
+            Map<String, Boolean> internal = stagesInternal(dataDir, group);
+            long events = 0;
+            for (TaskCheckpoint before : saved) {
                 TaskCheckpoint current = now.get(before.stage() + "-" + before.task());
                 for (TaskCheckpoint.Input in : before.inputs()) {
                     long cur = -1;
@@ -488,9 +554,20 @@ public final class RewindTool {
                         }
                     }
                     Partition p = log.topic(in.topic()).partition(in.partition());
+                    boolean downstream = internal.getOrDefault(before.stage(), false);
                     moves.add(new Move(before.stage(), in.topic(), in.partition(), cur, in.nextOffset(), p.startOffset(), p.endOffset(),
-                        false, false));
+                        false, downstream));
+                    if (!downstream) {
+                        events += Math.max(0, p.endOffset() - in.nextOffset());
+                    }
                 }
+            }
+            Plan plan = new Plan(group, moves, events, 0, 0, 0, List.of(), "restored from the checkpoints saved by the rewind");
+            if (dryRun) {
+                return plan;
+            }
+            for (TaskCheckpoint before : saved) {
+                TaskCheckpoint current = now.get(before.stage() + "-" + before.task());
                 TaskCheckpoint base = current != null ? current : before;
                 TaskCheckpoint restored = before.rewound(before.inputs(), rebasedOutputs(log, group, base), before);
                 restored.writeTo(Groups.checkpointPath(dataDir, group, before.stage(), before.task()));
@@ -507,8 +584,28 @@ public final class RewindTool {
             }
             deleteRecursively(undo);
             audit(dataDir, group, "undo", null, 0, null, moves);
-            return moves;
+            return plan;
         }
+    }
+
+    /**
+     * An internal topic partition the group's earlier stage has written to since the last rewind (its end is past
+     * the epoch the rewind started there), or null.
+     */
+    private static String writtenSinceRewind(EventLog log, String group) {
+        Path file = epochsFile(log.dataDir(), group);
+        if (!Files.exists(file)) {
+            return null;
+        }
+        for (Map.Entry<String, Long> e : epochStarts(log, group).entrySet()) {
+            int slash = e.getKey().lastIndexOf('/');
+            String topic = e.getKey().substring(0, slash);
+            int partition = Integer.parseInt(e.getKey().substring(slash + 1));
+            if (log.exists(topic) && log.topic(topic).partition(partition).endOffset() > e.getValue()) {
+                return topic + "/" + partition;
+            }
+        }
+        return null;
     }
 
     private static void audit(Path dataDir, String group, String action, String to, long shift, Integer partition, List<Move> moves) {

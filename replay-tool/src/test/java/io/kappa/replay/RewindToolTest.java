@@ -195,7 +195,7 @@ class RewindToolTest {
         Map<String, List<Long>> first = outputs();
         rewind("earliest", 0, null, false);
         assertEquals(0, committed(0));
-        RewindTool.undo(log, "g");
+        RewindTool.undo(log, "g", false, line -> { });
         assertEquals(200, committed(0));
         in.append(Event.of("k0", "{}"));
         run();
@@ -203,7 +203,7 @@ class RewindToolTest {
         List<Long> before = first.get("k0");
         assertEquals(before.size() + 1, k0.size(), "only the new event was processed");
         assertEquals(before.get(before.size() - 1) + 1, k0.get(k0.size() - 1), "with the state from before the rewind");
-        assertThrows(IllegalArgumentException.class, () -> RewindTool.undo(log, "g"), "nothing left to undo");
+        assertThrows(IllegalArgumentException.class, () -> RewindTool.undo(log, "g", false, line -> { }), "nothing left to undo");
         assertTrue(Files.readString(Groups.dir(dir, "g").resolve("audit.log"), StandardCharsets.UTF_8).contains("\"action\":\"undo\""));
     }
 
@@ -270,7 +270,7 @@ class RewindToolTest {
             }
         }
         // and undo puts back the epochs with the checkpoints
-        RewindTool.undo(log, "g");
+        RewindTool.undo(log, "g", false, line -> { });
     }
 
     @Test

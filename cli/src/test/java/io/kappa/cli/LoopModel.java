@@ -1,0 +1,176 @@
+package io.kappa.cli;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+import io.kappa.log.Partitioner;
+
+/**
+ * The reference for {@link LoopSequenceTest}: what a user should observe after any sequence of operations, computed
+ * by plain batch code from the events the test appended, never by kappa. A group's state always covers a prefix of
+ * the input (per partition, the offsets it has consumed); a run from prefix S to the end E writes, for every key
+ * whose events lie in [S, E), the value a batch computation over prefix E gives.
+ */
+final class LoopModel {
+    /** One input event as the test appended it. */
+    record Ev(String key, String page, int n, long time, String id) {
+        String json() {
+            return "{\"key\":\"" + key + "\",\"id\":\"" + id + "\",\"time\":" + time + ",\"value\":{\"page\":\"" + page + "\",\"n\":" + n
+                + "}}";
+        }
+    }
+
+    /** The processors the test runs, each with a batch function over a prefix of the input. */
+    enum Kind {
+        COUNT_BY_KEY("count", "--by", "key"),
+        COUNT_BY_PAGE("count", "--by", "page"),
+        SUM_BY_KEY("sum", "--by", "key", "--field", "n"),
+        FILTER("filter", "--where", "n > 4"),
+        WINDOW_COUNT("window-count", "--by", "key", "--size", "10s", "--out-of-order", "5s", "--idle-timeout", "1h");
+
+        final String[] args;
+
+        Kind(String... args) {
+            this.args = args;
+        }
+
+        boolean windowed() {
+            return this == WINDOW_COUNT;
+        }
+
+        /** The row a key of the output maps to in {@link #expected}: the record key, or key and window start. */
+        String rowOf(com.fasterxml.jackson.databind.JsonNode record) {
+            String key = record.path("key").asText();
+            return windowed() ? key + "@" + record.path("value").path("windowStart").asText() : key;
+        }
+    }
+
+    static final long WINDOW_MS = 10_000;
+    static final long DISORDER_MS = 5_000;
+
+    final int partitions;
+    final Kind kind;
+    /** Every event appended to the input, per partition, in offset order. */
+    final List<List<Ev>> input = new ArrayList<>();
+
+    LoopModel(int partitions, Kind kind) {
+        this.partitions = partitions;
+        this.kind = kind;
+        for (int p = 0; p < partitions; p++) {
+            input.add(new ArrayList<>());
+        }
+    }
+
+    int partitionOf(Ev e) {
+        return (Partitioner.murmur2(e.key().getBytes(StandardCharsets.UTF_8)) & 0x7fffffff) % partitions;
+    }
+
+    void append(Ev e) {
+        input.get(partitionOf(e)).add(e);
+    }
+
+    long[] ends() {
+        long[] e = new long[partitions];
+        for (int p = 0; p < partitions; p++) {
+            e[p] = input.get(p).size();
+        }
+        return e;
+    }
+
+    /**
+     * Applies a run that takes the state from prefix {@code from} to prefix {@code to} to the latest output rows
+     * {@code latest} (row -> value as the test compares it).
+     */
+    void run(Map<String, String> latest, long[] from, long[] to) {
+        Map<String, String> now = expected(to);
+        if (kind.windowed()) {
+            // a window is written once, when it closes: those closed at `to` but not at `from`
+            Map<String, String> before = expected(from);
+            now.forEach((row, v) -> {
+                if (!before.containsKey(row)) {
+                    latest.put(row, v);
+                }
+            });
+            return;
+        }
+        Set<String> touched = new LinkedHashSet<>();
+        for (int p = 0; p < partitions; p++) {
+            for (long o = from[p]; o < to[p]; o++) {
+                Ev e = input.get(p).get((int) o);
+                if (kind == Kind.FILTER) {
+                    if (e.n() > 4) {
+                        latest.put(e.key(), "{\"page\":\"" + e.page() + "\",\"n\":" + e.n() + "}");
+                    }
+                } else {
+                    touched.add(kind == Kind.COUNT_BY_PAGE ? e.page() : e.key());
+                }
+            }
+        }
+        for (String k : touched) {
+            latest.put(k, now.get(k));
+        }
+    }
+
+    /** The batch result over a prefix: per row its value, for the aggregations and the closed windows. */
+    Map<String, String> expected(long[] prefix) {
+        Map<String, String> out = new TreeMap<>();
+        switch (kind) {
+            case COUNT_BY_KEY, COUNT_BY_PAGE -> {
+                Map<String, Long> c = new HashMap<>();
+                each(prefix, e -> c.merge(kind == Kind.COUNT_BY_PAGE ? e.page() : e.key(), 1L, Long::sum));
+                c.forEach((k, v) -> out.put(k, "count=" + v));
+            }
+            case SUM_BY_KEY -> {
+                Map<String, Long> s = new HashMap<>();
+                each(prefix, e -> s.merge(e.key(), (long) e.n(), Long::sum));
+                s.forEach((k, v) -> out.put(k, "sum=" + v));
+            }
+            case WINDOW_COUNT -> {
+                for (int p = 0; p < partitions; p++) {
+                    long max = Long.MIN_VALUE;
+                    Map<String, Long> c = new HashMap<>();
+                    for (long o = 0; o < prefix[p]; o++) {
+                        Ev e = input.get(p).get((int) o);
+                        max = Math.max(max, e.time());
+                        c.merge(e.key() + "@" + java.time.Instant.ofEpochMilli(Math.floorDiv(e.time(), WINDOW_MS) * WINDOW_MS), 1L,
+                            Long::sum);
+                    }
+                    // one source per task: the watermark is the highest time seen less the allowed disorder
+                    long watermark = max == Long.MIN_VALUE ? Long.MIN_VALUE : max - DISORDER_MS;
+                    c.forEach((row, n) -> {
+                        long start = java.time.Instant.parse(row.substring(row.indexOf('@') + 1)).toEpochMilli();
+                        if (start + WINDOW_MS <= watermark) {
+                            out.put(row, "count=" + n);
+                        }
+                    });
+                }
+            }
+            case FILTER -> throw new IllegalStateException("a filter has no batch state");
+        }
+        return out;
+    }
+
+    private void each(long[] prefix, java.util.function.Consumer<Ev> f) {
+        for (int p = 0; p < partitions; p++) {
+            for (long o = 0; o < prefix[p]; o++) {
+                f.accept(input.get(p).get((int) o));
+            }
+        }
+    }
+
+    /** The value of an output record as the model writes it. */
+    String valueOf(com.fasterxml.jackson.databind.JsonNode record) {
+        com.fasterxml.jackson.databind.JsonNode v = record.path("value");
+        return switch (kind) {
+            case COUNT_BY_KEY, COUNT_BY_PAGE, WINDOW_COUNT -> "count=" + v.path("count").asLong();
+            case SUM_BY_KEY -> "sum=" + v.path("sum").asLong();
+            case FILTER -> v.toString();
+        };
+    }
+}

@@ -1,0 +1,179 @@
+package io.kappa.cli;
+
+import java.util.List;
+
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.state.Action;
+import net.jqwik.api.state.ActionChain;
+import net.jqwik.api.state.Transformer;
+
+/**
+ * The Kappa loop under sequences of operations: appends (CLI and TCP), runs to the end, runs killed with SIGKILL,
+ * rewinds of every kind, undo, dry runs, replays into new versions, promote, writes to a promoted name and diff, each
+ * through the real commands, with every observation after every step checked against {@link LoopModel} (plain batch
+ * code over the events appended). A failing sequence is shrunk by jqwik and printed with its seed; rerun it with
+ * {@code -Djqwik.seeds.whenfixed=...} or by putting the seed into {@code @Property(seed = "...")}.
+ * {@code scripts/soak} runs many more sequences ({@code -Djqwik.tries.default=N}); the default run's count is in
+ * {@code junit-platform.properties}.
+ */
+class LoopSequenceTest {
+    @Property(shrinking = net.jqwik.api.ShrinkingMode.BOUNDED, maxDiscardRatio = 10)
+    void theLoopMatchesTheModel(@ForAll("chains") ActionChain<LoopWorld> chain) {
+        try {
+            chain.withInvariant(w -> {
+                try {
+                    w.check();
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            }).run();
+        } finally {
+            chain.finalState().ifPresent(LoopWorld::close);
+        }
+    }
+
+    @Provide
+    Arbitrary<ActionChain<LoopWorld>> chains() {
+        Arbitrary<Integer> partitions = Arbitraries.integers().between(1, 4);
+        Arbitrary<LoopModel.Kind> kinds = Arbitraries.of(LoopModel.Kind.class);
+        return Combinators.combine(partitions, kinds).flatAs((p, k) -> ActionChain.<LoopWorld>startWith(() -> new LoopWorld(p, k))
+            .withAction(4, new AppendCli())
+            .withAction(2, new AppendTcp())
+            .withAction(4, new Run())
+            .withAction(1, new RunKilled())
+            .withAction(4, new Rewind())
+            .withAction(2, new Undo())
+            .withAction(1, new Replay())
+            .withAction(1, new Promote())
+            .withAction(1, new AppendToOutput())
+            .withAction(1, new Diff())
+            .withMaxTransformations(14));
+    }
+
+    private static Arbitrary<List<int[]>> drawnEvents() {
+        Arbitrary<int[]> one = Combinators.combine(Arbitraries.integers().between(0, 7), Arbitraries.integers().between(0, 3),
+            Arbitraries.integers().between(0, 9), Arbitraries.integers().between(0, 3_000)).as((k, pg, n, jitter) ->
+            new int[] {k, pg, n, jitter});
+        return one.list().ofMinSize(1).ofMaxSize(30);
+    }
+
+    static final class AppendCli implements Action.Independent<LoopWorld> {
+        @Override
+        public Arbitrary<Transformer<LoopWorld>> transformer() {
+            return drawnEvents().map(d -> Transformer.mutate("append " + d.size() + " events (CLI)", w -> w.appendCli(w.events(d))));
+        }
+    }
+
+    static final class AppendTcp implements Action.Independent<LoopWorld> {
+        @Override
+        public Arbitrary<Transformer<LoopWorld>> transformer() {
+            return drawnEvents().map(d -> Transformer.mutate("append " + d.size() + " events (TCP lines)", w -> {
+                try {
+                    w.appendTcp(w.events(d));
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }));
+        }
+    }
+
+    static final class Run implements Action.Independent<LoopWorld> {
+        @Override
+        public Arbitrary<Transformer<LoopWorld>> transformer() {
+            return Arbitraries.just(Transformer.mutate("run g --until-caught-up", w -> w.runUntilCaughtUp(LoopWorld.LIVE)));
+        }
+    }
+
+    static final class RunKilled implements Action.Independent<LoopWorld> {
+        @Override
+        public Arbitrary<Transformer<LoopWorld>> transformer() {
+            return Arbitraries.integers().between(300, 2_500).map(ms -> Transformer.mutate("run g, kill -9 after " + ms + " ms", w -> {
+                try {
+                    w.runKilled(LoopWorld.LIVE, ms);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+    }
+
+    static final class Rewind implements Action.Independent<LoopWorld> {
+        @Override
+        public boolean precondition(LoopWorld w) {
+            return w.groups.get(LoopWorld.LIVE).ran;
+        }
+
+        @Override
+        public Arbitrary<Transformer<LoopWorld>> transformer() {
+            return Combinators.combine(Arbitraries.of(LoopWorld.RewindKind.class), Arbitraries.integers().between(0, 1_000),
+                Arbitraries.of(false, false, true)).as((kind, pick, dry) -> Transformer.mutate(
+                "rewind g " + kind + " " + pick + (dry ? " --dry-run" : ""), w -> w.rewind(LoopWorld.LIVE, kind, pick, dry)));
+        }
+    }
+
+    static final class Undo implements Action.Independent<LoopWorld> {
+        @Override
+        public boolean precondition(LoopWorld w) {
+            return w.groups.get(LoopWorld.LIVE).ran;
+        }
+
+        @Override
+        public Arbitrary<Transformer<LoopWorld>> transformer() {
+            return Arbitraries.of(false, true).map(dry -> Transformer.mutate("rewind g --undo" + (dry ? " --dry-run" : ""),
+                w -> w.undo(LoopWorld.LIVE, dry)));
+        }
+    }
+
+    static final class Replay implements Action.Independent<LoopWorld> {
+        @Override
+        public boolean precondition(LoopWorld w) {
+            return w.groups.get(LoopWorld.LIVE).ran && w.versions < 4;
+        }
+
+        @Override
+        public Arbitrary<Transformer<LoopWorld>> transformer() {
+            return Arbitraries.just(Transformer.mutate("replay into the next version", LoopWorld::replay));
+        }
+    }
+
+    static final class Promote implements Action.Independent<LoopWorld> {
+        @Override
+        public boolean precondition(LoopWorld w) {
+            return w.versions > 1;
+        }
+
+        @Override
+        public Arbitrary<Transformer<LoopWorld>> transformer() {
+            return Arbitraries.just(Transformer.mutate("promote out to the newest version", LoopWorld::promote));
+        }
+    }
+
+    static final class AppendToOutput implements Action.Independent<LoopWorld> {
+        @Override
+        public boolean precondition(LoopWorld w) {
+            return w.groups.get(LoopWorld.LIVE).ran;
+        }
+
+        @Override
+        public Arbitrary<Transformer<LoopWorld>> transformer() {
+            return Arbitraries.just(Transformer.mutate("append a marker to out", LoopWorld::appendToOutput));
+        }
+    }
+
+    static final class Diff implements Action.Independent<LoopWorld> {
+        @Override
+        public boolean precondition(LoopWorld w) {
+            return w.versions > 1 && w.groups.values().stream().noneMatch(g -> g.unknown);
+        }
+
+        @Override
+        public Arbitrary<Transformer<LoopWorld>> transformer() {
+            return Arbitraries.just(Transformer.mutate("diff out with the newest version", LoopWorld::diff));
+        }
+    }
+}

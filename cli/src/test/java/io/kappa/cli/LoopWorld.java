@@ -1,0 +1,494 @@
+package io.kappa.cli;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kappa.log.Dirs;
+import io.kappa.log.EventLog;
+import io.kappa.log.LogContext;
+import io.kappa.server.KappaServer;
+import io.kappa.server.ServerConfig;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * One data directory driven through the real {@code kappa} commands, beside the {@link LoopModel} of what a user
+ * should see. Input topic {@code in}; the live group {@code g} writes {@code out}; replays write {@code out.vN}
+ * under group {@code out.vN}. After every operation {@link #check()} compares what {@code status}, {@code read} and
+ * the files show with the model.
+ */
+final class LoopWorld implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final String IN = "in";
+    static final String OUT = "out";
+    static final String LIVE = "g";
+
+    /** What the model knows of one group. */
+    static final class Group {
+        final String name;
+        final String output;
+        long[] committed;
+        /** Set after a kill: the offsets are read back from status (somewhere between the last known and the end). */
+        boolean unknown;
+        /** The committed offsets saved by the last rewind, for --undo (null: nothing to undo). */
+        long[] undo;
+        boolean ran;
+
+        Group(String name, String output, int partitions) {
+            this.name = name;
+            this.output = output;
+            this.committed = new long[partitions];
+        }
+    }
+
+    final Path dir;
+    final LoopModel model;
+    final List<String> log = new ArrayList<>();
+    final Map<String, Group> groups = new TreeMap<>();
+    /** Latest expected row values of each physical output topic. */
+    final Map<String, Map<String, String>> outputs = new TreeMap<>();
+    /** Logical name -> physical topic, as promote leaves it. */
+    final Map<String, String> aliases = new TreeMap<>();
+    /** Per append action: the wall time before it and the input's end offsets then (for rewinds by time). */
+    final List<Long> appendTimes = new ArrayList<>();
+    final List<long[]> appendEnds = new ArrayList<>();
+    int versions = 1;
+    int markers;
+    long clock = 1_800_000_000_000L;
+    int ids;
+    private EventLog serverLog;
+    private KappaServer server;
+
+    LoopWorld(int partitions, LoopModel.Kind kind) {
+        try {
+            this.dir = Files.createTempDirectory("kappa-loop-");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        this.model = new LoopModel(partitions, kind);
+        ok("topic", "create", IN, "--partitions", Integer.toString(partitions));
+        groups.put(LIVE, new Group(LIVE, OUT, partitions));
+        outputs.put(OUT, new TreeMap<>());
+    }
+
+    @Override
+    public String toString() {
+        return "world(" + model.kind + ", " + model.partitions + " partitions)";
+    }
+
+    // ---------------------------------------------------------------- running kappa
+
+    Cli.Result kappa(String... args) {
+        String[] full = new String[args.length + 1];
+        int sub = args[0].equals("topic") ? 2 : 1;
+        System.arraycopy(args, 0, full, 0, sub);
+        full[sub] = "--data-dir=" + dir;
+        System.arraycopy(args, sub, full, sub + 1, args.length - sub);
+        return Cli.run(full);
+    }
+
+    Cli.Result ok(String... args) {
+        Cli.Result r = kappa(args);
+        assertEquals(0, r.code(), () -> "kappa " + String.join(" ", args) + " failed: " + r.err() + r.out());
+        return r;
+    }
+
+    String[] processorArgs(String command, String group, String output, String... more) {
+        List<String> a = new ArrayList<>(List.of(command));
+        a.addAll(Arrays.asList(model.kind.args));
+        if (group != null) {
+            a.addAll(List.of("--group", group));
+        }
+        a.addAll(List.of("--input", IN, "--output", output, "--checkpoint-interval", "50ms"));
+        a.addAll(Arrays.asList(more));
+        return a.toArray(new String[0]);
+    }
+
+    // ---------------------------------------------------------------- operations
+
+    /** Events with increasing times (each at most 3 s out of order: inside the allowed disorder). */
+    List<LoopModel.Ev> events(List<int[]> drawn) {
+        List<LoopModel.Ev> evs = new ArrayList<>();
+        for (int[] d : drawn) {
+            clock += 1_000;
+            evs.add(new LoopModel.Ev("k" + d[0], "p" + d[1], d[2], clock + d[3], "e" + (ids++)));
+        }
+        return evs;
+    }
+
+    void appendCli(List<LoopModel.Ev> evs) {
+        beforeAppend();
+        StringBuilder b = new StringBuilder();
+        for (LoopModel.Ev e : evs) {
+            b.append(e.json()).append('\n');
+        }
+        Cli.Result r = Cli.runWithStdin(b.toString(), "append", IN, "--data-dir=" + dir);
+        assertEquals(0, r.code(), r.err());
+        evs.forEach(model::append);
+    }
+
+    void appendTcp(List<LoopModel.Ev> evs) throws IOException {
+        beforeAppend();
+        if (server == null) {
+            serverLog = EventLog.open(new LogContext().dataDir(dir));
+            server = KappaServer.start(serverLog, ServerConfig.defaults().withPort(0));
+        }
+        try (Socket s = new Socket("127.0.0.1", server.address().getPort())) {
+            s.setSoTimeout(10_000);
+            OutputStream o = s.getOutputStream();
+            StringBuilder b = new StringBuilder();
+            for (LoopModel.Ev e : evs) {
+                b.append(e.json().replace("{\"key\"", "{\"topic\":\"" + IN + "\",\"key\"")).append('\n');
+            }
+            o.write(b.toString().getBytes(StandardCharsets.UTF_8));
+            o.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+            for (LoopModel.Ev e : evs) {
+                String answer = in.readLine();
+                assertTrue(answer != null && answer.contains("\"ok\":true"), "server answered " + answer + " for " + e);
+                JsonNode a = JSON.readTree(answer);
+                assertEquals(model.partitionOf(e), a.path("partition").asInt(), "partition of " + e);
+                model.append(e);
+            }
+        }
+    }
+
+    private void beforeAppend() {
+        sleepMs(3);
+        appendTimes.add(System.currentTimeMillis());
+        appendEnds.add(model.ends());
+        sleepMs(3);
+    }
+
+    void runUntilCaughtUp(String group) {
+        Group g = groups.get(group);
+        ok(processorArgs("run", group, g.output, "--until-caught-up"));
+        finished(g);
+    }
+
+    /** The model's half of a run that consumed everything: outputs of the keys touched since the state's prefix. */
+    private void finished(Group g) {
+        long[] end = model.ends();
+        model.run(outputs.computeIfAbsent(g.output, o -> new TreeMap<>()), g.committed, end);
+        g.committed = end;
+        g.unknown = false;
+        g.ran = true;
+    }
+
+    /** A run in a child JVM, killed with SIGKILL after {@code millis}; the run after it must make up for it. */
+    void runKilled(String group, int millis) throws Exception {
+        Group g = groups.get(group);
+        Process p = Cli.start(dir, processorArgs("run", group, g.output));
+        try {
+            p.waitFor(millis, TimeUnit.MILLISECONDS);
+        } finally {
+            p.destroyForcibly();
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+        // outputs written before the kill are recognised on the next run; offsets are somewhere in between
+        long[] seen = committedFromStatus(group);
+        long[] end = model.ends();
+        for (int i = 0; i < seen.length; i++) {
+            long at = seen[i];
+            int part = i;
+            assertTrue(at >= g.committed[i] && at <= end[i], () -> "after kill -9 partition " + part + " is at " + at + ", outside ["
+                + g.committed[part] + ", " + end[part] + "]");
+        }
+        g.unknown = true;
+        g.ran = true;
+        // the model's prefix stays the last known one: the next completed run writes every key touched since then
+    }
+
+    enum RewindKind { EARLIEST, LATEST, OFFSET, TIME, SHIFT, PARTITION }
+
+    void rewind(String group, RewindKind kind, int pick, boolean dryRun) {
+        Group g = groups.get(group);
+        syncUnknown(g);
+        long[] end = model.ends();
+        long[] target = g.committed.clone();
+        List<String> args = new ArrayList<>(List.of("rewind", "--group", group));
+        switch (kind) {
+            case EARLIEST -> {
+                args.addAll(List.of("--to", "earliest"));
+                Arrays.fill(target, 0);
+            }
+            case LATEST -> {
+                args.addAll(List.of("--to", "latest"));
+                target = end.clone();
+            }
+            case OFFSET -> {
+                long max = Arrays.stream(end).max().orElse(0);
+                long o = max == 0 ? 0 : pick % (max + 1);
+                args.addAll(List.of("--to", Long.toString(o)));
+                for (int p = 0; p < target.length; p++) {
+                    target[p] = Math.min(o, end[p]);
+                }
+            }
+            case TIME -> {
+                if (appendTimes.isEmpty()) {
+                    args.addAll(List.of("--to", "earliest"));
+                    Arrays.fill(target, 0);
+                } else {
+                    int i = pick % appendTimes.size();
+                    args.addAll(List.of("--to", "@" + appendTimes.get(i)));
+                    target = appendEnds.get(i).clone();
+                }
+            }
+            case SHIFT -> {
+                int n = 1 + pick % 7;
+                args.addAll(List.of("--shift", Integer.toString(-n)));
+                for (int p = 0; p < target.length; p++) {
+                    target[p] = Math.max(0, g.committed[p] - n);
+                }
+            }
+            case PARTITION -> {
+                int p = pick % target.length;
+                long o = end[p] == 0 ? 0 : (pick / 3) % (end[p] + 1);
+                args.addAll(List.of("--to", Long.toString(o), "--partition", Integer.toString(p)));
+                target[p] = o;
+            }
+        }
+        if (dryRun) {
+            args.add("--dry-run");
+        }
+        String before = dryRun ? fingerprint() : null;
+        Cli.Result r = kappa(args.toArray(new String[0]));
+        assertEquals(0, r.code(), () -> String.join(" ", args) + ": " + r.err());
+        if (dryRun) {
+            assertEquals(before, fingerprint(), "rewind --dry-run changed something");
+            return;
+        }
+        g.undo = g.committed.clone();
+        g.committed = target;
+    }
+
+    void undo(String group, boolean dryRun) {
+        Group g = groups.get(group);
+        syncUnknown(g);
+        String before = fingerprint();
+        Cli.Result r = dryRun ? kappa("rewind", "--group", group, "--undo", "--dry-run") : kappa("rewind", "--group", group, "--undo");
+        if (g.undo == null) {
+            assertNotEquals(0, r.code(), "undo with nothing to undo succeeded: " + r.out());
+            assertEquals(before, fingerprint(), "a refused undo changed something");
+            return;
+        }
+        assertEquals(0, r.code(), () -> "undo: " + r.err());
+        if (dryRun) {
+            assertEquals(before, fingerprint(), "rewind --undo --dry-run changed something");
+            return;
+        }
+        g.committed = g.undo;
+        g.undo = null;
+    }
+
+    /** Replays the live processor from the start into the next version {@code out.vN} under group {@code out.vN}. */
+    void replay() {
+        String name = OUT + ".v" + (++versions);
+        Group g = new Group(name, name, model.partitions);
+        groups.put(name, g);
+        Cli.Result r = kappa(processorArgs("replay", null, name, "--until-caught-up")); // the group: the output's name
+        assertEquals(0, r.code(), () -> "replay: " + r.err());
+        finished(g);
+    }
+
+    /** Promotes the newest version; refused (and nothing changes) when its group has not consumed every event. */
+    void promote() {
+        String name = OUT + ".v" + versions;
+        Group g = groups.get(name);
+        String before = fingerprint();
+        Cli.Result r = kappa("promote", OUT, "--to", "v" + versions);
+        boolean caughtUp = !g.unknown && Arrays.equals(g.committed, model.ends());
+        if (!caughtUp) {
+            assertNotEquals(0, r.code(), "promote of a version that is behind succeeded");
+            assertEquals(before, fingerprint(), "a refused promote changed something");
+            return;
+        }
+        assertEquals(0, r.code(), () -> "promote: " + r.err());
+        if (!aliases.containsKey(OUT)) {
+            aliases.put(OUT + ".v1", OUT);
+        }
+        aliases.put(OUT, name);
+    }
+
+    /** Writes a marker event to the logical output name: a reader of that name must see it. */
+    void appendToOutput() {
+        String key = "m" + (markers++);
+        Cli.Result r = kappa("append", OUT, "--key", key, "{\"marker\":" + markers + "}");
+        assertEquals(0, r.code(), () -> "append to " + OUT + ": " + r.err());
+        outputs.computeIfAbsent(physical(OUT), o -> new TreeMap<>()).put(key, "marker");
+    }
+
+    /** {@code kappa diff out out.vN}: equal exactly when the model's rows are. */
+    void diff() {
+        String right = OUT + ".v" + versions;
+        List<String> a = new ArrayList<>(List.of("diff", OUT, right));
+        if (model.kind.windowed()) {
+            a.addAll(List.of("--by", "key,windowStart"));
+        }
+        Cli.Result r = kappa(a.toArray(new String[0]));
+        boolean equal = outputs.getOrDefault(physical(OUT), Map.of()).equals(outputs.getOrDefault(physical(right), Map.of()));
+        assertEquals(equal ? 0 : 1, r.code(), () -> "diff " + OUT + " " + right + " (model: " + (equal ? "equal" : "different") + "): "
+            + r.out() + r.err());
+    }
+
+    // ---------------------------------------------------------------- observations
+
+    String physical(String name) {
+        return aliases.getOrDefault(name, name);
+    }
+
+    /** Compares every observation with the model. */
+    void check() throws Exception {
+        for (Group g : groups.values()) {
+            if (!g.ran) {
+                continue;
+            }
+            long[] c = committedFromStatus(g.name);
+            if (!g.unknown) {
+                assertEquals(Arrays.toString(g.committed), Arrays.toString(c), "committed offsets of group " + g.name + " in status");
+            }
+        }
+        boolean settled = groups.values().stream().noneMatch(g -> g.unknown);
+        if (!settled) {
+            return;
+        }
+        for (Map.Entry<String, Map<String, String>> e : outputs.entrySet()) {
+            assertEquals(e.getValue(), latestRows(readName(e.getKey())), "latest rows of topic " + e.getKey());
+        }
+        // what a reader of a logical name sees is its current version
+        for (String name : List.of(OUT)) {
+            if (outputs.containsKey(physical(name))) {
+                assertEquals(outputs.get(physical(name)), latestRows(name), "latest rows read as " + name);
+            }
+        }
+    }
+
+    long[] committedFromStatus(String group) throws IOException {
+        Cli.Result r = ok("status", group, "--json");
+        JsonNode s = JSON.readTree(r.out());
+        long[] c = groups.get(group).committed.clone();
+        for (JsonNode p : s.path("partitions")) {
+            if (p.path("topic").asText().equals(IN)) {
+                c[p.path("partition").asInt()] = p.path("committed").asLong();
+            }
+        }
+        return c;
+    }
+
+    private void syncUnknown(Group g) {
+        if (g.unknown) {
+            try {
+                g.committed = committedFromStatus(g.name);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            // the killed run's outputs for keys up to here are not certain; the model is settled by the next run
+        }
+    }
+
+    /** The name that reads physical topic {@code topic}: itself, or after a promote of it the alias kept for it. */
+    String readName(String topic) {
+        if (!aliases.containsKey(topic)) {
+            return topic;
+        }
+        return aliases.entrySet().stream().filter(a -> a.getValue().equals(topic)).map(Map.Entry::getKey).findFirst()
+            .orElseThrow(() -> new AssertionError(topic + " is shadowed by an alias and has none of its own"));
+    }
+
+    /** Latest value per row of what {@code kappa read NAME} shows. */
+    Map<String, String> latestRows(String topic) throws IOException {
+        Map<String, String> m = new TreeMap<>();
+        Cli.Result r = kappa("read", topic);
+        if (r.code() != 0 && r.err().contains("unknown topic")) {
+            return m;
+        }
+        assertEquals(0, r.code(), () -> "read " + topic + ": " + r.err());
+        for (String line : r.lines()) {
+            JsonNode n = JSON.readTree(line);
+            String key = n.path("key").asText();
+            if (key.startsWith("m") && n.path("value").has("marker")) {
+                m.put(key, "marker");
+            } else {
+                m.put(model.kind.rowOf(n), model.valueOf(n));
+            }
+        }
+        return m;
+    }
+
+    /**
+     * Everything an operation that must change nothing could change: the group directories' files (not the lock) and
+     * the topics' end offsets and aliases.
+     */
+    String fingerprint() {
+        StringBuilder b = new StringBuilder();
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            Path groupsDir = dir.resolve("groups");
+            if (Files.isDirectory(groupsDir)) {
+                try (Stream<Path> s = Files.walk(groupsDir)) {
+                    for (Path f : s.sorted().toList()) {
+                        if (Files.isRegularFile(f) && !f.getFileName().toString().equals("lock")) {
+                            b.append(dir.relativize(f)).append(' ')
+                                .append(java.util.HexFormat.of().formatHex(md.digest(Files.readAllBytes(f)))).append('\n');
+                        }
+                    }
+                }
+            }
+            Path aliasesFile = dir.resolve("aliases.json");
+            if (Files.exists(aliasesFile)) {
+                b.append(Files.readString(aliasesFile));
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        try (EventLog log = EventLog.open(new LogContext().dataDir(dir))) {
+            for (String t : log.topicNames()) {
+                b.append(t).append(':');
+                for (int p = 0; p < log.topic(t).partitionCount(); p++) {
+                    b.append(' ').append(log.topic(t).partition(p).endOffset());
+                }
+                b.append('\n');
+            }
+        }
+        return b.toString();
+    }
+
+    static void sleepMs(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.close();
+            serverLog.close();
+        }
+        try {
+            Dirs.deleteRecursively(dir);
+        } catch (IOException e) {
+            // a temp dir
+        }
+    }
+}

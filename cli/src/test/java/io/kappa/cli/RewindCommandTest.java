@@ -1,0 +1,148 @@
+package io.kappa.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** {@code kappa rewind}: its dry runs, its undo, and what its plan says it costs, through the command line. */
+@Timeout(120)
+class RewindCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    private Cli.Result kappa(String... args) {
+        String[] full = new String[args.length + 1];
+        int sub = args[0].equals("topic") ? 2 : 1;
+        System.arraycopy(args, 0, full, 0, sub);
+        full[sub] = "--data-dir=" + dir;
+        System.arraycopy(args, sub, full, sub + 1, args.length - sub);
+        return Cli.run(full);
+    }
+
+    private Cli.Result ok(String... args) {
+        Cli.Result r = kappa(args);
+        assertEquals(0, r.code(), () -> String.join(" ", args) + ": " + r.err());
+        return r;
+    }
+
+    /** 1,000 clicks over 3 partitions, pages p0..p6 (a page's clicks spread over every partition). */
+    private Map<String, Long> appendClicks(int from, int n) {
+        StringBuilder b = new StringBuilder();
+        Map<String, Long> pages = new HashMap<>();
+        for (int i = from; i < from + n; i++) {
+            String page = "p" + (i % 7);
+            b.append("{\"key\":\"u").append(i % 13).append("\",\"value\":{\"page\":\"").append(page).append("\"}}\n");
+            pages.merge(page, 1L, Long::sum);
+        }
+        Cli.Result r = Cli.runWithStdin(b.toString(), "append", "clicks", "--data-dir=" + dir);
+        assertEquals(0, r.code(), r.err());
+        return pages;
+    }
+
+    private void runPages() {
+        ok("run", "count", "--by", "page", "--group", "pages", "--input", "clicks", "--output", "page-counts", "--until-caught-up");
+    }
+
+    private Map<String, Long> latestCounts() throws Exception {
+        Map<String, Long> m = new HashMap<>();
+        for (String line : ok("read", "page-counts").lines()) {
+            JsonNode n = JSON.readTree(line);
+            m.put(n.get("key").asText(), n.get("value").get("count").asLong());
+        }
+        return m;
+    }
+
+    /** Every file of the group (but its lock), with its bytes. */
+    private Map<String, String> groupFiles() throws Exception {
+        Map<String, String> m = new HashMap<>();
+        Path g = dir.resolve("groups");
+        try (Stream<Path> s = Files.walk(g)) {
+            for (Path f : s.filter(Files::isRegularFile).toList()) {
+                if (!f.getFileName().toString().equals("lock")) {
+                    m.put(g.relativize(f).toString(), java.util.HexFormat.of().formatHex(Files.readAllBytes(f)));
+                }
+            }
+        }
+        return m;
+    }
+
+    @Test
+    void undoDryRunChangesNothing() throws Exception {
+        ok("topic", "create", "clicks", "--partitions", "3");
+        appendClicks(0, 300);
+        runPages();
+        ok("rewind", "--group", "pages", "--to", "earliest");
+        Map<String, String> before = groupFiles();
+        Cli.Result dry = ok("rewind", "--group", "pages", "--undo", "--dry-run");
+        assertTrue(dry.out().contains("dry run: nothing changed"), dry.out());
+        assertEquals(before, groupFiles(), "undo --dry-run changed the group's files");
+        // the undo it described is still there to do
+        ok("rewind", "--group", "pages", "--undo");
+        assertNotEquals(0, kappa("rewind", "--group", "pages", "--undo").code(), "a second undo has nothing to undo");
+    }
+
+    @Test
+    void undoAfterARewoundTwoStageGroupRanKeepsEveryStageConsistent() throws Exception {
+        ok("topic", "create", "clicks", "--partitions", "3");
+        Map<String, Long> expected = appendClicks(0, 1_000);
+        runPages();
+        assertEquals(expected, latestCounts());
+        ok("rewind", "--group", "pages", "--to", "earliest");
+        runPages();
+        Cli.Result undo = ok("rewind", "--group", "pages", "--undo");
+        assertTrue(undo.out().contains("rebuilt"), undo.out());
+        appendClicks(1_000, 200).forEach((k, v) -> expected.merge(k, v, Long::sum));
+        runPages();
+        assertEquals(expected, latestCounts(), "page counts after rewind, run, undo, run");
+        assertEquals(1_200, latestCounts().values().stream().mapToLong(Long::longValue).sum());
+    }
+
+    @Test
+    void undoOfATwoStageGroupThatDidNotRunRestoresItsCheckpoints() throws Exception {
+        ok("topic", "create", "clicks", "--partitions", "3");
+        Map<String, Long> expected = appendClicks(0, 500);
+        runPages();
+        ok("rewind", "--group", "pages", "--to", "100");
+        Cli.Result undo = ok("rewind", "--group", "pages", "--undo");
+        assertTrue(undo.out().contains("restored"), undo.out());
+        appendClicks(500, 50).forEach((k, v) -> expected.merge(k, v, Long::sum));
+        runPages();
+        assertEquals(expected, latestCounts());
+    }
+
+    @Test
+    void dryRunCostShowsTheStateRebuild() throws Exception {
+        ok("topic", "create", "clicks", "--partitions", "3");
+        appendClicks(0, 600);
+        ok("run", "count", "--by", "key", "--group", "users", "--input", "clicks", "--output", "user-counts", "--until-caught-up");
+        long ends = 0;
+        long rebuild = 0;
+        for (JsonNode p : JSON.readTree(ok("status", "users", "--json").out()).path("partitions")) {
+            ends += p.path("end").asLong();
+            rebuild += Math.min(50, p.path("end").asLong());
+        }
+        Cli.Result dry = ok("rewind", "--group", "users", "--to", "50", "--dry-run");
+        assertTrue(dry.out().contains(String.format("to rebuild the state: %,d events", rebuild)), dry.out());
+        assertTrue(dry.out().contains(String.format("to reprocess: %,d events", ends - rebuild)), dry.out());
+        Cli.Result earliest = ok("rewind", "--group", "users", "--to", "earliest", "--dry-run");
+        assertFalse(earliest.out().contains("to rebuild"), "nothing to rebuild at earliest: " + earliest.out());
+        assertTrue(earliest.out().contains("state: cleared"), earliest.out());
+    }
+
+    @Test
+    void undoTakesNoPartition() {
+        assertEquals(2, kappa("rewind", "--group", "g", "--undo", "--partition", "1").code());
+    }
+}
