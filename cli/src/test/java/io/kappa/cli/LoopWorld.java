@@ -203,6 +203,9 @@ final class LoopWorld implements AutoCloseable {
             p.destroyForcibly();
             p.waitFor(30, TimeUnit.SECONDS);
         }
+        if (kappa("status", group).err().contains("unknown group")) {
+            return; // killed before the group was created: nothing happened
+        }
         // outputs written before the kill are recognised on the next run; offsets are somewhere in between
         long[] seen = committedFromStatus(group);
         long[] end = model.ends();
