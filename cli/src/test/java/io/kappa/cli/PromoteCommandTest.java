@@ -108,4 +108,16 @@ class PromoteCommandTest {
         String status = ok("status", "g").out();
         assertTrue(status.contains(" in  (read as in.v1) "), status);
     }
+
+    @Test
+    void aGroupStartedAfterThePromoteKeepsTheNewVersionWhenItRunsAgain() {
+        Cli.Result first = kappaWithStdin("{\"value\":{\"n\":1}}\n", "append", "T");
+        assertEquals(0, first.code(), first.err());
+        ok("run", "filter", "--where", "n = 1", "--group", "g", "--input", "T", "--output", "out", "--until-caught-up");
+        assertEquals(0, kappaWithStdin("{\"value\":{\"n\":1}}\n", "append", "T").code());
+        Cli.Result again = ok("run", "filter", "--where", "n = 1", "--group", "g", "--input", "T", "--output", "out", "--until-caught-up");
+        assertFalse(again.err().contains("keeps"), again.err());
+        assertTrue(again.out().contains("1 records processed"), "only the new record of T.v2: " + again.out());
+        assertEquals(2, ok("read", "out").lines().size());
+    }
 }
