@@ -62,7 +62,10 @@ final class AppendCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--partition must be >= 0, was " + partition);
         }
         try (EventLog log = data.open()) {
-            Topic t = log.topic(topic);
+            Topic t = log.resolveTopic(topic);
+            if (!t.name().equals(topic)) {
+                spec.commandLine().getErr().printf("kappa: %s is an alias of %s (promoted): appending to %s%n", topic, t.name(), t.name());
+            }
             if (value != null) {
                 Event e = new Event(keyBytes, value.getBytes(StandardCharsets.UTF_8), eventTime,
                     id == null ? null : id.getBytes(StandardCharsets.UTF_8), defaultPartition);
@@ -104,8 +107,8 @@ final class AppendCommand implements Callable<Integer> {
                         continue;
                     }
                     EventJson.Parsed parsed = EventJson.parse(line);
-                    if (parsed.topic() != null && !parsed.topic().equals(t.name())) {
-                        throw new IllegalArgumentException("names topic '" + parsed.topic() + "' but this import goes to '" + t.name() + "'");
+                    if (parsed.topic() != null && !parsed.topic().equals(topic) && !parsed.topic().equals(t.name())) {
+                        throw new IllegalArgumentException("names topic '" + parsed.topic() + "' but this import goes to '" + topic + "'");
                     }
                     e = parsed.event();
                     if (e.key() == null && keyBytes != null) {

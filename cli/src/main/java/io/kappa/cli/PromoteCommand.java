@@ -12,9 +12,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code kappa promote}: readers of a logical topic name switch to a new version. */
+/** {@code kappa promote}: a logical topic name means a new version from now on, for readers and writers. */
 @Command(name = "promote", mixinStandardHelpOptions = true,
-    description = {"Make readers of TOPIC (kappa read TOPIC, processors that start reading TOPIC) use TOPIC.VERSION from now on.",
+    description = {"Make TOPIC mean TOPIC.VERSION from now on, for readers and writers (read, append, the server, groups that start with it).",
         "The old version stays readable (a first version named TOPIC becomes TOPIC.v1). Refused while a group writing the",
         "new version still has input to consume, unless --force."})
 final class PromoteCommand implements Callable<Integer> {

@@ -52,7 +52,7 @@ final class ReadCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Writer w = new BufferedWriter(out, 1 << 16);
         try (EventLog log = data.open()) {
-            Topic t = log.topic(log.resolve(topic));
+            Topic t = log.resolveTopic(topic);
             List<PartitionTailer> tailers = new ArrayList<>();
             try {
                 if (partition != null) {

@@ -4,10 +4,13 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.kappa.log.EventLog;
 import io.kappa.log.TopicNames;
 import io.kappa.processor.Durations;
@@ -15,6 +18,7 @@ import io.kappa.processor.Groups;
 import io.kappa.processor.OnError;
 import io.kappa.processor.ProcessorRunner;
 import io.kappa.processor.RunnerContext;
+import io.kappa.processor.TaskCheckpoint;
 import io.kappa.processor.Topology;
 import io.kappa.processor.UserClasses;
 import io.kappa.processor.builtin.BuiltinSpec;
@@ -222,26 +226,45 @@ class RunCommand implements Callable<Integer> {
     }
 
     /**
-     * Promoted names resolve to their current version for a group that has not started yet; a group with
-     * checkpoints keeps the topics it has been reading (its offsets belong to them).
+     * The physical topics of this run's names: a promoted name means its current version for a group that has not
+     * started yet. A group with checkpoints keeps the topics it has been using (its offsets belong to its inputs, its
+     * outputs hold what it wrote); to switch, use a new group.
      */
-    private void resolveInputs(EventLog log, PrintWriter err) {
-        boolean started = !io.kappa.processor.Groups.checkpoints(log.dataDir(), group).isEmpty();
+    private void resolveTopics(EventLog log, PrintWriter err) {
+        List<TaskCheckpoint> checkpoints = Groups.checkpoints(log.dataDir(), group);
+        Set<String> readBefore = new HashSet<>();
+        checkpoints.forEach(c -> c.inputs().forEach(in -> readBefore.add(in.topic())));
+        Set<String> wroteBefore = new HashSet<>();
+        JsonNode info = Groups.info(log.dataDir(), group);
+        if (info != null) {
+            info.path("outputs").forEach(o -> wroteBefore.add(o.asText()));
+        }
+        boolean started = !checkpoints.isEmpty();
         List<String> resolved = new ArrayList<>();
         for (String in : inputs) {
-            String physical = log.resolve(in);
-            if (!physical.equals(in)) {
-                if (started) {
-                    err.printf("kappa: %s now reads as %s, but group %s keeps reading %s (its checkpoint); use a new group to "
-                        + "switch%n", in, physical, group, in);
-                    physical = in;
-                } else {
-                    err.printf("kappa: input %s reads as %s (promoted)%n", in, physical);
-                }
-            }
-            resolved.add(physical);
+            resolved.add(physical(log, in, "input", "reads", started, readBefore, err));
         }
         inputs = resolved;
+        if (output != null) {
+            output = physical(log, output, "output", "writes", started, wroteBefore, err);
+            if (inputs.contains(output)) {
+                throw new IllegalArgumentException("--output " + output + " is also an input: a processor must not read its own output");
+            }
+        }
+    }
+
+    private String physical(EventLog log, String name, String role, String verb, boolean started, Set<String> before, PrintWriter err) {
+        String physical = log.resolve(name);
+        if (physical.equals(name) || started && before.contains(physical)) {
+            return physical;
+        }
+        if (started) {
+            err.printf("kappa: %s now %s as %s, but group %s keeps its %s %s (its checkpoint); use a new group to switch%n", name, verb,
+                physical, group, role, name);
+            return name;
+        }
+        err.printf("kappa: %s %s %s as %s (promoted)%n", role, name, verb, physical);
+        return physical;
     }
 
     /** Options that do not apply on Kafka (replay refuses its own here). */
@@ -396,7 +419,7 @@ class RunCommand implements Callable<Integer> {
         EventLog log = data.open();
         ProcessorRunner runner;
         try {
-            resolveInputs(log, err);
+            resolveTopics(log, err);
             for (String in : inputs) {
                 log.topic(in);
             }

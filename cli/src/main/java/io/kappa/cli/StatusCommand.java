@@ -68,7 +68,7 @@ final class StatusCommand implements Callable<Integer> {
                 if (json) {
                     out.println(s.toString());
                 } else {
-                    print(out, s);
+                    print(out, s, log.aliases());
                 }
             }
         }
@@ -158,6 +158,10 @@ final class StatusCommand implements Callable<Integer> {
                 ObjectNode p = parts.addObject();
                 p.put("stage", c.stage());
                 p.put("topic", in.topic());
+                List<String> names = log.aliasesOf(in.topic());
+                if (!names.isEmpty()) {
+                    names.forEach(p.putArray("aliases")::add);
+                }
                 p.put("partition", in.partition());
                 p.put("committed", in.nextOffset());
                 if (c.watermark() != Long.MIN_VALUE) {
@@ -185,7 +189,7 @@ final class StatusCommand implements Callable<Integer> {
         return s;
     }
 
-    private static void print(PrintWriter out, ObjectNode s) {
+    private static void print(PrintWriter out, ObjectNode s, java.util.Map<String, String> aliases) {
         out.printf("group %s: %s%s%s%n", s.get("group").asText(), s.get("running").asBoolean() ? "running" : "stopped",
             s.has("pid") ? " (pid " + s.get("pid").asLong() + ")" : "", s.has("processor") ? ", " + s.get("processor").asText() : "");
         String last = s.has("lastCheckpoint") ? s.get("lastCheckpoint").asText() + " ("
@@ -196,7 +200,7 @@ final class StatusCommand implements Callable<Integer> {
             s.get("stateEntries").asLong(), bytes(s.get("stateBytes").asLong()), s.get("lag").asLong());
         out.printf("  %-12s %-24s %9s %14s %14s %12s  %s%n", "STAGE", "TOPIC", "PARTITION", "COMMITTED", "END", "LAG", "WATERMARK");
         for (JsonNode p : s.get("partitions")) {
-            out.printf("  %-12s %-24s %9d %14d %14s %12s  %s%n", p.get("stage").asText(), p.get("topic").asText(),
+            out.printf("  %-12s %-24s %9d %14d %14s %12s  %s%n", p.get("stage").asText(), TopicCommand.label(aliases, p.get("topic").asText()),
                 p.get("partition").asInt(), p.get("committed").asLong(), p.get("end").isNull() ? "-" : p.get("end").asText(),
                 p.has("lag") ? p.get("lag").asText() : "-", p.has("watermark") ? p.get("watermark").asText() : "-");
         }

@@ -1,9 +1,13 @@
 package io.kappa.cli;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 import io.kappa.log.EventLog;
+import io.kappa.log.LogException;
 import io.kappa.log.PartitionStats;
 import io.kappa.log.Topic;
 import io.kappa.log.TopicConfig;
@@ -66,8 +70,16 @@ final class TopicCommand implements Runnable {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             try (EventLog log = data.open()) {
-                for (String name : log.topicNames()) {
-                    out.println(name);
+                Map<String, String> aliases = log.aliases();
+                java.util.TreeSet<String> names = new java.util.TreeSet<>(log.topicNames());
+                names.addAll(aliases.keySet());
+                for (String name : names) {
+                    if (aliases.containsKey(name)) {
+                        out.printf("%s -> %s  (alias)%n", name, aliases.get(name));
+                    }
+                    if (log.exists(name)) {
+                        out.println(label(aliases, name));
+                    }
                 }
             }
             return 0;
@@ -87,7 +99,10 @@ final class TopicCommand implements Runnable {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             try (EventLog log = data.open()) {
-                Topic t = log.topic(name);
+                Topic t = log.resolveTopic(name);
+                if (!t.name().equals(name)) {
+                    out.printf("%s -> %s  (alias)%n", name, t.name());
+                }
                 TopicMetadata m = t.metadata();
                 out.printf("topic %s: %d partitions, segment %s, retention %s, %s, created %s%n", m.name(), m.partitions(), m.segment(),
                     m.retentionMs() < 0 ? "forever" : m.retentionMs() + " ms", m.retentionBytes() < 0 ? "no size limit" : m.retentionBytes() + " bytes",
@@ -105,7 +120,26 @@ final class TopicCommand implements Runnable {
         }
     }
 
-    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a topic and all its events.")
+    /**
+     * A physical topic as lists show it: with the aliases that point at it, and marked when an alias of its own name
+     * means another topic (after {@code promote T}, the physical T is read as T.v1).
+     */
+    static String label(Map<String, String> aliases, String topic) {
+        List<String> names = new ArrayList<>();
+        aliases.forEach((n, target) -> {
+            if (target.equals(topic)) {
+                names.add(n);
+            }
+        });
+        if (aliases.containsKey(topic)) {
+            return topic + (names.isEmpty() ? "  (hidden by the alias " + topic + " -> " + aliases.get(topic) + ")"
+                : "  (read as " + String.join(", ", names) + ")");
+        }
+        return names.isEmpty() ? topic : topic + "  (also " + String.join(", ", names) + ")";
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true, description = {"Delete a topic and all its events.",
+        "An alias (kappa promote) is not deleted by its name; a topic that aliases point at is deleted only with --force."})
     static final class Delete implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -113,14 +147,43 @@ final class TopicCommand implements Runnable {
         DataDirOptions data;
         @Parameters(paramLabel = "NAME")
         String name;
+        @Option(names = "--physical", description = "NAME is the topic physically named so, even where an alias of that name means another.")
+        boolean physical;
+        @Option(names = "--force", description = "Also remove the aliases that point at the topic.")
+        boolean force;
 
         @Override
         public Integer call() {
+            List<String> dropped;
             try (EventLog log = data.open()) {
-                log.deleteTopic(name);
+                Map<String, String> aliases = log.aliases();
+                String target = aliases.get(name);
+                if (target != null && !physical) {
+                    String message = name + " is an alias of topic " + target + " (kappa promote); nothing deleted. To delete " + target
+                        + " and the aliases that point at it (" + String.join(", ", log.aliasesOf(target)) + "): " + command(aliases, target);
+                    if (log.exists(name)) {
+                        message += ". The topic physically named " + name + " is a different one (read as "
+                            + String.join(", ", log.aliasesOf(name)) + "); to delete it: " + command(aliases, name);
+                    }
+                    throw new IllegalArgumentException(message);
+                }
+                dropped = log.aliasesOf(name);
+                try {
+                    log.deleteTopic(name, force);
+                } catch (LogException.TopicAliased e) {
+                    throw new IllegalArgumentException(e.getMessage() + "; to delete it and remove the alias" + (dropped.size() == 1 ? "" : "es")
+                        + ", add --force");
+                }
             }
-            spec.commandLine().getOut().printf("deleted topic %s%n", name);
+            spec.commandLine().getOut().printf("deleted topic %s%s%n", name, dropped.isEmpty() ? "" : " and its alias"
+                + (dropped.size() == 1 ? " " : "es ") + String.join(", ", dropped));
             return 0;
+        }
+
+        /** The command that deletes the physical topic {@code topic} and the aliases that point at it. */
+        private static String command(Map<String, String> aliases, String topic) {
+            return "kappa topic delete " + topic + (aliases.containsKey(topic) ? " --physical" : "")
+                + (aliases.containsValue(topic) ? " --force" : "");
         }
     }
 }

@@ -224,8 +224,9 @@ public final class KappaServer implements AutoCloseable {
         }
     }
 
+    /** The topic a request's name means now (an alias is followed: a promote in any process applies to the next request). */
     private Topic topic(String name) {
-        Topic t = log.topic(name);
+        Topic t = log.resolveTopic(name);
         producers.load(t);
         return t;
     }

@@ -112,6 +112,28 @@ class ServerTest {
     }
 
     @Test
+    void aNamePromotedWhileTheServerRunsIsWrittenToItsNewVersionByBothProtocols() throws Exception {
+        log.createTopic("ev.v2", TopicConfig.partitions(2));
+        try (Socket s = new Socket("127.0.0.1", port); KappaClient client = KappaClient.connect("127.0.0.1", port)) {
+            OutputStream out = s.getOutputStream();
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+            out.write("{\"topic\":\"ev\",\"value\":\"before\"}\n".getBytes(StandardCharsets.UTF_8));
+            assertTrue(json(in.readLine()).get("ok").asBoolean());
+            client.append("ev", List.of(Event.of("before, binary".getBytes())));
+            try (EventLog other = EventLog.open(dir)) { // another process promotes
+                io.kappa.replay.PromoteTool.promote(other, "ev", "v2", true);
+            }
+            out.write("{\"topic\":\"ev\",\"value\":\"after\"}\n".getBytes(StandardCharsets.UTF_8));
+            assertTrue(json(in.readLine()).get("ok").asBoolean());
+            client.append("ev", List.of(Event.of("after, binary".getBytes())));
+        }
+        assertEquals(List.of("before", "before, binary"), all("ev").stream().map(Record::valueString).sorted().toList(),
+            "the first version keeps what came before the promote");
+        assertEquals(List.of("after", "after, binary"), all("ev.v2").stream().map(Record::valueString).sorted().toList(),
+            "after the promote, ev means ev.v2 for writers too");
+    }
+
+    @Test
     void oneBadEventAmongPipelinedLinesFailsOnlyItsOwnLine() throws Exception {
         try (Socket s = new Socket("127.0.0.1", port)) {
             String lines = "{\"topic\":\"ev\",\"value\":1,\"partition\":0}\n"

@@ -34,6 +34,7 @@ public final class EventLog implements AutoCloseable {
     private final Path topicsDir;
     private final Path stagingDir;
     private final Map<String, Topic> open = new ConcurrentHashMap<>();
+    private final Aliases aliases;
     private final ScheduledExecutorService syncer;
     private final ScheduledExecutorService pretoucher;
     private volatile boolean closed;
@@ -42,6 +43,7 @@ public final class EventLog implements AutoCloseable {
         this.context = context.conclude();
         this.topicsDir = context.dataDir().resolve(TOPICS);
         this.stagingDir = context.dataDir().resolve(STAGING);
+        this.aliases = new Aliases(context.dataDir());
         try {
             Files.createDirectories(topicsDir);
             Files.createDirectories(stagingDir);
@@ -104,6 +106,11 @@ public final class EventLog implements AutoCloseable {
         if (Files.exists(target)) {
             throw new LogException.TopicExists(name);
         }
+        String aliasTarget = aliases.current().get(name);
+        if (aliasTarget != null) {
+            throw new LogException("'" + name + "' is an alias of topic '" + aliasTarget + "' (kappa promote): a topic of that name "
+                + "could not be read or written by its name");
+        }
         Path staging = stagingDir.resolve("create-" + name + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
         try {
             Files.createDirectory(staging);
@@ -146,27 +153,48 @@ public final class EventLog implements AutoCloseable {
         }
     }
 
-    /** The physical topic a reader of {@code name} should read: its alias target (see promote), else the name. */
+    /**
+     * The topic a name means now: the topic an alias points at (see {@link #alias}), else the topic of that name.
+     * Every reader and writer that takes a topic name from a user opens it here, so a promoted name means one topic
+     * everywhere; {@link #topic} opens a physical topic (processors keep the topics their checkpoints belong to).
+     * Looks at the alias file on every call: another process may promote.
+     */
+    public Topic resolveTopic(String name) {
+        return topic(resolve(name));
+    }
+
+    /** The physical topic {@code name} means now: its alias target, else the name itself. */
     public String resolve(String name) {
         TopicNames.validate(name);
-        return Aliases.read(dataDir()).getOrDefault(name, name);
+        return aliases.current().getOrDefault(name, name);
     }
 
-    /** Every alias: logical name -> physical topic. */
-    public java.util.Map<String, String> aliases() {
-        return Aliases.read(dataDir());
+    /** Every alias: logical name -> physical topic, sorted by name. */
+    public Map<String, String> aliases() {
+        return aliases.current();
     }
 
-    /** Points readers of {@code name} at the existing topic {@code target}. */
+    /** The aliases that point at the physical topic {@code topic}, sorted. */
+    public List<String> aliasesOf(String topic) {
+        List<String> names = new ArrayList<>();
+        aliases.current().forEach((name, target) -> {
+            if (target.equals(topic)) {
+                names.add(name);
+            }
+        });
+        return names;
+    }
+
+    /** Points {@code name} at the existing topic {@code target}, for readers and writers alike. */
     public synchronized void alias(String name, String target) {
         ensureOpen();
         TopicNames.validate(name);
         if (!exists(target)) {
             throw new LogException.UnknownTopic(target);
         }
-        java.util.Map<String, String> m = new java.util.TreeMap<>(Aliases.read(dataDir()));
+        Map<String, String> m = new java.util.TreeMap<>(aliases.current());
         m.put(name, target);
-        Aliases.write(dataDir(), m);
+        aliases.write(m);
     }
 
     public boolean exists(String name) {
@@ -191,13 +219,32 @@ public final class EventLog implements AutoCloseable {
         return names;
     }
 
-    /** Deletes a topic and its data. Other processes that have it open keep reading what they mapped. */
+    /**
+     * Deletes a physical topic and its data; refused while an alias points at it. Other processes that have it open
+     * keep reading what they mapped.
+     */
     public void deleteTopic(String name) {
+        deleteTopic(name, false);
+    }
+
+    /** As {@link #deleteTopic(String)}; with {@code dropAliases}, the aliases that point at the topic are removed first. */
+    public void deleteTopic(String name, boolean dropAliases) {
         ensureOpen();
         TopicNames.validate(name);
         Path dir = topicsDir.resolve(name);
         if (!Files.isDirectory(dir)) {
             throw new LogException.UnknownTopic(name);
+        }
+        synchronized (this) {
+            List<String> pointing = aliasesOf(name);
+            if (!pointing.isEmpty()) {
+                if (!dropAliases) {
+                    throw new LogException.TopicAliased(name, pointing);
+                }
+                Map<String, String> m = new java.util.TreeMap<>(aliases.current());
+                pointing.forEach(m::remove);
+                aliases.write(m);
+            }
         }
         synchronized (open) {
             Topic t = open.remove(name);

@@ -26,6 +26,21 @@ public class LogException extends RuntimeException {
         }
     }
 
+    /** A topic that aliases point at (see {@code kappa promote}) is not deleted while they do. */
+    public static final class TopicAliased extends LogException {
+        private final java.util.List<String> aliases;
+
+        public TopicAliased(String topic, java.util.List<String> aliases) {
+            super("topic '" + topic + "' is read and written as " + String.join(", ", aliases) + " (alias" + (aliases.size() == 1 ? "" : "es")
+                + "), which would point at nothing; nothing deleted");
+            this.aliases = java.util.List.copyOf(aliases);
+        }
+
+        public java.util.List<String> aliases() {
+            return aliases;
+        }
+    }
+
     public static final class TopicExists extends LogException {
         public TopicExists(String topic) {
             super("topic '" + topic + "' already exists");

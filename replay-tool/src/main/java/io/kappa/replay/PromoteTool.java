@@ -18,9 +18,9 @@ import io.kappa.processor.Groups;
 import io.kappa.processor.TaskCheckpoint;
 
 /**
- * Makes readers of a logical topic name use a new version: {@code promote counts --to v2} points {@code counts} at
- * {@code counts.v2} (an alias: {@code kappa read counts}, and processors that start reading {@code counts}, get
- * {@code counts.v2}). If {@code counts} is itself a topic (the first version), it stays readable as
+ * Makes a logical topic name mean a new version: {@code promote counts --to v2} points {@code counts} at
+ * {@code counts.v2} (an alias: {@code kappa read counts}, {@code kappa append counts}, the server, and processors that
+ * start reading or writing {@code counts}, get {@code counts.v2}). If {@code counts} is itself a topic (the first version), it stays readable as
  * {@code counts.v1}. Refused unless every group writing the new version has consumed its inputs (or forced).
  */
 public final class PromoteTool {
