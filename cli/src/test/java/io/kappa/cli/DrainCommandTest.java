@@ -146,6 +146,11 @@ class DrainCommandTest {
         assertEquals(1, live.code(), "a live run is refused too: " + live.err());
         assertTrue(live.err().contains("was drained at"), live.err());
 
+        // a rewind writes the rebuilt state (a watermark where a run stopped there would have it); undo puts the drain back
+        ok("rewind", "--group", "wc", "--to", "3");
+        assertFalse(JSON.readTree(ok("status", "wc", "--json").out()).has("drained"), "a rewind clears the mark");
+        ok("rewind", "--group", "wc", "--undo");
+        assertTrue(JSON.readTree(ok("status", "wc", "--json").out()).has("drained"), "an undo restores the drained state");
         ok("rewind", "--group", "wc", "--to", "earliest");
         assertFalse(JSON.readTree(ok("status", "wc", "--json").out()).has("drained"), "a rewind clears the mark");
         ok(windowCount("key", "wc", "per-minute"));
