@@ -42,9 +42,9 @@ final class ReplayCommand extends RunCommand {
         if (group == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--verify needs --group (the group to verify)");
         }
-        if (to != null || maxRate > 0 || !"earliest".equals(from)) {
+        if (to != null || maxRate > 0 || !"earliest".equals(from) || drain) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--verify replays the group's whole history: it takes no "
-                + "--from, --to or --max-rate");
+                + "--from, --to, --max-rate or --drain");
         }
         try (EventLog log = data.open()) {
             Map<String, String> groupSpec = io.kappa.replay.GroupSpecs.spec(log.dataDir(), group);
@@ -109,6 +109,11 @@ final class ReplayCommand extends RunCommand {
             throw new CommandLine.ParameterException(spec.commandLine(), "with --kafka, replay runs the processor from --from under a"
                 + " fresh application id (the group, default: the output's name); --verify, --to and --max-rate are for the local log");
         }
+    }
+
+    @Override
+    boolean bounded() {
+        return to != null || super.bounded();
     }
 
     @Override

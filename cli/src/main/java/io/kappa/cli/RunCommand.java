@@ -123,6 +123,10 @@ class RunCommand implements Callable<Integer> {
     long checkpointRecords;
     @Option(names = "--until-caught-up", description = "Stop once every input partition is consumed up to its end at start.")
     boolean untilCaughtUp;
+    @Option(names = "--drain", description = {"With --until-caught-up (replay: or --to): at the end, move the watermark to the end of",
+        "time, so that every window closes and every timer fires, write the results, and mark the group drained (a",
+        "later run is refused until the group is rewound)."})
+    boolean drain;
     @Option(names = "--progress", description = "Show progress on stderr even when it is not a terminal.")
     boolean progress;
     @Option(names = "--kafka", paramLabel = "BOOTSTRAP", description = {"Run on Apache Kafka (Kafka Streams, exactly_once_v2): inputs and",
@@ -267,6 +271,11 @@ class RunCommand implements Callable<Integer> {
         return physical;
     }
 
+    /** Whether the run stops by itself (replay: also with --to), as --drain needs. */
+    boolean bounded() {
+        return untilCaughtUp;
+    }
+
     /** Options that do not apply on Kafka (replay refuses its own here). */
     void checkKafka() {
     }
@@ -408,6 +417,13 @@ class RunCommand implements Callable<Integer> {
             }
         }
         Position start = Position.parse(from);
+        if (drain && kafka != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--drain is for the local log; it does not run on --kafka");
+        }
+        if (drain && !bounded()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--drain ends a bounded run: add --until-caught-up"
+                + (this instanceof ReplayCommand ? " or --to POSITION" : ""));
+        }
         BuiltinSpec builtin = processor == null ? null : new BuiltinSpec(processor, builtinOptions());
         String description = builtin != null ? builtin.describe() : "--class " + className;
         if (kafka != null) {
@@ -415,7 +431,7 @@ class RunCommand implements Callable<Integer> {
         }
         RunnerContext context = new RunnerContext().group(group).threads(threads).onError(OnError.parse(onError))
             .checkpointIntervalMs(Durations.parse(checkpointInterval, "--checkpoint-interval")).checkpointRecords(checkpointRecords)
-            .description(description).spec(spec());
+            .description(description).spec(spec()).drain(drain);
         EventLog log = data.open();
         ProcessorRunner runner;
         try {
@@ -447,12 +463,14 @@ class RunCommand implements Callable<Integer> {
         Progress line = new Progress(err, progress || Progress.stderrIsTerminal(), "processed").detail(() -> partitions(runner));
         long base = runner.recordsProcessed();
         int code = 0;
+        boolean drained = false;
         if (untilCaughtUp) {
             Thread watcher = line.follow(runner, base, lagAtStart);
             try {
-                while (!runner.awaitCaughtUp(60_000)) {
+                while (!(drain ? runner.awaitDrained(60_000) : runner.awaitCaughtUp(60_000))) {
                     // keep waiting: a big history takes a while
                 }
+                drained = drain;
             } catch (ProcessorRunner.RunnerFailedException | IllegalStateException e) {
                 // reported below from runner.failure()
             }
@@ -471,8 +489,8 @@ class RunCommand implements Callable<Integer> {
             code = 1;
         }
         long dead = runner.deadLettered();
-        out.printf("group %s: %,d records processed, %,d in %s.dlq in total, lag %,d%n", group, runner.recordsProcessed() - base, dead,
-            group, runner.lag());
+        out.printf("group %s: %,d records processed, %,d in %s.dlq in total, lag %,d%s%n", group, runner.recordsProcessed() - base, dead,
+            group, runner.lag(), drained ? ", drained (every window written)" : "");
         out.flush();
         try {
             Runtime.getRuntime().removeShutdownHook(hook);

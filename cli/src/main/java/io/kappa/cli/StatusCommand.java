@@ -145,7 +145,12 @@ final class StatusCommand implements Callable<Integer> {
         long dead = 0;
         long totalLag = 0;
         ArrayNode parts = s.putArray("partitions");
-        for (TaskCheckpoint c : Groups.checkpoints(dir, g)) {
+        List<TaskCheckpoint> checkpoints = Groups.checkpoints(dir, g);
+        long drainedAt = Groups.drainedAt(checkpoints);
+        if (drainedAt != Long.MIN_VALUE) {
+            s.put("drained", Instant.ofEpochMilli(drainedAt).toString());
+        }
+        for (TaskCheckpoint c : checkpoints) {
             lastCheckpoint = Math.max(lastCheckpoint, c.wallTimeMs());
             rate += c.ratePerSecond();
             for (long n : c.storeSizes().values()) {
@@ -165,7 +170,7 @@ final class StatusCommand implements Callable<Integer> {
                 p.put("partition", in.partition());
                 p.put("committed", in.nextOffset());
                 if (c.watermark() != Long.MIN_VALUE) {
-                    p.put("watermark", io.kappa.processor.window.LateRecords.iso(c.watermark()));
+                    p.put("watermark", c.drained() ? "end (drained)" : io.kappa.processor.window.LateRecords.iso(c.watermark()));
                 }
                 if (log.exists(in.topic())) {
                     long end = log.topic(in.topic()).partition(in.partition()).endOffset();
@@ -190,8 +195,10 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     private static void print(PrintWriter out, ObjectNode s, java.util.Map<String, String> aliases) {
-        out.printf("group %s: %s%s%s%n", s.get("group").asText(), s.get("running").asBoolean() ? "running" : "stopped",
-            s.has("pid") ? " (pid " + s.get("pid").asLong() + ")" : "", s.has("processor") ? ", " + s.get("processor").asText() : "");
+        out.printf("group %s: %s%s%s%s%n", s.get("group").asText(), s.get("running").asBoolean() ? "running" : "stopped",
+            s.has("pid") ? " (pid " + s.get("pid").asLong() + ")" : "",
+            s.has("drained") ? ", drained at " + s.get("drained").asText() + " (rewind it to process again)" : "",
+            s.has("processor") ? ", " + s.get("processor").asText() : "");
         String last = s.has("lastCheckpoint") ? s.get("lastCheckpoint").asText() + " ("
             + Math.max(0, (System.currentTimeMillis() - Instant.parse(s.get("lastCheckpoint").asText()).toEpochMilli()) / 1000) + " s ago)"
             : "none";

@@ -105,6 +105,20 @@ public final class Groups {
         return out;
     }
 
+    /**
+     * When the group was drained (the latest checkpoint of a drained task, wall clock), or Long.MIN_VALUE when none
+     * of these checkpoints is drained (see {@link TaskCheckpoint#drained()}).
+     */
+    public static long drainedAt(List<TaskCheckpoint> checkpoints) {
+        long at = Long.MIN_VALUE;
+        for (TaskCheckpoint c : checkpoints) {
+            if (c.drained()) {
+                at = Math.max(at, c.wallTimeMs());
+            }
+        }
+        return at;
+    }
+
     /** The group's metadata ({@code group.json}), or null if the group never ran. */
     public static JsonNode info(Path dataDir, String group) {
         Path f = dir(dataDir, group).resolve("group.json");
@@ -222,6 +236,17 @@ public final class Groups {
             } finally {
                 HELD.remove(file);
             }
+        }
+    }
+
+    /** A run of a group whose windows a bounded run closed for good ({@code --drain}); a rewind opens it again. */
+    public static final class GroupDrainedException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        GroupDrainedException(String group, long drainedAt) {
+            super("group " + group + " was drained at " + java.time.Instant.ofEpochMilli(drainedAt) + ": its windows are closed "
+                + "(its watermark is at the end of time, so every new record would be late); rewind it (kappa rewind --group "
+                + group + " --to earliest, or another position) to process again");
         }
     }
 

@@ -138,6 +138,10 @@ public final class ProcessorRunner implements AutoCloseable {
         }
         lock = Groups.lock(log.dataDir(), context.stateGroup());
         try {
+            long drainedAt = Groups.drainedAt(Groups.checkpoints(log.dataDir(), context.stateGroup()));
+            if (drainedAt != Long.MIN_VALUE && !context.drain()) {
+                throw new Groups.GroupDrainedException(context.group(), drainedAt);
+            }
             for (Stage<?, ?, ?, ?> stage : topology.stages()) {
                 int partitions = 0;
                 for (String in : stage.inputs()) {
@@ -175,11 +179,15 @@ public final class ProcessorRunner implements AutoCloseable {
             }
             for (Task<?, ?, ?, ?> t : tasks) {
                 if (upstreamFree.contains(t.stage)) {
-                    long[] targets = new long[t.inputs.length];
-                    for (int i = 0; i < targets.length; i++) {
-                        targets[i] = Math.min(t.inputs[i].limit, t.inputs[i].partition.endOffset());
-                    }
+                    long[] targets = targets(t);
                     caughtUpTargets.put(t, targets);
+                    if (context.drain()) {
+                        // it reads up to where the run is caught up, and no further
+                        for (int i = 0; i < targets.length; i++) {
+                            t.inputs[i].limit = targets[i];
+                        }
+                        t.requestDrain(targets);
+                    }
                 }
             }
         } catch (RuntimeException e) {
@@ -302,6 +310,7 @@ public final class ProcessorRunner implements AutoCloseable {
                 for (Task<?, ?, ?, ?> t : mine) {
                     failed = t;
                     n += t.runOnce(now);
+                    t.drainIfDue();
                 }
                 failed = null;
                 if (rate > 0 && n > 0) {
@@ -388,10 +397,7 @@ public final class ProcessorRunner implements AutoCloseable {
                 }
                 long[] targets = caughtUpTargets.get(t);
                 if (targets == null) {
-                    targets = new long[t.inputs.length];
-                    for (int i = 0; i < targets.length; i++) {
-                        targets[i] = Math.min(t.inputs[i].limit, t.inputs[i].partition.endOffset());
-                    }
+                    targets = targets(t);
                 }
                 for (int i = 0; i < targets.length; i++) {
                     while (t.inputs[i].published < targets[i]) {
@@ -401,6 +407,48 @@ public final class ProcessorRunner implements AutoCloseable {
                         }
                         Thread.sleep(1);
                     }
+                }
+            }
+        }
+        checkAlive();
+        return true;
+    }
+
+    /** Where a task's inputs end now (or stop earlier): what it has to reach to be caught up. */
+    private static long[] targets(Task<?, ?, ?, ?> t) {
+        long[] targets = new long[t.inputs.length];
+        for (int i = 0; i < targets.length; i++) {
+            targets[i] = Math.min(t.inputs[i].limit, t.inputs[i].partition.endOffset());
+        }
+        return targets;
+    }
+
+    /**
+     * The end of a bounded run started with {@link RunnerContext#drain}: stage by stage, in order, each task reads
+     * up to where it is caught up, then moves its watermark to the maximum, fires every timer, flushes and writes
+     * a checkpoint that marks it drained. A later stage's targets are taken once every earlier stage is drained,
+     * so it reads everything they wrote, their drains included. Returns false on timeout (call again to go on);
+     * throws if the runner failed or stopped first.
+     */
+    public boolean awaitDrained(long timeoutMs) throws InterruptedException {
+        if (!context.drain()) {
+            throw new IllegalStateException("the runner of group '" + context.group() + "' was not started to drain");
+        }
+        long start = System.nanoTime();
+        long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        for (Stage<?, ?, ?, ?> stage : topology.stages()) {
+            for (Task<?, ?, ?, ?> t : tasks) {
+                if (t.stage == stage && !t.drainRequested()) {
+                    t.requestDrain(targets(t));
+                }
+            }
+            for (Task<?, ?, ?, ?> t : tasks) {
+                while (t.stage == stage && !t.publishedDrained) {
+                    checkAlive();
+                    if (System.nanoTime() - start > timeoutNanos) {
+                        return false;
+                    }
+                    Thread.sleep(1);
                 }
             }
         }

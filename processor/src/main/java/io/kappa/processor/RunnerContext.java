@@ -29,6 +29,7 @@ public final class RunnerContext {
     private EpochClock clock = SystemEpochClock.INSTANCE;
     private String description = "";
     private boolean replay;
+    private boolean drain;
     private java.util.Map<String, String> spec = java.util.Map.of();
     private boolean muteOutputs;
     private OutputTap outputTap;
@@ -243,6 +244,19 @@ public final class RunnerContext {
 
     public boolean replay() {
         return replay;
+    }
+
+    /**
+     * A bounded run that ends by draining ({@link ProcessorRunner#awaitDrained}): each task stops at the offsets
+     * where the run is caught up, and may resume a drained group (a run without it refuses one).
+     */
+    public RunnerContext drain(boolean drain) {
+        this.drain = drain;
+        return this;
+    }
+
+    public boolean drain() {
+        return drain;
     }
 
     public RunnerContext conclude() {

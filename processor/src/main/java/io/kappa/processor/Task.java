@@ -236,6 +236,12 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
             }
             in.published = in.next;
         }
+        if (watermarks.watermark() == Long.MAX_VALUE) {
+            // drained (TaskCheckpoint.drained): it reads nothing more
+            for (Input in : inputs) {
+                in.limit = in.next;
+            }
+        }
         publishedRecords = records;
         publishedDeadLettered = deadLettered;
         flushedNext = new long[inputs.length];
@@ -597,6 +603,53 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         lastCheckpointWallMs = now;
         lastCheckpointBytes = bytes;
         runner.onCheckpoint(this, bytes);
+    }
+
+    // ---- drain: the end of a bounded run (ProcessorRunner#awaitDrained)
+
+    /** Rounds of timers a drain fires: timers that timers register fire too, up to this many rounds. */
+    private static final int DRAIN_ROUNDS = 16;
+    private volatile long[] drainAt;
+    volatile boolean publishedDrained;
+
+    /** Drains once every input has reached its offset in {@code targets} (one per input); the first request holds. */
+    void requestDrain(long[] targets) {
+        if (drainAt == null) {
+            drainAt = targets.clone();
+        }
+    }
+
+    boolean drainRequested() {
+        return drainAt != null;
+    }
+
+    /**
+     * On the task's thread, when a drain is requested and every input has reached its target: checkpoints, moves the
+     * watermark to the maximum, fires every pending timer in (time, name) order and checkpoints again, which marks
+     * the task drained. The drain is deterministic and its outputs are stamped like any others, so a restart after
+     * a crash in the middle re-produces them from the checkpoint before and recovery recognises them.
+     */
+    void drainIfDue() {
+        long[] at = drainAt;
+        if (at == null || publishedDrained) {
+            return;
+        }
+        for (int i = 0; i < inputs.length; i++) {
+            Input in = inputs[i];
+            in.limit = Math.min(in.limit, Math.max(in.next, at[i]));
+            if (in.next < in.limit) {
+                return;
+            }
+        }
+        if (watermarks.watermark() != Long.MAX_VALUE) {
+            checkpoint();
+            watermarks.drain();
+        }
+        for (int round = 0; round < DRAIN_ROUNDS && !timers.isEmpty(); round++) {
+            fireTimers();
+        }
+        checkpoint();
+        publishedDrained = true;
     }
 
     void writer(java.util.concurrent.Executor writer) {

@@ -158,6 +158,15 @@ public final class TaskCheckpoint {
         return watermark;
     }
 
+    /**
+     * Whether the task was drained (a bounded run with {@code --drain}): its watermark is at the maximum, so every
+     * window and timer has fired and anything it read now would be late. A rewind writes the rebuilt state's
+     * watermark, which clears it.
+     */
+    public boolean drained() {
+        return watermark == Long.MAX_VALUE;
+    }
+
     List<Watermarks.Source> sources() {
         return sources;
     }

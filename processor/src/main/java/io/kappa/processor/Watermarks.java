@@ -125,6 +125,11 @@ public final class Watermarks {
         }
     }
 
+    /** The end of a bounded run ({@code --drain}): every timer is due, and a record read after this is late. */
+    public void drain() {
+        watermark = Long.MAX_VALUE;
+    }
+
     private void advance() {
         long min = Long.MAX_VALUE;
         int idle = 0;
