@@ -238,4 +238,14 @@ class DedupSchedulingTest {
             assertEquals(expected, sortedValues(name + "-out"), "order " + o);
         }
     }
+
+    @Test
+    void aKeptTimeCheckpointedAsOneLongStillReads() {
+        byte[] old = io.kappa.processor.Serdes.longs().serialize(T);
+        assertArrayEquals(new long[] {T}, Builtins.KEPT_TIMES.deserialize(old));
+        assertArrayEquals(old, Builtins.KEPT_TIMES.serialize(new long[] {T}));
+        long[] two = {T, T + WINDOW + 1};
+        assertArrayEquals(two, Builtins.KEPT_TIMES.deserialize(Builtins.KEPT_TIMES.serialize(two)));
+        assertThrows(IllegalArgumentException.class, () -> Builtins.KEPT_TIMES.deserialize(new byte[12]));
+    }
 }
