@@ -13,6 +13,7 @@ import io.kappa.processor.ProcessorContext;
 import io.kappa.processor.Serde;
 import io.kappa.processor.Serdes;
 import io.kappa.processor.Stage;
+import io.kappa.processor.TimePolicy;
 import io.kappa.processor.Topology;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
@@ -48,25 +49,33 @@ public final class Builtins {
         return aggregate(group, inputs, output, by, repartition, () -> new Aggregate(by, field, repartition));
     }
 
+    /** {@link #dedup(String, List, String, GroupKey, long, TimePolicy, boolean)} with the default time policy. */
+    public static Topology dedup(String group, List<String> inputs, String output, GroupKey by, long windowMs, boolean repartition) {
+        return dedup(group, inputs, output, by, windowMs, TimePolicy.DEFAULT, repartition);
+    }
+
     /**
      * Passes each record on unless one with the same dedup key was kept within {@code windowMs} of event time. Kept
-     * times are forgotten once the watermark (default time policy: no disorder allowed) is a window past them, so
-     * the output does not depend on how the input partitions interleave (see {@link Dedup}).
+     * times are forgotten once the watermark of {@code time} (its allowed disorder and idle timeout; the clock is
+     * always event time) is a window past them, so the output does not depend on how the input partitions
+     * interleave (see {@link Dedup}).
      */
-    public static Topology dedup(String group, List<String> inputs, String output, GroupKey by, long windowMs, boolean repartition) {
+    public static Topology dedup(String group, List<String> inputs, String output, GroupKey by, long windowMs, TimePolicy time,
+                                 boolean repartition) {
         if (windowMs <= 0) {
             throw new IllegalArgumentException("dedup --window must be positive");
         }
+        TimePolicy policy = time.withClock(TimePolicy.Clock.EVENT);
         if (!repartition) {
-            return Topology.single(inputs, Serdes.view(), Serdes.view(), () -> new Dedup(by, windowMs, false), output,
-                Serdes.view(), Serdes.view());
+            return Topology.of(List.of(new Stage<>("main", inputs, Serdes.view(), Serdes.view(), () -> new Dedup(by, windowMs, false),
+                output, Serdes.view(), Serdes.view(), false, policy)));
         }
         String topic = repartitionTopic(group);
         List<Stage<?, ?, ?, ?>> stages = new ArrayList<>();
         stages.add(new Stage<>("repartition", inputs, Serdes.view(), Serdes.view(), () -> new Rekey(by), topic,
             Serdes.string(), Serdes.view(), false));
         stages.add(new Stage<>("main", List.of(topic), Serdes.view(), Serdes.view(), () -> new Dedup(by, windowMs, true), output,
-            Serdes.view(), Serdes.view(), true));
+            Serdes.view(), Serdes.view(), true, policy));
         return Topology.of(stages);
     }
 

@@ -248,4 +248,31 @@ class DedupSchedulingTest {
         assertArrayEquals(two, Builtins.KEPT_TIMES.deserialize(Builtins.KEPT_TIMES.serialize(two)));
         assertThrows(IllegalArgumentException.class, () -> Builtins.KEPT_TIMES.deserialize(new byte[12]));
     }
+
+    /**
+     * Within one partition, a retry out of order by less than {@code --out-of-order} is not late, so its original is
+     * still remembered; without the allowance it is late, its original forgotten, and it passes.
+     */
+    @Test
+    void outOfOrderKeepsKeptTimesRememberedForRecordsWithinTheAllowedDisorder() throws Exception {
+        List<In> events = List.of(new In(0, "x", T, 0), new In(0, "y", T + 70_000, 1), new In(0, "x", T + 50_000, 2));
+        for (String allowed : new String[] {"30s", null}) {
+            String name = allowed == null ? "strict" : "lenient";
+            log.createTopic(name, TopicConfig.partitions(1));
+            for (In e : events) {
+                appendClock.incrementAndGet();
+                log.topic(name).append(e.event(0));
+            }
+            Map<String, String> options = new HashMap<>(Map.of("window", "1m"));
+            if (allowed != null) {
+                options.put("out-of-order", allowed);
+            }
+            BuiltinSpec spec = new BuiltinSpec("dedup", options);
+            runToEnd(spec.topology(log, name, List.of(name), name + "-out"), name);
+            List<String> expected = allowed == null ? List.of("{\"i\":0}", "{\"i\":1}", "{\"i\":2}") : expected(events);
+            assertEquals(expected, sortedValues(name + "-out"), name);
+        }
+        assertEquals("dedup --window 1m --out-of-order 30s", new BuiltinSpec("dedup", Map.of("window", "1m", "out-of-order", "30s"))
+            .describe());
+    }
 }
