@@ -27,11 +27,11 @@ import org.junit.jupiter.api.io.TempDir;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * dedup forgets by the watermark, so its output is a function of each partition's records, not of how the
- * partitions interleave or how far one runs ahead. The log's clock is driven by the test (one millisecond per
+ * Stateful built-ins give outputs that are a function of each partition's records, not of how the partitions
+ * interleave or how far one runs ahead: dedup forgets by the watermark, top breaks ties of time by value. The log's clock is driven by the test (one millisecond per
  * append, well in the past), so a task with two inputs merges them in the order the test appended them.
  */
-class DedupSchedulingTest {
+class SchedulingIndependenceTest {
     static final long APPEND_BASE = 1_600_000_000_000L;
     static final long T = 1_700_000_000_000L;
     static final long WINDOW = 60_000;
@@ -169,7 +169,7 @@ class DedupSchedulingTest {
     @Test
     void theOutputIsTheSameWhateverOrderTheTaskReadsItsPartitionsIn() throws Exception {
         long seed = System.nanoTime();
-        System.out.println("DedupSchedulingTest seed " + seed);
+        System.out.println("SchedulingIndependenceTest seed " + seed);
         Random random = new Random(seed);
         List<List<In>> sources = skewedSources(random);
         List<String> expected = expected(concat(sources.get(0), sources.get(1)));
@@ -274,5 +274,38 @@ class DedupSchedulingTest {
         }
         assertEquals("dedup --window 1m --out-of-order 30s", new BuiltinSpec("dedup", Map.of("window", "1m", "out-of-order", "30s"))
             .describe());
+    }
+
+    /**
+     * top counts each key with its latest value; two values of one key at the same time come from two partitions
+     * through {@code G.gather}, in whichever order the gather tasks ran: the higher one counts either way.
+     */
+    @Test
+    void topCountsTheHigherOfTwoValuesWithTheSameTimeWhicheverPartitionIsGatheredFirst() throws Exception {
+        for (int first = 0; first < 2; first++) {
+            String name = "top" + first;
+            Topic in = log.createTopic(name, TopicConfig.partitions(2));
+            BuiltinSpec spec = new BuiltinSpec("top", Map.of("by", "v", "n", "2", "size", "1m", "mode", "update"));
+            Topology t = spec.topology(log, name, List.of(name), name + "-out");
+            for (int p : new int[] {first, 1 - first}) {
+                appendClock.incrementAndGet();
+                in.append(new Event(utf8("AAPL"), utf8("{\"v\":" + (p == 0 ? 1 : 5) + "}"), T, null, p));
+                if (p == 0) {
+                    appendClock.incrementAndGet();
+                    in.append(new Event(utf8("MSFT"), utf8("{\"v\":3}"), T, null, p));
+                }
+                runToEnd(t, name);
+            }
+            List<String> rankings = new ArrayList<>();
+            try (PartitionTailer tailer = log.topic(name + "-out").partition(0).newTailer()) {
+                tailer.toStart();
+                while (tailer.poll(v -> rankings.add(v.toRecord().valueString()), 1000) > 0) {
+                    // drain
+                }
+            }
+            String last = rankings.get(rankings.size() - 1);
+            assertTrue(last.endsWith("\"top\":[{\"rank\":1,\"key\":\"AAPL\",\"value\":5},{\"rank\":2,\"key\":\"MSFT\",\"value\":3}]}"),
+                "partition " + first + " gathered first: " + rankings);
+        }
     }
 }
