@@ -29,7 +29,10 @@ public interface ProcessorContext<KOut, VOut> {
      */
     <K, V> KeyValueStore<K, V> keyValueStore(String name, Serde<K> keySerde, Serde<V> valueSerde);
 
-    /** The highest event time this task has seen (Long.MIN_VALUE before the first record). */
+    /**
+     * The highest event time this task has seen (Long.MIN_VALUE before the first record). It depends on how the
+     * task's sources interleave (one running ahead moves it): forget, evict and close by {@link #watermark()}.
+     */
     long streamTime();
 
     /**

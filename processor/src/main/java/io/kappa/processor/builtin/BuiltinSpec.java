@@ -98,10 +98,10 @@ public record BuiltinSpec(String name, Map<String, String> options) {
                 return Builtins.sum(group, inputs, output, key, JsonPath.parse(get("field")), multiPartition && key.needsRepartition());
             }
             case "dedup" -> {
-                only("window", "?by");
+                only("window", "?by", "?out-of-order", "?idle-timeout");
                 String by = get("by") == null ? "id" : get("by");
                 GroupKey key = GroupKey.parse(by, true);
-                return Builtins.dedup(group, inputs, output, key, Durations.parse(get("window"), "--window"),
+                return Builtins.dedup(group, inputs, output, key, Durations.parse(get("window"), "--window"), time(),
                     multiPartition && key.needsRepartition());
             }
             case "window-count", "window-agg" -> {

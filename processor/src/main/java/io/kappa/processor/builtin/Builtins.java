@@ -13,6 +13,7 @@ import io.kappa.processor.ProcessorContext;
 import io.kappa.processor.Serde;
 import io.kappa.processor.Serdes;
 import io.kappa.processor.Stage;
+import io.kappa.processor.TimePolicy;
 import io.kappa.processor.Topology;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
@@ -48,21 +49,33 @@ public final class Builtins {
         return aggregate(group, inputs, output, by, repartition, () -> new Aggregate(by, field, repartition));
     }
 
-    /** Passes each record on unless one with the same dedup key was kept within {@code windowMs} of event time. */
+    /** {@link #dedup(String, List, String, GroupKey, long, TimePolicy, boolean)} with the default time policy. */
     public static Topology dedup(String group, List<String> inputs, String output, GroupKey by, long windowMs, boolean repartition) {
+        return dedup(group, inputs, output, by, windowMs, TimePolicy.DEFAULT, repartition);
+    }
+
+    /**
+     * Passes each record on unless one with the same dedup key was kept within {@code windowMs} of event time. Kept
+     * times are forgotten once the watermark of {@code time} (its allowed disorder and idle timeout; the clock is
+     * always event time) is a window past them, so the output does not depend on how the input partitions
+     * interleave (see {@link Dedup}).
+     */
+    public static Topology dedup(String group, List<String> inputs, String output, GroupKey by, long windowMs, TimePolicy time,
+                                 boolean repartition) {
         if (windowMs <= 0) {
             throw new IllegalArgumentException("dedup --window must be positive");
         }
+        TimePolicy policy = time.withClock(TimePolicy.Clock.EVENT);
         if (!repartition) {
-            return Topology.single(inputs, Serdes.view(), Serdes.view(), () -> new Dedup(by, windowMs, false), output,
-                Serdes.view(), Serdes.view());
+            return Topology.of(List.of(new Stage<>("main", inputs, Serdes.view(), Serdes.view(), () -> new Dedup(by, windowMs, false),
+                output, Serdes.view(), Serdes.view(), false, policy)));
         }
         String topic = repartitionTopic(group);
         List<Stage<?, ?, ?, ?>> stages = new ArrayList<>();
         stages.add(new Stage<>("repartition", inputs, Serdes.view(), Serdes.view(), () -> new Rekey(by), topic,
             Serdes.string(), Serdes.view(), false));
         stages.add(new Stage<>("main", List.of(topic), Serdes.view(), Serdes.view(), () -> new Dedup(by, windowMs, true), output,
-            Serdes.view(), Serdes.view(), true));
+            Serdes.view(), Serdes.view(), true, policy));
         return Topology.of(stages);
     }
 
@@ -267,15 +280,29 @@ public final class Builtins {
     }
 
     /**
-     * Drops a record when one with the same dedup key was kept at an event time within the window of it. Kept keys
-     * are forgotten once stream time has moved a window past them (oldest first), so state stays bounded.
+     * Drops a record when a record with the same dedup key was kept at an event time at most {@code windowMs} away
+     * (before or after); otherwise passes it on and keeps its time.
+     *
+     * <p>Forgetting follows the watermark, never the highest time seen: a kept time {@code k} is remembered until
+     * the watermark passes {@code k + windowMs}, that is until no record that is not late can fall within its
+     * window. So a record that is not late is decided exactly as with unbounded memory over the task's records in
+     * the order read, and that decision depends only on the order of the records with the same key: when all of a
+     * key's records come from one input partition (which keeps its order through a repartition), the output does
+     * not depend on how the task's partitions interleave or how far one runs ahead. A late record (beyond the
+     * allowed disorder, or from a source that counted as idle) is compared with what is still remembered; if its
+     * original was forgotten, it passes. Copies of one key in different partitions are decided in the order the
+     * task reads them, which the log does not fix.
+     *
+     * <p>State: store {@code seen}, key -> the kept times still remembered, ascending (8 bytes each, big-endian; a
+     * single time reads as a checkpointed {@code Long} of earlier versions did). Keys are forgotten oldest update
+     * first, so state is bounded by the keys kept within the window plus the skew between the sources.
      */
     static final class Dedup implements Processor<DirectBuffer, DirectBuffer, DirectBuffer, DirectBuffer> {
         private final GroupKey by;
         private final long windowMs;
         private final boolean enveloped;
         private final Envelope envelope = new Envelope();
-        private KeyValueStore<String, Long> seen;
+        private KeyValueStore<String, long[]> seen;
 
         Dedup(GroupKey by, long windowMs, boolean enveloped) {
             this.by = by;
@@ -285,7 +312,7 @@ public final class Builtins {
 
         @Override
         public void init(ProcessorContext<DirectBuffer, DirectBuffer> ctx) {
-            seen = ctx.keyValueStore("seen", Serdes.string(), Serdes.longs());
+            seen = ctx.keyValueStore("seen", Serdes.string(), KEPT_TIMES);
         }
 
         @Override
@@ -303,22 +330,91 @@ public final class Builtins {
                 k = r.key();
                 v = r.value();
             }
-            long horizon = ctx.streamTime() - windowMs;
-            for (String oldest = seen.firstKey(); oldest != null && seen.get(oldest) < horizon; oldest = seen.firstKey()) {
+            long horizon = horizon(ctx.watermark());
+            for (String oldest = seen.firstKey(); oldest != null && last(seen.get(oldest)) < horizon; oldest = seen.firstKey()) {
                 seen.delete(oldest);
             }
             long t = r.eventTime();
-            Long kept = seen.get(key);
-            if (kept != null && Math.abs(t - kept) <= windowMs) {
-                return;
-            }
+            long[] kept = seen.get(key);
+            int remembered = 0;
             if (kept != null) {
-                seen.delete(key);
+                for (long time : kept) {
+                    if (time >= horizon) {
+                        if (near(t, time)) {
+                            return;
+                        }
+                        remembered++;
+                    }
+                }
+                seen.delete(key); // put again below, so the key moves to the end of the forgetting order
             }
-            seen.put(key, t);
+            long[] now = new long[remembered + 1];
+            int n = 0;
+            boolean placed = false;
+            if (kept != null) {
+                for (long time : kept) {
+                    if (time >= horizon) {
+                        if (!placed && t < time) {
+                            now[n++] = t;
+                            placed = true;
+                        }
+                        now[n++] = time;
+                    }
+                }
+            }
+            if (!placed) {
+                now[n] = t;
+            }
+            seen.put(key, now);
             ctx.forward(k, v);
         }
+
+        /** Kept times below this are forgotten: the watermark minus the window (Long.MIN_VALUE before any). */
+        private long horizon(long watermark) {
+            long h = watermark - windowMs;
+            return h > watermark ? Long.MIN_VALUE : h;
+        }
+
+        /** |a - b| <= window, without overflow. */
+        private boolean near(long a, long b) {
+            long d = a >= b ? a - b : b - a;
+            return d >= 0 && d <= windowMs;
+        }
+
+        private static long last(long[] times) {
+            return times[times.length - 1];
+        }
     }
+
+    /** Ascending event times, 8 bytes each, big-endian: one time is the same bytes as {@link Serdes#longs()}. */
+    static final Serde<long[]> KEPT_TIMES = new Serde<>() {
+        @Override
+        public byte[] serialize(long[] times) {
+            byte[] b = new byte[times.length * 8];
+            serializeTo(times, new UnsafeBuffer(b), 0);
+            return b;
+        }
+
+        @Override
+        public int serializeTo(long[] times, org.agrona.MutableDirectBuffer out, int offset) {
+            for (int i = 0; i < times.length; i++) {
+                out.putLong(offset + 8 * i, times[i], java.nio.ByteOrder.BIG_ENDIAN);
+            }
+            return times.length * 8;
+        }
+
+        @Override
+        public long[] deserialize(DirectBuffer buffer, int offset, int length) {
+            if (length == 0 || length % 8 != 0) {
+                throw new IllegalArgumentException("kept times take a positive multiple of 8 bytes, got " + length);
+            }
+            long[] times = new long[length / 8];
+            for (int i = 0; i < times.length; i++) {
+                times[i] = buffer.getLong(offset + 8 * i, java.nio.ByteOrder.BIG_ENDIAN);
+            }
+            return times;
+        }
+    };
 
     /** A Long or a Double: one tag byte (0 long, 1 double), then 8 bytes. */
     static final Serde<Number> NUMBER = new Serde<>() {

@@ -13,8 +13,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * The aggregates of the windowed built-ins over a numeric field of JSON values: count, sum, min, max, average,
- * and the latest value by event time (for {@code top}). One immutable value holds them all, so every kind shares
- * one serde and one merge.
+ * and the latest value by event time (for {@code top}; at equal times the highest). One immutable value holds
+ * them all, so every kind shares one serde and one merge.
  */
 final class WindowAgg {
     enum Kind {
@@ -48,15 +48,24 @@ final class WindowAgg {
         static final Value EMPTY = new Value(0, 0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, true, 0, Long.MIN_VALUE);
 
         Value add(double x, boolean whole, long time) {
-            boolean newer = time >= lastTime;
+            boolean newer = count == 0 || after(time, x, lastTime, last);
             return new Value(count + 1, sum + x, Math.min(min, x), Math.max(max, x), integral && whole, newer ? x : last,
                 newer ? time : lastTime);
         }
 
         Value merge(Value later) {
-            boolean newer = later.lastTime >= lastTime;
+            boolean newer = later.count > 0 && (count == 0 || after(later.lastTime, later.last, lastTime, last));
             return new Value(count + later.count, sum + later.sum, Math.min(min, later.min), Math.max(max, later.max),
                 integral && later.integral, newer ? later.last : last, newer ? later.lastTime : lastTime);
+        }
+
+        /**
+         * (time, value) after (lastTime, last): a later event time, or at the same time the higher value, so the
+         * latest value does not depend on the order records of one time are read in (through a gather topic that
+         * order depends on how fast each partition was copied).
+         */
+        private static boolean after(long time, double x, long lastTime, double last) {
+            return time > lastTime || (time == lastTime && x >= last);
         }
 
         double of(Kind kind) {

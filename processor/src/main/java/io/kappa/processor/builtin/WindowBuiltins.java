@@ -121,7 +121,7 @@ public final class WindowBuiltins {
 
     /**
      * The N keys with the highest value of {@code field} per window (each key counted with its latest value by
-     * event time), written when a window closes (append), when its ranking changes (update), or all windows at
+     * event time; of values with the same time, the highest, so the order they are read in does not matter), written when a window closes (append), when its ranking changes (update), or all windows at
      * each close (complete). It needs every record in one task: an input with several partitions is first copied
      * to the one-partition topic {@code GROUP.gather}.
      */
