@@ -21,8 +21,12 @@ final class LoopModel {
     /** One input event as the test appended it. */
     record Ev(String key, String page, int n, long time, String id) {
         String json() {
-            return "{\"key\":\"" + key + "\",\"id\":\"" + id + "\",\"time\":" + time + ",\"value\":{\"page\":\"" + page + "\",\"n\":" + n
-                + "}}";
+            return "{\"key\":\"" + key + "\",\"id\":\"" + id + "\",\"time\":" + time + ",\"value\":" + value() + "}";
+        }
+
+        /** The value as stored: the id is in it too, so that a dedup's output names what it kept. */
+        String value() {
+            return "{\"page\":\"" + page + "\",\"n\":" + n + ",\"i\":\"" + id + "\"}";
         }
     }
 
@@ -32,7 +36,8 @@ final class LoopModel {
         COUNT_BY_PAGE("count", "--by", "page"),
         SUM_BY_KEY("sum", "--by", "key", "--field", "n"),
         FILTER("filter", "--where", "n > 4"),
-        WINDOW_COUNT("window-count", "--by", "key", "--size", "10s", "--out-of-order", "5s", "--idle-timeout", "1h");
+        WINDOW_COUNT("window-count", "--by", "key", "--size", "10s", "--out-of-order", "5s", "--idle-timeout", "1h"),
+        DEDUP("dedup", "--window", "1m", "--out-of-order", "5s", "--idle-timeout", "1h");
 
         final String[] args;
 
@@ -46,6 +51,9 @@ final class LoopModel {
 
         /** The row a key of the output maps to in {@link #expected}: the record key, or key and window start. */
         String rowOf(com.fasterxml.jackson.databind.JsonNode record) {
+            if (this == DEDUP) {
+                return record.path("value").path("i").asText();
+            }
             String key = record.path("key").asText();
             return windowed() ? key + "@" + record.path("value").path("windowStart").asText() : key;
         }
@@ -53,6 +61,7 @@ final class LoopModel {
 
     static final long WINDOW_MS = 10_000;
     static final long DISORDER_MS = 5_000;
+    static final long DEDUP_WINDOW_MS = 60_000;
 
     final int partitions;
     final Kind kind;
@@ -87,16 +96,27 @@ final class LoopModel {
      * Applies a run that takes the state from prefix {@code from} to prefix {@code to} to the latest output rows
      * {@code latest} (row -> value as the test compares it).
      */
-    void run(Map<String, String> latest, long[] from, long[] to) {
-        Map<String, String> now = kind == Kind.FILTER ? Map.of() : expected(to);
+    void run(Map<String, String> latest, long[] from, boolean fromDrained, long[] to, boolean drain) {
+        Map<String, String> now = kind == Kind.FILTER || kind == Kind.DEDUP ? Map.of() : expected(to, drain);
         if (kind.windowed()) {
             // a window is written once, when it closes: those closed at `to` but not at `from`
-            Map<String, String> before = expected(from);
+            Map<String, String> before = expected(from, fromDrained);
             now.forEach((row, v) -> {
                 if (!before.containsKey(row)) {
                     latest.put(row, v);
                 }
             });
+            return;
+        }
+        if (kind == Kind.DEDUP) {
+            for (int p = 0; p < partitions; p++) {
+                boolean[] kept = kept(p);
+                for (long o = from[p]; o < to[p]; o++) {
+                    if (kept[(int) o]) {
+                        latest.put(input.get(p).get((int) o).id(), "kept");
+                    }
+                }
+            }
             return;
         }
         Set<String> touched = new LinkedHashSet<>();
@@ -105,7 +125,7 @@ final class LoopModel {
                 Ev e = input.get(p).get((int) o);
                 if (kind == Kind.FILTER) {
                     if (e.n() > 4) {
-                        latest.put(e.key(), "{\"page\":\"" + e.page() + "\",\"n\":" + e.n() + "}");
+                        latest.put(e.key(), e.value());
                     }
                 } else {
                     touched.add(kind == Kind.COUNT_BY_PAGE ? e.page() : e.key());
@@ -117,8 +137,11 @@ final class LoopModel {
         }
     }
 
-    /** The batch result over a prefix: per row its value, for the aggregations and the closed windows. */
-    Map<String, String> expected(long[] prefix) {
+    /**
+     * The batch result over a prefix: per row its value, for the aggregations and the closed windows ({@code drained}:
+     * the watermark went to the end of time, every window is closed).
+     */
+    Map<String, String> expected(long[] prefix, boolean drained) {
         Map<String, String> out = new TreeMap<>();
         switch (kind) {
             case COUNT_BY_KEY, COUNT_BY_PAGE -> {
@@ -142,18 +165,37 @@ final class LoopModel {
                             Long::sum);
                     }
                     // one source per task: the watermark is the highest time seen less the allowed disorder
-                    long watermark = max == Long.MIN_VALUE ? Long.MIN_VALUE : max - DISORDER_MS;
+                    long watermark = drained ? Long.MAX_VALUE : max == Long.MIN_VALUE ? Long.MIN_VALUE : max - DISORDER_MS;
                     c.forEach((row, n) -> {
                         long start = java.time.Instant.parse(row.substring(row.indexOf('@') + 1)).toEpochMilli();
-                        if (start + WINDOW_MS <= watermark) {
+                        if (drained || start + WINDOW_MS <= watermark) {
                             out.put(row, "count=" + n);
                         }
                     });
                 }
             }
-            case FILTER -> throw new IllegalStateException("a filter has no batch state");
+            case FILTER, DEDUP -> throw new IllegalStateException("a filter or dedup has no batch state here");
         }
         return out;
+    }
+
+    /**
+     * Which events of a partition a dedup keeps, as one with unlimited memory would: an event is dropped when an
+     * earlier kept event of its id is at most the window away in event time.
+     */
+    boolean[] kept(int p) {
+        List<Ev> evs = input.get(p);
+        boolean[] kept = new boolean[evs.size()];
+        Map<String, List<Long>> keptTimes = new HashMap<>();
+        for (int i = 0; i < evs.size(); i++) {
+            Ev e = evs.get(i);
+            List<Long> times = keptTimes.computeIfAbsent(e.id(), x -> new ArrayList<>());
+            kept[i] = times.stream().noneMatch(t -> Math.abs(t - e.time()) <= DEDUP_WINDOW_MS);
+            if (kept[i]) {
+                times.add(e.time());
+            }
+        }
+        return kept;
     }
 
     private void each(long[] prefix, java.util.function.Consumer<Ev> f) {
@@ -169,6 +211,7 @@ final class LoopModel {
         com.fasterxml.jackson.databind.JsonNode v = record.path("value");
         return switch (kind) {
             case COUNT_BY_KEY, COUNT_BY_PAGE, WINDOW_COUNT -> "count=" + v.path("count").asLong();
+            case DEDUP -> "kept";
             case SUM_BY_KEY -> "sum=" + v.path("sum").asLong();
             case FILTER -> v.toString();
         };

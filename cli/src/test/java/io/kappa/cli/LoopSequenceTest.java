@@ -55,26 +55,35 @@ class LoopSequenceTest {
             .withMaxTransformations(14));
     }
 
+    /** Per event: key, page, n, time jitter, retry (0: repeat a recent event of the partition). */
     private static Arbitrary<List<int[]>> drawnEvents() {
         Arbitrary<int[]> one = Combinators.combine(Arbitraries.integers().between(0, 7), Arbitraries.integers().between(0, 3),
-            Arbitraries.integers().between(0, 9), Arbitraries.integers().between(0, 3_000)).as((k, pg, n, jitter) ->
-            new int[] {k, pg, n, jitter});
+            Arbitraries.integers().between(0, 9), Arbitraries.integers().between(0, 3_000), Arbitraries.integers().between(0, 4))
+            .as((k, pg, n, jitter, retry) -> new int[] {k, pg, n, jitter, retry});
         return one.list().ofMinSize(1).ofMaxSize(30);
+    }
+
+    /** A partition whose clock jumps ahead before the events, or -1 (most of the time). */
+    private static Arbitrary<Integer> jumps() {
+        return Arbitraries.frequency(net.jqwik.api.Tuple.of(5, -1), net.jqwik.api.Tuple.of(1, 0), net.jqwik.api.Tuple.of(1, 1),
+            net.jqwik.api.Tuple.of(1, 2), net.jqwik.api.Tuple.of(1, 3));
     }
 
     static final class AppendCli implements Action.Independent<LoopWorld> {
         @Override
         public Arbitrary<Transformer<LoopWorld>> transformer() {
-            return drawnEvents().map(d -> Transformer.mutate("append " + d.size() + " events (CLI)", w -> w.appendCli(w.events(d))));
+            return Combinators.combine(drawnEvents(), jumps()).as((d, j) -> Transformer.mutate("append " + d.size() + " events (CLI)"
+                + (j >= 0 ? ", partition " + j + " 10 min ahead" : ""), w -> w.appendCli(w.events(d, j))));
         }
     }
 
     static final class AppendTcp implements Action.Independent<LoopWorld> {
         @Override
         public Arbitrary<Transformer<LoopWorld>> transformer() {
-            return drawnEvents().map(d -> Transformer.mutate("append " + d.size() + " events (TCP lines)", w -> {
+            return Combinators.combine(drawnEvents(), jumps()).as((d, j) -> Transformer.mutate("append " + d.size()
+                + " events (TCP lines)" + (j >= 0 ? ", partition " + j + " 10 min ahead" : ""), w -> {
                 try {
-                    w.appendTcp(w.events(d));
+                    w.appendTcp(w.events(d, j));
                 } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
@@ -85,7 +94,8 @@ class LoopSequenceTest {
     static final class Run implements Action.Independent<LoopWorld> {
         @Override
         public Arbitrary<Transformer<LoopWorld>> transformer() {
-            return Arbitraries.just(Transformer.mutate("run g --until-caught-up", w -> w.runUntilCaughtUp(LoopWorld.LIVE)));
+            return Arbitraries.of(false, false, false, true).map(drain -> Transformer.mutate("run g --until-caught-up"
+                + (drain ? " --drain" : ""), w -> w.runUntilCaughtUp(LoopWorld.LIVE, drain)));
         }
     }
 

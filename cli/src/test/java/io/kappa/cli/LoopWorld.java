@@ -50,7 +50,10 @@ final class LoopWorld implements AutoCloseable {
         boolean unknown;
         /** The committed offsets saved by the last rewind, for --undo (null: nothing to undo). */
         long[] undo;
+        boolean undoDrained;
         boolean ran;
+        /** Ran with --drain: its watermark is at the end of time, and a run is refused until a rewind. */
+        boolean drained;
 
         Group(String name, String output, int partitions) {
             this.name = name;
@@ -72,7 +75,8 @@ final class LoopWorld implements AutoCloseable {
     final List<long[]> appendEnds = new ArrayList<>();
     int versions = 1;
     int markers;
-    long clock = 1_800_000_000_000L;
+    /** Event time per input partition: a partition may run ahead of the others (a backfill, a skewed source). */
+    final long[] clocks;
     int ids;
     private EventLog serverLog;
     private KappaServer server;
@@ -84,6 +88,8 @@ final class LoopWorld implements AutoCloseable {
             throw new IllegalStateException(e);
         }
         this.model = new LoopModel(partitions, kind);
+        this.clocks = new long[partitions];
+        Arrays.fill(clocks, 1_800_000_000_000L);
         ok("topic", "create", IN, "--partitions", Integer.toString(partitions));
         groups.put(LIVE, new Group(LIVE, OUT, partitions));
         outputs.put(OUT, new TreeMap<>());
@@ -124,12 +130,29 @@ final class LoopWorld implements AutoCloseable {
 
     // ---------------------------------------------------------------- operations
 
-    /** Events with increasing times (each at most 3 s out of order: inside the allowed disorder). */
-    List<LoopModel.Ev> events(List<int[]> drawn) {
+    /**
+     * Events with increasing times per partition (each at most 3 s out of order: inside the allowed disorder); a
+     * drawn retry repeats one of the last events of its partition (same key, id and value) a little later;
+     * {@code jump} moves one partition's clock 10 minutes ahead first.
+     */
+    List<LoopModel.Ev> events(List<int[]> drawn, int jump) {
+        if (jump >= 0) {
+            clocks[jump % clocks.length] += 600_000;
+        }
         List<LoopModel.Ev> evs = new ArrayList<>();
         for (int[] d : drawn) {
-            clock += 1_000;
-            evs.add(new LoopModel.Ev("k" + d[0], "p" + d[1], d[2], clock + d[3], "e" + (ids++)));
+            LoopModel.Ev e = new LoopModel.Ev("k" + d[0], "p" + d[1], d[2], 0, "e" + ids);
+            int p = model.partitionOf(e);
+            List<LoopModel.Ev> earlier = new ArrayList<>(model.input.get(p));
+            evs.stream().filter(x -> model.partitionOf(x) == p).forEach(earlier::add);
+            clocks[p] += 1_000;
+            if (d[4] == 0 && !earlier.isEmpty()) {
+                LoopModel.Ev o = earlier.get(earlier.size() - 1 - (d[3] % Math.min(10, earlier.size())));
+                evs.add(new LoopModel.Ev(o.key(), o.page(), o.n(), clocks[p] + d[3], o.id()));
+            } else {
+                ids++;
+                evs.add(new LoopModel.Ev(e.key(), e.page(), e.n(), clocks[p] + d[3], e.id()));
+            }
         }
         return evs;
     }
@@ -178,24 +201,42 @@ final class LoopWorld implements AutoCloseable {
         sleepMs(3);
     }
 
-    void runUntilCaughtUp(String group) {
+    void runUntilCaughtUp(String group, boolean drain) {
         Group g = groups.get(group);
-        ok(processorArgs("run", group, g.output, "--until-caught-up"));
-        finished(g);
+        if (g.drained && !(drain && Arrays.equals(g.committed, model.ends()))) {
+            // refused: only --drain again with nothing new (finishing an interrupted drain) is accepted
+            String before = fingerprint();
+            Cli.Result r = drain ? kappa(processorArgs("run", group, g.output, "--until-caught-up", "--drain"))
+                : kappa(processorArgs("run", group, g.output, "--until-caught-up"));
+            assertEquals(1, r.code(), () -> "a run of a drained group was not refused: " + r.out() + r.err());
+            assertTrue(r.err().contains("drained"), r.err());
+            assertEquals(before, fingerprint(), "a refused run changed something");
+            return;
+        }
+        if (drain) {
+            ok(processorArgs("run", group, g.output, "--until-caught-up", "--drain"));
+        } else {
+            ok(processorArgs("run", group, g.output, "--until-caught-up"));
+        }
+        finished(g, drain);
     }
 
     /** The model's half of a run that consumed everything: outputs of the keys touched since the state's prefix. */
-    private void finished(Group g) {
+    private void finished(Group g, boolean drain) {
         long[] end = model.ends();
-        model.run(outputs.computeIfAbsent(g.output, o -> new TreeMap<>()), g.committed, end);
+        model.run(outputs.computeIfAbsent(g.output, o -> new TreeMap<>()), g.committed, g.drained, end, drain || g.drained);
         g.committed = end;
         g.unknown = false;
         g.ran = true;
+        g.drained |= drain;
     }
 
     /** A run in a child JVM, killed with SIGKILL after {@code millis}; the run after it must make up for it. */
     void runKilled(String group, int millis) throws Exception {
         Group g = groups.get(group);
+        if (g.drained) {
+            return; // refused at once (runUntilCaughtUp checks the refusal)
+        }
         Process p = Cli.start(dir, processorArgs("run", group, g.output));
         try {
             p.waitFor(millis, TimeUnit.MILLISECONDS);
@@ -280,7 +321,9 @@ final class LoopWorld implements AutoCloseable {
             return;
         }
         g.undo = g.committed.clone();
+        g.undoDrained = g.drained;
         g.committed = target;
+        g.drained = false; // the state is rebuilt (or cleared) at the new offsets: no longer drained
     }
 
     void undo(String group, boolean dryRun) {
@@ -299,6 +342,7 @@ final class LoopWorld implements AutoCloseable {
             return;
         }
         g.committed = g.undo;
+        g.drained = g.undoDrained;
         g.undo = null;
     }
 
@@ -309,7 +353,7 @@ final class LoopWorld implements AutoCloseable {
         groups.put(name, g);
         Cli.Result r = kappa(processorArgs("replay", null, name, "--until-caught-up")); // the group: the output's name
         assertEquals(0, r.code(), () -> "replay: " + r.err());
-        finished(g);
+        finished(g, false);
     }
 
     /** Promotes the newest version; refused (and nothing changes) when its group has not consumed every event. */

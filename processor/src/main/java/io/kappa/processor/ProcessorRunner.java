@@ -138,8 +138,10 @@ public final class ProcessorRunner implements AutoCloseable {
         }
         lock = Groups.lock(log.dataDir(), context.stateGroup());
         try {
-            long drainedAt = Groups.drainedAt(Groups.checkpoints(log.dataDir(), context.stateGroup()));
-            if (drainedAt != Long.MIN_VALUE && !context.drain()) {
+            List<TaskCheckpoint> existing = Groups.checkpoints(log.dataDir(), context.stateGroup());
+            long drainedAt = Groups.drainedAt(existing);
+            if (drainedAt != Long.MIN_VALUE && (!context.drain() || arrivedAfterDrain(existing) > 0)) {
+                // --drain again only finishes an interrupted drain; records that arrived after it would all be late
                 throw new Groups.GroupDrainedException(context.group(), drainedAt);
             }
             for (Stage<?, ?, ?, ?> stage : topology.stages()) {
@@ -565,5 +567,20 @@ public final class ProcessorRunner implements AutoCloseable {
         RunnerFailedException(Throwable cause) {
             super(cause.getMessage() != null ? cause.getMessage() : Task.describe(cause), cause);
         }
+    }
+
+    /** Records appended to the inputs of drained tasks after their drain. */
+    private long arrivedAfterDrain(List<TaskCheckpoint> checkpoints) {
+        long n = 0;
+        for (TaskCheckpoint c : checkpoints) {
+            if (c.drained()) {
+                for (TaskCheckpoint.Input in : c.inputs()) {
+                    if (log.exists(in.topic())) {
+                        n += Math.max(0, log.topic(in.topic()).partition(in.partition()).endOffset() - in.nextOffset());
+                    }
+                }
+            }
+        }
+        return n;
     }
 }
