@@ -16,8 +16,8 @@ import net.jqwik.api.state.Transformer;
  * The Kappa loop under sequences of operations: appends (CLI and TCP), runs to the end, runs killed with SIGKILL,
  * rewinds of every kind, undo, dry runs, replays into new versions, promote, writes to a promoted name and diff, each
  * through the real commands, with every observation after every step checked against {@link LoopModel} (plain batch
- * code over the events appended). A failing sequence is shrunk by jqwik and printed with its seed; rerun it with
- * {@code -Djqwik.seeds.whenfixed=...} or by putting the seed into {@code @Property(seed = "...")}.
+ * code over the events appended). A failing sequence is shrunk by jqwik and printed with its seed; the next run
+ * starts with that seed again (jqwik's database in {@code target/}), and {@code @Property(seed = "...")} pins it.
  * {@code scripts/soak} runs many more sequences ({@code -Djqwik.tries.default=N}); the default run's count is in
  * {@code junit-platform.properties}.
  */
