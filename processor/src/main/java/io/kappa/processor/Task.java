@@ -431,8 +431,7 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
             outputs.position(in.topic, offset);
         }
         try {
-            current.key = keyLength < 0 ? null : keySerde.deserialize(buffer, keyOffset, keyLength);
-            current.value = valueSerde.deserialize(buffer, valueOffset, valueLength);
+            // the bytes first: a record the serdes cannot read is dead-lettered from them
             current.idBuffer = buffer;
             current.idOffset = idOffset;
             current.idLength = idLength;
@@ -440,6 +439,8 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
             current.keyLength = keyLength;
             current.valueOffset = valueOffset;
             current.valueLength = valueLength;
+            current.key = keyLength < 0 ? null : keySerde.deserialize(buffer, keyOffset, keyLength);
+            current.value = valueSerde.deserialize(buffer, valueOffset, valueLength);
             processor.process(current, this);
             commitStores();
         } catch (LogFailure e) {

@@ -47,7 +47,7 @@ final class Envelope implements InputRecord<DirectBuffer, DirectBuffer> {
 
     /** Writes {@code r} as an envelope (layout 2) at {@code offset}; returns the bytes written. */
     int write(MutableDirectBuffer out, int offset, InputRecord<DirectBuffer, DirectBuffer> r) {
-        if (r.topic() != writtenTopic) {
+        if (!r.topic().equals(writtenTopic)) {
             byte[] name = r.topic().getBytes(StandardCharsets.UTF_8);
             if (name.length > Short.MAX_VALUE) {
                 throw new IllegalArgumentException("topic name of " + name.length + " bytes is too long for a repartition record");
