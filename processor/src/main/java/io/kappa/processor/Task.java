@@ -323,7 +323,7 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
                 }
                 flushedRecords = records;
                 flushedDeadLettered = deadLettered;
-        flushedLate = late;
+                flushedLate = late;
                 dirty = true;
             } else {
                 outputs.awaitWritten();
