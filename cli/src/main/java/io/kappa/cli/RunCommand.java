@@ -488,9 +488,9 @@ class RunCommand implements Callable<Integer> {
             err.println("kappa: group " + group + " stopped: " + Kappa.oneLine(failure));
             code = 1;
         }
-        long dead = runner.deadLettered();
-        out.printf("group %s: %,d records processed, %,d in %s.dlq in total, lag %,d%s%n", group, runner.recordsProcessed() - base, dead,
-            group, runner.lag(), drained ? ", drained (every window written)" : "");
+        out.printf("group %s: %,d records processed, %,d in %s.dlq and %,d in %s.late in total, lag %,d%s%n", group,
+            runner.recordsProcessed() - base, runner.deadLettered(), group, runner.late(), group, runner.lag(),
+            drained ? ", drained (every window written)" : "");
         out.flush();
         try {
             Runtime.getRuntime().removeShutdownHook(hook);

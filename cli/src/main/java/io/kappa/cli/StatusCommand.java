@@ -24,7 +24,8 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code kappa status}: each group's offsets, lag, state size, rate and last checkpoint, from its checkpoint files. */
 @Command(name = "status", mixinStandardHelpOptions = true,
     description = {"Show processor groups: running or not, per input partition the committed offset, end offset and lag,",
-        "state size, events/s between the last two checkpoints, and when the last checkpoint was written."})
+        "state size, events/s between the last two checkpoints, when the last checkpoint was written, and the records sent",
+        "to GROUP.dlq and GROUP.late (in total, per group and per task)."})
 final class StatusCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -143,6 +144,7 @@ final class StatusCommand implements Callable<Integer> {
         long stateBytes = 0;
         long records = 0;
         long dead = 0;
+        long late = 0;
         long totalLag = 0;
         ArrayNode parts = s.putArray("partitions");
         List<TaskCheckpoint> checkpoints = Groups.checkpoints(dir, g);
@@ -150,6 +152,7 @@ final class StatusCommand implements Callable<Integer> {
         if (drainedAt != Long.MIN_VALUE) {
             s.put("drained", Instant.ofEpochMilli(drainedAt).toString());
         }
+        ArrayNode tasks = s.putArray("tasks");
         for (TaskCheckpoint c : checkpoints) {
             lastCheckpoint = Math.max(lastCheckpoint, c.wallTimeMs());
             rate += c.ratePerSecond();
@@ -159,6 +162,13 @@ final class StatusCommand implements Callable<Integer> {
             stateBytes += c.stateBytes();
             records += c.records();
             dead += c.deadLettered();
+            late += c.late();
+            ObjectNode t = tasks.addObject();
+            t.put("stage", c.stage());
+            t.put("task", c.task());
+            t.put("records", c.records());
+            t.put("deadLettered", c.deadLettered());
+            t.put("late", c.late());
             for (TaskCheckpoint.Input in : c.inputs()) {
                 ObjectNode p = parts.addObject();
                 p.put("stage", c.stage());
@@ -185,6 +195,7 @@ final class StatusCommand implements Callable<Integer> {
         s.put("lag", totalLag);
         s.put("records", records);
         s.put("deadLettered", dead);
+        s.put("late", late);
         s.put("stateEntries", stateEntries);
         s.put("stateBytes", stateBytes);
         s.put("eventsPerSecond", rate);
@@ -202,14 +213,23 @@ final class StatusCommand implements Callable<Integer> {
         String last = s.has("lastCheckpoint") ? s.get("lastCheckpoint").asText() + " ("
             + Math.max(0, (System.currentTimeMillis() - Instant.parse(s.get("lastCheckpoint").asText()).toEpochMilli()) / 1000) + " s ago)"
             : "none";
-        out.printf("  last checkpoint %s, %,d events/s, %,d records processed, %,d dead-lettered, state %,d entries (%s), lag %,d%n",
-            last, s.get("eventsPerSecond").asLong(), s.get("records").asLong(), s.get("deadLettered").asLong(),
-            s.get("stateEntries").asLong(), bytes(s.get("stateBytes").asLong()), s.get("lag").asLong());
-        out.printf("  %-12s %-24s %9s %14s %14s %12s  %s%n", "STAGE", "TOPIC", "PARTITION", "COMMITTED", "END", "LAG", "WATERMARK");
+        out.printf("  last checkpoint %s, %,d events/s, %,d records processed, %,d dead-lettered, %,d late, state %,d entries (%s),"
+                + " lag %,d%n", last, s.get("eventsPerSecond").asLong(), s.get("records").asLong(), s.get("deadLettered").asLong(),
+            s.get("late").asLong(), s.get("stateEntries").asLong(), bytes(s.get("stateBytes").asLong()), s.get("lag").asLong());
+        // a task's dead-letter and late counts stand on its first input's row
+        java.util.Map<String, JsonNode> tasks = new java.util.HashMap<>();
+        for (JsonNode t : s.get("tasks")) {
+            tasks.put(t.get("stage").asText() + "/" + t.get("task").asInt(), t);
+        }
+        out.printf("  %-12s %-24s %9s %14s %14s %12s %10s %10s  %s%n", "STAGE", "TOPIC", "PARTITION", "COMMITTED", "END", "LAG", "DLQ",
+            "LATE", "WATERMARK");
         for (JsonNode p : s.get("partitions")) {
-            out.printf("  %-12s %-24s %9d %14d %14s %12s  %s%n", p.get("stage").asText(), TopicCommand.label(aliases, p.get("topic").asText()),
+            JsonNode t = tasks.remove(p.get("stage").asText() + "/" + p.get("partition").asInt());
+            out.printf("  %-12s %-24s %9d %14d %14s %12s %10s %10s  %s%n", p.get("stage").asText(),
+                TopicCommand.label(aliases, p.get("topic").asText()),
                 p.get("partition").asInt(), p.get("committed").asLong(), p.get("end").isNull() ? "-" : p.get("end").asText(),
-                p.has("lag") ? p.get("lag").asText() : "-", p.has("watermark") ? p.get("watermark").asText() : "-");
+                p.has("lag") ? p.get("lag").asText() : "-", t == null ? "" : t.get("deadLettered").asText(),
+                t == null ? "" : t.get("late").asText(), p.has("watermark") ? p.get("watermark").asText() : "-");
         }
     }
 

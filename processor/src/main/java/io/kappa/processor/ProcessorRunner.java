@@ -36,6 +36,7 @@ public final class ProcessorRunner implements AutoCloseable {
     private final Topology topology;
     private final RunnerContext context;
     private final Path groupDir;
+    private final String lateTopic;
     private final Map<String, Topic> topics = new HashMap<>();
     private final Set<Processor<?, ?, ?, ?>> handedOut = Collections.newSetFromMap(new IdentityHashMap<>());
     private final List<Task<?, ?, ?, ?>> tasks = new ArrayList<>();
@@ -54,6 +55,7 @@ public final class ProcessorRunner implements AutoCloseable {
         this.topology = topology;
         this.context = context.conclude();
         this.groupDir = Groups.dir(log.dataDir(), context.stateGroup());
+        this.lateTopic = this.context.group() + ".late";
     }
 
     RunnerContext context() {
@@ -70,6 +72,11 @@ public final class ProcessorRunner implements AutoCloseable {
 
     String deadLetterTopic() {
         return context.group() + ".dlq";
+    }
+
+    /** Where records too late for event-time processing go (see {@code window.LateRecords}); tasks count them. */
+    String lateTopic() {
+        return lateTopic;
     }
 
     public String group() {
@@ -486,6 +493,15 @@ public final class ProcessorRunner implements AutoCloseable {
         long n = 0;
         for (Task<?, ?, ?, ?> t : tasks) {
             n += t.publishedDeadLettered;
+        }
+        return n;
+    }
+
+    /** Records sent to {@code GROUP.late} by all tasks, in total across restarts (published after each batch). */
+    public long late() {
+        long n = 0;
+        for (Task<?, ?, ?, ?> t : tasks) {
+            n += t.publishedLate;
         }
         return n;
     }

@@ -106,6 +106,7 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
     private final Watermarks watermarks;
     private long records;
     private long deadLettered;
+    private long late; // records sent to GROUP.late
     private long lastCheckpointMs;
     private long recordsAtCheckpoint;
     private long rate;
@@ -113,8 +114,10 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
     private long[] flushedNext;
     private long flushedRecords;
     private long flushedDeadLettered;
+    private long flushedLate;
     volatile long publishedRecords;
     volatile long publishedDeadLettered;
+    volatile long publishedLate;
     volatile long lastCheckpointWallMs;
     volatile long lastCheckpointBytes;
 
@@ -195,6 +198,7 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
             snapshots.putAll(cp.stores());
             records = cp.records();
             deadLettered = cp.deadLettered();
+            late = cp.late();
             for (TaskCheckpoint.Output o : cp.outputs()) {
                 outByKey.put(o.topic() + "/" + o.partition(), o);
                 if (outputs.indexOf(o.topic()) < 0 && runner.log().exists(o.topic())) {
@@ -244,12 +248,14 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         }
         publishedRecords = records;
         publishedDeadLettered = deadLettered;
+        publishedLate = late;
         flushedNext = new long[inputs.length];
         for (int i = 0; i < inputs.length; i++) {
             flushedNext[i] = inputs[i].next;
         }
         flushedRecords = records;
         flushedDeadLettered = deadLettered;
+        flushedLate = late;
         lastCheckpointMs = context.clock().time();
         recordsAtCheckpoint = records;
         if (cp == null) {
@@ -323,6 +329,7 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
                 }
                 flushedRecords = records;
                 flushedDeadLettered = deadLettered;
+                flushedLate = late;
                 dirty = true;
             } else {
                 outputs.awaitWritten();
@@ -345,6 +352,7 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         }
         publishedRecords = flushedRecords;
         publishedDeadLettered = flushedDeadLettered;
+        publishedLate = flushedLate;
     }
 
     private final RecordHandler headLoader = this::loadHead;
@@ -418,6 +426,7 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
             : clock == TimePolicy.Clock.APPEND ? appendTime : context.clock().time();
         watermarks.observe(in.index, producer, eventTime, appendTime);
         long previousStreamTime = streamTime;
+        long previousLate = late;
         if (eventTime > streamTime) {
             streamTime = eventTime;
         }
@@ -428,8 +437,7 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
             outputs.position(in.topic, offset);
         }
         try {
-            current.key = keyLength < 0 ? null : keySerde.deserialize(buffer, keyOffset, keyLength);
-            current.value = valueSerde.deserialize(buffer, valueOffset, valueLength);
+            // the bytes first: a record the serdes cannot read is dead-lettered from them
             current.idBuffer = buffer;
             current.idOffset = idOffset;
             current.idLength = idLength;
@@ -437,6 +445,8 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
             current.keyLength = keyLength;
             current.valueOffset = valueOffset;
             current.valueLength = valueLength;
+            current.key = keyLength < 0 ? null : keySerde.deserialize(buffer, keyOffset, keyLength);
+            current.value = valueSerde.deserialize(buffer, valueOffset, valueLength);
             processor.process(current, this);
             commitStores();
         } catch (LogFailure e) {
@@ -445,13 +455,14 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
             rollbackStores();
             outputs.rollback();
             rollbackTimers();
+            late = previousLate;
             if (context.onError() == OnError.FAIL) {
                 streamTime = previousStreamTime;
                 throw new ProcessingFailure(where() + ": processing failed at " + in.topic + "/" + id + " offset " + offset
                     + ": " + describe(e) + "; the checkpoint stays before this record (fix the processor or the input and"
                     + " run again, or run with --on-error dlq)", e);
             }
-            deadLetter(in, buffer, offset, eventTime, keyOffset, keyLength, valueOffset, valueLength, e);
+            deadLetter(original(), e);
         } finally {
             current.key = null;
             current.value = null;
@@ -480,12 +491,14 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
             TaskCheckpoint.Timer t = timers.pollFirst();
             outputs.mark();
             clearTimerUndo();
+            long previousLate = late;
             try {
                 processor.onTimer(t.time(), t.name(), this);
                 commitStores();
             } catch (LogFailure e) {
                 throw e;
             } catch (Exception | StackOverflowError e) {
+                late = previousLate;
                 rollbackStores();
                 outputs.rollback();
                 rollbackTimers();
@@ -495,20 +508,31 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         }
     }
 
-    private void deadLetter(Input in, DirectBuffer buffer, long offset, long eventTime, int keyOffset, int keyLength,
-                            int valueOffset, int valueLength, Throwable e) {
+    /** The record being processed as its producer wrote it (see {@link Unwrapping}); itself when it wraps none. */
+    private InputRecord<?, ?> original() {
+        if (processor instanceof Unwrapping u) {
+            try {
+                return u.original(current);
+            } catch (RuntimeException unreadable) {
+                // a damaged wrapper: the dead letter shows the record as it is
+            }
+        }
+        return current;
+    }
+
+    private void deadLetter(InputRecord<?, ?> r, Throwable e) {
         ObjectNode v = Serdes.MAPPER.createObjectNode();
         v.put("error", describe(e));
         v.put("group", context.group());
         v.put("stage", stage.name());
-        v.put("topic", in.topic);
-        v.put("partition", id);
-        v.put("offset", offset);
-        v.put("eventTime", Instant.ofEpochMilli(eventTime).toString());
-        byte[] value = new byte[valueLength];
-        buffer.getBytes(valueOffset, value);
+        v.put("topic", r.topic());
+        v.put("partition", r.partition());
+        v.put("offset", r.offset());
+        v.put("eventTime", Instant.ofEpochMilli(r.eventTime()).toString());
+        byte[] value = r.valueBytes();
+        byte[] key = r.keyBytes();
         // the dead letter must fit in a record: the value is cut to what leaves room for the rest
-        int room = Math.max(0, runner.maxRecordBytes() - Math.max(0, keyLength) - 2048);
+        int room = Math.max(0, runner.maxRecordBytes() - (key == null ? 0 : key.length) - 2048);
         String text = Serdes.strictUtf8(value);
         String field = text != null ? "value" : "valueBase64";
         String embedded = text != null ? text : Base64.getEncoder().encodeToString(value);
@@ -516,7 +540,7 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         if (embedded.length() > limit) {
             embedded = embedded.substring(0, limit);
             v.put("valueTruncated", true);
-            v.put("valueLength", valueLength);
+            v.put("valueLength", value.length);
         }
         v.put(field, embedded);
         byte[] json;
@@ -525,17 +549,12 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         } catch (IOException ex) {
             throw new IllegalStateException(ex);
         }
-        byte[] key = null;
-        if (keyLength >= 0) {
-            key = new byte[keyLength];
-            buffer.getBytes(keyOffset, key);
-        }
         outputs.mark();
         try {
-            forwardTo(runner.deadLetterTopic(), key, json, eventTime);
+            forwardTo(runner.deadLetterTopic(), key, json, r.eventTime());
         } catch (IllegalArgumentException tooBig) {
-            throw new ProcessingFailure(where() + ": the record at " + in.topic + "/" + id + " offset " + offset + " failed ("
-                + describe(e) + ") and cannot be dead-lettered: " + tooBig.getMessage(), e);
+            throw new ProcessingFailure(where() + ": the record at " + r.topic() + "/" + r.partition() + " offset " + r.offset()
+                + " failed (" + describe(e) + ") and cannot be dead-lettered: " + tooBig.getMessage(), e);
         }
         deadLettered++;
     }
@@ -566,6 +585,7 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         }
         flushedRecords = records;
         flushedDeadLettered = deadLettered;
+        flushedLate = late;
         publishWritten();
         outputs.syncWritten();
         long now = context.clock().time();
@@ -586,7 +606,7 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         List<TaskCheckpoint.Timer> ts = new ArrayList<>(timers);
         Map<String, TaskCheckpoint.StoreSnapshot> unopened = new LinkedHashMap<>(snapshots);
         stores.keySet().forEach(unopened::remove);
-        long bytes = TaskCheckpoint.write(checkpointFile, context.group(), stage.name(), id, now, records, deadLettered, rate,
+        long bytes = TaskCheckpoint.write(checkpointFile, context.group(), stage.name(), id, now, records, deadLettered, late, rate,
             streamTime, watermarks.watermark(), watermarks.sources(), ins, outs, ts, stores.size() + unopened.size(), out -> {
                 for (InMemoryKeyValueStore<?, ?> s : stores.values()) {
                     out.writeUTF(s.name());
@@ -716,6 +736,9 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
 
     @Override
     public void forwardTo(String topic, byte[] key, byte[] value, long eventTime) {
+        if (topic.equals(runner.lateTopic())) {
+            late++;
+        }
         if (context.muteOutputs()) {
             if (outputs.tapped()) {
                 // as it would be written, without creating the topic

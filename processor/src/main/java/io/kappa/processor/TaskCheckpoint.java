@@ -32,10 +32,12 @@ import java.util.zip.CheckedOutputStream;
  *
  * <pre>
  *   0  int   magic 'KCKP'
- *   4  int   version (2; version 1, without the watermark section, is still read)
+ *   4  int   version (3; versions 1, without the watermark, and 2, without the late count, are still read)
  *   8        body (DataOutput encoding: big-endian, strings as modified UTF-8)
  *              utf group, utf stage, int task
- *              long wallTimeMs, long records, long deadLettered, long ratePerSecond
+ *              long wallTimeMs, long records, long deadLettered
+ *              long late                                                                 (v3; older: 0)
+ *              long ratePerSecond
  *              long streamTime
  *              long watermark, int n, n x (int input, long producer, long maxTime, long lastAppendTime)   (v2)
  *              int n, n x (utf topic, int partition, long nextOffset)                    inputs
@@ -53,7 +55,7 @@ import java.util.zip.CheckedOutputStream;
  */
 public final class TaskCheckpoint {
     static final int MAGIC = 0x4B434B50; // "KCKP"
-    static final int VERSION = 2;
+    static final int VERSION = 3;
     private static final int TRAILER = 12;
 
     public record Input(String topic, int partition, long nextOffset) {
@@ -88,6 +90,7 @@ public final class TaskCheckpoint {
     private final long wallTimeMs;
     private final long records;
     private final long deadLettered;
+    private final long late;
     private final long ratePerSecond;
     private final long streamTime;
     private final long watermark;
@@ -98,7 +101,7 @@ public final class TaskCheckpoint {
     private final Map<String, StoreSnapshot> stores;
     private final long fileBytes;
 
-    TaskCheckpoint(String group, String stage, int task, long wallTimeMs, long records, long deadLettered, long ratePerSecond,
+    TaskCheckpoint(String group, String stage, int task, long wallTimeMs, long records, long deadLettered, long late, long ratePerSecond,
                    long streamTime, long watermark, List<Watermarks.Source> sources, List<Input> inputs,
                    List<Output> outputs, List<Timer> timers, Map<String, StoreSnapshot> stores, long fileBytes) {
         this.group = group;
@@ -107,6 +110,7 @@ public final class TaskCheckpoint {
         this.wallTimeMs = wallTimeMs;
         this.records = records;
         this.deadLettered = deadLettered;
+        this.late = late;
         this.ratePerSecond = ratePerSecond;
         this.streamTime = streamTime;
         this.watermark = watermark;
@@ -140,8 +144,14 @@ public final class TaskCheckpoint {
         return records;
     }
 
+    /** Records this task dead-lettered in total (across restarts; a rewind keeps it, as the topic keeps them). */
     public long deadLettered() {
         return deadLettered;
+    }
+
+    /** Records this task sent to {@code GROUP.late} in total (across restarts; a rewind keeps it). */
+    public long late() {
+        return late;
     }
 
     /** Records per second between the previous checkpoint and this one. */
@@ -209,7 +219,7 @@ public final class TaskCheckpoint {
 
     /** A copy with other input offsets and no state, timers or stream time: what a rewind to earliest leaves. */
     public TaskCheckpoint withInputs(List<Input> newInputs, boolean keepState) {
-        return new TaskCheckpoint(group, stage, task, wallTimeMs, records, deadLettered, 0,
+        return new TaskCheckpoint(group, stage, task, wallTimeMs, records, deadLettered, late, 0,
             keepState ? streamTime : Long.MIN_VALUE, keepState ? watermark : Long.MIN_VALUE, keepState ? sources : List.of(),
             newInputs, outputs, keepState ? timers : List.of(),
             keepState ? stores : Map.of(), fileBytes);
@@ -220,7 +230,7 @@ public final class TaskCheckpoint {
      * stores of {@code state} (null: none, as at the start of the inputs). What a rewind writes.
      */
     public TaskCheckpoint rewound(List<Input> newInputs, List<Output> newOutputs, TaskCheckpoint state) {
-        return new TaskCheckpoint(group, stage, task, wallTimeMs, records, deadLettered, 0,
+        return new TaskCheckpoint(group, stage, task, wallTimeMs, records, deadLettered, late, 0,
             state == null ? Long.MIN_VALUE : state.streamTime, state == null ? Long.MIN_VALUE : state.watermark,
             state == null ? List.of() : state.sources, newInputs, newOutputs, state == null ? List.of() : state.timers,
             state == null ? Map.of() : state.stores, fileBytes);
@@ -262,13 +272,13 @@ public final class TaskCheckpoint {
         for (Watermarks.Source src : sources) {
             fresh.add(new Watermarks.Source(src.input(), src.producer(), src.maxTime(), Long.MIN_VALUE));
         }
-        return new TaskCheckpoint(group, stage, task, wallTimeMs, records, deadLettered, ratePerSecond, streamTime, watermark, fresh,
+        return new TaskCheckpoint(group, stage, task, wallTimeMs, records, deadLettered, late, ratePerSecond, streamTime, watermark, fresh,
             inputs, outputs, timers, stores, fileBytes);
     }
 
     /** Writes this checkpoint (with its stores as read) to {@code file} atomically. */
     public void writeTo(Path file) {
-        write(file, group, stage, task, wallTimeMs, records, deadLettered, ratePerSecond, streamTime, watermark, sources, inputs,
+        write(file, group, stage, task, wallTimeMs, records, deadLettered, late, ratePerSecond, streamTime, watermark, sources, inputs,
             outputs, timers,
             stores.size(), out -> {
                 for (StoreSnapshot s : stores.values()) {
@@ -280,7 +290,7 @@ public final class TaskCheckpoint {
 
     /** Writes a checkpoint atomically and returns its size in bytes. */
     static long write(Path file, String group, String stage, int task, long wallTimeMs, long records, long deadLettered,
-                      long ratePerSecond, long streamTime, long watermark, List<Watermarks.Source> sources,
+                      long late, long ratePerSecond, long streamTime, long watermark, List<Watermarks.Source> sources,
                       List<Input> inputs, List<Output> outputs, List<Timer> timers,
                       int storeCount, StoreWriter storeWriter) {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
@@ -300,6 +310,7 @@ public final class TaskCheckpoint {
             out.writeLong(wallTimeMs);
             out.writeLong(records);
             out.writeLong(deadLettered);
+            out.writeLong(late);
             out.writeLong(ratePerSecond);
             out.writeLong(streamTime);
             out.writeLong(watermark);
@@ -381,7 +392,7 @@ public final class TaskCheckpoint {
             throw new CheckpointException(where + " is not a kappa checkpoint (bad magic number)");
         }
         int version = b.getInt(4);
-        if (version != VERSION && version != 1) {
+        if (version < 1 || version > VERSION) {
             throw new CheckpointException(where + " has version " + version + "; this kappa reads versions 1 to " + VERSION);
         }
         long bodyLength = b.getLong(bytes.length - TRAILER);
@@ -403,6 +414,7 @@ public final class TaskCheckpoint {
             long wall = in.readLong();
             long records = in.readLong();
             long dead = in.readLong();
+            long late = version >= 3 ? in.readLong() : 0;
             long rate = in.readLong();
             long streamTime = in.readLong();
             long watermark = Long.MIN_VALUE;
@@ -454,7 +466,7 @@ public final class TaskCheckpoint {
             if (in.available() != 0) {
                 throw new CheckpointException(where + " has " + in.available() + " unexpected bytes after its last store");
             }
-            return new TaskCheckpoint(group, stage, task, wall, records, dead, rate, streamTime, watermark, sources, inputs, outputs,
+            return new TaskCheckpoint(group, stage, task, wall, records, dead, late, rate, streamTime, watermark, sources, inputs, outputs,
                 timers, stores,
                 bytes.length);
         } catch (EOFException e) {

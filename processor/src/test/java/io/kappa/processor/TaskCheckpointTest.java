@@ -47,7 +47,7 @@ class TaskCheckpointTest {
         names = new InMemoryKeyValueStore<>("names", Serdes.string(), Serdes.string());
         names.put("k", "välue");
         ExpandableArrayBuffer scratch = new ExpandableArrayBuffer(8);
-        long size = TaskCheckpoint.write(file, "g", "main", 2, 1_700_000_000_000L, 5000, 7, 250, 123_456L, 123_000L, SOURCES, INPUTS, OUTPUTS,
+        long size = TaskCheckpoint.write(file, "g", "main", 2, 1_700_000_000_000L, 5000, 7, 11, 250, 123_456L, 123_000L, SOURCES, INPUTS, OUTPUTS,
             TIMERS, 2, out -> {
                 out.writeUTF(counts.name());
                 counts.writeSnapshot(out, scratch);
@@ -87,6 +87,7 @@ class TaskCheckpointTest {
         assertEquals(1_700_000_000_000L, cp.wallTimeMs());
         assertEquals(5000, cp.records());
         assertEquals(7, cp.deadLettered());
+        assertEquals(11, cp.late());
         assertEquals(250, cp.ratePerSecond());
         assertEquals(123_456L, cp.streamTime());
         assertEquals(123_000L, cp.watermark());
@@ -113,7 +114,7 @@ class TaskCheckpointTest {
     @Test
     void roundTripOfAnEmptyCheckpoint() {
         Path file = dir.resolve("main-0.ckpt");
-        TaskCheckpoint.write(file, "g", "main", 0, 0, 0, 0, 0, Long.MIN_VALUE, Long.MIN_VALUE, List.of(), List.of(), List.of(), List.of(), 0, out -> {
+        TaskCheckpoint.write(file, "g", "main", 0, 0, 0, 0, 0, 0, Long.MIN_VALUE, Long.MIN_VALUE, List.of(), List.of(), List.of(), List.of(), 0, out -> {
         });
         TaskCheckpoint cp = TaskCheckpoint.read(file);
         assertEquals(Long.MIN_VALUE, cp.streamTime());
@@ -170,7 +171,7 @@ class TaskCheckpointTest {
         Path file = dir.resolve("main-2.ckpt");
         writeSample(file);
         Files.write(dir.resolve("main-2.ckpt.tmp"), new byte[100_000]); // left by a crash mid-write
-        TaskCheckpoint.write(file, "g", "main", 2, 1, 6000, 0, 0, 999, Long.MIN_VALUE, List.of(), List.of(new TaskCheckpoint.Input("orders", 2, 2000)),
+        TaskCheckpoint.write(file, "g", "main", 2, 1, 6000, 0, 0, 0, 999, Long.MIN_VALUE, List.of(), List.of(new TaskCheckpoint.Input("orders", 2, 2000)),
             List.of(), List.of(), 0, out -> {
             });
         TaskCheckpoint cp = TaskCheckpoint.read(file);
@@ -298,8 +299,33 @@ class TaskCheckpointTest {
     @Test
     void unknownVersion() throws IOException {
         byte[] v = valid();
-        ByteBuffer.wrap(v).putInt(4, 3);
-        assertBroken(v, "has version 3; this kappa reads versions 1 to 2");
+        ByteBuffer.wrap(v).putInt(4, 4);
+        assertBroken(v, "has version 4; this kappa reads versions 1 to 3");
+    }
+
+    @Test
+    void aVersion2CheckpointReadsWithNoLateRecords() throws IOException {
+        byte[] v2 = sealed(io(out -> {
+            out.writeUTF("g");
+            out.writeUTF("main");
+            out.writeInt(0);
+            out.writeLong(1); // wall time
+            out.writeLong(40); // records
+            out.writeLong(3); // dead-lettered; version 2 has no late count after it
+            out.writeLong(9); // rate
+            out.writeLong(500); // stream time
+            out.writeLong(400); // watermark
+            for (int i = 0; i < 5; i++) {
+                out.writeInt(0); // sources, inputs, outputs, timers, stores
+            }
+        }));
+        ByteBuffer.wrap(v2).putInt(4, 2);
+        TaskCheckpoint cp = TaskCheckpoint.read(writeBytes(dir.resolve("old-0.ckpt"), v2));
+        assertEquals(40, cp.records());
+        assertEquals(3, cp.deadLettered());
+        assertEquals(0, cp.late());
+        assertEquals(9, cp.ratePerSecond());
+        assertEquals(400, cp.watermark());
     }
 
     @Test

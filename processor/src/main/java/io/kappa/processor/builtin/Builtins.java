@@ -42,11 +42,11 @@ public final class Builtins {
     }
 
     public static Topology count(String group, List<String> inputs, String output, GroupKey by, boolean repartition) {
-        return aggregate(group, inputs, output, by, repartition, () -> new Aggregate(by, null, repartition));
+        return aggregate(group, inputs, output, by, repartition, () -> new Aggregate(by, null));
     }
 
     public static Topology sum(String group, List<String> inputs, String output, GroupKey by, JsonPath field, boolean repartition) {
-        return aggregate(group, inputs, output, by, repartition, () -> new Aggregate(by, field, repartition));
+        return aggregate(group, inputs, output, by, repartition, () -> new Aggregate(by, field));
     }
 
     /** {@link #dedup(String, List, String, GroupKey, long, TimePolicy, boolean)} with the default time policy. */
@@ -92,7 +92,7 @@ public final class Builtins {
         List<Stage<?, ?, ?, ?>> stages = new ArrayList<>();
         stages.add(new Stage<>("repartition", inputs, Serdes.view(), Serdes.view(), () -> new Rekey(by), topic,
             Serdes.string(), Serdes.view(), false));
-        stages.add(new Stage<>("main", List.of(topic), Serdes.view(), Serdes.view(), supplier, output,
+        stages.add(new Stage<>("main", List.of(topic), Serdes.view(), Serdes.view(), () -> new Unwrapped<>(supplier.get()), output,
             Serdes.string(), Serdes.view(), true));
         return Topology.of(stages);
     }
@@ -161,6 +161,7 @@ public final class Builtins {
     /** First stage of a repartition: the group key becomes the record key; the value carries the original record. */
     static final class Rekey implements Processor<DirectBuffer, DirectBuffer, String, DirectBuffer> {
         private final GroupKey by;
+        private final Envelope envelope = new Envelope();
         private final ExpandableArrayBuffer scratch = new ExpandableArrayBuffer(256);
         private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
 
@@ -171,29 +172,26 @@ public final class Builtins {
         @Override
         public void process(InputRecord<DirectBuffer, DirectBuffer> r, ProcessorContext<String, DirectBuffer> ctx) {
             String key = by.of(r, r.key(), r.value());
-            int length = Envelope.write(scratch, 0, r.key(), r.value());
+            int length = envelope.write(scratch, 0, r);
             view.wrap(scratch, 0, length);
             ctx.forward(key, view);
         }
     }
 
-    /** count (no field) or sum (a numeric field) per group key, emitted on every change. */
+    /** count (no field) or sum (a numeric field) per group key, emitted on every change; after a repartition, {@link Unwrapped}. */
     static final class Aggregate implements Processor<DirectBuffer, DirectBuffer, String, DirectBuffer> {
         private static final byte[] KEY = "{\"key\":".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         private static final byte[] COUNT = ",\"count\":".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         private static final byte[] SUM = ",\"sum\":".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         private final GroupKey by;
         private final JsonPath field;
-        private final boolean enveloped;
-        private final Envelope envelope = new Envelope();
         private final ExpandableArrayBuffer json = new ExpandableArrayBuffer(128);
         private final UnsafeBuffer jsonView = new UnsafeBuffer(0, 0);
         private KeyValueStore<String, Number> store;
 
-        Aggregate(GroupKey by, JsonPath field, boolean enveloped) {
+        Aggregate(GroupKey by, JsonPath field) {
             this.by = by;
             this.field = field;
-            this.enveloped = enveloped;
         }
 
         @Override
@@ -203,15 +201,8 @@ public final class Builtins {
 
         @Override
         public void process(InputRecord<DirectBuffer, DirectBuffer> r, ProcessorContext<String, DirectBuffer> ctx) {
-            String key;
-            DirectBuffer value;
-            if (enveloped) {
-                key = r.key().getStringWithoutLengthUtf8(0, r.key().capacity());
-                value = envelope.wrap(r.value()).value();
-            } else {
-                key = by.of(r, r.key(), r.value());
-                value = r.value();
-            }
+            String key = by.of(r, r.key(), r.value());
+            DirectBuffer value = r.value();
             Number old = store.get(key);
             Number now;
             if (field == null) {

@@ -48,8 +48,14 @@ public final class GroupKey {
         return kind == Kind.FIELD ? path.text() : kind.name().toLowerCase(java.util.Locale.ROOT);
     }
 
-    /** The group key of a record whose value is {@code value} (parsed lazily, only for a field). */
+    /**
+     * The group key of a record whose value is {@code value} (parsed lazily, only for a field); a record unwrapped
+     * after a repartition ({@link Envelope}) has it already.
+     */
     String of(InputRecord<DirectBuffer, DirectBuffer> record, DirectBuffer key, DirectBuffer value) {
+        if (record instanceof Envelope repartitioned) {
+            return repartitioned.groupKey();
+        }
         switch (kind) {
             case KEY -> {
                 if (key == null) {

@@ -112,9 +112,8 @@ final class WindowAgg {
         }
     };
 
-    /** Adds each record's field (or just counts it when {@code field} is null); the value may be enveloped. */
-    static WindowAggregator<InputRecord<DirectBuffer, DirectBuffer>, Value> aggregator(JsonPath field, boolean enveloped) {
-        Envelope envelope = new Envelope();
+    /** Adds each record's field (or just counts it when {@code field} is null). */
+    static WindowAggregator<InputRecord<DirectBuffer, DirectBuffer>, Value> aggregator(JsonPath field) {
         return new WindowAggregator<>() {
             @Override
             public Value initial() {
@@ -126,7 +125,7 @@ final class WindowAgg {
                 if (field == null) {
                     return new Value(v.count() + 1, 0, 0, 0, true, 0, Math.max(v.lastTime(), r.eventTime()));
                 }
-                DirectBuffer value = enveloped ? envelope.wrap(r.value()).value() : r.value();
+                DirectBuffer value = r.value();
                 JsonNode n = GroupKey.field(Serdes.json().deserialize(value, 0, value.capacity()), field);
                 double x;
                 boolean whole;

@@ -54,7 +54,7 @@ public final class WindowBuiltins {
         String store = "window-" + kind.field();
         if (!repartition) {
             return Topology.of(List.of(new Stage<>("main", inputs, Serdes.view(), Serdes.view(),
-                () -> filtered(where, false, windowed(windows, mode, store, (r) -> by.of(r, r.key(), r.value()), kind, field, false)),
+                () -> filtered(where, windowed(windows, mode, store, by, kind, field)),
                 output, Serdes.string(), Serdes.view(), false, time)));
         }
         String topic = Builtins.repartitionTopic(group);
@@ -63,27 +63,23 @@ public final class WindowBuiltins {
             Serdes.string(), Serdes.view(), false, TimePolicy.DEFAULT.withClock(time.clock())));
         TimePolicy after = time.clock() == TimePolicy.Clock.PROCESSING ? time : time.withClock(TimePolicy.Clock.EVENT);
         stages.add(new Stage<>("main", List.of(topic), Serdes.view(), Serdes.view(),
-            () -> filtered(where, true, windowed(windows, mode, store,
-                (r) -> r.key().getStringWithoutLengthUtf8(0, r.key().capacity()), kind, field, true)),
+            () -> new Unwrapped<>(filtered(where, windowed(windows, mode, store, by, kind, field))),
             output, Serdes.string(), Serdes.view(), true, after));
         return Topology.of(stages);
     }
 
     private static Processor<DirectBuffer, DirectBuffer, String, DirectBuffer> filtered(
-        Where where, boolean enveloped, Processor<DirectBuffer, DirectBuffer, String, DirectBuffer> inner) {
-        return where == null ? inner : new Filtered(where, enveloped, inner);
+        Where where, Processor<DirectBuffer, DirectBuffer, String, DirectBuffer> inner) {
+        return where == null ? inner : new Filtered(where, inner);
     }
 
     /** Passes to the window aggregation only records whose JSON value matches the expression. */
     static final class Filtered implements Processor<DirectBuffer, DirectBuffer, String, DirectBuffer> {
         private final Where where;
-        private final boolean enveloped;
-        private final Envelope envelope = new Envelope();
         private final Processor<DirectBuffer, DirectBuffer, String, DirectBuffer> inner;
 
-        Filtered(Where where, boolean enveloped, Processor<DirectBuffer, DirectBuffer, String, DirectBuffer> inner) {
+        Filtered(Where where, Processor<DirectBuffer, DirectBuffer, String, DirectBuffer> inner) {
             this.where = where;
-            this.enveloped = enveloped;
             this.inner = inner;
         }
 
@@ -94,7 +90,7 @@ public final class WindowBuiltins {
 
         @Override
         public void process(InputRecord<DirectBuffer, DirectBuffer> r, ProcessorContext<String, DirectBuffer> ctx) throws Exception {
-            DirectBuffer v = enveloped ? envelope.wrap(r.value()).value() : r.value();
+            DirectBuffer v = r.value();
             if (where.test(Serdes.json().deserialize(v, 0, v.capacity()))) {
                 inner.process(r, ctx);
             }
@@ -112,11 +108,9 @@ public final class WindowBuiltins {
     }
 
     private static WindowedAggregate<DirectBuffer, DirectBuffer, String, WindowAgg.Value, String, DirectBuffer> windowed(
-        WindowSpec windows, WindowSpec.Mode mode, String store,
-        WindowedAggregate.KeySelector<DirectBuffer, DirectBuffer, String> key, WindowAgg.Kind kind, JsonPath field,
-        boolean enveloped) {
-        return new WindowedAggregate<>(windows, mode, store, key, WindowAgg.aggregator(kind == WindowAgg.Kind.COUNT ? null : field,
-            enveloped), Serdes.string(), WindowAgg.SERDE, new PerKey(kind));
+        WindowSpec windows, WindowSpec.Mode mode, String store, GroupKey by, WindowAgg.Kind kind, JsonPath field) {
+        return new WindowedAggregate<>(windows, mode, store, (r) -> by.of(r, r.key(), r.value()),
+            WindowAgg.aggregator(kind == WindowAgg.Kind.COUNT ? null : field), Serdes.string(), WindowAgg.SERDE, new PerKey(kind));
     }
 
     /**
@@ -147,7 +141,7 @@ public final class WindowBuiltins {
         boolean internal = !stages.isEmpty();
         stages.add(new Stage<>("main", in, Serdes.view(), Serdes.view(),
             () -> new WindowedAggregate<DirectBuffer, DirectBuffer, String, WindowAgg.Value, String, DirectBuffer>(windows, mode,
-                "top", WindowBuiltins::recordKey, WindowAgg.aggregator(field, false), Serdes.string(), WindowAgg.SERDE,
+                "top", WindowBuiltins::recordKey, WindowAgg.aggregator(field), Serdes.string(), WindowAgg.SERDE,
                 new Ranking(n)), output, Serdes.string(), Serdes.view(), internal, main));
         return Topology.of(stages);
     }
