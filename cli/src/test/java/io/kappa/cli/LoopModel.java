@@ -37,7 +37,9 @@ final class LoopModel {
         SUM_BY_KEY("sum", "--by", "key", "--field", "n"),
         FILTER("filter", "--where", "n > 4"),
         WINDOW_COUNT("window-count", "--by", "key", "--size", "10s", "--out-of-order", "5s", "--idle-timeout", "1h"),
-        DEDUP("dedup", "--window", "1m", "--out-of-order", "5s", "--idle-timeout", "1h");
+        DEDUP("dedup", "--window", "1m", "--out-of-order", "5s", "--idle-timeout", "1h"),
+        /** A user topology of two stages that writes what isReplaying() said ({@link ReplayFlagTopology}). */
+        FLAGS("--class", ReplayFlagTopology.class.getName());
 
         final String[] args;
 
@@ -53,6 +55,10 @@ final class LoopModel {
         String rowOf(com.fasterxml.jackson.databind.JsonNode record) {
             if (this == DEDUP) {
                 return record.path("value").path("i").asText();
+            }
+            if (this == FLAGS) {
+                String v = record.path("value").asText();
+                return v.substring(0, v.indexOf('|'));
             }
             String key = record.path("key").asText();
             return windowed() ? key + "@" + record.path("value").path("windowStart").asText() : key;
@@ -96,7 +102,17 @@ final class LoopModel {
      * Applies a run that takes the state from prefix {@code from} to prefix {@code to} to the latest output rows
      * {@code latest} (row -> value as the test compares it).
      */
-    void run(Map<String, String> latest, long[] from, boolean fromDrained, long[] to, boolean drain) {
+    void run(Map<String, String> latest, long[] from, boolean fromDrained, long[] to, boolean drain, long[] reached, boolean replay) {
+        if (kind == Kind.FLAGS) {
+            // isReplaying(): a replay throughout; a run for what the group had read before its last rewind
+            for (int p = 0; p < partitions; p++) {
+                for (long o = from[p]; o < to[p]; o++) {
+                    boolean again = replay || o < reached[p];
+                    latest.put(input.get(p).get((int) o).value(), "first=" + again + "|second=" + again);
+                }
+            }
+            return;
+        }
         Map<String, String> now = kind == Kind.FILTER || kind == Kind.DEDUP ? Map.of() : expected(to, drain);
         if (kind.windowed()) {
             // a window is written once, when it closes: those closed at `to` but not at `from`
@@ -174,9 +190,55 @@ final class LoopModel {
                     });
                 }
             }
-            case FILTER, DEDUP -> throw new IllegalStateException("a filter or dedup has no batch state here");
+            case FILTER, DEDUP, FLAGS -> throw new IllegalStateException("a filter or dedup has no batch state here");
         }
         return out;
+    }
+
+    /**
+     * Whether a run that took the state from prefix {@code from} towards {@code end} and was killed somewhere could
+     * have written {@code value} as the latest of {@code row}.
+     */
+    boolean couldWrite(String row, String value, long[] from, long[] end) {
+        switch (kind) {
+            case COUNT_BY_KEY, COUNT_BY_PAGE, SUM_BY_KEY -> {
+                // an aggregation's value only grows: it lies between the values at the two prefixes
+                long v = Long.parseLong(value.substring(value.indexOf('=') + 1));
+                String lo = expected(from, false).get(row);
+                String hi = expected(end, false).get(row);
+                long low = lo == null ? 0 : Long.parseLong(lo.substring(lo.indexOf('=') + 1));
+                long high = hi == null ? 0 : Long.parseLong(hi.substring(hi.indexOf('=') + 1));
+                return low <= v && v <= high;
+            }
+            case WINDOW_COUNT -> {
+                return value.equals(expected(end, false).get(row)); // a closed window's count is final
+            }
+            case FILTER -> {
+                for (int p = 0; p < partitions; p++) {
+                    for (long o = from[p]; o < end[p]; o++) {
+                        Ev e = input.get(p).get((int) o);
+                        if (e.key().equals(row) && e.n() > 4 && e.value().equals(value)) {
+                            return true;
+                        }
+                    }
+                }
+                return false;
+            }
+            case DEDUP -> {
+                for (int p = 0; p < partitions; p++) {
+                    boolean[] kept = kept(p);
+                    for (long o = from[p]; o < end[p]; o++) {
+                        if (kept[(int) o] && input.get(p).get((int) o).id().equals(row)) {
+                            return true;
+                        }
+                    }
+                }
+                return false;
+            }
+            default -> {
+                return false;
+            }
+        }
     }
 
     /**
@@ -212,6 +274,7 @@ final class LoopModel {
         return switch (kind) {
             case COUNT_BY_KEY, COUNT_BY_PAGE, WINDOW_COUNT -> "count=" + v.path("count").asLong();
             case DEDUP -> "kept";
+            case FLAGS -> v.asText().substring(v.asText().indexOf('|') + 1);
             case SUM_BY_KEY -> "sum=" + v.path("sum").asLong();
             case FILTER -> v.toString();
         };

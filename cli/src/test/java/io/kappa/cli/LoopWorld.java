@@ -54,11 +54,16 @@ final class LoopWorld implements AutoCloseable {
         boolean ran;
         /** Ran with --drain: its watermark is at the end of time, and a run is refused until a rewind. */
         boolean drained;
+        /** How far the group had read each partition before its last rewind: what it reads below is recomputed. */
+        long[] reached;
+        final boolean replay;
 
-        Group(String name, String output, int partitions) {
+        Group(String name, String output, int partitions, boolean replay) {
             this.name = name;
             this.output = output;
             this.committed = new long[partitions];
+            this.reached = new long[partitions];
+            this.replay = replay;
         }
     }
 
@@ -91,7 +96,7 @@ final class LoopWorld implements AutoCloseable {
         this.clocks = new long[partitions];
         Arrays.fill(clocks, 1_800_000_000_000L);
         ok("topic", "create", IN, "--partitions", Integer.toString(partitions));
-        groups.put(LIVE, new Group(LIVE, OUT, partitions));
+        groups.put(LIVE, new Group(LIVE, OUT, partitions, false));
         outputs.put(OUT, new TreeMap<>());
     }
 
@@ -224,7 +229,8 @@ final class LoopWorld implements AutoCloseable {
     /** The model's half of a run that consumed everything: outputs of the keys touched since the state's prefix. */
     private void finished(Group g, boolean drain) {
         long[] end = model.ends();
-        model.run(outputs.computeIfAbsent(g.output, o -> new TreeMap<>()), g.committed, g.drained, end, drain || g.drained);
+        model.run(outputs.computeIfAbsent(g.output, o -> new TreeMap<>()), g.committed, g.drained, end, drain || g.drained, g.reached,
+            g.replay);
         g.committed = end;
         g.unknown = false;
         g.ran = true;
@@ -244,8 +250,9 @@ final class LoopWorld implements AutoCloseable {
             p.destroyForcibly();
             p.waitFor(30, TimeUnit.SECONDS);
         }
-        if (kappa("status", group).err().contains("unknown group")) {
-            return; // killed before the group was created: nothing happened
+        Cli.Result status = kappa("status", group, "--json");
+        if (status.err().contains("unknown group") || !JSON.readTree(status.out()).path("partitions").elements().hasNext()) {
+            return; // killed before the group's first checkpoint (written before anything is processed): nothing happened
         }
         // outputs written before the kill are recognised on the next run; offsets are somewhere in between
         long[] seen = committedFromStatus(group);
@@ -322,6 +329,9 @@ final class LoopWorld implements AutoCloseable {
         }
         g.undo = g.committed.clone();
         g.undoDrained = g.drained;
+        for (int p = 0; p < target.length; p++) {
+            g.reached[p] = Math.max(g.reached[p], g.committed[p]);
+        }
         g.committed = target;
         g.drained = false; // the state is rebuilt (or cleared) at the new offsets: no longer drained
     }
@@ -349,7 +359,7 @@ final class LoopWorld implements AutoCloseable {
     /** Replays the live processor from the start into the next version {@code out.vN} under group {@code out.vN}. */
     void replay() {
         String name = OUT + ".v" + (++versions);
-        Group g = new Group(name, name, model.partitions);
+        Group g = new Group(name, name, model.partitions, true);
         groups.put(name, g);
         Cli.Result r = kappa(processorArgs("replay", null, name, "--until-caught-up")); // the group: the output's name
         assertEquals(0, r.code(), () -> "replay: " + r.err());
@@ -440,14 +450,34 @@ final class LoopWorld implements AutoCloseable {
         return c;
     }
 
+    /**
+     * Before an operation that moves a killed group's offsets: the killed run wrote outputs up to a point the model
+     * cannot know, and no later run will write those keys again. Takes the offsets from status, and each output row
+     * the killed run wrote, after checking that a run from the last known offsets could have written it.
+     */
     private void syncUnknown(Group g) {
-        if (g.unknown) {
-            try {
-                g.committed = committedFromStatus(g.name);
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
+        if (!g.unknown) {
+            return;
+        }
+        try {
+            long[] from = g.committed;
+            long[] end = model.ends();
+            Map<String, String> expected = outputs.computeIfAbsent(g.output, o -> new TreeMap<>());
+            Map<String, String> actual = latestRows(readName(g.output));
+            for (String row : expected.keySet()) {
+                assertTrue(actual.containsKey(row), () -> "row " + row + " of " + g.output + " disappeared after kill -9");
             }
-            // the killed run's outputs for keys up to here are not certain; the model is settled by the next run
+            actual.forEach((row, value) -> {
+                if (!value.equals(expected.get(row))) {
+                    assertTrue(model.couldWrite(row, value, from, end), () -> "after kill -9, " + g.output + " has " + row + " = " + value
+                        + ", which no run from " + Arrays.toString(from) + " to " + Arrays.toString(end) + " writes");
+                    expected.put(row, value);
+                }
+            });
+            g.committed = committedFromStatus(g.name);
+            g.unknown = false;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
         }
     }
 

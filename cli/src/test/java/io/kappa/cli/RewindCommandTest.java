@@ -145,4 +145,62 @@ class RewindCommandTest {
     void undoTakesNoPartition() {
         assertEquals(2, kappa("rewind", "--group", "g", "--undo", "--partition", "1").code());
     }
+
+    /** Per value of the output, the flags the two stages of {@link ReplayFlagTopology} saw, last write first. */
+    private Map<String, String> flags(String topic) throws Exception {
+        Map<String, String> m = new HashMap<>();
+        for (String line : ok("read", topic).lines()) {
+            String v = JSON.readTree(line).get("value").asText();
+            int bar = v.indexOf('|');
+            m.put(v.substring(0, bar), v.substring(bar + 1));
+        }
+        return m;
+    }
+
+    @Test
+    void whatAGroupRecomputesAfterARewindIsReplayingInEveryStage() throws Exception {
+        ok("topic", "create", "words", "--partitions", "2");
+        StringBuilder first = new StringBuilder();
+        for (int i = 0; i < 20; i++) {
+            first.append("w").append(i).append('\n');
+        }
+        assertEquals(0, Cli.runWithStdin(first.toString(), "append", "words", "--raw", "--data-dir=" + dir).code());
+        String[] run = {"run", "--class", ReplayFlagTopology.class.getName(), "--group", "flags", "--input", "words", "--output", "flagged",
+            "--until-caught-up"};
+        ok(run);
+        flags("flagged").forEach((w, f) -> assertEquals("first=false|second=false", f, w + " on the first run"));
+        ok("rewind", "--group", "flags", "--to", "earliest");
+        StringBuilder more = new StringBuilder();
+        for (int i = 20; i < 30; i++) {
+            more.append("w").append(i).append('\n');
+        }
+        assertEquals(0, Cli.runWithStdin(more.toString(), "append", "words", "--raw", "--data-dir=" + dir).code());
+        ok(run);
+        Map<String, String> after = flags("flagged");
+        for (int i = 0; i < 30; i++) {
+            assertEquals(i < 20 ? "first=true|second=true" : "first=false|second=false", after.get("w" + i),
+                "w" + i + (i < 20 ? " was recomputed after the rewind" : " is new"));
+        }
+        // a second rewind, to the middle: what any run had read before is recomputed, what is new is not
+        ok("rewind", "--group", "flags", "--to", "5");
+        ok(run);
+        after = flags("flagged");
+        for (int i = 0; i < 30; i++) {
+            assertTrue(after.get("w" + i).equals("first=true|second=true") || i < 10, "w" + i + ": " + after.get("w" + i));
+        }
+    }
+
+    @Test
+    void aTwoStageGroupUndoneToBeforeItsFirstRewindCanBeRewoundToTheMiddleAgain() throws Exception {
+        ok("topic", "create", "clicks", "--partitions", "2");
+        Map<String, Long> expected = appendClicks(0, 200);
+        runPages();
+        ok("rewind", "--group", "pages", "--to", "earliest");
+        ok("rewind", "--group", "pages", "--undo");
+        // found by LoopSequenceTest: the undo dropped the epochs, and the next rewind took the group for one rewound by
+        // an older kappa
+        ok("rewind", "--group", "pages", "--to", "30");
+        runPages();
+        assertEquals(expected, latestCounts());
+    }
 }

@@ -33,6 +33,7 @@ import org.agrona.concurrent.IdleStrategy;
  */
 public final class ProcessorRunner implements AutoCloseable {
     private final EventLog log;
+    private Recomputation recomputation;
     private final Topology topology;
     private final RunnerContext context;
     private final Path groupDir;
@@ -139,6 +140,11 @@ public final class ProcessorRunner implements AutoCloseable {
         return ids.isEmpty() ? null : ids.stream().mapToLong(Long::longValue).toArray();
     }
 
+    /** What the group recomputes after a rewind (loaded at start). */
+    Recomputation recomputation() {
+        return recomputation;
+    }
+
     public synchronized void start() {
         if (running || closed) {
             throw new IllegalStateException("runner already started or closed");
@@ -162,6 +168,7 @@ public final class ProcessorRunner implements AutoCloseable {
             }
             writeInfo();
             checkCheckpointsMatch();
+            recomputation = Recomputation.load(log.dataDir(), context.stateGroup());
             for (Stage<?, ?, ?, ?> stage : topology.stages()) {
                 int partitions = 0;
                 for (String in : stage.inputs()) {

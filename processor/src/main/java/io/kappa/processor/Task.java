@@ -43,6 +43,11 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         long headEventTime;
         long headAppendTime;
         long headProducer;
+        long headSequence;
+        // for an input written by the group's earlier stage: where its tasks' recomputed records end
+        UpstreamBoundaries upstream;
+        // how far the group had read this input before its last rewind: records below it are recomputed
+        long reached;
         final int index;
         int headKeyOffset;
         int headKeyLength;
@@ -107,6 +112,9 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
     private long records;
     private long deadLettered;
     private long late; // records sent to GROUP.late
+    // after a rewind: some input is still below how far the group had read it; the record handled is recomputed
+    private boolean recomputing;
+    private boolean recomputed;
     private long lastCheckpointMs;
     private long recordsAtCheckpoint;
     private long rate;
@@ -246,6 +254,7 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
                 in.limit = in.next;
             }
         }
+        openRecomputation();
         publishedRecords = records;
         publishedDeadLettered = deadLettered;
         publishedLate = late;
@@ -366,6 +375,7 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         in.headEventTime = v.eventTime();
         in.headAppendTime = v.appendTime();
         in.headProducer = v.producerId();
+        in.headSequence = v.producerSequence();
         in.headKeyOffset = v.keyOffset();
         in.headKeyLength = v.keyLength();
         in.headIdOffset = v.idOffset();
@@ -398,7 +408,8 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
             if (best == null || (!allHaveHeads && nowMs - best.headAppendTime < context.mergeWaitMs())) {
                 break;
             }
-            handle(best, best.head, best.headOffset, best.headEventTime, best.headAppendTime, best.headProducer, best.headKeyOffset,
+            handle(best, best.head, best.headOffset, best.headEventTime, best.headAppendTime, best.headProducer, best.headSequence,
+                best.headKeyOffset,
                 best.headKeyLength, best.headIdOffset, best.headIdLength, best.headValueOffset, best.headValueLength);
             best.hasHead = false;
             n++;
@@ -408,16 +419,18 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
 
     @Override
     public void onRecord(RecordView v) {
-        handle(inputs[0], v.buffer(), v.offset(), v.eventTime(), v.appendTime(), v.producerId(), v.keyOffset(), v.keyLength(),
+        handle(inputs[0], v.buffer(), v.offset(), v.eventTime(), v.appendTime(), v.producerId(), v.producerSequence(), v.keyOffset(),
+            v.keyLength(),
             v.idOffset(),
             v.idLength(), v.valueOffset(), v.valueLength());
     }
 
-    private void handle(Input in, DirectBuffer buffer, long offset, long recordEventTime, long appendTime, long producer,
+    private void handle(Input in, DirectBuffer buffer, long offset, long recordEventTime, long appendTime, long producer, long sequence,
                         int keyOffset, int keyLength, int idOffset, int idLength, int valueOffset, int valueLength) {
         if (offset != in.next) {
             throw new IllegalStateException(where() + ": expected offset " + in.next + " of " + in.topic + " but read " + offset);
         }
+        recomputed = offset < in.reached || (in.upstream != null && in.upstream.recomputed(producer, sequence));
         if (filter != null && !filter.accept(stage.name(), id, in.topic, id, offset, producer)) {
             in.next = offset + 1;
             return;
@@ -472,6 +485,9 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         records++;
         if (!timers.isEmpty()) {
             fireTimers();
+        }
+        if (recomputing && in.next >= in.reached) {
+            caughtUpAfterRewind();
         }
     }
 
@@ -869,7 +885,50 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
 
     @Override
     public boolean isReplaying() {
-        return context.replay() || outputs.recovering();
+        return context.replay() || outputs.recovering() || recomputed;
+    }
+
+    /**
+     * After a rewind: what the group had read before is recomputed ({@link Recomputation}). Notes how far each input
+     * had been read, and where the records of the group's earlier stage that this task reads stop being recomputed.
+     */
+    private void openRecomputation() {
+        Recomputation r = runner.recomputation();
+        for (Input in : inputs) {
+            in.reached = r.reached(in.topic, id);
+            long[] producers = runner.upstreamProducers(stage, in.topic);
+            if (producers != null && producers.length > 0) {
+                in.upstream = UpstreamBoundaries.of(r, producers, in.topic, id);
+            }
+            recomputing |= in.next < in.reached;
+        }
+        if (!recomputing) {
+            publishBoundaries();
+        }
+    }
+
+    /** Once every input is back where it had been before the rewind, what the task writes from here on is new. */
+    private void caughtUpAfterRewind() {
+        for (Input in : inputs) {
+            if (in.next < in.reached) {
+                return;
+            }
+        }
+        recomputing = false;
+        publishBoundaries();
+    }
+
+    /** Tells readers of this task's outputs (a later stage) from which sequence on its records are new. */
+    private void publishBoundaries() {
+        Recomputation r = runner.recomputation();
+        for (TaskOutputs.Out o : outputs.outs()) {
+            for (int p = 0; p < o.partitions; p++) {
+                java.util.concurrent.atomic.AtomicLong b = r.boundary(producerId, o.name, p);
+                if (b != null && b.get() < 0) {
+                    r.caughtUp(b, o.nextSequence[p]);
+                }
+            }
+        }
     }
 
     long suppressed() {

@@ -27,6 +27,7 @@ import io.kappa.log.PartitionStats;
 import io.kappa.log.PartitionTailer;
 import io.kappa.processor.Groups;
 import io.kappa.processor.ProcessorRunner;
+import io.kappa.processor.Recomputation;
 import io.kappa.processor.RunnerContext;
 import io.kappa.processor.TaskCheckpoint;
 import io.kappa.processor.Topology;
@@ -179,6 +180,7 @@ public final class RewindTool {
             }
             writeEpochs(dataDir, group, e);
         }
+        noteRecomputation(dataDir, group, checkpoints, plan);
         for (TaskCheckpoint c : checkpoints) {
             List<TaskCheckpoint.Input> inputs = new ArrayList<>();
             for (TaskCheckpoint.Input in : c.inputs()) {
@@ -194,6 +196,32 @@ public final class RewindTool {
             TaskCheckpoint moved = c.rewound(inputs, rebasedOutputs(log, group, c), state).withIdleClocksReset();
             moved.writeTo(Groups.checkpointPath(dataDir, group, c.stage(), c.task()));
         }
+    }
+
+    /**
+     * Records how far the group had read, so that what it reads again is seen as recomputed ({@code isReplaying()});
+     * for a later stage, what the earlier stage's tasks write until they are back where they were.
+     */
+    private static void noteRecomputation(Path dataDir, String group, List<TaskCheckpoint> checkpoints, Plan plan) {
+        Map<String, Long> reached = new HashMap<>();
+        List<String> upstream = new ArrayList<>();
+        Map<String, Boolean> internal = stagesInternal(dataDir, group);
+        for (Move m : plan.moves()) {
+            if (!m.downstream()) {
+                reached.merge(m.topic() + "/" + m.partition(), m.current(), Math::max);
+            }
+        }
+        for (TaskCheckpoint c : checkpoints) {
+            if (!internal.getOrDefault(c.stage(), false)) {
+                long producer = Groups.producerId(group, c.stage(), c.task());
+                for (Move m : plan.moves()) {
+                    if (m.downstream()) {
+                        upstream.add(Recomputation.producerKey(producer, m.topic(), m.partition()));
+                    }
+                }
+            }
+        }
+        Recomputation.afterRewind(dataDir, group, reached, upstream);
     }
 
     private static boolean needsRebuild(Plan plan) {
@@ -440,10 +468,8 @@ public final class RewindTool {
 
     private static void writeEpochs(Path dataDir, String group, ObjectNode epochs) {
         Path file = epochsFile(dataDir, group);
-        Path tmp = file.resolveSibling("epochs.json.tmp");
         try {
-            Files.writeString(tmp, JSON.writeValueAsString(epochs), StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Dirs.writeAtomically(file, JSON.writeValueAsBytes(epochs));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }
@@ -576,6 +602,15 @@ public final class RewindTool {
                 Path epochs = undo.resolve("epochs.json");
                 if (Files.exists(epochs)) {
                     Files.copy(epochs, epochsFile(dataDir, group), StandardCopyOption.REPLACE_EXISTING);
+                } else if (moves.stream().anyMatch(Move::downstream)) {
+                    // back before the first rewind: the later stage's current run began at the start of the internal topics
+                    ObjectNode e = JSON.createObjectNode();
+                    for (Move m : moves) {
+                        if (m.downstream()) {
+                            e.put(m.topic() + "/" + m.partition(), 0L);
+                        }
+                    }
+                    writeEpochs(dataDir, group, e);
                 } else {
                     Files.deleteIfExists(epochsFile(dataDir, group));
                 }
