@@ -19,14 +19,14 @@ import io.kappa.log.Partitioner;
  */
 final class LoopModel {
     /** One input event as the test appended it. */
-    record Ev(String key, String page, int n, long time, String id) {
+    record Ev(String key, String page, int n, long time, String id, boolean poison) {
         String json() {
             return "{\"key\":\"" + key + "\",\"id\":\"" + id + "\",\"time\":" + time + ",\"value\":" + value() + "}";
         }
 
         /** The value as stored: the id is in it too, so that a dedup's output names what it kept. */
         String value() {
-            return "{\"page\":\"" + page + "\",\"n\":" + n + ",\"i\":\"" + id + "\"}";
+            return "{\"page\":\"" + page + "\",\"n\":" + (poison ? "\"x\"" : Integer.toString(n)) + ",\"i\":\"" + id + "\"}";
         }
     }
 
@@ -143,7 +143,7 @@ final class LoopModel {
                     if (e.n() > 4) {
                         latest.put(e.key(), e.value());
                     }
-                } else {
+                } else if (!e.poison()) {
                     touched.add(kind == Kind.COUNT_BY_PAGE ? e.page() : e.key());
                 }
             }
@@ -167,16 +167,24 @@ final class LoopModel {
             }
             case SUM_BY_KEY -> {
                 Map<String, Long> s = new HashMap<>();
-                each(prefix, e -> s.merge(e.key(), (long) e.n(), Long::sum));
+                each(prefix, e -> {
+                    if (!e.poison()) {
+                        s.merge(e.key(), (long) e.n(), Long::sum);
+                    }
+                });
                 s.forEach((k, v) -> out.put(k, "sum=" + v));
             }
             case WINDOW_COUNT -> {
                 for (int p = 0; p < partitions; p++) {
                     long max = Long.MIN_VALUE;
                     Map<String, Long> c = new HashMap<>();
+                    boolean[] late = late(p);
                     for (long o = 0; o < prefix[p]; o++) {
                         Ev e = input.get(p).get((int) o);
                         max = Math.max(max, e.time());
+                        if (late[(int) o]) {
+                            continue;
+                        }
                         c.merge(e.key() + "@" + java.time.Instant.ofEpochMilli(Math.floorDiv(e.time(), WINDOW_MS) * WINDOW_MS), 1L,
                             Long::sum);
                     }
@@ -191,6 +199,39 @@ final class LoopModel {
                 }
             }
             case FILTER, DEDUP, FLAGS -> throw new IllegalStateException("a filter or dedup has no batch state here");
+        }
+        return out;
+    }
+
+    /**
+     * Which events of a partition a window-count sends to {@code G.late}: those whose window had closed when they
+     * were read (its end at or below the watermark, the highest time seen less the allowed disorder).
+     */
+    boolean[] late(int p) {
+        List<Ev> evs = input.get(p);
+        boolean[] late = new boolean[evs.size()];
+        if (kind != Kind.WINDOW_COUNT) {
+            return late;
+        }
+        long max = Long.MIN_VALUE;
+        for (int i = 0; i < evs.size(); i++) {
+            long t = evs.get(i).time();
+            max = Math.max(max, t);
+            late[i] = Math.floorDiv(t, WINDOW_MS) * WINDOW_MS + WINDOW_MS <= max - DISORDER_MS;
+        }
+        return late;
+    }
+
+    /** Where the records sent aside ({@code G.late} or {@code G.dlq}) by a run over [from, to) came from: "p/offset". */
+    List<String> asideIn(long[] from, long[] to) {
+        List<String> out = new ArrayList<>();
+        for (int p = 0; p < partitions; p++) {
+            boolean[] late = late(p);
+            for (long o = from[p]; o < to[p]; o++) {
+                if (late[(int) o] || (kind == Kind.SUM_BY_KEY && input.get(p).get((int) o).poison())) {
+                    out.add(p + "/" + o);
+                }
+            }
         }
         return out;
     }

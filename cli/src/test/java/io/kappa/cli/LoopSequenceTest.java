@@ -44,6 +44,7 @@ class LoopSequenceTest {
         return Combinators.combine(partitions, kinds).flatAs((p, k) -> ActionChain.<LoopWorld>startWith(() -> new LoopWorld(p, k))
             .withAction(4, new AppendCli())
             .withAction(2, new AppendTcp())
+            .withAction(2, new AppendBinary())
             .withAction(4, new Run())
             .withAction(1, new RunKilled())
             .withAction(4, new Rewind())
@@ -55,11 +56,14 @@ class LoopSequenceTest {
             .withMaxTransformations(14));
     }
 
-    /** Per event: key, page, n, time jitter, retry (0: repeat a recent event of the partition). */
+    /**
+     * Per event: key, page, n, time jitter, retry (0: repeat a recent event of the partition), odd (0: too late for
+     * a window-count's window, or not a number for a sum).
+     */
     private static Arbitrary<List<int[]>> drawnEvents() {
         Arbitrary<int[]> one = Combinators.combine(Arbitraries.integers().between(0, 7), Arbitraries.integers().between(0, 3),
-            Arbitraries.integers().between(0, 9), Arbitraries.integers().between(0, 3_000), Arbitraries.integers().between(0, 4))
-            .as((k, pg, n, jitter, retry) -> new int[] {k, pg, n, jitter, retry});
+            Arbitraries.integers().between(0, 9), Arbitraries.integers().between(0, 3_000), Arbitraries.integers().between(0, 4),
+            Arbitraries.integers().between(0, 9)).as((k, pg, n, jitter, retry, odd) -> new int[] {k, pg, n, jitter, retry, odd});
         return one.list().ofMinSize(1).ofMaxSize(30);
     }
 
@@ -88,6 +92,21 @@ class LoopSequenceTest {
                     throw new java.io.UncheckedIOException(e);
                 }
             }));
+        }
+    }
+
+    static final class AppendBinary implements Action.Independent<LoopWorld> {
+        @Override
+        public Arbitrary<Transformer<LoopWorld>> transformer() {
+            return Combinators.combine(drawnEvents(), jumps(), Arbitraries.integers().between(0, 5)).as((d, j, retried) ->
+                Transformer.mutate("append " + d.size() + " events (TCP binary, " + retried + " sent again)"
+                    + (j >= 0 ? ", partition " + j + " 10 min ahead" : ""), w -> {
+                    try {
+                        w.appendBinary(w.events(d, j), retried);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }));
         }
     }
 

@@ -54,6 +54,8 @@ final class LoopWorld implements AutoCloseable {
         boolean ran;
         /** Ran with --drain: its watermark is at the end of time, and a run is refused until a rewind. */
         boolean drained;
+        /** Where the records the group sent to G.late or G.dlq came from ("p/offset"), once per time it read them. */
+        final List<String> aside = new ArrayList<>();
         /** How far the group had read each partition before its last rewind: what it reads below is recomputed. */
         long[] reached;
         final boolean replay;
@@ -146,17 +148,20 @@ final class LoopWorld implements AutoCloseable {
         }
         List<LoopModel.Ev> evs = new ArrayList<>();
         for (int[] d : drawn) {
-            LoopModel.Ev e = new LoopModel.Ev("k" + d[0], "p" + d[1], d[2], 0, "e" + ids);
+            LoopModel.Ev e = new LoopModel.Ev("k" + d[0], "p" + d[1], d[2], 0, "e" + ids, false);
             int p = model.partitionOf(e);
             List<LoopModel.Ev> earlier = new ArrayList<>(model.input.get(p));
             evs.stream().filter(x -> model.partitionOf(x) == p).forEach(earlier::add);
             clocks[p] += 1_000;
             if (d[4] == 0 && !earlier.isEmpty()) {
                 LoopModel.Ev o = earlier.get(earlier.size() - 1 - (d[3] % Math.min(10, earlier.size())));
-                evs.add(new LoopModel.Ev(o.key(), o.page(), o.n(), clocks[p] + d[3], o.id()));
+                evs.add(new LoopModel.Ev(o.key(), o.page(), o.n(), clocks[p] + d[3], o.id(), o.poison()));
             } else {
                 ids++;
-                evs.add(new LoopModel.Ev(e.key(), e.page(), e.n(), clocks[p] + d[3], e.id()));
+                // a window-count sees some events too late for their window; a sum some values that are not numbers
+                boolean odd = d[5] == 0;
+                long time = odd && model.kind == LoopModel.Kind.WINDOW_COUNT ? clocks[p] - 30_000 : clocks[p] + d[3];
+                evs.add(new LoopModel.Ev(e.key(), e.page(), e.n(), time, e.id(), odd && model.kind == LoopModel.Kind.SUM_BY_KEY));
             }
         }
         return evs;
@@ -175,10 +180,7 @@ final class LoopWorld implements AutoCloseable {
 
     void appendTcp(List<LoopModel.Ev> evs) throws IOException {
         beforeAppend();
-        if (server == null) {
-            serverLog = EventLog.open(new LogContext().dataDir(dir));
-            server = KappaServer.start(serverLog, ServerConfig.defaults().withPort(0));
-        }
+        startServer();
         try (Socket s = new Socket("127.0.0.1", server.address().getPort())) {
             s.setSoTimeout(10_000);
             OutputStream o = s.getOutputStream();
@@ -196,6 +198,46 @@ final class LoopWorld implements AutoCloseable {
                 assertEquals(model.partitionOf(e), a.path("partition").asInt(), "partition of " + e);
                 model.append(e);
             }
+        }
+    }
+
+    /**
+     * Appends through {@code KappaClient} (binary frames) as an idempotent producer, then sends the first
+     * {@code retried} events again under the same producer id, as a client does that lost its answers: the
+     * server must answer them with their first offsets and write nothing twice.
+     */
+    void appendBinary(List<LoopModel.Ev> evs, int retried) throws Exception {
+        beforeAppend();
+        startServer();
+        long producer = 0x5EED0000L + (ids * 31L) + evs.size();
+        List<io.kappa.log.Event> events = new ArrayList<>();
+        for (LoopModel.Ev e : evs) {
+            events.add(new io.kappa.log.Event(e.key().getBytes(StandardCharsets.UTF_8), e.value().getBytes(StandardCharsets.UTF_8),
+                e.time(), e.id().getBytes(StandardCharsets.UTF_8)));
+        }
+        List<io.kappa.log.Appended> first;
+        io.kappa.client.KappaClient.Options options = io.kappa.client.KappaClient.Options.defaults().withProducerId(producer);
+        try (io.kappa.client.KappaClient c = io.kappa.client.KappaClient.connect("127.0.0.1", server.address().getPort(), options)) {
+            first = c.append(IN, events);
+        }
+        for (int i = 0; i < evs.size(); i++) {
+            assertEquals(model.partitionOf(evs.get(i)), first.get(i).partition(), "partition of " + evs.get(i));
+            assertEquals(model.input.get(first.get(i).partition()).size(), first.get(i).offset(), "offset of " + evs.get(i));
+            model.append(evs.get(i));
+        }
+        int n = Math.min(retried, evs.size());
+        if (n > 0) {
+            try (io.kappa.client.KappaClient c = io.kappa.client.KappaClient.connect("127.0.0.1", server.address().getPort(), options)) {
+                List<io.kappa.log.Appended> again = c.append(IN, events.subList(0, n));
+                assertEquals(first.subList(0, n), again, "a retried batch must be answered with its first offsets");
+            }
+        }
+    }
+
+    private void startServer() throws IOException {
+        if (server == null) {
+            serverLog = EventLog.open(new LogContext().dataDir(dir));
+            server = KappaServer.start(serverLog, ServerConfig.defaults().withPort(0));
         }
     }
 
@@ -231,6 +273,7 @@ final class LoopWorld implements AutoCloseable {
         long[] end = model.ends();
         model.run(outputs.computeIfAbsent(g.output, o -> new TreeMap<>()), g.committed, g.drained, end, drain || g.drained, g.reached,
             g.replay);
+        g.aside.addAll(model.asideIn(g.committed, end));
         g.committed = end;
         g.unknown = false;
         g.ran = true;
@@ -399,6 +442,8 @@ final class LoopWorld implements AutoCloseable {
         List<String> a = new ArrayList<>(List.of("diff", OUT, right));
         if (model.kind.windowed()) {
             a.addAll(List.of("--by", "key,windowStart"));
+        } else if (model.kind == LoopModel.Kind.DEDUP) {
+            a.addAll(List.of("--by", "key,i")); // a row per kept record, as the model has them
         }
         Cli.Result r = kappa(a.toArray(new String[0]));
         boolean equal = outputs.getOrDefault(physical(OUT), Map.of()).equals(outputs.getOrDefault(physical(right), Map.of()));
@@ -423,6 +468,11 @@ final class LoopWorld implements AutoCloseable {
                 assertEquals(Arrays.toString(g.committed), Arrays.toString(c), "committed offsets of group " + g.name + " in status");
             }
         }
+        for (Group g : groups.values()) {
+            if (g.ran && !g.unknown) {
+                checkAside(g);
+            }
+        }
         boolean settled = groups.values().stream().noneMatch(g -> g.unknown);
         if (!settled) {
             return;
@@ -436,6 +486,36 @@ final class LoopWorld implements AutoCloseable {
                 assertEquals(outputs.get(physical(name)), latestRows(name), "latest rows read as " + name);
             }
         }
+    }
+
+    /** What status counts as late and dead-lettered, and what G.late / G.dlq hold: the records the model sent aside. */
+    private void checkAside(Group g) throws IOException {
+        JsonNode s = JSON.readTree(ok("status", g.name, "--json").out());
+        List<String> expected = new ArrayList<>(g.aside);
+        expected.sort(null);
+        List<String> found = asideRecords(g.name);
+        assertEquals(expected, found, "records of group " + g.name + " in " + g.name + ".late and " + g.name + ".dlq");
+        long count = s.path("late").asLong() + s.path("deadLettered").asLong();
+        assertEquals(expected.size(), count, "late + dead-lettered of group " + g.name + " in status: " + s);
+    }
+
+    /** Where the records in {@code G.late} and {@code G.dlq} came from, sorted; each must name the input topic. */
+    private List<String> asideRecords(String group) throws IOException {
+        List<String> found = new ArrayList<>();
+        for (String side : List.of(group + ".late", group + ".dlq")) {
+            Cli.Result r = kappa("read", side);
+            if (r.code() != 0) {
+                assertTrue(r.err().contains("unknown topic"), r.err());
+                continue;
+            }
+            for (String line : r.lines()) {
+                JsonNode v = JSON.readTree(line).path("value");
+                assertEquals(IN, v.path("topic").asText(), "the topic named by " + line);
+                found.add(v.path("partition").asInt() + "/" + v.path("offset").asLong());
+            }
+        }
+        found.sort(null);
+        return found;
     }
 
     long[] committedFromStatus(String group) throws IOException {
@@ -474,6 +554,17 @@ final class LoopWorld implements AutoCloseable {
                     expected.put(row, value);
                 }
             });
+            List<String> aside = asideRecords(g.name);
+            List<String> possible = model.asideIn(from, end);
+            List<String> before = new ArrayList<>(g.aside);
+            for (String a : aside) {
+                if (!before.remove(a)) {
+                    assertTrue(possible.contains(a), () -> "after kill -9 " + g.name + " sent " + a + " aside, which no run from "
+                        + Arrays.toString(from) + " sends aside");
+                }
+            }
+            g.aside.clear();
+            g.aside.addAll(aside);
             g.committed = committedFromStatus(g.name);
             g.unknown = false;
         } catch (IOException e) {

@@ -56,9 +56,9 @@ public final class DiffTool {
 
     /** Rows are the record key plus {@code fields} of the JSON value (a record missing one is an error). */
     public static Result diff(EventLog log, String left, String right, List<JsonPath> fields) {
-        Map<String, byte[]> l = latest(log.topic(left), fields);
-        Map<String, byte[]> r = latest(log.topic(right), fields);
-        long[] keyless = {keyless(log.topic(left)), keyless(log.topic(right))};
+        Map<String, byte[]> l = latest(log.resolveTopic(left), fields);
+        Map<String, byte[]> r = latest(log.resolveTopic(right), fields);
+        long[] keyless = {keyless(log.resolveTopic(left)), keyless(log.resolveTopic(right))};
         List<Difference> diffs = new ArrayList<>();
         long equal = 0;
         long onlyLeft = 0;

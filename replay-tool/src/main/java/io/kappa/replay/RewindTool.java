@@ -595,7 +595,8 @@ public final class RewindTool {
             for (TaskCheckpoint before : saved) {
                 TaskCheckpoint current = now.get(before.stage() + "-" + before.task());
                 TaskCheckpoint base = current != null ? current : before;
-                TaskCheckpoint restored = before.rewound(before.inputs(), rebasedOutputs(log, group, base), before);
+                // the counts of records processed and sent aside stay as they are now, as those records stay in the log
+                TaskCheckpoint restored = base.rewound(before.inputs(), rebasedOutputs(log, group, base), before);
                 restored.writeTo(Groups.checkpointPath(dataDir, group, before.stage(), before.task()));
             }
             try {
