@@ -53,6 +53,7 @@ class LoopSequenceTest {
             .withAction(1, new Promote())
             .withAction(1, new AppendToOutput())
             .withAction(1, new Diff())
+            .withAction(1, new Verify())
             .withMaxTransformations(14));
     }
 
@@ -197,6 +198,18 @@ class LoopSequenceTest {
         @Override
         public Arbitrary<Transformer<LoopWorld>> transformer() {
             return Arbitraries.just(Transformer.mutate("append a marker to out", LoopWorld::appendToOutput));
+        }
+    }
+
+    static final class Verify implements Action.Independent<LoopWorld> {
+        @Override
+        public boolean precondition(LoopWorld w) {
+            return w.groups.get(LoopWorld.LIVE).ran;
+        }
+
+        @Override
+        public Arbitrary<Transformer<LoopWorld>> transformer() {
+            return Arbitraries.just(Transformer.mutate("replay --verify --group g", LoopWorld::verify));
         }
     }
 

@@ -203,4 +203,24 @@ class RewindCommandTest {
         runPages();
         assertEquals(expected, latestCounts());
     }
+
+    @Test
+    void aTwoStageGroupRewoundToTheMiddleAfterAnotherRewindKeepsTheLaterStagesState() throws Exception {
+        ok("topic", "create", "clicks", "--partitions", "2");
+        Map<String, Long> expected = appendClicks(0, 120);
+        runPages();
+        expected.putAll(mergeInto(expected, appendClicks(120, 40)));
+        // found by LoopSequenceTest: the later stage's state was rebuilt from what the current epoch of the repartition
+        // topic held, which after a rewind to latest is nothing, so the counts restarted from zero
+        ok("rewind", "--group", "pages", "--to", "latest");
+        ok("rewind", "--group", "pages", "--to", "10", "--partition", "1");
+        runPages();
+        assertEquals(expected, latestCounts());
+    }
+
+    private static Map<String, Long> mergeInto(Map<String, Long> into, Map<String, Long> more) {
+        Map<String, Long> m = new HashMap<>(into);
+        more.forEach((k, v) -> m.merge(k, v, Long::sum));
+        return m;
+    }
 }

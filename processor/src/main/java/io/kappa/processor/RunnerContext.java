@@ -32,6 +32,7 @@ public final class RunnerContext {
     private boolean drain;
     private java.util.Map<String, String> spec = java.util.Map.of();
     private boolean muteOutputs;
+    private java.util.Set<String> writtenWhenMuted = java.util.Set.of();
     private OutputTap outputTap;
     private InputFilter inputFilter;
     private String stateGroup;
@@ -201,6 +202,19 @@ public final class RunnerContext {
 
     public boolean muteOutputs() {
         return muteOutputs;
+    }
+
+    /**
+     * With {@link #muteOutputs}: topics that are written all the same, as a rewind's rebuild writes the internal
+     * topics of a scratch copy of the group, for its later stages to read.
+     */
+    public RunnerContext writtenWhenMuted(java.util.Set<String> topics) {
+        this.writtenWhenMuted = java.util.Set.copyOf(topics);
+        return this;
+    }
+
+    public java.util.Set<String> writtenWhenMuted() {
+        return writtenWhenMuted;
     }
 
     /**

@@ -149,7 +149,7 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
             }
         }
         this.inputs = ins.toArray(new Input[0]);
-        this.outputs = new TaskOutputs(producerId, id, runner.maxRecordBytes(), context.muteOutputs());
+        this.outputs = new TaskOutputs(producerId, id, runner.maxRecordBytes(), context.muteOutputs(), context.writtenWhenMuted());
         if (context.outputTap() != null) {
             outputs.tap(context.outputTap(), stage.name());
         }

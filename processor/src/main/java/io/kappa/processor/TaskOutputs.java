@@ -43,6 +43,8 @@ final class TaskOutputs {
         final int[] pendingCount;
         // partitions appended to since the last checkpoint: synced before the next one
         final boolean[] written;
+        // records for this topic are not written (a muted run), only shown to the tap if there is one
+        boolean muted;
 
         Out(String name, Topic topic) {
             this.name = name;
@@ -78,13 +80,15 @@ final class TaskOutputs {
     private long written;
 
     private final boolean muted;
+    private final java.util.Set<String> writtenWhenMuted;
     private OutputTap tap;
     private String tapStage;
     private String tapInput;
     private long tapOffset;
 
-    TaskOutputs(long producerId, int taskId, int maxRecordBytes, boolean muted) {
+    TaskOutputs(long producerId, int taskId, int maxRecordBytes, boolean muted, java.util.Set<String> writtenWhenMuted) {
         this.muted = muted;
+        this.writtenWhenMuted = writtenWhenMuted;
         this.batchA = new WriteBatch(producerId);
         this.batchB = new WriteBatch(producerId);
         this.filling = batchA;
@@ -98,6 +102,7 @@ final class TaskOutputs {
     }
 
     int add(Out out) {
+        out.muted = muted && !writtenWhenMuted.contains(out.name);
         outs.add(out);
         return outs.size() - 1;
     }
@@ -200,11 +205,11 @@ final class TaskOutputs {
             throw new IllegalArgumentException("an output record of " + size + " bytes for topic '" + o.name
                 + "' exceeds the maximum record size of " + maxRecordBytes + " bytes");
         }
-        if (muted && tap == null) {
+        if (o.muted && tap == null) {
             return;
         }
         int p = o.partitions == 1 ? 0 : keyLength >= 0 ? o.topic.partitionFor(filling.data, keyOffset, keyLength) : taskId % o.partitions;
-        if (muted) {
+        if (o.muted) {
             tapOut(o.name, p, filling.data, keyOffset, keyLength, valueOffset, valueLength, eventTime);
             return;
         }

@@ -138,16 +138,13 @@ public final class RewindTool {
         String how = "cleared: every input moves to its start";
         if (needsRebuild(moves)) {
             boolean stages = moves.stream().anyMatch(Move::downstream);
-            Map<String, Long> epochs = stages ? epochStarts(log, group) : Map.of();
             for (Move m : moves) {
                 if (!m.downstream()) {
                     rebuild += m.target() - m.start();
-                } else {
-                    rebuild += m.end() - Math.max(m.start(), epochs.getOrDefault(m.topic() + "/" + m.partition(), 0L));
                 }
             }
             how = "rebuilt by a replay from the start of the inputs to the new offsets, outputs muted"
-                + (stages ? " (the later stage from the start of its current epoch of the internal topic)" : "");
+                + (stages ? " (every stage, through scratch internal topics)" : "");
         }
         return new Plan(group, moves, events, bytes, rebuild, rate, warnings, how);
     }
@@ -166,10 +163,9 @@ public final class RewindTool {
     private static void apply(EventLog log, String group, List<TaskCheckpoint> checkpoints, Plan plan, Consumer<String> progress) {
         Path dataDir = log.dataDir();
         boolean stages = plan.moves().stream().anyMatch(Move::downstream);
-        Map<String, Long> epochs = stages ? epochStarts(log, group) : Map.of();
         saveUndo(dataDir, group);
         Map<String, TaskCheckpoint> rebuilt = !needsRebuild(plan) ? Map.of()
-            : stages ? rebuildStages(log, group, plan, epochs, progress) : rebuild(log, group, plan, progress);
+            : stages ? rebuildStages(log, group, plan, progress) : rebuild(log, group, plan, progress);
         if (stages) {
             // a later stage goes on after the current end of what the earlier one wrote: a new epoch starts there
             ObjectNode e = JSON.createObjectNode();
@@ -330,135 +326,98 @@ public final class RewindTool {
     }
 
     /**
-     * A group whose later stages read what its first stages write (a repartition topic), moved to a middle point:
-     * <ol>
-     *   <li>the first stages run from the start of their inputs to the new offsets, muted; a tap counts, per task and
-     *       partition of each internal topic, the records they would have written;</li>
-     *   <li>the later stages run over the internal topics from the start of the current epoch (where they went on
-     *       after the last rewind), muted, taking from each upstream task only as many of its records as it had
-     *       written before the new offsets: the state a run stopped there would have had.</li>
-     * </ol>
-     * The later stages then go on from the current end of the internal topics, where the first stages' recomputed
-     * records will arrive.
+     * A group whose later stages read what its earlier stages write (a repartition or gather topic), moved to a middle
+     * point: a scratch copy of the group ({@code G.rewind}, its own internal topics and producer ids) runs every stage,
+     * the first ones from the start of their inputs to the new offsets, the later ones over everything the earlier
+     * ones write into the scratch internal topics; only those are written, every other output is muted. Its state is
+     * the state a run of the group stopped at the new offsets would have had, whatever the group's earlier rewinds
+     * left in its own internal topics; the watermark sources of the later stages are renamed from the scratch
+     * producers to the group's. The later stages then go on from the current end of the group's internal topics, where
+     * the first stages' recomputed records will arrive. The scratch topics and state are removed afterwards.
      */
-    private static Map<String, TaskCheckpoint> rebuildStages(EventLog log, String group, Plan plan, Map<String, Long> epochs,
-                                                             Consumer<String> progress) {
+    private static Map<String, TaskCheckpoint> rebuildStages(EventLog log, String group, Plan plan, Consumer<String> progress) {
         Path dataDir = log.dataDir();
-        if (epochs.containsKey("unknown")) {
-            throw new IllegalArgumentException("group '" + group + "' was rewound by an older kappa, which did not record where its "
-                + "later stage began reading again: rewind it to earliest once, then to any point");
+        String scratch = group + ".rewind";
+        Topology own = GroupSpecs.topology(log, group, GroupSpecs.spec(dataDir, group));
+        Topology copy = GroupSpecs.topology(log, scratch, GroupSpecs.spec(dataDir, group));
+        java.util.Set<String> internal = internalTopics(copy);
+        java.util.Set<String> ownInternal = internalTopics(own);
+        for (String t : internal) {
+            deleteScratchTopic(log, t);
         }
-        Topology topology = GroupSpecs.topology(log, group, GroupSpecs.spec(dataDir, group));
-        java.util.Set<String> internalTopics = new java.util.HashSet<>();
+        Map<String, long[]> stopAt = new HashMap<>();
+        Map<String, long[]> startAt = new HashMap<>();
+        long first = 0;
+        for (Move m : plan.moves()) {
+            if (m.downstream()) {
+                continue;
+            }
+            int n = log.topic(m.topic()).partitionCount();
+            long[] stop = stopAt.computeIfAbsent(m.topic(), t -> {
+                long[] a = new long[n];
+                java.util.Arrays.fill(a, -1);
+                return a;
+            });
+            long[] start = startAt.computeIfAbsent(m.topic(), t -> new long[n]);
+            stop[m.partition()] = m.target();
+            start[m.partition()] = m.start();
+            first += m.target() - m.start();
+        }
+        progress.accept(String.format("rebuilding the state at the new offsets: replaying %,d records through every stage of a scratch "
+            + "copy of the group, outputs muted", first));
+        Map<String, TaskCheckpoint> out = new HashMap<>();
+        try {
+            Map<String, TaskCheckpoint> rebuilt = runMuted(log, copy, new RunnerContext().group(scratch).stateGroup(scratch)
+                .startAt(startAt).stopAt(stopAt).writtenWhenMuted(internal), first, progress);
+            Map<Long, Long> renamed = new HashMap<>();
+            for (TaskCheckpoint c : rebuilt.values()) {
+                renamed.put(Groups.producerId(scratch, c.stage(), c.task()), Groups.producerId(group, c.stage(), c.task()));
+            }
+            rebuilt.forEach((k, c) -> out.put(k, c.withSourcesRenamed(renamed)));
+        } finally {
+            for (String t : internal) {
+                if (!ownInternal.contains(t)) {
+                    deleteScratchTopic(log, t);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The topics a topology's later stages read from its earlier ones. */
+    private static java.util.Set<String> internalTopics(Topology topology) {
         java.util.Set<String> written = new java.util.HashSet<>();
+        java.util.Set<String> internal = new java.util.TreeSet<>();
         for (io.kappa.processor.Stage<?, ?, ?, ?> s : topology.stages()) {
-            boolean readsInternal = false;
             for (String in : s.inputs()) {
-                readsInternal |= written.contains(in);
-            }
-            if (readsInternal && s.output() != null && topology.stages().stream().anyMatch(o -> o.inputs().contains(s.output()))) {
-                throw new IllegalArgumentException("group '" + group + "' chains more than two stages through internal topics: it can "
-                    + "only be rewound to earliest");
-            }
-            if (readsInternal) {
-                internalTopics.addAll(s.inputs());
+                if (written.contains(in)) {
+                    internal.add(in);
+                }
             }
             if (s.output() != null) {
                 written.add(s.output());
             }
         }
-        Map<String, long[]> stopFirst = new HashMap<>();
-        Map<String, long[]> startFirst = new HashMap<>();
-        Map<String, long[]> stopLater = new HashMap<>();
-        Map<String, long[]> startLater = new HashMap<>();
-        long first = 0;
-        long later = 0;
-        for (Move m : plan.moves()) {
-            int n = log.topic(m.topic()).partitionCount();
-            long[] sf = stopFirst.computeIfAbsent(m.topic(), t -> new long[n]);
-            long[] af = startFirst.computeIfAbsent(m.topic(), t -> new long[n]);
-            long[] sl = stopLater.computeIfAbsent(m.topic(), t -> new long[n]);
-            long[] al = startLater.computeIfAbsent(m.topic(), t -> new long[n]);
-            if (m.downstream()) {
-                Partition p = log.topic(m.topic()).partition(m.partition());
-                long epoch = epochs.getOrDefault(m.topic() + "/" + m.partition(), 0L);
-                if (epoch < p.startOffset()) {
-                    throw new IllegalStateException(m.topic() + "/" + m.partition() + " starts at offset " + p.startOffset()
-                        + " (retention), after where the group's current run began (" + epoch + "): the later stage's state "
-                        + "cannot be rebuilt; rewind to earliest");
-                }
-                // first run: the later stages read nothing; second run: the current epoch to the end
-                sf[m.partition()] = epoch;
-                af[m.partition()] = epoch;
-                al[m.partition()] = epoch;
-                sl[m.partition()] = m.end();
-                later += m.end() - epoch;
-            } else {
-                Partition p = log.topic(m.topic()).partition(m.partition());
-                sf[m.partition()] = m.target();
-                af[m.partition()] = p.startOffset();
-                al[m.partition()] = p.startOffset();
-                sl[m.partition()] = p.startOffset();
-                first += m.target() - p.startOffset();
-            }
+        return internal;
+    }
+
+    private static void deleteScratchTopic(EventLog log, String topic) {
+        if (log.exists(topic)) {
+            log.deleteTopic(topic, true);
         }
-        // 1. the first stages to the new offsets, counting what they write to internal topics
-        Map<String, long[]> counts = new java.util.concurrent.ConcurrentHashMap<>();
-        io.kappa.processor.OutputTap counter = (stage, task, inputTopic, inputOffset, topic, partition, data, ko, kl, vo, vl, t) -> {
-            if (internalTopics.contains(topic)) {
-                counts.computeIfAbsent(Groups.producerId(group, stage, task) + "/" + topic + "/" + partition, k -> new long[1])[0]++;
-            }
-        };
-        progress.accept(String.format("rebuilding the state at the new offsets: replaying %,d records of the first stage with outputs "
-            + "muted", first));
-        Map<String, TaskCheckpoint> out = new HashMap<>(runMuted(log, topology, new RunnerContext().group(group)
-            .stateGroup(group + ".rewind").startAt(startFirst).stopAt(stopFirst).outputTap(counter), first, progress));
-        // 2. the later stages over what the first stages had written before the new offsets
-        Map<String, long[]> taken = new java.util.concurrent.ConcurrentHashMap<>();
-        io.kappa.processor.InputFilter before = (stage, task, topic, partition, offset, producer) -> {
-            String key = producer + "/" + topic + "/" + partition;
-            long[] limit = counts.get(key);
-            if (limit == null) {
-                return false;
-            }
-            long[] n = taken.computeIfAbsent(key, k -> new long[1]);
-            if (n[0] >= limit[0]) {
-                return false;
-            }
-            n[0]++;
-            return true;
-        };
-        progress.accept(String.format("rebuilding the later stages' state: reading %,d records of the internal topics", later));
-        Map<String, TaskCheckpoint> second = runMuted(log, topology, new RunnerContext().group(group).stateGroup(group + ".rewind")
-            .startAt(startLater).stopAt(stopLater).inputFilter(before), later, progress);
-        Map<String, Boolean> internal = stagesInternal(dataDir, group);
-        second.forEach((k, c) -> {
-            if (internal.getOrDefault(c.stage(), false)) {
-                out.put(k, c);
-            }
-        });
-        return out;
     }
 
     private static Path epochsFile(Path dataDir, String group) {
         return Groups.dir(dataDir, group).resolve("epochs.json");
     }
 
-    /**
-     * Where the group's later stages began reading each internal topic partition in the current run (after the last
-     * rewind); none recorded: the start, valid only for a group never rewound.
-     */
+    /** Where the group's later stages began reading each internal topic partition after the last rewind. */
     private static Map<String, Long> epochStarts(EventLog log, String group) {
         Path file = epochsFile(log.dataDir(), group);
         Map<String, Long> m = new HashMap<>();
         try {
             if (Files.exists(file)) {
                 JSON.readTree(file.toFile()).fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().asLong()));
-            } else {
-                Path audit = Groups.dir(log.dataDir(), group).resolve("audit.log");
-                if (Files.exists(audit) && Files.readString(audit).contains("\"action\":\"rewind\"")) {
-                    m.put("unknown", -1L);
-                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);

@@ -245,7 +245,7 @@ class RewindToolTest {
             } else if (round == 1) {
                 RewindTool.Plan plan = rewind("100", 0, null, false);
                 assertEquals(after.values().stream().mapToInt(Integer::intValue).sum(), plan.events());
-                assertTrue(String.join("\n", progress).contains("rebuilding the later stages' state"), String.valueOf(progress));
+                assertTrue(String.join("\n", progress).contains("through every stage of a scratch copy of the group"), String.valueOf(progress));
             }
         }
         Map<String, List<Long>> byPage = new HashMap<>();
