@@ -37,7 +37,7 @@ final class RewindCommand implements Callable<Integer> {
     boolean dryRun;
     @Option(names = "--kafka", paramLabel = "BOOTSTRAP", description = {"A group run with `kappa run --kafka`: Kafka's own offset reset",
         "(the group must have no running member); its state (changelog topics) is cleared, so it restarts empty at",
-        "the new offsets, as Kafka's application reset does."})
+        "the new offsets, as Kafka's application reset does; what it had read it recomputes with isReplaying() true."})
     String kafka;
     @Option(names = "--input", split = ",", paramLabel = "TOPIC",
         description = "--kafka: the input topics to move (default: those the group has committed, except its own GROUP.* topics).")
@@ -202,11 +202,20 @@ final class RewindCommand implements Callable<Integer> {
             }
             List<String> changelogs = groups.changelogs(group);
             if (!dryRun) {
-                groups.reset(group, reset, true);
+                // what the group had read of its inputs is recomputed (isReplaying()), on whatever machine runs it
+                java.util.Map<org.apache.kafka.common.TopicPartition, Long> reached = new java.util.LinkedHashMap<>();
+                for (org.apache.kafka.common.TopicPartition tp : target.keySet()) {
+                    if (committed.containsKey(tp)) {
+                        reached.put(tp, committed.get(tp));
+                    }
+                }
+                groups.reset(group, reset, reached, true);
             }
             out.printf("  state: %s%n", changelogs.isEmpty() ? "none kept on Kafka" : (dryRun ? "would clear " : "cleared ")
                 + String.join(", ", changelogs) + " (the group restarts with empty state at the new offsets)");
             out.printf("  to reprocess: %,d events%n", events);
+            out.printf("  recomputed: what the group had read is seen as replaying (isReplaying()); %s in consumer group %s%n",
+                dryRun ? "would be noted" : "noted", io.kappa.kafka.KafkaGroups.recomputeGroup(group));
             out.flush();
             return 0;
         }

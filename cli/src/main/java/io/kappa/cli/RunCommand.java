@@ -302,8 +302,9 @@ class RunCommand implements Callable<Integer> {
         }
         java.nio.file.Path stateDir = data.resolve().resolve("kafka-streams");
         java.nio.file.Files.createDirectories(stateDir);
+        // a replay is replaying throughout, as on the local log (ReplayCommand.configure)
         io.kappa.kafka.KafkaRunner runner = new io.kappa.kafka.KafkaRunner(topology, new io.kappa.kafka.KafkaRunner.Options(kafka, group,
-            threads, OnError.parse(onError), start, stateDir, timeoutMs, kafkaConfig));
+            threads, OnError.parse(onError), start, stateDir, timeoutMs, kafkaConfig, this instanceof ReplayCommand));
         Thread hook = new Thread(runner::close, "kappa-run-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         stopOnSignals(runner);

@@ -151,6 +151,66 @@ class KafkaCommandsTest {
         assertEquals("boom", d.get("value").asText());
     }
 
+    /** Appends the words to the topic, each keyed by itself. */
+    static void produceWords(String topic, int partitions, int from, int to) throws Exception {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
+        try (KafkaProducer<byte[], byte[]> prod = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = from; i < to; i++) {
+                byte[] w = ("w" + i).getBytes(StandardCharsets.UTF_8);
+                prod.send(new ProducerRecord<>(topic, new Partitioner().partition(w, partitions), w, w));
+            }
+        }
+    }
+
+    /** Per word of the output, the flags the two stages of {@link ReplayFlagTopology} saw, last write first. */
+    static Map<String, String> flags(String topic) throws Exception {
+        Map<String, String> m = new TreeMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : broker.readAll(topic)) {
+            String v = new String(r.value(), StandardCharsets.UTF_8);
+            int bar = v.indexOf('|');
+            m.put(v.substring(0, bar), v.substring(bar + 1));
+        }
+        return m;
+    }
+
+    @Test
+    void whatAGroupRecomputesAfterARewindOnKafkaIsReplayingInEveryStage() throws Exception {
+        broker.createTopic("kf-words", 2);
+        produceWords("kf-words", 2, 0, 20);
+        String b = broker.bootstrap();
+        String[] run = {"run", "--class", ReplayFlagTopology.class.getName(), "--group", "kflags", "--input", "kf-words", "--output",
+            "kf-flagged", "--kafka", b, "--until-caught-up"};
+        Cli.Result first = kappa(run);
+        assertEquals(0, first.code(), first.err());
+        Map<String, String> before = flags("kf-flagged");
+        assertEquals(20, before.size(), before.toString());
+        before.forEach((w, f) -> assertEquals("first=false|second=false", f, w + " on the first run"));
+
+        Cli.Result rewind = kappa("rewind", "--kafka", b, "--group", "kflags", "--to", "earliest");
+        assertEquals(0, rewind.code(), rewind.err());
+        assertTrue(rewind.out().contains("noted in consumer group kappa-recompute.kflags"), rewind.out());
+        // a second rewind before any run: how far the group had read is kept (the highest), not the offsets it is at now
+        Cli.Result again = kappa("rewind", "--kafka", b, "--group", "kflags", "--to", "earliest");
+        assertEquals(0, again.code(), again.err());
+        produceWords("kf-words", 2, 20, 30);
+        Cli.Result second = kappa(run);
+        assertEquals(0, second.code(), second.err());
+        Map<String, String> after = flags("kf-flagged");
+        for (int i = 0; i < 30; i++) {
+            assertEquals(i < 20 ? "first=true|second=true" : "first=false|second=false", after.get("w" + i),
+                "w" + i + (i < 20 ? " was recomputed after the rewind" : " is new"));
+        }
+
+        // a replay is replaying throughout, as on the local log
+        Cli.Result replay = kappa("replay", "--class", ReplayFlagTopology.class.getName(), "--input", "kf-words", "--output",
+            "kf-flagged.v2", "--kafka", b, "--until-caught-up");
+        assertEquals(0, replay.code(), replay.err());
+        Map<String, String> replayed = flags("kf-flagged.v2");
+        assertEquals(30, replayed.size(), replayed.toString());
+        replayed.forEach((w, f) -> assertEquals("first=true|second=true", f, w + " in a replay"));
+    }
+
     @Test
     void clearErrorsOnKafka() throws Exception {
         String b = broker.bootstrap();

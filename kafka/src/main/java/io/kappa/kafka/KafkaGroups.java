@@ -23,7 +23,8 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  * A kappa group on Kafka, seen through the admin client: a group is a Kafka Streams application whose
  * application id is the group's name, so its input offsets are that consumer group's committed offsets and its
  * state is in the changelog topics {@code G-kappa-STAGE-changelog}. Lag, rewind (Kafka's own offset reset, by
- * offset, time or shift) and state reset happen here. Every call waits at most the timeout.
+ * offset, time or shift), state reset and the note of what a rewound group recomputes happen here. Every call
+ * waits at most the timeout.
  */
 public final class KafkaGroups implements AutoCloseable {
     /** One input partition of a group: committed offset (-1: none yet) and end offset. */
@@ -130,6 +131,38 @@ public final class KafkaGroups implements AutoCloseable {
         }
     }
 
+    /**
+     * The member-less consumer group whose committed offsets say how far group {@code group} had read each external
+     * input partition before its rewinds (the highest over them): what it reads below that again it recomputes, so
+     * {@code isReplaying()} is true for it. Written by {@link #noteRecomputation}, read by every task at init.
+     */
+    public static String recomputeGroup(String group) {
+        return "kappa-recompute." + group;
+    }
+
+    /** How far the group had read each input partition before its rewinds ({@link #recomputeGroup}); empty if never rewound. */
+    public Map<TopicPartition, Long> recomputed(String group) {
+        return committed(recomputeGroup(group));
+    }
+
+    /**
+     * Notes, before a rewind moves them back, how far the group had read: {@code reached} is merged into
+     * {@link #recomputeGroup} by keeping the higher offset per partition, so what any run had read stays recomputed.
+     */
+    public void noteRecomputation(String group, Map<TopicPartition, Long> reached) {
+        Map<TopicPartition, Long> before = recomputed(group);
+        Map<TopicPartition, OffsetAndMetadata> m = new LinkedHashMap<>();
+        reached.forEach((tp, o) -> {
+            if (o > before.getOrDefault(tp, 0L)) {
+                m.put(tp, new OffsetAndMetadata(o));
+            }
+        });
+        if (!m.isEmpty()) {
+            get(admin.alterConsumerGroupOffsets(recomputeGroup(group), m).all(), "note how far group " + group + " had read in group "
+                + recomputeGroup(group));
+        }
+    }
+
     /** Committed and end offsets of every partition of {@code topics} for the group. */
     public List<PartitionLag> lag(String group, List<String> topics) {
         Map<TopicPartition, Long> committed = committed(group);
@@ -205,11 +238,21 @@ public final class KafkaGroups implements AutoCloseable {
      * reset does.
      */
     public void reset(String group, Map<TopicPartition, Long> offsets, boolean resetState) {
+        reset(group, offsets, Map.of(), resetState);
+    }
+
+    /**
+     * The same, first noting how far the group had read its inputs ({@code reached}: its committed offsets of them),
+     * so that it sees what it reads again as recomputed ({@link #noteRecomputation}).
+     */
+    public void reset(String group, Map<TopicPartition, Long> offsets, Map<TopicPartition, Long> reached, boolean resetState) {
         if (members(group) > 0) {
             throw new IllegalStateException("group " + group + " is running on Kafka (" + members(group) + " member(s)): stop every"
                 + " `kappa run --kafka` of it first (a process that crashed stays a member until its session times out,"
                 + " consumer.session.timeout.ms, 45 s by default)");
         }
+        // before the offsets move: noted offsets only grow, so a failure in between leaves nothing wrong
+        noteRecomputation(group, reached);
         Map<TopicPartition, OffsetAndMetadata> m = new LinkedHashMap<>();
         offsets.forEach((tp, o) -> m.put(tp, new OffsetAndMetadata(o)));
         get(admin.alterConsumerGroupOffsets(group, m).all(), "reset the offsets of group " + group);

@@ -28,9 +28,15 @@ public final class KafkaRunner implements AutoCloseable {
     /**
      * @param config extra Kafka Streams / client settings (e.g. {@code consumer.session.timeout.ms}); they override
      *               kappa's
+     * @param replay processors see {@code isReplaying()} true throughout ({@code kappa replay}); otherwise for what the
+     *               group recomputes after a rewind
      */
     public record Options(String bootstrap, String group, int threads, OnError onError, KafkaTopologies.Start start, Path stateDir,
-                          long timeoutMs, Map<String, String> config) {
+                          long timeoutMs, Map<String, String> config, boolean replay) {
+        public Options(String bootstrap, String group, int threads, OnError onError, KafkaTopologies.Start start, Path stateDir,
+                       long timeoutMs, Map<String, String> config) {
+            this(bootstrap, group, threads, onError, start, stateDir, timeoutMs, config, false);
+        }
     }
 
     private final Options options;
@@ -65,7 +71,7 @@ public final class KafkaRunner implements AutoCloseable {
                 }
             }
             org.apache.kafka.streams.Topology ks = KafkaTopologies.build(topology, options.group(), catalog, options.onError(),
-                options.start(), processed);
+                options.start(), processed, new KafkaTopologies.Recompute(options.replay(), () -> groups.recomputed(options.group())));
             this.streams = new KafkaStreams(ks, properties(options));
         } catch (RuntimeException e) {
             groups.close();

@@ -6,12 +6,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 import io.kappa.log.Partitioner;
 import io.kappa.processor.Groups;
 import io.kappa.processor.OnError;
 import io.kappa.processor.Stage;
 import io.kappa.processor.TopicCatalog;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -35,6 +37,16 @@ public final class KafkaTopologies {
     /** Where a new group starts on a partition with no committed offset. */
     public enum Start { EARLIEST, LATEST }
 
+    /**
+     * What the group recomputes, for {@code isReplaying()}: everything ({@code replay}, as {@code kappa replay}), or what
+     * a task reads below how far the group had read before its rewinds, which each task asks {@code reached} for
+     * (once, at init; {@link KafkaGroups#recomputed}), and what an earlier stage wrote while it recomputed.
+     */
+    public record Recompute(boolean replay, Supplier<Map<TopicPartition, Long>> reached) {
+        /** A group never rewound. */
+        public static final Recompute NONE = new Recompute(false, Map::of);
+    }
+
     private KafkaTopologies() {
     }
 
@@ -54,6 +66,12 @@ public final class KafkaTopologies {
     /** The same, counting the records processed (by every stage) in {@code processed}. */
     public static Topology build(io.kappa.processor.Topology topology, String group, TopicCatalog topics, OnError onError, Start start,
                                  LongAdder processed) {
+        return build(topology, group, topics, onError, start, processed, Recompute.NONE);
+    }
+
+    /** The same, telling processors what the group recomputes ({@code isReplaying()}). */
+    public static Topology build(io.kappa.processor.Topology topology, String group, TopicCatalog topics, OnError onError, Start start,
+                                 LongAdder processed, Recompute recompute) {
         Topology t = new Topology();
         List<Stage<?, ?, ?, ?>> stages = topology.stages();
         StreamPartitioner<byte[], byte[]> partitioner = (topic, key, value, n) -> Optional.of(Set.of(partition(key, n)));
@@ -100,7 +118,7 @@ public final class KafkaTopologies {
             t.addSource(start == Start.LATEST && !stage.internal() ? AutoOffsetReset.latest() : AutoOffsetReset.earliest(), source,
                 new ByteArrayDeserializer(), new ByteArrayDeserializer(), stage.inputs().toArray(new String[0]));
             t.addProcessor(node, processorSupplier(group, stage, store, upstream, inputPartitions, onError, topics, sideTopics, out, sideSink,
-                processed), source);
+                processed, recompute), source);
             t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(store), Serdes.Bytes(), Serdes.ByteArray())
                 .withCachingEnabled().withLoggingEnabled(Map.of()), node);
             if (stage.output() != null) {
@@ -114,10 +132,10 @@ public final class KafkaTopologies {
     private static <KIn, VIn, KOut, VOut> org.apache.kafka.streams.processor.api.ProcessorSupplier<byte[], byte[], byte[], byte[]> processorSupplier(
         String group, Stage<KIn, VIn, KOut, VOut> stage, String store, long[][] upstream, int[] inputPartitions, OnError onError,
         TopicCatalog topics,
-        Set<String> sideTopics, String out, String sideSink, LongAdder processed) {
+        Set<String> sideTopics, String out, String sideSink, LongAdder processed, Recompute recompute) {
         return () -> new StageProcessor<>(group, stage, store, upstream, inputPartitions, onError, topics, sideTopics,
             stage.output() == null ? null : out,
-            sideSink, processed);
+            sideSink, processed, recompute);
     }
 
     /** Keyed: Kafka's and kappa's murmur2; keyless: the writing task's partition. */

@@ -20,6 +20,11 @@ public final class KappaHeaders {
     public static final String PRODUCER = "kappa.producer";
     /** The topic a side output ({@code ProcessorContext.forwardTo}) goes to. */
     public static final String TOPIC = "kappa.topic";
+    /**
+     * Present (empty value) on a record a stage wrote while it recomputed ({@code isReplaying()} was true): the later
+     * stage of the group that reads it is recomputing too.
+     */
+    public static final String RECOMPUTED = "kappa.recomputed";
 
     private KappaHeaders() {
     }

@@ -34,14 +34,15 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  * by the stage's {@link TimePolicy}, the same {@link Watermarks} (sources are input partitions, or upstream kappa
  * tasks of a repartition topic, known by the {@link KappaHeaders#PRODUCER} header), timers fired in (time, name)
  * order when the watermark reaches them, stores iterated in insertion order, all-or-nothing processing of a
- * record (state writes and outputs of a failing record are dropped before anything reaches Kafka), and the
- * dead-letter policy. Durability, exactly-once and partition assignment are Kafka Streams' (changelogged store,
- * exactly_once_v2).
+ * record (state writes and outputs of a failing record are dropped before anything reaches Kafka), the
+ * dead-letter policy, and {@code isReplaying()} for what the group recomputes ({@link KafkaTopologies.Recompute}).
+ * Durability, exactly-once and partition assignment are Kafka Streams' (changelogged store, exactly_once_v2).
  */
 final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.streams.processor.api.Processor<byte[], byte[], byte[], byte[]>,
     ProcessorContext<KOut, VOut> {
     /** The task forwarding right now, for the sinks' partitioners: keyless records go to the task's own partition. */
     static final ThreadLocal<int[]> CURRENT_TASK = ThreadLocal.withInitial(() -> new int[1]);
+    private static final byte[] NO_BYTES = new byte[0];
 
     private final String group;
     private final Stage<KIn, VIn, KOut, VOut> stage;
@@ -54,6 +55,7 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
     private final java.util.concurrent.atomic.LongAdder processed;
     private final String outChild;
     private final String sideChild;
+    private final KafkaTopologies.Recompute recompute;
 
     private org.apache.kafka.streams.processor.api.ProcessorContext<byte[], byte[]> ks;
     private Processor<KIn, VIn, KOut, VOut> processor;
@@ -67,6 +69,10 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
     private long producerId;
     private byte[] producerHeader;
     private long streamTime = Long.MIN_VALUE;
+    /** Per input: how far the group had read this task's partition before its rewinds; below it a record is recomputed. */
+    private long[] reached;
+    /** What isReplaying() says for the record being processed. */
+    private boolean replaying;
     private final Map<String, KafkaKeyValueStore<?, ?>> stores = new LinkedHashMap<>();
     private final List<Record<byte[], byte[]>> pending = new ArrayList<>();
     private final List<String> pendingChild = new ArrayList<>();
@@ -77,8 +83,9 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
     StageProcessor(String group, Stage<KIn, VIn, KOut, VOut> stage, String storeName, long[][] upstream, int[] inputPartitions,
                    OnError onError,
                    TopicCatalog topics, Set<String> sideTopics, String outChild, String sideChild,
-                   java.util.concurrent.atomic.LongAdder processed) {
+                   java.util.concurrent.atomic.LongAdder processed, KafkaTopologies.Recompute recompute) {
         this.processed = processed;
+        this.recompute = recompute;
         this.outChild = outChild;
         this.sideChild = sideChild;
         this.group = group;
@@ -124,6 +131,7 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
                 watermarks.expect(i, upstream[i]);
             }
         }
+        openRecomputation();
         if (stage.time().clock() == TimePolicy.Clock.PROCESSING) {
             context.schedule(Duration.ofMillis(200), PunctuationType.WALL_CLOCK_TIME, now -> {
                 long before = watermarks.watermark();
@@ -165,6 +173,8 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
             streamTime = eventTime;
         }
         current.reset(md, eventTime, appendTime, record);
+        replaying = recompute.replay() || md.offset() < reached[in]
+            || (upstream[in] != null && record.headers().lastHeader(KappaHeaders.RECOMPUTED) != null);
         try {
             current.key = record.key() == null ? null : keySerde.deserialize(record.key());
             current.value = valueSerde.deserialize(record.value() == null ? new byte[0] : record.value());
@@ -191,6 +201,25 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
         fireTimers();
         saveMeta();
         processed.increment();
+    }
+
+    /**
+     * After a rewind, how far the group had read each external input partition of this task, as the rewind noted it
+     * on the cluster ({@link KafkaGroups#recomputed}); an internal input's records say themselves whether the earlier
+     * stage recomputed them ({@link KappaHeaders#RECOMPUTED}).
+     */
+    private void openRecomputation() {
+        replaying = recompute.replay();
+        reached = new long[stage.inputs().size()];
+        if (recompute.replay()) {
+            return;
+        }
+        Map<org.apache.kafka.common.TopicPartition, Long> r = recompute.reached().get();
+        for (int i = 0; i < reached.length; i++) {
+            if (upstream[i] == null) {
+                reached[i] = r.getOrDefault(new org.apache.kafka.common.TopicPartition(stage.inputs().get(i), task), 0L);
+            }
+        }
     }
 
     /**
@@ -313,6 +342,9 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
         h.add(KappaHeaders.PRODUCER, producerHeader);
         // written now: as on the local log, a later stage judges idle upstream tasks by when their records were written
         h.add(KappaHeaders.APPEND_TIME, KappaHeaders.encodeLong(ks.currentSystemTimeMs()));
+        if (replaying) {
+            h.add(KappaHeaders.RECOMPUTED, NO_BYTES);
+        }
         pending.add(new Record<>(k, outValueSerde.serialize(value), eventTime, h));
         pendingChild.add(outChild);
     }
@@ -337,6 +369,9 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
         // written now: as on the local log, a later stage judges idle upstream tasks by when their records were written
         h.add(KappaHeaders.APPEND_TIME, KappaHeaders.encodeLong(ks.currentSystemTimeMs()));
         h.add(KappaHeaders.TOPIC, topic.getBytes(StandardCharsets.UTF_8));
+        if (replaying) {
+            h.add(KappaHeaders.RECOMPUTED, NO_BYTES);
+        }
         pending.add(new Record<>(key, value, eventTime, h));
         pendingChild.add(sideChild);
     }
@@ -399,7 +434,7 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
 
     @Override
     public boolean isReplaying() {
-        return false;
+        return replaying;
     }
 
     @Override
