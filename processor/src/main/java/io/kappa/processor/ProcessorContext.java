@@ -55,6 +55,12 @@ public interface ProcessorContext<KOut, VOut> {
     /** Wall-clock milliseconds. Using it makes a processor's output depend on when it runs. */
     long wallClockTime();
 
-    /** True while the task re-reads input it had already processed before a crash or a rewind. */
+    /**
+     * True for a record the group has processed before and now computes again: all of a {@code kappa replay}, what a
+     * group reads again after {@code kappa rewind} (up to how far it had read; in a later stage, what the earlier
+     * stage wrote while recomputing), and what a task re-reads after a crash until it is past what it had written.
+     * Use it to skip side effects (an e-mail, a call to another system) that already happened; what the processor
+     * writes must not depend on it, or a replay no longer equals the live run.
+     */
     boolean isReplaying();
 }
