@@ -39,6 +39,16 @@ final class Cli {
         return runWithStdin(null, args);
     }
 
+    /** {@code args} with {@code --data-dir=DIR} put right after the (sub)command: {@code topic create --data-dir=.. T}. */
+    static String[] inDir(Path dir, String... args) {
+        String[] full = new String[args.length + 1];
+        int sub = args[0].equals("topic") ? 2 : 1;
+        System.arraycopy(args, 0, full, 0, sub);
+        full[sub] = "--data-dir=" + dir;
+        System.arraycopy(args, sub, full, sub + 1, args.length - sub);
+        return full;
+    }
+
     /** Starts {@code kappa ARGS} as a separate JVM, as the launcher would. */
     static Process start(Path dataDir, String... args) throws Exception {
         List<String> cmd = JvmFlags.javaCommand(List.of("-Xmx256m"), Kappa.class.getName(), List.of(args));

@@ -49,11 +49,12 @@ class LoopSequenceTest {
             .withAction(1, new RunKilled())
             .withAction(4, new Rewind())
             .withAction(2, new Undo())
-            .withAction(1, new Replay())
-            .withAction(1, new Promote())
-            .withAction(1, new AppendToOutput())
-            .withAction(1, new Diff())
-            .withAction(1, new Verify())
+            .withAction(1, step("replay into the next version", w -> liveRan(w) && w.versions < 4, LoopWorld::replay))
+            .withAction(1, step("promote out to the newest version", w -> w.versions > 1, LoopWorld::promote))
+            .withAction(1, step("append a marker to out", LoopSequenceTest::liveRan, LoopWorld::appendToOutput))
+            .withAction(1, step("diff out with the newest version", w -> w.versions > 1 && w.groups.values().stream()
+                .noneMatch(g -> g.unknown) && w.model.kind != LoopModel.Kind.WINDOW_BY_PAGE, LoopWorld::diff))
+            .withAction(1, step("replay --verify --group g", LoopSequenceTest::liveRan, LoopWorld::verify))
             .withMaxTransformations(14));
     }
 
@@ -141,7 +142,7 @@ class LoopSequenceTest {
     static final class Rewind implements Action.Independent<LoopWorld> {
         @Override
         public boolean precondition(LoopWorld w) {
-            return w.groups.get(LoopWorld.LIVE).ran;
+            return liveRan(w);
         }
 
         @Override
@@ -155,7 +156,7 @@ class LoopSequenceTest {
     static final class Undo implements Action.Independent<LoopWorld> {
         @Override
         public boolean precondition(LoopWorld w) {
-            return w.groups.get(LoopWorld.LIVE).ran;
+            return liveRan(w);
         }
 
         @Override
@@ -165,63 +166,23 @@ class LoopSequenceTest {
         }
     }
 
-    static final class Replay implements Action.Independent<LoopWorld> {
-        @Override
-        public boolean precondition(LoopWorld w) {
-            return w.groups.get(LoopWorld.LIVE).ran && w.versions < 4;
-        }
+    /** An operation without drawn arguments, possible when {@code when} holds. */
+    static Action.Independent<LoopWorld> step(String description, java.util.function.Predicate<LoopWorld> when,
+                                              java.util.function.Consumer<LoopWorld> operation) {
+        return new Action.Independent<>() {
+            @Override
+            public boolean precondition(LoopWorld w) {
+                return when.test(w);
+            }
 
-        @Override
-        public Arbitrary<Transformer<LoopWorld>> transformer() {
-            return Arbitraries.just(Transformer.mutate("replay into the next version", LoopWorld::replay));
-        }
+            @Override
+            public Arbitrary<Transformer<LoopWorld>> transformer() {
+                return Arbitraries.just(Transformer.mutate(description, operation));
+            }
+        };
     }
 
-    static final class Promote implements Action.Independent<LoopWorld> {
-        @Override
-        public boolean precondition(LoopWorld w) {
-            return w.versions > 1;
-        }
-
-        @Override
-        public Arbitrary<Transformer<LoopWorld>> transformer() {
-            return Arbitraries.just(Transformer.mutate("promote out to the newest version", LoopWorld::promote));
-        }
-    }
-
-    static final class AppendToOutput implements Action.Independent<LoopWorld> {
-        @Override
-        public boolean precondition(LoopWorld w) {
-            return w.groups.get(LoopWorld.LIVE).ran;
-        }
-
-        @Override
-        public Arbitrary<Transformer<LoopWorld>> transformer() {
-            return Arbitraries.just(Transformer.mutate("append a marker to out", LoopWorld::appendToOutput));
-        }
-    }
-
-    static final class Verify implements Action.Independent<LoopWorld> {
-        @Override
-        public boolean precondition(LoopWorld w) {
-            return w.groups.get(LoopWorld.LIVE).ran;
-        }
-
-        @Override
-        public Arbitrary<Transformer<LoopWorld>> transformer() {
-            return Arbitraries.just(Transformer.mutate("replay --verify --group g", LoopWorld::verify));
-        }
-    }
-
-    static final class Diff implements Action.Independent<LoopWorld> {
-        @Override
-        public boolean precondition(LoopWorld w) {
-            return w.versions > 1 && w.groups.values().stream().noneMatch(g -> g.unknown) && w.model.kind != LoopModel.Kind.WINDOW_BY_PAGE;
-        }
-
-        @Override
-        public Arbitrary<Transformer<LoopWorld>> transformer() {
-            return Arbitraries.just(Transformer.mutate("diff out with the newest version", LoopWorld::diff));
-        }
+    static boolean liveRan(LoopWorld w) {
+        return w.groups.get(LoopWorld.LIVE).ran;
     }
 }

@@ -23,12 +23,7 @@ class RewindCommandTest {
     Path dir;
 
     private Cli.Result kappa(String... args) {
-        String[] full = new String[args.length + 1];
-        int sub = args[0].equals("topic") ? 2 : 1;
-        System.arraycopy(args, 0, full, 0, sub);
-        full[sub] = "--data-dir=" + dir;
-        System.arraycopy(args, sub, full, sub + 1, args.length - sub);
-        return Cli.run(full);
+        return Cli.run(Cli.inDir(dir, args));
     }
 
     private Cli.Result ok(String... args) {

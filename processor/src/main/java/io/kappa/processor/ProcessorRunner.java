@@ -416,12 +416,10 @@ public final class ProcessorRunner implements AutoCloseable {
                     targets = targets(t);
                 }
                 for (int i = 0; i < targets.length; i++) {
-                    while (t.inputs[i].published < targets[i]) {
-                        checkAlive();
-                        if (System.nanoTime() - start > timeoutNanos) {
-                            return false;
-                        }
-                        Thread.sleep(1);
+                    Task.Input in = t.inputs[i];
+                    long target = targets[i];
+                    if (!waitUntil(() -> in.published >= target, start, timeoutNanos)) {
+                        return false;
                     }
                 }
             }
@@ -459,16 +457,24 @@ public final class ProcessorRunner implements AutoCloseable {
                 }
             }
             for (Task<?, ?, ?, ?> t : tasks) {
-                while (t.stage == stage && !t.publishedDrained) {
-                    checkAlive();
-                    if (System.nanoTime() - start > timeoutNanos) {
-                        return false;
-                    }
-                    Thread.sleep(1);
+                if (t.stage == stage && !waitUntil(() -> t.publishedDrained, start, timeoutNanos)) {
+                    return false;
                 }
             }
         }
         checkAlive();
+        return true;
+    }
+
+    /** Waits until {@code done} holds (true), the deadline passes (false) or the runner fails (throws). */
+    private boolean waitUntil(java.util.function.BooleanSupplier done, long start, long timeoutNanos) throws InterruptedException {
+        while (!done.getAsBoolean()) {
+            checkAlive();
+            if (System.nanoTime() - start > timeoutNanos) {
+                return false;
+            }
+            Thread.sleep(1);
+        }
         return true;
     }
 
