@@ -36,7 +36,12 @@ final class LoopModel {
         COUNT_BY_PAGE("count", "--by", "page"),
         SUM_BY_KEY("sum", "--by", "key", "--field", "n"),
         FILTER("filter", "--where", "n > 4"),
+        MAP("map", "--select", "page,n"),
         WINDOW_COUNT("window-count", "--by", "key", "--size", "10s", "--out-of-order", "5s", "--idle-timeout", "1h"),
+        WINDOW_SUM("window-agg", "--agg", "sum", "--field", "n", "--by", "key", "--size", "10s", "--out-of-order", "5s", "--idle-timeout",
+            "1h"),
+        /** The 3 keys with the highest latest n per window; several partitions go through G.gather (two stages). */
+        TOP("top", "--by", "n", "--n", "3", "--size", "10s", "--out-of-order", "5s", "--idle-timeout", "1h"),
         /**
          * Windows by a field, through a repartition: which records come too late depends on the upstream tasks'
          * watermarks, so its outputs are not modelled; what it sends to G.late is checked against the input.
@@ -53,7 +58,12 @@ final class LoopModel {
         }
 
         boolean windowed() {
-            return this == WINDOW_COUNT;
+            return this == WINDOW_COUNT || this == WINDOW_SUM;
+        }
+
+        /** Whether some records come too late for their window (those the test draws so). */
+        boolean hasLate() {
+            return this == WINDOW_COUNT || this == WINDOW_SUM || this == WINDOW_BY_PAGE;
         }
 
         /** The row a key of the output maps to in {@link #expected}: the record key, or key and window start. */
@@ -64,6 +74,9 @@ final class LoopModel {
             if (this == FLAGS) {
                 String v = record.path("value").asText();
                 return v.substring(0, v.indexOf('|'));
+            }
+            if (this == TOP) {
+                return record.path("value").path("windowStart").asText();
             }
             String key = record.path("key").asText();
             return windowed() ? key + "@" + record.path("value").path("windowStart").asText() : key;
@@ -121,8 +134,8 @@ final class LoopModel {
             }
             return;
         }
-        Map<String, String> now = kind == Kind.FILTER || kind == Kind.DEDUP ? Map.of() : expected(to, drain);
-        if (kind.windowed()) {
+        Map<String, String> now = kind == Kind.FILTER || kind == Kind.DEDUP || kind == Kind.MAP ? Map.of() : expected(to, drain);
+        if (kind.windowed() || kind == Kind.TOP) {
             // a window is written once, when it closes: those closed at `to` but not at `from`
             Map<String, String> before = expected(from, fromDrained);
             now.forEach((row, v) -> {
@@ -151,6 +164,8 @@ final class LoopModel {
                     if (e.n() > 4) {
                         latest.put(e.key(), e.value());
                     }
+                } else if (kind == Kind.MAP) {
+                    latest.put(e.key(), "{\"page\":\"" + e.page() + "\",\"n\":" + e.n() + "}");
                 } else if (!e.poison()) {
                     touched.add(kind == Kind.COUNT_BY_PAGE ? e.page() : e.key());
                 }
@@ -182,7 +197,7 @@ final class LoopModel {
                 });
                 s.forEach((k, v) -> out.put(k, "sum=" + v));
             }
-            case WINDOW_COUNT -> {
+            case WINDOW_COUNT, WINDOW_SUM -> {
                 for (int p = 0; p < partitions; p++) {
                     long max = Long.MIN_VALUE;
                     Map<String, Long> c = new HashMap<>();
@@ -190,25 +205,62 @@ final class LoopModel {
                     for (long o = 0; o < prefix[p]; o++) {
                         Ev e = input.get(p).get((int) o);
                         max = Math.max(max, e.time());
-                        if (late[(int) o]) {
-                            continue;
+                        if (!late[(int) o]) {
+                            c.merge(e.key() + "@" + windowStart(e), kind == Kind.WINDOW_SUM ? e.n() : 1L, Long::sum);
                         }
-                        c.merge(e.key() + "@" + java.time.Instant.ofEpochMilli(Math.floorDiv(e.time(), WINDOW_MS) * WINDOW_MS), 1L,
-                            Long::sum);
                     }
                     // one source per task: the watermark is the highest time seen less the allowed disorder
                     long watermark = drained ? Long.MAX_VALUE : max == Long.MIN_VALUE ? Long.MIN_VALUE : max - DISORDER_MS;
+                    String field = kind == Kind.WINDOW_SUM ? "sum=" : "count=";
                     c.forEach((row, n) -> {
-                        long start = java.time.Instant.parse(row.substring(row.indexOf('@') + 1)).toEpochMilli();
-                        if (drained || start + WINDOW_MS <= watermark) {
-                            out.put(row, "count=" + n);
+                        if (closed(row.substring(row.indexOf('@') + 1), watermark)) {
+                            out.put(row, field + n);
                         }
                     });
                 }
             }
-            case FILTER, DEDUP, FLAGS, WINDOW_BY_PAGE -> throw new IllegalStateException("a filter or dedup has no batch state here");
+            case TOP -> {
+                // through G.gather one task sees every partition: its watermark waits for the slowest
+                long watermark = drained ? Long.MAX_VALUE : Long.MAX_VALUE - 1;
+                Map<String, Map<String, Ev>> last = new TreeMap<>();
+                for (int p = 0; p < partitions; p++) {
+                    long max = Long.MIN_VALUE;
+                    for (long o = 0; o < prefix[p]; o++) {
+                        Ev e = input.get(p).get((int) o);
+                        max = Math.max(max, e.time());
+                        // a key's value is its latest by event time, the highest at equal times
+                        last.computeIfAbsent(windowStart(e), w -> new TreeMap<>()).merge(e.key(), e, (a, b) ->
+                            b.time() > a.time() || (b.time() == a.time() && b.n() > a.n()) ? b : a);
+                    }
+                    if (!drained) {
+                        watermark = Math.min(watermark, max == Long.MIN_VALUE ? Long.MIN_VALUE : max - DISORDER_MS);
+                    }
+                }
+                long wm = watermark;
+                last.forEach((start, keys) -> {
+                    if (closed(start, wm)) {
+                        List<Ev> ranked = new ArrayList<>(keys.values());
+                        ranked.sort((a, b) -> a.n() != b.n() ? Integer.compare(b.n(), a.n()) : a.key().compareTo(b.key()));
+                        StringBuilder b = new StringBuilder();
+                        for (int i = 0; i < Math.min(3, ranked.size()); i++) {
+                            b.append(i == 0 ? "" : ",").append(ranked.get(i).key()).append('=').append(ranked.get(i).n());
+                        }
+                        out.put(start, "top=" + b);
+                    }
+                });
+            }
+            case FILTER, MAP, DEDUP, FLAGS, WINDOW_BY_PAGE -> throw new IllegalStateException("a filter or dedup has no batch state here");
         }
         return out;
+    }
+
+    static String windowStart(Ev e) {
+        return java.time.Instant.ofEpochMilli(Math.floorDiv(e.time(), WINDOW_MS) * WINDOW_MS).toString();
+    }
+
+    /** Whether the window starting at {@code start} (ISO-8601) is closed at {@code watermark}. */
+    static boolean closed(String start, long watermark) {
+        return watermark == Long.MAX_VALUE || java.time.Instant.parse(start).toEpochMilli() + WINDOW_MS <= watermark;
     }
 
     /**
@@ -218,7 +270,7 @@ final class LoopModel {
     boolean[] late(int p) {
         List<Ev> evs = input.get(p);
         boolean[] late = new boolean[evs.size()];
-        if (kind != Kind.WINDOW_COUNT) {
+        if (kind != Kind.WINDOW_COUNT && kind != Kind.WINDOW_SUM) {
             return late;
         }
         long max = Long.MIN_VALUE;
@@ -259,8 +311,19 @@ final class LoopModel {
                 long high = hi == null ? 0 : Long.parseLong(hi.substring(hi.indexOf('=') + 1));
                 return low <= v && v <= high;
             }
-            case WINDOW_COUNT -> {
-                return value.equals(expected(end, false).get(row)); // a closed window's count is final
+            case WINDOW_COUNT, WINDOW_SUM, TOP -> {
+                return value.equals(expected(end, false).get(row)); // a closed window's result is final
+            }
+            case MAP -> {
+                for (int p = 0; p < partitions; p++) {
+                    for (long o = from[p]; o < end[p]; o++) {
+                        Ev e = input.get(p).get((int) o);
+                        if (e.key().equals(row) && value.equals("{\"page\":\"" + e.page() + "\",\"n\":" + e.n() + "}")) {
+                            return true;
+                        }
+                    }
+                }
+                return false;
             }
             case FILTER -> {
                 for (int p = 0; p < partitions; p++) {
@@ -325,6 +388,15 @@ final class LoopModel {
         com.fasterxml.jackson.databind.JsonNode v = record.path("value");
         return switch (kind) {
             case COUNT_BY_KEY, COUNT_BY_PAGE, WINDOW_COUNT, WINDOW_BY_PAGE -> "count=" + v.path("count").asLong();
+            case WINDOW_SUM -> "sum=" + v.path("sum").asLong();
+            case MAP -> v.toString();
+            case TOP -> {
+                StringBuilder b = new StringBuilder("top=");
+                for (com.fasterxml.jackson.databind.JsonNode t : v.path("top")) {
+                    b.append(b.length() == 4 ? "" : ",").append(t.path("key").asText()).append('=').append(t.path("value").asLong());
+                }
+                yield b.toString();
+            }
             case DEDUP -> "kept";
             case FLAGS -> v.asText().substring(v.asText().indexOf('|') + 1);
             case SUM_BY_KEY -> "sum=" + v.path("sum").asLong();

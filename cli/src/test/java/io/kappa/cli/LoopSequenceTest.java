@@ -33,7 +33,10 @@ class LoopSequenceTest {
                 }
             }).run();
         } finally {
-            chain.finalState().ifPresent(LoopWorld::close);
+            chain.finalState().ifPresent(w -> {
+                net.jqwik.api.statistics.Statistics.label("processor").collect(w.model.kind, w.model.partitions);
+                w.close();
+            });
         }
     }
 

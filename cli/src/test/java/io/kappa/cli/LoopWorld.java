@@ -157,8 +157,7 @@ final class LoopWorld implements AutoCloseable {
                 ids++;
                 // a window-count sees some events too late for their window; a sum some values that are not numbers
                 boolean odd = d[5] == 0;
-                boolean windows = model.kind == LoopModel.Kind.WINDOW_COUNT || model.kind == LoopModel.Kind.WINDOW_BY_PAGE;
-                long time = odd && windows ? clocks[p] - 30_000 : clocks[p] + d[3];
+                long time = odd && model.kind.hasLate() ? clocks[p] - 30_000 : clocks[p] + d[3];
                 evs.add(new LoopModel.Ev(e.key(), e.page(), e.n(), time, e.id(), odd && model.kind == LoopModel.Kind.SUM_BY_KEY));
             }
         }
@@ -451,8 +450,8 @@ final class LoopWorld implements AutoCloseable {
 
     /** Whether the group has a later stage reading what its first stage writes. */
     boolean twoStages() {
-        return model.kind == LoopModel.Kind.FLAGS || (model.partitions > 1
-            && (model.kind == LoopModel.Kind.COUNT_BY_PAGE || model.kind == LoopModel.Kind.WINDOW_BY_PAGE));
+        return model.kind == LoopModel.Kind.FLAGS || (model.partitions > 1 && (model.kind == LoopModel.Kind.COUNT_BY_PAGE
+            || model.kind == LoopModel.Kind.WINDOW_BY_PAGE || model.kind == LoopModel.Kind.TOP));
     }
 
     /**
