@@ -5,10 +5,16 @@ import java.nio.file.Path;
 import io.kappa.log.EventLog;
 import io.kappa.log.FsyncPolicy;
 import io.kappa.log.LogContext;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** The options every command that touches data shares: where the data is, and how appends are synced. */
 final class DataDirOptions {
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
     @Option(names = "--data-dir", paramLabel = "DIR",
         description = "Data directory (default: $KAPPA_DATA_DIR, else ./kappa-data).")
     Path dataDir;
@@ -35,7 +41,16 @@ final class DataDirOptions {
 
     LogContext context() {
         return new LogContext().dataDir(resolve()).fsyncPolicy(FsyncPolicy.parse(fsync)).fsyncIntervalMs(fsyncIntervalMs)
-            .maxRecordBytes(maxRecordBytes);
+            .maxRecordBytes(maxRecordBytes).holder(holder());
+    }
+
+    /** This process as a refused {@code topic delete} names it: "kappa serve", "kappa run --group g". */
+    private String holder() {
+        if (command == null) {
+            return "kappa";
+        }
+        OptionSpec group = command.findOption("--group");
+        return command.qualifiedName() + (group != null && group.getValue() != null ? " --group " + group.getValue() : "");
     }
 
     EventLog open() {

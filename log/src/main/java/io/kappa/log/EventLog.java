@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  *   DATA_DIR/topics/NAME/topic.json      metadata ({@link TopicMetadata})
  *   DATA_DIR/topics/NAME/P/              partition P: a Chronicle Queue directory (segment files *.cq4)
+ *   DATA_DIR/topics/NAME/.lock, holders/ who has the topic open, so it is not deleted under them ({@link TopicHolds})
  *   DATA_DIR/.staging/                   topics being created or deleted (renamed atomically in or out)
  * </pre>
  * Thread-safe; several processes may open the same data directory and append to the same partitions.
@@ -146,7 +147,13 @@ public final class EventLog implements AutoCloseable {
                 if (!Files.isDirectory(dir)) {
                     throw new LogException.UnknownTopic(name);
                 }
-                t = new Topic(TopicMetadata.read(dir, name), dir, context);
+                TopicHolds.Hold hold = TopicHolds.acquire(dir, name, context.holder());
+                try {
+                    t = new Topic(TopicMetadata.read(dir, name), dir, context, hold);
+                } catch (RuntimeException e) {
+                    hold.release();
+                    throw e;
+                }
                 open.put(name, t);
             }
             return t;
@@ -220,8 +227,9 @@ public final class EventLog implements AutoCloseable {
     }
 
     /**
-     * Deletes a physical topic and its data; refused while an alias points at it. Other processes that have it open
-     * keep reading what they mapped.
+     * Deletes a physical topic and its data; refused while an alias points at it, and while any process (another
+     * {@link EventLog} in this one included) has it open: {@link LogException.TopicInUse} names them. This log's own
+     * copy of the topic is closed first.
      */
     public void deleteTopic(String name) {
         deleteTopic(name, false);
@@ -235,17 +243,6 @@ public final class EventLog implements AutoCloseable {
         if (!Files.isDirectory(dir)) {
             throw new LogException.UnknownTopic(name);
         }
-        synchronized (this) {
-            List<String> pointing = aliasesOf(name);
-            if (!pointing.isEmpty()) {
-                if (!dropAliases) {
-                    throw new LogException.TopicAliased(name, pointing);
-                }
-                Map<String, String> m = new java.util.TreeMap<>(aliases.current());
-                pointing.forEach(m::remove);
-                aliases.write(m);
-            }
-        }
         synchronized (open) {
             Topic t = open.remove(name);
             if (t != null) {
@@ -253,11 +250,20 @@ public final class EventLog implements AutoCloseable {
             }
         }
         Path trash = stagingDir.resolve("delete-" + name + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
-        try {
+        TopicHolds.exclusively(dir, name, () -> {
+            synchronized (this) {
+                List<String> pointing = aliasesOf(name);
+                if (!pointing.isEmpty()) {
+                    if (!dropAliases) {
+                        throw new LogException.TopicAliased(name, pointing);
+                    }
+                    Map<String, String> m = new java.util.TreeMap<>(aliases.current());
+                    pointing.forEach(m::remove);
+                    aliases.write(m);
+                }
+            }
             Files.move(dir, trash, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new LogException("cannot delete topic '" + name + "': " + e, e);
-        }
+        });
         deleteRecursively(trash);
     }
 

@@ -24,6 +24,7 @@ public final class LogContext {
     private EpochClock clock = SystemEpochClock.INSTANCE;
     private boolean verifyChecksums = true;
     private boolean pretouch = true;
+    private String holder = "a kappa process";
     private boolean concluded;
 
     public LogContext dataDir(Path dataDir) {
@@ -105,6 +106,16 @@ public final class LogContext {
         return pretouch;
     }
 
+    /** What this process is ("kappa serve"), as a refused topic deletion names the processes that hold the topic. */
+    public LogContext holder(String holder) {
+        this.holder = holder;
+        return this;
+    }
+
+    public String holder() {
+        return holder;
+    }
+
     public LogContext conclude() {
         if (concluded) {
             return this;
@@ -112,6 +123,7 @@ public final class LogContext {
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(fsyncPolicy, "fsyncPolicy");
         Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(holder, "holder");
         if (maxRecordBytes < 1 || maxRecordBytes > 64 << 20) {
             throw new IllegalArgumentException("maxRecordBytes must be in 1..67108864, was " + maxRecordBytes);
         }

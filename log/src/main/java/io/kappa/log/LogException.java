@@ -41,6 +41,22 @@ public class LogException extends RuntimeException {
         }
     }
 
+    /** A topic that a process has open (a server, a running group, a follower) is not deleted under it. */
+    public static final class TopicInUse extends LogException {
+        private final java.util.List<String> holders;
+
+        public TopicInUse(String topic, java.util.List<String> holders) {
+            super("topic '" + topic + "' is open in " + (holders.isEmpty() ? "another process" : String.join(", ", holders))
+                + "; stop " + (holders.size() == 1 ? "it" : "them") + " first; nothing deleted");
+            this.holders = java.util.List.copyOf(holders);
+        }
+
+        /** Who has it open, as "DESCRIPTION (pid N)"; empty when the holder left no name. */
+        public java.util.List<String> holders() {
+            return holders;
+        }
+    }
+
     public static final class TopicExists extends LogException {
         public TopicExists(String topic) {
             super("topic '" + topic + "' already exists");

@@ -5,18 +5,20 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A named set of partitions. Thread-safe. */
+/** A named set of partitions. Thread-safe. Holds the topic against deletion (see {@link TopicHolds}) until closed. */
 public final class Topic implements AutoCloseable {
     private final TopicMetadata metadata;
     private final Path dir;
     private final Partition[] partitions;
     private final Partitioner partitioner = new Partitioner();
     private final LogContext context;
+    private final TopicHolds.Hold hold;
 
-    Topic(TopicMetadata metadata, Path dir, LogContext context) {
+    Topic(TopicMetadata metadata, Path dir, LogContext context, TopicHolds.Hold hold) {
         this.metadata = metadata;
         this.dir = dir;
         this.context = context;
+        this.hold = hold;
         this.partitions = new Partition[metadata.partitions()];
         try {
             for (int p = 0; p < partitions.length; p++) {
@@ -182,5 +184,6 @@ public final class Topic implements AutoCloseable {
                 p.close();
             }
         }
+        hold.release();
     }
 }

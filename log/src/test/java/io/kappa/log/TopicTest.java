@@ -48,6 +48,22 @@ class TopicTest {
         }
     }
 
+    @Test
+    void aTopicOpenInAnotherLogIsNotDeletedUnderItUntilThatLogClosesIt() {
+        try (EventLog deleter = EventLog.open(dir)) {
+            deleter.createTopic("t", TopicConfig.partitions(1));
+            EventLog holder = EventLog.open(new LogContext().dataDir(dir).holder("the holder"));
+            holder.topic("t").append(Event.of("k", "v"));
+            LogException.TopicInUse e = assertThrows(LogException.TopicInUse.class, () -> deleter.deleteTopic("t", true));
+            assertEquals(List.of("the holder (pid " + ProcessHandle.current().pid() + ", this process)"), e.holders());
+            assertEquals(1, deleter.topic("t").partition(0).endOffset(), "nothing deleted");
+            holder.close();
+            deleter.deleteTopic("t"); // its own copy is closed first
+            assertFalse(deleter.exists("t"));
+            assertEquals(0, deleter.createTopic("t", TopicConfig.partitions(1)).partition(0).endOffset(), "a new, empty topic");
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"", "../x", "/", "a/b", "..", ".", "with space", "tab\t", "ünïcode", "a\u0000b", "x:y"})
     void badTopicNamesAreRefusedWithAClearError(String name) {
