@@ -24,7 +24,6 @@ import io.kappa.log.Dirs;
 import io.kappa.log.EventLog;
 import io.kappa.log.Partition;
 import io.kappa.log.PartitionStats;
-import io.kappa.log.PartitionTailer;
 import io.kappa.processor.Groups;
 import io.kappa.processor.ProcessorRunner;
 import io.kappa.processor.Recomputation;
