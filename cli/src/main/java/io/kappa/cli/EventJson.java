@@ -147,6 +147,10 @@ public final class EventJson {
             long producerId = 0;
             long seq = -1;
             if (producer != null || sequence != null) {
+                if (producer != null && producer < 0) {
+                    throw new IllegalArgumentException("\"producer\" " + producer + " is reserved: ids with the top bit set (negative) "
+                        + "belong to kappa's own writers (processor tasks, the Kafka mirror); a client's producer id is a positive integer");
+                }
                 if (producer == null || sequence == null || producer <= 0 || sequence < 0) {
                     throw new IllegalArgumentException(PRODUCER_RULE);
                 }

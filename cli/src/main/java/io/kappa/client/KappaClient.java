@@ -38,6 +38,7 @@ public final class KappaClient implements AutoCloseable {
             return new Options(n, producerId, reconnectTimeoutMs);
         }
 
+        /** A positive id (0: a random one); the server refuses negative ids, reserved for kappa's own writers. */
         public Options withProducerId(long id) {
             return new Options(maxInFlight, id, reconnectTimeoutMs);
         }

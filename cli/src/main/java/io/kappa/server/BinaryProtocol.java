@@ -13,7 +13,8 @@ import io.kappa.log.Event;
  *
  * <pre>
  * frame    = length:int32 (bytes after this field) body
- * request  = type:int8 (1 = APPEND) requestId:int64 producerId:int64 (0 = none) firstSequence:int64
+ * request  = type:int8 (1 = APPEND) requestId:int64 producerId:int64 (0 = none; negative = reserved, refused)
+ *            firstSequence:int64
  *            topicLength:int16 topic:UTF-8 count:int32 event{count}
  * event    = partition:int32 (-1 = by key) eventTime:int64 (Long.MIN_VALUE = append time)
  *            keyLength:int32 (-1 = none) key idLength:int32 (-1 = none) id valueLength:int32 value
@@ -24,7 +25,8 @@ import io.kappa.log.Event;
  * Requests are answered in order. Event i of a request with a producer id carries sequence
  * {@code firstSequence + i}; an event whose (producer, sequence) the server has already appended is not
  * appended again but acknowledged with its original partition and offset. A request is validated whole
- * before anything is appended; an ERROR means none of its events were appended. A malformed frame is
+ * before anything is appended; an ERROR means none of its events were appended. A producer id with the top bit
+ * set belongs to kappa's own writers: such a request is answered with {@link #ERR_INVALID}. A malformed frame is
  * answered with an ERROR (request id 0 when it cannot be read) and the connection is closed.
  */
 public final class BinaryProtocol {

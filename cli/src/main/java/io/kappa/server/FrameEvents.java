@@ -44,8 +44,9 @@ final class FrameEvents implements BufferedEvents {
         requestId = buffer.getLong(at + 1, ByteOrder.BIG_ENDIAN);
         producerId = buffer.getLong(at + 9, ByteOrder.BIG_ENDIAN);
         firstSequence = buffer.getLong(at + 17, ByteOrder.BIG_ENDIAN);
-        if (producerId < 0 || (producerId != 0 && firstSequence < 0)) {
-            throw new BinaryProtocol.MalformedFrame("producer id must be >= 0 and, with a producer, the first sequence >= 0");
+        if (producerId != 0 && firstSequence < 0) {
+            // a reserved (negative) producer id is refused by the server with an answer, not as a malformed frame
+            throw new BinaryProtocol.MalformedFrame("with a producer, the first sequence must be >= 0");
         }
         int topicLength = buffer.getShort(at + 25, ByteOrder.BIG_ENDIAN);
         at += BinaryProtocol.REQUEST_FIXED;

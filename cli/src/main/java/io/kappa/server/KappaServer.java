@@ -233,6 +233,9 @@ public final class KappaServer implements AutoCloseable {
 
     /** Appends events of one request, skipping those an idempotent producer already appended. */
     private List<Appended> append(Topic topic, List<Event> events, long producerId, long firstSequence) {
+        if (io.kappa.log.RecordDescriptor.isInternalProducer(producerId)) {
+            throw new IllegalArgumentException(ProducerRegistry.reservedIdMessage(producerId));
+        }
         if (producerId == 0) {
             List<Appended> result = topic.appendBatch(events);
             eventsAppended.addAndGet(events.size());
@@ -283,6 +286,9 @@ public final class KappaServer implements AutoCloseable {
      * whole request is validated before anything is appended, so an ERROR means nothing was.
      */
     private ByteBuffer handleFrame(FrameEvents f) {
+        if (io.kappa.log.RecordDescriptor.isInternalProducer(f.producerId)) {
+            return ByteBuffer.wrap(BinaryProtocol.errorFrame(f.requestId, BinaryProtocol.ERR_INVALID, ProducerRegistry.reservedIdMessage(f.producerId)));
+        }
         try {
             Topic t = topic(f.topic);
             int n = f.count;

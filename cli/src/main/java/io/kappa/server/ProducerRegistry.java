@@ -42,6 +42,12 @@ final class ProducerRegistry {
     private final Map<String, Integer> topicIds = new HashMap<>();
     private final java.util.List<String> topicNames = new java.util.ArrayList<>();
 
+    /** Why a client's request with a producer id reserved for kappa's own writers is refused. */
+    static String reservedIdMessage(long producerId) {
+        return "producer id " + producerId + " is reserved: ids with the top bit set (negative) belong to kappa's own writers "
+            + "(processor tasks, the Kafka mirror); a client's producer id is a positive integer";
+    }
+
     ProducerRegistry(int window) {
         int w = Math.max(1024, window);
         this.window = Integer.bitCount(w) == 1 ? w : Integer.highestOneBit(w) << 1; // a power of two >= window

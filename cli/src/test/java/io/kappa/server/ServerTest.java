@@ -134,6 +134,36 @@ class ServerTest {
     }
 
     @Test
+    void aProducerIdReservedForProcessorTasksIsRefusedOnBothProtocolsAndNothingIsWritten() throws Exception {
+        long taskId = io.kappa.processor.Groups.producerId("count", "count", 0);
+        assertTrue(taskId < 0, "task ids lie in the reserved range");
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            OutputStream out = s.getOutputStream();
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+            out.write(("{\"topic\":\"ev\",\"value\":\"forged\",\"partition\":0,\"producer\":" + taskId
+                + ",\"sequence\":" + Long.MAX_VALUE / 2 + "}\n").getBytes(StandardCharsets.UTF_8));
+            JsonNode refused = json(in.readLine());
+            assertFalse(refused.get("ok").asBoolean());
+            assertTrue(refused.get("error").asText().contains("is reserved"), refused.toString());
+            out.write("{\"topic\":\"ev\",\"value\":\"line after\",\"partition\":0,\"producer\":7,\"sequence\":0}\n"
+                .getBytes(StandardCharsets.UTF_8));
+            assertTrue(json(in.readLine()).get("ok").asBoolean(), "the connection stays usable");
+        }
+        try (KappaClient forger = KappaClient.connect("127.0.0.1", port, KappaClient.Options.defaults().withProducerId(taskId))) {
+            KappaClient.RequestFailed e = assertThrows(KappaClient.RequestFailed.class,
+                () -> forger.append("ev", List.of(Event.of("forged, binary".getBytes()))));
+            assertEquals(BinaryProtocol.ERR_INVALID, e.code());
+            assertTrue(e.getMessage().contains("is reserved"), e.getMessage());
+        }
+        try (KappaClient client = KappaClient.connect("127.0.0.1", port)) {
+            assertTrue(client.producerId() > 0, "a client's own id lies outside the reserved range");
+            client.append("ev", List.of(Event.of("binary after".getBytes())));
+        }
+        List<Record> stored = all("ev");
+        assertEquals(List.of("binary after", "line after"), stored.stream().map(Record::valueString).sorted().toList());
+    }
+
+    @Test
     void oneBadEventAmongPipelinedLinesFailsOnlyItsOwnLine() throws Exception {
         try (Socket s = new Socket("127.0.0.1", port)) {
             String lines = "{\"topic\":\"ev\",\"value\":1,\"partition\":0}\n"

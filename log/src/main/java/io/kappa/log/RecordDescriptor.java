@@ -62,6 +62,14 @@ public final class RecordDescriptor {
     /** Producer id meaning "no producer": the record has no producer section. */
     public static final long NO_PRODUCER = 0;
 
+    /**
+     * Whether a producer id is reserved for kappa's own writers (processor tasks, the Kafka mirror): those with the
+     * top bit set, i.e. negative. A server refuses them from clients, so no client can write under a task's id.
+     */
+    public static boolean isInternalProducer(long producerId) {
+        return producerId < 0;
+    }
+
     public static final int NO_BYTES = -1;
 
     private RecordDescriptor() {

@@ -55,6 +55,19 @@ public final class Groups {
         return Task.producerId(group, stage, task);
     }
 
+    /**
+     * The last sequence a task wrote to output {@code partition} after its checkpoint {@code c}, which recorded
+     * {@code o} for that partition: the end of the contiguous run of the task's sequences from
+     * {@code o.nextSequence()} at or after {@code from}, or {@code o.nextSequence() - 1}. Records under the task's
+     * id that do not continue the run are ignored (see {@code docs/architecture.md}, exactly-once).
+     */
+    public static long lastWrittenSequence(io.kappa.log.Partition partition, long from, String group, TaskCheckpoint c,
+                                           TaskCheckpoint.Output o) {
+        long legacy = c.legacyProducerIds() ? Task.legacyProducerId(group, c.stage(), c.task()) : io.kappa.log.RecordDescriptor.NO_PRODUCER;
+        return TaskOutputs.endOfRun(partition, from, producerId(group, c.stage(), c.task()), legacy, o.nextSequence(),
+            o.topic() + "/" + o.partition());
+    }
+
     static Path checkpointFile(Path groupDir, String stage, int task) {
         return groupDir.resolve(stage + "-" + task + ".ckpt");
     }

@@ -86,6 +86,8 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
     final Stage<KIn, VIn, KOut, VOut> stage;
     final int id;
     private final long producerId;
+    // the id this task wrote under before ids were reserved, while its checkpoint is from that time; else none
+    private long legacyProducer = RecordDescriptor.NO_PRODUCER;
     private final Path checkpointFile;
     private final Processor<KIn, VIn, KOut, VOut> processor;
     final Input[] inputs;
@@ -159,8 +161,19 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         this.watermarks = new Watermarks(stage.time());
     }
 
-    /** A stable id per (group, stage, task): FNV-1a 64, positive and never {@link RecordDescriptor#NO_PRODUCER}. */
+    /**
+     * A stable id per (group, stage, task): FNV-1a 64 of the names with the top bit set, so it lies in the range
+     * reserved for kappa's own writers ({@link RecordDescriptor#isInternalProducer}) that clients cannot write under.
+     */
     static long producerId(String group, String stage, int task) {
+        return legacyProducerId(group, stage, task) | Long.MIN_VALUE;
+    }
+
+    /**
+     * The id a task used before ids were reserved: the same hash with the top bit clear. Recognised only in what a
+     * checkpoint written before then ({@link TaskCheckpoint#legacyProducerIds}) leaves to recover.
+     */
+    static long legacyProducerId(String group, String stage, int task) {
         long h = 0xcbf29ce484222325L;
         String s = group + '\u0000' + stage + '\u0000' + task;
         for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
@@ -196,6 +209,9 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
                 }
             }
             streamTime = cp.streamTime();
+            if (cp.legacyProducerIds()) {
+                legacyProducer = legacyProducerId(context.group(), stage.name(), id);
+            }
             watermarks.restore(cp.watermark(), cp.sources());
         }
         for (Input in : inputs) {
@@ -231,7 +247,7 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
                     next[p] = co == null ? 0 : co.nextSequence();
                     from[p] = co == null ? 0 : co.endOffset();
                 }
-                outputs.recover(o, next, from);
+                outputs.recover(o, next, from, legacyProducer);
             }
         }
         for (Input in : inputs) {
@@ -785,7 +801,7 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
                 TaskOutputs.Out o;
                 try {
                     o = new TaskOutputs.Out(topic, runner.topicOrCreate(topic, 1));
-                    outputs.recover(o, new long[o.partitions], new long[o.partitions]);
+                    outputs.recover(o, new long[o.partitions], new long[o.partitions], legacyProducer);
                 } catch (RuntimeException e) {
                     throw new LogFailure(where() + ": cannot open output topic '" + topic + "': " + describe(e), e);
                 }

@@ -32,7 +32,8 @@ import java.util.zip.CheckedOutputStream;
  *
  * <pre>
  *   0  int   magic 'KCKP'
- *   4  int   version (3; versions 1, without the watermark, and 2, without the late count, are still read)
+ *   4  int   version (4; versions 1, without the watermark, 2, without the late count, and 3, written while
+ *              tasks' producer ids had the top bit clear, are still read)
  *   8        body (DataOutput encoding: big-endian, strings as modified UTF-8)
  *              utf group, utf stage, int task
  *              long wallTimeMs, long records, long deadLettered
@@ -55,7 +56,7 @@ import java.util.zip.CheckedOutputStream;
  */
 public final class TaskCheckpoint {
     static final int MAGIC = 0x4B434B50; // "KCKP"
-    static final int VERSION = 3;
+    static final int VERSION = 4;
     private static final int TRAILER = 12;
 
     public record Input(String topic, int partition, long nextOffset) {
@@ -100,6 +101,8 @@ public final class TaskCheckpoint {
     private final List<Timer> timers;
     private final Map<String, StoreSnapshot> stores;
     private final long fileBytes;
+    // read from a file of version 3 or older: written while tasks used their legacy (top bit clear) producer ids
+    private boolean legacyProducerIds;
 
     TaskCheckpoint(String group, String stage, int task, long wallTimeMs, long records, long deadLettered, long late, long ratePerSecond,
                    long streamTime, long watermark, List<Watermarks.Source> sources, List<Input> inputs,
@@ -124,6 +127,15 @@ public final class TaskCheckpoint {
 
     public String group() {
         return group;
+    }
+
+    /**
+     * Whether this checkpoint was written by a kappa whose tasks stamped their outputs with the legacy producer id
+     * (the top bit clear): records after its output positions may carry that id. Its watermark sources are read
+     * with the reserved ids already.
+     */
+    boolean legacyProducerIds() {
+        return legacyProducerIds;
     }
 
     public String stage() {
@@ -450,7 +462,13 @@ public final class TaskCheckpoint {
             if (version >= 2) {
                 watermark = in.readLong();
                 for (int i = count(in, where); i > 0; i--) {
-                    sources.add(new Watermarks.Source(in.readInt(), in.readLong(), in.readLong(), in.readLong()));
+                    int input = in.readInt();
+                    long producer = in.readLong();
+                    // an upstream task's source under its legacy id: the same task now writes under the reserved id
+                    if (version < 4 && producer > 0) {
+                        producer |= Long.MIN_VALUE;
+                    }
+                    sources.add(new Watermarks.Source(input, producer, in.readLong(), in.readLong()));
                 }
             }
             List<Input> inputs = new ArrayList<>();
@@ -494,9 +512,10 @@ public final class TaskCheckpoint {
             if (in.available() != 0) {
                 throw new CheckpointException(where + " has " + in.available() + " unexpected bytes after its last store");
             }
-            return new TaskCheckpoint(group, stage, task, wall, records, dead, late, rate, streamTime, watermark, sources, inputs, outputs,
-                timers, stores,
-                bytes.length);
+            TaskCheckpoint cp = new TaskCheckpoint(group, stage, task, wall, records, dead, late, rate, streamTime, watermark, sources,
+                inputs, outputs, timers, stores, bytes.length);
+            cp.legacyProducerIds = version < 4;
+            return cp;
         } catch (EOFException e) {
             throw new CheckpointException(where + " ends in the middle of a field");
         } catch (IOException e) {

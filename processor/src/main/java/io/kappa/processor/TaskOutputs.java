@@ -21,8 +21,10 @@ import org.agrona.ExpandableArrayBuffer;
  * next sequence number of {@code (task, q)}: 0, 1, 2, ... Processing is deterministic, so after a crash the task,
  * re-reading its input from the checkpoint, produces the same records with the same sequence numbers again. On
  * open, {@link #recover} scans each output partition from the end offset recorded in the checkpoint for records
- * with this task's producer id and notes the highest sequence found; records re-produced with a sequence at or
- * below it were already written and are dropped instead of appended. The log is never rewritten.
+ * with this task's producer id and notes where the contiguous run of sequences from the checkpoint's next
+ * sequence ends; records re-produced with a sequence at or below it were already written and are dropped instead
+ * of appended. Records under the id outside that run are not the task's and change nothing. The log is never
+ * rewritten.
  *
  * <p>Records are buffered (one buffer, no object per record) and handed over at {@link #flush}, to be appended by a
  * writer thread while the task goes on (one batch in flight per task). The writes of the record being processed
@@ -480,9 +482,11 @@ final class TaskOutputs {
     /**
      * Restores sequence numbers from a checkpoint and finds what this task wrote after it: scans each output
      * partition from the checkpoint's end offset (from the partition's start for a partition the checkpoint does
-     * not know) for records with this task's producer id.
+     * not know) for the contiguous run of this task's sequences that starts at the checkpoint's next sequence
+     * ({@link #endOfRun}). {@code legacyId}, when not {@link RecordDescriptor#NO_PRODUCER}, is the id the task
+     * wrote under before ids were reserved; its records count too (a checkpoint of that time).
      */
-    void recover(Out o, long[] nextSequence, long[] scanFrom) {
+    void recover(Out o, long[] nextSequence, long[] scanFrom, long legacyId) {
         for (int p = 0; p < o.partitions; p++) {
             o.nextSequence[p] = nextSequence[p];
             o.recoveredFrom[p] = scanFrom[p];
@@ -492,23 +496,48 @@ final class TaskOutputs {
                 throw new CheckpointException("the checkpoint says output " + o.name + "/" + p + " held " + scanFrom[p]
                     + " records, but it ends at " + end + ": records it counted are gone (deleted, or lost to a power failure)");
             }
-            long from = Math.max(scanFrom[p], partition.startOffset());
-            if (from >= end) {
-                continue;
-            }
-            long[] max = {-1};
+            long last = endOfRun(partition, scanFrom[p], producerId, legacyId, nextSequence[p], o.name + "/" + p);
+            o.skipThrough[p] = last >= nextSequence[p] ? last : -1;
+        }
+    }
+
+    /**
+     * The last sequence of the run of a task's records in {@code partition} at or after offset {@code from}: the
+     * records stamped with {@code producerId} (or {@code legacyId}, unless it is {@link RecordDescriptor#NO_PRODUCER})
+     * whose sequences are {@code first}, {@code first + 1}, ... in log order; {@code first - 1} if there are none.
+     * This is all a task writes after a checkpoint, crash after crash. A record under the id that does not continue
+     * the run (a gap, a jump, a repeat) was not written by the task and is ignored, reported once on stderr naming
+     * {@code where}: a stray or forged record can never make the task take outputs it has not written for written.
+     */
+    static long endOfRun(Partition partition, long from, long producerId, long legacyId, long first, String where) {
+        long start = Math.max(from, partition.startOffset());
+        long[] run = {first - 1, 0, -1, 0}; // last in run, strays, first stray's offset, its sequence
+        if (start < partition.endOffset()) {
             try (PartitionTailer tailer = partition.newTailer()) {
-                tailer.moveToOffset(from);
+                tailer.moveToOffset(start);
                 RecordHandler h = (RecordView v) -> {
-                    if (v.producerId() == producerId && v.producerSequence() > max[0]) {
-                        max[0] = v.producerSequence();
+                    long id = v.producerId();
+                    if (id != producerId && (id != legacyId || legacyId == RecordDescriptor.NO_PRODUCER)) {
+                        return;
+                    }
+                    long sequence = v.producerSequence();
+                    if (sequence == run[0] + 1) {
+                        run[0] = sequence;
+                    } else if (run[1]++ == 0) {
+                        run[2] = v.offset();
+                        run[3] = sequence;
                     }
                 };
                 while (tailer.poll(h, 4096) > 0) {
                     // scan to the end
                 }
             }
-            o.skipThrough[p] = max[0];
         }
+        if (run[1] > 0) {
+            System.err.println("kappa: " + where + " holds " + run[1] + " record(s) under producer id " + producerId
+                + " that do not continue its sequence " + first + ".." + run[0] + " (the first at offset " + run[2] + ", sequence "
+                + run[3] + "); they were not written by the task and are ignored");
+        }
+        return run[0];
     }
 }

@@ -148,12 +148,7 @@ class RunnerTest {
         Topic in = log.createTopic("in", TopicConfig.partitions(1));
         appendKeyed(in, 100, 3);
         boolean[] failAt150 = {false};
-        Topology t = Topology.single(List.of("in"), Serdes.string(), Serdes.string(), () -> (r, ctx) -> {
-            if (failAt150[0] && r.offset() == 150) {
-                throw new IllegalStateException("simulated crash at 150");
-            }
-            ctx.forward(r.key(), r.value() + "@" + r.offset());
-        }, "out", Serdes.string(), Serdes.string());
+        Topology t = tagging(failAt150);
         run(t, new RunnerContext().group("g"));
         Path ckpt = Groups.dir(dir, "g").resolve("main-0.ckpt");
         Path saved = dir.resolve("saved.ckpt");
@@ -175,5 +170,112 @@ class RunnerTest {
         for (int i = 0; i < 200; i++) {
             assertTrue(new String(out.get(i).value(), StandardCharsets.UTF_8).endsWith("@" + i));
         }
+    }
+
+    /** Forwards each record's value tagged with its offset ("value@offset"); fails at offset 150 while asked to. */
+    static Topology tagging(boolean[] failAt150) {
+        return Topology.single(List.of("in"), Serdes.string(), Serdes.string(), () -> (r, ctx) -> {
+            if (failAt150[0] && r.offset() == 150) {
+                throw new IllegalStateException("simulated crash at 150");
+            }
+            ctx.forward(r.key(), r.value() + "@" + r.offset());
+        }, "out", Serdes.string(), Serdes.string());
+    }
+
+    /** Writes a record into {@code out}/0 under {@code producerId} with {@code sequence}, as only the log API can. */
+    static void forge(Topic out, long producerId, long sequence, String value) {
+        out.appendBatch(List.of(new Event("k0".getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8), Event.NO_TIME,
+            null, 0)), producerId, new long[] {sequence});
+    }
+
+    static void assertTagged(List<Record> out, int n) {
+        assertEquals(n, out.size(), "every output once");
+        for (int i = 0; i < n; i++) {
+            assertTrue(new String(out.get(i).value(), StandardCharsets.UTF_8).endsWith("@" + i), "output " + i + ": " + out.get(i));
+        }
+    }
+
+    static List<Record> withoutForged(List<Record> records) {
+        return records.stream().filter(r -> !new String(r.value(), StandardCharsets.UTF_8).startsWith("forged")).toList();
+    }
+
+    @Test
+    void aRecordUnderTheTasksIdWithAHugeSequenceMakesTheNextRunSkipNothing() throws Exception {
+        Topic in = log.createTopic("in", TopicConfig.partitions(1));
+        appendKeyed(in, 100, 3);
+        Topology t = tagging(new boolean[1]);
+        run(t, new RunnerContext().group("g"));
+        long task = Groups.producerId("g", "main", 0);
+        forge(log.topic("out"), task, Long.MAX_VALUE / 2, "forged: a jump");
+        forge(log.topic("out"), task, 5, "forged: a repeat");
+        appendKeyed(in, 100, 3);
+        run(t, new RunnerContext().group("g"));
+        assertTagged(withoutForged(readAll(log.topic("out"))), 200);
+    }
+
+    /**
+     * After a crash the task's records past the checkpoint are recognised as written, but only the contiguous run
+     * of its sequences from the checkpoint: stray records among them (a jump, a repeat) change nothing, through a
+     * second crash during the recovery too.
+     */
+    @Test
+    void strayRecordsAmongTheOutputsOfACrashedRunAreIgnoredThroughASecondCrash() throws Exception {
+        Topic in = log.createTopic("in", TopicConfig.partitions(1));
+        appendKeyed(in, 100, 3);
+        boolean[] failAt150 = {false};
+        Topology t = tagging(failAt150);
+        run(t, new RunnerContext().group("g"));
+        Path ckpt = Groups.dir(dir, "g").resolve("main-0.ckpt");
+        Path saved = dir.resolve("saved.ckpt");
+        Files.copy(ckpt, saved);
+        appendKeyed(in, 50, 3);
+        run(t, new RunnerContext().group("g"));
+        long task = Groups.producerId("g", "main", 0);
+        forge(log.topic("out"), task, 1_000_000, "forged: a jump");
+        forge(log.topic("out"), task, 120, "forged: a repeat");
+        forge(log.topic("out"), task, 151, "forged: a gap");
+        appendKeyed(in, 50, 3);
+        run(t, new RunnerContext().group("g"));
+        assertTagged(withoutForged(readAll(log.topic("out"))), 200);
+        // as if the runs after the saved checkpoint died before checkpointing; then a crash while recognising
+        Files.copy(saved, ckpt, StandardCopyOption.REPLACE_EXISTING);
+        failAt150[0] = true;
+        ProcessorRunner failing = new ProcessorRunner(log, t, new RunnerContext().group("g").onError(OnError.FAIL));
+        failing.start();
+        assertThrows(ProcessorRunner.RunnerFailedException.class, () -> failing.awaitCaughtUp(60_000));
+        failing.close();
+        failAt150[0] = false;
+        appendKeyed(in, 10, 3);
+        run(t, new RunnerContext().group("g"));
+        assertTagged(withoutForged(readAll(log.topic("out"))), 210);
+    }
+
+    /**
+     * A checkpoint written before producer ids were reserved (version 3): the outputs the task wrote after it carry
+     * the legacy id, and are still recognised as written.
+     */
+    @Test
+    void outputsWrittenUnderTheLegacyIdAfterAVersion3CheckpointAreNotWrittenAgain() throws Exception {
+        Topic in = log.createTopic("in", TopicConfig.partitions(1));
+        appendKeyed(in, 100, 3);
+        Topology t = tagging(new boolean[1]);
+        run(t, new RunnerContext().group("g"));
+        Path ckpt = Groups.dir(dir, "g").resolve("main-0.ckpt");
+        byte[] v3 = Files.readAllBytes(ckpt);
+        java.nio.ByteBuffer.wrap(v3).putInt(4, 3); // the version is outside the checksummed body
+        Files.write(ckpt, v3);
+        appendKeyed(in, 100, 3);
+        long legacy = Task.legacyProducerId("g", "main", 0);
+        List<Event> old = new ArrayList<>();
+        try (PartitionTailer tailer = in.partition(0).newTailer()) {
+            tailer.moveToOffset(100);
+            tailer.poll(v -> old.add(new Event(v.toRecord().key(), (v.toRecord().valueString() + "@" + v.offset())
+                .getBytes(StandardCharsets.UTF_8), Event.NO_TIME, null, 0)), 1000);
+        }
+        long[] sequences = java.util.stream.LongStream.range(100, 180).toArray();
+        log.topic("out").appendBatch(old.subList(0, 80), legacy, sequences); // the old kappa got this far, then died
+        run(t, new RunnerContext().group("g"));
+        assertTagged(readAll(log.topic("out")), 200);
+        assertTrue(Task.producerId("g", "main", 0) < 0 && legacy > 0);
     }
 }

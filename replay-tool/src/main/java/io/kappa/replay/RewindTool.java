@@ -24,7 +24,6 @@ import io.kappa.log.Dirs;
 import io.kappa.log.EventLog;
 import io.kappa.log.Partition;
 import io.kappa.log.PartitionStats;
-import io.kappa.log.PartitionTailer;
 import io.kappa.processor.Groups;
 import io.kappa.processor.ProcessorRunner;
 import io.kappa.processor.Recomputation;
@@ -238,7 +237,6 @@ public final class RewindTool {
      * outputs computed after the rewind are appended as new records.
      */
     static List<TaskCheckpoint.Output> rebasedOutputs(EventLog log, String group, TaskCheckpoint c) {
-        long producer = Groups.producerId(group, c.stage(), c.task());
         List<TaskCheckpoint.Output> outs = new ArrayList<>();
         for (TaskCheckpoint.Output o : c.outputs()) {
             if (!log.exists(o.topic())) {
@@ -246,22 +244,8 @@ public final class RewindTool {
             }
             Partition p = log.topic(o.topic()).partition(o.partition());
             long end = p.endOffset();
-            long next = o.nextSequence();
-            long from = Math.max(p.startOffset(), Math.min(o.endOffset(), end));
-            if (from < end) {
-                long[] max = {-1};
-                try (PartitionTailer t = p.newTailer()) {
-                    t.moveToOffset(from);
-                    while (t.poll(v -> {
-                        if (v.producerId() == producer) {
-                            max[0] = Math.max(max[0], v.producerSequence());
-                        }
-                    }, 4096) > 0) {
-                        // scan to the end
-                    }
-                }
-                next = Math.max(next, max[0] + 1);
-            }
+            // only the task's own run counts: a stray record with a huge sequence cannot push the next run's sequences
+            long next = Groups.lastWrittenSequence(p, Math.min(o.endOffset(), end), group, c, o) + 1;
             outs.add(new TaskCheckpoint.Output(o.topic(), o.partition(), next, end));
         }
         return outs;

@@ -115,6 +115,30 @@ class RewindToolTest {
         assertTrue(Files.readString(Groups.dir(dir, "g").resolve("audit.log")).contains("\"action\":\"rewind\""));
     }
 
+    /** A forged sequence near the top would overflow the rebased sequences: all but one output would be dropped. */
+    @Test
+    void aRecordForgedUnderATasksIdDoesNotMoveTheSequencesARewindRebasesTo() throws Exception {
+        Topic in = log.createTopic("in", TopicConfig.partitions(2));
+        append(in, new Random(1), 500);
+        run();
+        Map<String, List<Long>> first = outputs();
+        Topic out = log.topic("out");
+        for (int task = 0; task < 2; task++) {
+            for (int p = 0; p < out.partitionCount(); p++) {
+                out.appendBatch(List.of(new Event("forged".getBytes(StandardCharsets.UTF_8), "{\"count\":0}".getBytes(StandardCharsets.UTF_8),
+                    Event.NO_TIME, null, p)), Groups.producerId("g", "main", task), new long[] {Long.MAX_VALUE - 1});
+            }
+        }
+        rewind("earliest", 0, null, false);
+        run();
+        Map<String, List<Long>> after = outputs();
+        first.forEach((key, seq) -> {
+            List<Long> twice = new ArrayList<>(seq);
+            twice.addAll(seq);
+            assertEquals(twice, after.get(key), "every recomputed output is written: " + key);
+        });
+    }
+
     @Test
     void rewindToAMiddleOffsetRebuildsTheStateARunStoppedThereWouldHave() throws Exception {
         long seed = System.nanoTime();
