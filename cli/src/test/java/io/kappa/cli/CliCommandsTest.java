@@ -120,6 +120,55 @@ class CliCommandsTest {
     }
 
     @Test
+    void linesThatAreNotUtf8AreRejectedWithTheirNumbersNotStoredWithReplacementCharacters() throws Exception {
+        ok(null, "topic", "create", "utf");
+        byte[] input = concat("{\"value\":\"ok\"}\n{\"value\":\"caf", new byte[] {(byte) 0xe9}, "\"}\n"
+            + "{\"value\":{\"x\":\"", new byte[] {(byte) 0xed, (byte) 0xa0, (byte) 0x80}, "\"}}\n{\"value\":\"caf\u00e9\"}\n");
+        Cli.Result r = Cli.runWithStdinBytes(input, args("append", "utf"));
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains("line 2: not valid UTF-8 (byte 13 of the line) (skipped)"), r.err());
+        assertTrue(r.err().contains("line 3: not valid UTF-8 (byte 15 of the line) (skipped)"), "a surrogate is not UTF-8: " + r.err());
+        assertTrue(r.err().contains("appended 2 events, rejected 2 lines"), r.err());
+        List<String> read = ok(null, "read", "utf").lines();
+        assertEquals(List.of("ok", "caf\u00e9"), read.stream().map(l -> {
+            try {
+                return json(l).get("value").asText();
+            } catch (Exception e) {
+                throw new AssertionError(l, e);
+            }
+        }).toList());
+
+        ok(null, "topic", "create", "utfraw");
+        r = Cli.runWithStdinBytes(concat("a\n", new byte[] {(byte) 0xff}, "b\nc\n"), args("append", "utfraw", "--raw", "--strict"));
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains("line 2: not valid UTF-8 (byte 0 of the line)"), r.err());
+        assertTrue(r.err().contains("stopped at line 2 (--strict): appended 1 events before it"), r.err());
+    }
+
+    private static byte[] concat(Object... parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (Object part : parts) {
+            out.writeBytes(part instanceof byte[] b ? b : ((String) part).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(30)
+    void aValueNestedAHundredThousandDeepIsRefusedNamingTheLimit() {
+        ok(null, "topic", "create", "deep");
+        String deep = "[".repeat(100_000) + "]".repeat(100_000);
+        String nested501 = "[".repeat(501) + "]".repeat(501);
+        String nested500 = "[".repeat(500) + "]".repeat(500);
+        Cli.Result r = Cli.runWithStdin("{\"value\":" + deep + "}\n{\"value\":" + nested501 + "}\n{\"value\":"
+            + nested500.substring(1, nested500.length() - 1) + "}\n", args("append", "deep"));
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains("line 1: malformed JSON: Document nesting depth (501) exceeds the maximum allowed (500"), r.err());
+        assertTrue(r.err().contains("line 2: malformed JSON: Document nesting depth (501)"), r.err());
+        assertTrue(r.err().contains("appended 1 events, rejected 2 lines"), r.err());
+    }
+
+    @Test
     void rawImportAppendsEachLineAsTheValue() throws Exception {
         ok(null, "topic", "create", "raw");
         Cli.Result r = ok("first line\n{\"not\":\"parsed\"}\r\nthird\n", "append", "raw", "--raw", "--key", "k");
