@@ -27,10 +27,10 @@ public final class OptionRanges {
         Map.entry("--max-rate", new Range(0, Long.MAX_VALUE)),
         Map.entry("--events", new Range(1, Integer.MAX_VALUE)),
         Map.entry("--partitions", new Range(1, TopicConfig.MAX_PARTITIONS)),
-        Map.entry("--partition", new Range(0, TopicConfig.MAX_PARTITIONS - 1)),
+        Map.entry("--partition", new Range(0, Long.MAX_VALUE)), // a Kafka topic may have more than a local one
         Map.entry("--limit", new Range(0, Long.MAX_VALUE)),
         Map.entry("--port", new Range(0, 65_535)),
-        Map.entry("--max-connections", new Range(1, Integer.MAX_VALUE)),
+        Map.entry("--max-connections", new Range(1, Long.MAX_VALUE)),
         Map.entry("--max-frame-bytes", new Range(64, Integer.MAX_VALUE)),
         Map.entry("--stall-timeout-ms", new Range(1, Long.MAX_VALUE)),
         Map.entry("--idle-timeout-ms", new Range(1, Long.MAX_VALUE)),

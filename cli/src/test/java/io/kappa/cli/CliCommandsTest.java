@@ -177,7 +177,7 @@ class CliCommandsTest {
             {"--batch must be in 1..1000000, was -1", "append", "t", "--batch", "-1"},
             {"--batch must be in 1..1000000, was 0", "append", "t", "--batch", "0"},
             {"--batch must be in 1..1000000, was 0", "mirror", "t", "--kafka", "localhost:1", "--batch", "0"},
-            {"--partition must be in 0..1023, was -1", "append", "t", "--partition", "-1", "v"},
+            {"--partition must be at least 0, was -1", "append", "t", "--partition", "-1", "v"},
             {"--max-record-bytes must be in 1..67108864, was 0", "append", "t", "--max-record-bytes", "0", "v"},
             {"--threads must be in 1..1024, was 0", "run", "filter", "--group", "g", "--input", "t", "--output", "o", "--where", "a exists", "--threads", "0"},
             {"--checkpoint-records must be at least 1, was -5", "run", "filter", "--group", "g", "--input", "t", "--output", "o", "--where", "a exists", "--checkpoint-records", "-5"},

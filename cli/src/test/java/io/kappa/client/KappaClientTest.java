@@ -36,10 +36,11 @@ class KappaClientTest {
     static final class SilentServer implements AutoCloseable {
         final ServerSocket socket;
         final List<Socket> accepted = Collections.synchronizedList(new ArrayList<>());
+        final Thread acceptor;
 
         SilentServer() throws IOException {
             socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-            Thread acceptor = new Thread(() -> {
+            acceptor = new Thread(() -> {
                 try {
                     while (true) {
                         Socket s = socket.accept();
@@ -66,9 +67,15 @@ class KappaClientTest {
             return socket.getLocalPort();
         }
 
+        /** Closes the listening socket, then (once no accept can still return one) every connection. */
         @Override
         public void close() throws IOException {
             socket.close();
+            try {
+                acceptor.join(10_000); // an accept under way when the socket closes may still return a connection
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             synchronized (accepted) {
                 for (Socket s : accepted) {
                     s.close();
