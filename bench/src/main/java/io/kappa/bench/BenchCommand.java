@@ -95,6 +95,14 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** The ranges of the integral options (--duration and --rate are checked in {@link #call}). */
+    static final java.util.Map<String, io.kappa.cli.OptionRanges.Range> RANGES = java.util.Map.of(
+        "--events", new io.kappa.cli.OptionRanges.Range(1, Long.MAX_VALUE),
+        "--passes", new io.kappa.cli.OptionRanges.Range(1, 99),
+        "--seek-ops", new io.kappa.cli.OptionRanges.Range(1, Integer.MAX_VALUE),
+        "--size", new io.kappa.cli.OptionRanges.Range(8, 1 << 20),
+        "--partitions", new io.kappa.cli.OptionRanges.Range(1, io.kappa.log.TopicConfig.MAX_PARTITIONS));
+
     public static void main(String[] args) {
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
@@ -104,6 +112,7 @@ public final class BenchCommand implements Callable<Integer> {
         CommandLine cl = new CommandLine(new BenchCommand());
         cl.setOut(out);
         cl.setErr(err);
+        cl.setExecutionStrategy(io.kappa.cli.OptionRanges.checking(RANGES, new CommandLine.RunLast()));
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("kappa bench: " + e);
             e.printStackTrace(commandLine.getErr());
@@ -121,11 +130,11 @@ public final class BenchCommand implements Callable<Integer> {
                     + "' (" + String.join(", ", BenchScenarios.ALL) + ", several of them joined by commas, or all)");
             }
         }
-        if ((events != null && events <= 0) || size < 8 || size > 1 << 20 || duration <= 0 || (partitions != null && partitions < 1)
-            || rates.stream().anyMatch(r -> r <= 0 && r != BenchScenarios.MAX_RATE) || (passes != null && (passes < 1 || passes > 99))
-            || seekOps < 1 || seekOps > Integer.MAX_VALUE) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                "--events, --seek-ops, --duration, --partitions and --rate must be > 0 (or --rate max), --size 8..1048576, --passes 1..99");
+        if (!(duration > 0)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--duration must be > 0, was " + duration);
+        }
+        if (rates.stream().anyMatch(r -> r <= 0 && r != BenchScenarios.MAX_RATE)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--rate must be > 0 or max, was " + rates);
         }
         long events = this.events != null ? this.events : DEFAULT_EVENTS;
         long replayEvents = this.events != null ? this.events : ReplayBench.DEFAULT_EVENTS;

@@ -241,6 +241,24 @@ class BenchCommandSmokeTest {
         assertTrue(err.toString().contains("unknown scenario"), err.toString());
     }
 
+    @Test
+    void namesTheOptionOutOfRangeAndItsRange() {
+        String[][] cases = {
+            {"--events must be at least 1, was 0", "append", "--events", "0"},
+            {"--passes must be in 1..99, was 100", "append", "--passes", "100"},
+            {"--size must be in 8..1048576, was 4", "append", "--size", "4"},
+            {"--partitions must be in 1..1024, was 0", "append", "--partitions", "0"},
+            {"--seek-ops must be in 1..2147483647, was 0", "seek", "--seek-ops", "0"},
+            {"--duration must be > 0, was -1.0", "append", "--duration", "-1"},
+        };
+        for (String[] c : cases) {
+            StringWriter err = new StringWriter();
+            String[] args = java.util.Arrays.copyOfRange(c, 1, c.length);
+            assertEquals(2, BenchCommand.run(args, new PrintWriter(new StringWriter()), new PrintWriter(err, true)), err.toString());
+            assertTrue(err.toString().startsWith(c[0]), err.toString());
+        }
+    }
+
     private static int count(String text, String what) {
         int n = 0;
         for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {

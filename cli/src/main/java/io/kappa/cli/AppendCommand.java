@@ -99,6 +99,9 @@ final class AppendCommand implements Callable<Integer> {
                 if (line == LineReader.TOO_LONG) {
                     throw new IllegalArgumentException("longer than " + lines.maxLineBytes() + " bytes");
                 }
+                if (line == LineReader.NOT_UTF8) {
+                    throw new IllegalArgumentException(EventJson.notUtf8(lines.invalidByte()));
+                }
                 Event e;
                 if (raw) {
                     e = new Event(keyBytes, line.getBytes(StandardCharsets.UTF_8), eventTime, null, defaultPartition);

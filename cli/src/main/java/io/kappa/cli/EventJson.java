@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kappa.log.Event;
 import io.kappa.log.RecordView;
+import io.kappa.processor.Serdes;
 
 /**
  * The JSON shape of events, shared by {@code kappa append}, {@code kappa read} and the TCP line protocol.
@@ -26,7 +27,8 @@ import io.kappa.log.RecordView;
  * the value as JSON when the stored bytes are JSON, else as a string.
  */
 public final class EventJson {
-    public static final ObjectMapper MAPPER = new ObjectMapper()
+    /** Parses with {@link Serdes#READ_LIMITS}, as the server's line protocol does through {@link #parse}. */
+    public static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder().streamReadConstraints(Serdes.READ_LIMITS).build())
         .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private static final JsonFactory FACTORY = MAPPER.getFactory();
     private static final DateTimeFormatter ISO_MILLIS =
@@ -58,6 +60,10 @@ public final class EventJson {
      * a string value is kept as its text, any other value as its JSON text exactly as sent.
      */
     public static Parsed parse(byte[] bytes, int offset, int length, boolean allowProducer) {
+        int bad = invalidUtf8At(bytes, offset, length);
+        if (bad >= 0) {
+            throw new IllegalArgumentException(notUtf8(bad));
+        }
         try (JsonParser p = FACTORY.createParser(bytes, offset, length)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new IllegalArgumentException("expected a JSON object like {\"value\": ...}");
@@ -164,6 +170,62 @@ public final class EventJson {
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read JSON: " + e.getMessage());
         }
+    }
+
+    /** The reason for a line that is not UTF-8, naming the first bad byte (counted from 0). */
+    static String notUtf8(int at) {
+        return "not valid UTF-8 (byte " + at + " of the line)";
+    }
+
+    /**
+     * The index (from {@code offset}) of the first byte that is not part of well-formed UTF-8 (RFC 3629: no
+     * overlong forms, no surrogates, nothing above U+10FFFF), or -1 when all of {@code bytes[offset ..
+     * offset + length)} is. Every path that takes events as text (append, the line protocol) refuses such
+     * input rather than storing it with replacement characters.
+     */
+    public static int invalidUtf8At(byte[] bytes, int offset, int length) {
+        int end = offset + length;
+        int i = offset;
+        while (i < end) {
+            int b = bytes[i] & 0xff;
+            if (b < 0x80) {
+                i++;
+                continue;
+            }
+            int more;
+            int low = 0x80;
+            int high = 0xbf;
+            if (b >= 0xc2 && b <= 0xdf) {
+                more = 1;
+            } else if (b >= 0xe0 && b <= 0xef) {
+                more = 2;
+                if (b == 0xe0) {
+                    low = 0xa0; // overlong
+                } else if (b == 0xed) {
+                    high = 0x9f; // surrogates
+                }
+            } else if (b >= 0xf0 && b <= 0xf4) {
+                more = 3;
+                if (b == 0xf0) {
+                    low = 0x90; // overlong
+                } else if (b == 0xf4) {
+                    high = 0x8f; // above U+10FFFF
+                }
+            } else {
+                return i - offset;
+            }
+            for (int k = 1; k <= more; k++) {
+                if (i + k >= end) {
+                    return i - offset;
+                }
+                int c = bytes[i + k] & 0xff;
+                if (k == 1 ? c < low || c > high : c < 0x80 || c > 0xbf) {
+                    return i - offset;
+                }
+            }
+            i += more + 1;
+        }
+        return -1;
     }
 
     private static final String PRODUCER_RULE = "\"producer\" (a positive integer) and \"sequence\" (>= 0) go together";

@@ -28,6 +28,7 @@ public final class Kappa implements Runnable {
         CommandLine cl = new CommandLine(new Kappa());
         cl.setOut(out);
         cl.setErr(err);
+        cl.setExecutionStrategy(OptionRanges.checking(OptionRanges.KAPPA, new CommandLine.RunLast()));
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("kappa: " + oneLine(e));
             return 1;

@@ -7,11 +7,14 @@ import java.util.Arrays;
 
 /**
  * Reads UTF-8 lines from a stream with a bound on line length, so a huge line cannot exhaust memory: a line
- * over the bound is reported as too long and skipped up to the next newline. Counts bytes read for progress.
+ * over the bound is reported as too long and skipped up to the next newline; a line that is not well-formed
+ * UTF-8 is reported as such, never decoded with replacement characters. Counts bytes read for progress.
  */
 final class LineReader {
     /** Returned by {@link #next()} for a line over the bound (its bytes are dropped). */
     static final String TOO_LONG = new String("<too long>");
+    /** Returned by {@link #next()} for a line that is not well-formed UTF-8; {@link #invalidByte()} says where. */
+    static final String NOT_UTF8 = new String("<not UTF-8>");
 
     private final InputStream in;
     private final int maxLineBytes;
@@ -21,13 +24,17 @@ final class LineReader {
     private byte[] line = new byte[256];
     private long bytesRead;
     private long lineNumber;
+    private int invalidByte = -1;
 
     LineReader(InputStream in, int maxLineBytes) {
         this.in = in;
         this.maxLineBytes = maxLineBytes;
     }
 
-    /** The next line without its terminator (a trailing CR is dropped too), {@link #TOO_LONG}, or null at the end. */
+    /**
+     * The next line without its terminator (a trailing CR is dropped too), {@link #TOO_LONG}, {@link #NOT_UTF8},
+     * or null at the end.
+     */
     String next() throws IOException {
         int length = 0;
         boolean tooLong = false;
@@ -69,7 +76,16 @@ final class LineReader {
         if (length > 0 && line[length - 1] == '\r') {
             length--;
         }
+        invalidByte = EventJson.invalidUtf8At(line, 0, length);
+        if (invalidByte >= 0) {
+            return NOT_UTF8; // never decoded with replacement characters
+        }
         return new String(line, 0, length, StandardCharsets.UTF_8);
+    }
+
+    /** After {@link #NOT_UTF8}: the first byte of the line (from 0) that is not part of well-formed UTF-8. */
+    int invalidByte() {
+        return invalidByte;
     }
 
     long lineNumber() {

@@ -2,7 +2,9 @@ package io.kappa.client;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -26,25 +28,69 @@ import io.kappa.server.BinaryProtocol;
  * a sequence number, so when the connection breaks it reconnects and sends every unanswered batch again, and
  * the server acknowledges the events it had already appended with their original offsets instead of writing
  * them twice. Thread-safe.
+ *
+ * <p>Bounds: at most {@code maxInFlight} unanswered batches and {@code maxInFlightEvents} unanswered events
+ * (default 65,536, below the server's dedup window of 100,000 sequences per producer, {@code ServerConfig
+ * dedupWindow}): a batch resent after a reconnect is then always within what the server remembers, so it is
+ * never written twice. A batch over {@code maxFrameBytes} (default 64 MiB, the server's default limit) or with
+ * more events than {@code maxInFlightEvents} is refused by {@link #send} before anything is sent.
+ *
+ * <p>Deadlines: connecting (and reconnecting) gives up after {@code connectTimeoutMs} (default 10 s) per
+ * attempt; with batches unanswered, {@code readTimeoutMs} (default 30 s) without an answer fails the client:
+ * every unanswered future completes with a {@link NoAnswer}, and later sends throw. An idle connection has no
+ * deadline.
  */
 public final class KappaClient implements AutoCloseable {
     /** Client settings; {@link #defaults()} has the defaults. */
-    public record Options(int maxInFlight, long producerId, long reconnectTimeoutMs) {
+    public record Options(int maxInFlight, int maxInFlightEvents, long producerId, long reconnectTimeoutMs,
+                          long connectTimeoutMs, long readTimeoutMs, int maxFrameBytes) {
+        public Options {
+            if (maxInFlight < 1 || maxInFlightEvents < 1 || reconnectTimeoutMs < 1 || connectTimeoutMs < 1
+                || connectTimeoutMs > Integer.MAX_VALUE || readTimeoutMs < 1 || maxFrameBytes < 64) {
+                throw new IllegalArgumentException("maxInFlight, maxInFlightEvents and the timeouts must be at least 1 "
+                    + "(connectTimeoutMs at most " + Integer.MAX_VALUE + "), maxFrameBytes at least 64: " + this);
+            }
+        }
+
         public static Options defaults() {
-            return new Options(64, 0, 30_000);
+            return new Options(64, 65_536, 0, 30_000, 10_000, 30_000, 64 << 20);
         }
 
         public Options withMaxInFlight(int n) {
-            return new Options(n, producerId, reconnectTimeoutMs);
+            return new Options(n, maxInFlightEvents, producerId, reconnectTimeoutMs, connectTimeoutMs, readTimeoutMs, maxFrameBytes);
+        }
+
+        /** Keep it below the server's dedup window (100,000 by default) so a retry is never written twice. */
+        public Options withMaxInFlightEvents(int n) {
+            return new Options(maxInFlight, n, producerId, reconnectTimeoutMs, connectTimeoutMs, readTimeoutMs, maxFrameBytes);
         }
 
         /** A positive id (0: a random one); the server refuses negative ids, reserved for kappa's own writers. */
         public Options withProducerId(long id) {
-            return new Options(maxInFlight, id, reconnectTimeoutMs);
+            return new Options(maxInFlight, maxInFlightEvents, id, reconnectTimeoutMs, connectTimeoutMs, readTimeoutMs, maxFrameBytes);
         }
 
         public Options withReconnectTimeoutMs(long ms) {
-            return new Options(maxInFlight, producerId, ms);
+            return new Options(maxInFlight, maxInFlightEvents, producerId, ms, connectTimeoutMs, readTimeoutMs, maxFrameBytes);
+        }
+
+        public Options withConnectTimeoutMs(long ms) {
+            return new Options(maxInFlight, maxInFlightEvents, producerId, reconnectTimeoutMs, ms, readTimeoutMs, maxFrameBytes);
+        }
+
+        public Options withReadTimeoutMs(long ms) {
+            return new Options(maxInFlight, maxInFlightEvents, producerId, reconnectTimeoutMs, connectTimeoutMs, ms, maxFrameBytes);
+        }
+
+        public Options withMaxFrameBytes(int bytes) {
+            return new Options(maxInFlight, maxInFlightEvents, producerId, reconnectTimeoutMs, connectTimeoutMs, readTimeoutMs, bytes);
+        }
+    }
+
+    /** The server sent no answer within {@code readTimeoutMs} while batches were unanswered; the client is closed. */
+    public static final class NoAnswer extends IOException {
+        NoAnswer(String message) {
+            super(message);
         }
     }
 
@@ -62,13 +108,17 @@ public final class KappaClient implements AutoCloseable {
         }
     }
 
-    private record InFlight(long requestId, ByteBuffer frame, int count, CompletableFuture<List<Appended>> result) {
+    private record InFlight(long requestId, ByteBuffer frame, int count, CompletableFuture<List<Appended>> result, long sentNanos) {
     }
 
     private final InetSocketAddress address;
     private final Options options;
     private final long producerId;
     private final Semaphore permits;
+    /** One per unanswered event; fair, so a large batch is not overtaken forever by small ones. */
+    private final Semaphore eventPermits;
+    /** When the reader last got an answer (System.nanoTime), for {@code readTimeoutMs}. */
+    private volatile long lastAnswerNanos = System.nanoTime();
     /** Taken before {@link #lock} by whoever writes to the socket, so frames go out in the order they were queued. */
     private final Object writeLock = new Object();
     private final Object lock = new Object();
@@ -88,6 +138,7 @@ public final class KappaClient implements AutoCloseable {
         this.options = options;
         this.producerId = options.producerId() != 0 ? options.producerId() : ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
         this.permits = new Semaphore(options.maxInFlight());
+        this.eventPermits = new Semaphore(options.maxInFlightEvents(), true);
         this.channel = open();
         this.reader = new Thread(this::readLoop, "kappa-client-reader");
         reader.setDaemon(true);
@@ -117,7 +168,9 @@ public final class KappaClient implements AutoCloseable {
         SocketChannel ch = SocketChannel.open();
         try {
             ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            ch.connect(address);
+            ch.socket().connect(address, (int) options.connectTimeoutMs()); // SocketTimeoutException when it passes
+            // The reader reads through the socket's stream, which honours this; see readFully.
+            ch.socket().setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, options.readTimeoutMs() / 2)));
             writeFully(ch, ByteBuffer.wrap(BinaryProtocol.MAGIC));
             return ch;
         } catch (IOException e) {
@@ -128,12 +181,45 @@ public final class KappaClient implements AutoCloseable {
 
     /**
      * Sends a batch to a topic; the future completes with each event's partition and offset once the server
-     * has appended the batch. Blocks while {@code maxInFlight} batches are unanswered.
+     * has appended the batch. Blocks while {@code maxInFlight} batches or {@code maxInFlightEvents} events are
+     * unanswered.
+     *
+     * @throws IllegalArgumentException if the batch has more events than {@code maxInFlightEvents}, or its frame
+     *     would be over {@code maxFrameBytes}; nothing is sent and the client goes on
      */
     public CompletableFuture<List<Appended>> send(String topic, List<Event> events) throws InterruptedException {
         ensureOpen();
+        int count = events.size();
+        if (count > options.maxInFlightEvents()) {
+            throw new IllegalArgumentException("a batch of " + count + " events is over maxInFlightEvents ("
+                + options.maxInFlightEvents() + "); split it");
+        }
         permits.acquire();
+        try {
+            eventPermits.acquire(count);
+        } catch (InterruptedException e) {
+            permits.release();
+            throw e;
+        }
+        boolean queued = false;
+        try {
+            CompletableFuture<List<Appended>> result = queue(topic, events);
+            queued = true;
+            return result;
+        } finally {
+            if (!queued) { // the frame could not be built, or the client is closed: give the permits back
+                permits.release();
+                eventPermits.release(count);
+            }
+        }
+    }
+
+    private CompletableFuture<List<Appended>> queue(String topic, List<Event> events) {
         int size = BinaryProtocol.requestSize(topic, events);
+        if (size > options.maxFrameBytes()) {
+            throw new IllegalArgumentException("a batch of " + size + " bytes is over maxFrameBytes (" + options.maxFrameBytes()
+                + "); split it");
+        }
         ByteBuffer frame;
         synchronized (lock) {
             frame = spare.pollFirst();
@@ -148,14 +234,13 @@ public final class KappaClient implements AutoCloseable {
             SocketChannel ch;
             synchronized (lock) {
                 if (closed) {
-                    permits.release();
                     throw new IllegalStateException("client is closed", failure);
                 }
+                BinaryProtocol.writeRequest(frame, nextRequestId + 1, producerId, nextSequence, topic, events);
                 long requestId = ++nextRequestId;
-                BinaryProtocol.writeRequest(frame, requestId, producerId, nextSequence, topic, events);
                 nextSequence += events.size();
                 frame.flip();
-                inFlight.add(new InFlight(requestId, frame, events.size(), result));
+                inFlight.add(new InFlight(requestId, frame, events.size(), result, System.nanoTime()));
                 ch = channel;
             }
             try {
@@ -188,14 +273,20 @@ public final class KappaClient implements AutoCloseable {
     private void readLoop() {
         ByteBuffer header = ByteBuffer.allocate(4);
         ByteBuffer body = ByteBuffer.allocate(64 * 1024);
+        SocketChannel streamOf = null;
+        InputStream in = null;
         while (!closed) {
             SocketChannel ch;
             synchronized (lock) {
                 ch = channel;
             }
             try {
+                if (ch != streamOf) {
+                    in = ch.socket().getInputStream();
+                    streamOf = ch;
+                }
                 header.clear();
-                readFully(ch, header);
+                readFully(in, header);
                 int length = header.getInt(0);
                 if (length < 13 || length > (64 << 20)) {
                     throw new IOException("bad answer frame length " + length);
@@ -204,9 +295,13 @@ public final class KappaClient implements AutoCloseable {
                     body = ByteBuffer.allocate(length);
                 }
                 body.clear().limit(length);
-                readFully(ch, body);
+                readFully(in, body);
                 body.flip();
+                lastAnswerNanos = System.nanoTime();
                 onAnswer(body);
+            } catch (NoAnswer e) {
+                fail(e); // a silent server: reconnecting and sending again would only wait again
+                return;
             } catch (IOException e) {
                 if (closed) {
                     return;
@@ -235,6 +330,7 @@ public final class KappaClient implements AutoCloseable {
                     if (f != null) {
                         inFlight.poll();
                         permits.release();
+                        eventPermits.release(f.count());
                         f.result().completeExceptionally(new RequestFailed(code, message));
                     }
                     throw new IOException("server closed the connection: " + message + " (code " + code + ")");
@@ -247,6 +343,7 @@ public final class KappaClient implements AutoCloseable {
             }
         }
         permits.release();
+        eventPermits.release(f.count());
         if (type == BinaryProtocol.ACK) {
             int count = body.getInt();
             List<Appended> appended = new ArrayList<>(count);
@@ -281,6 +378,7 @@ public final class KappaClient implements AutoCloseable {
                         }
                         channel = fresh;
                         reconnects++;
+                        lastAnswerNanos = System.nanoTime(); // the resent batches get a full readTimeoutMs
                     }
                     return;
                 } catch (IOException e) {
@@ -314,6 +412,7 @@ public final class KappaClient implements AutoCloseable {
         for (InFlight f : inFlight) {
             f.result().completeExceptionally(t);
             permits.release();
+            eventPermits.release(f.count());
         }
         inFlight.clear();
         closeQuietly(channel);
@@ -359,11 +458,41 @@ public final class KappaClient implements AutoCloseable {
         }
     }
 
-    private static void readFully(SocketChannel ch, ByteBuffer b) throws IOException {
+    /**
+     * Reads through the socket's stream, whose reads time out every {@code readTimeoutMs / 2}: a timeout is
+     * harmless while nothing is unanswered, and {@link NoAnswer} once the oldest unanswered batch has waited
+     * {@code readTimeoutMs} since it was sent or since the last answer, whichever is later.
+     */
+    private void readFully(InputStream in, ByteBuffer b) throws IOException {
         while (b.hasRemaining()) {
-            if (ch.read(b) < 0) {
+            int n;
+            try {
+                n = in.read(b.array(), b.arrayOffset() + b.position(), b.remaining());
+            } catch (SocketTimeoutException e) {
+                checkAnswered();
+                continue;
+            }
+            if (n < 0) {
                 throw new EOFException("server closed the connection");
             }
+            b.position(b.position() + n);
+        }
+    }
+
+    private void checkAnswered() throws NoAnswer {
+        InFlight oldest;
+        int unanswered;
+        synchronized (lock) {
+            oldest = inFlight.peek();
+            unanswered = inFlight.size();
+        }
+        if (oldest == null) {
+            return;
+        }
+        long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - Math.max(oldest.sentNanos(), lastAnswerNanos));
+        if (waitedMs >= options.readTimeoutMs()) {
+            throw new NoAnswer("no answer from " + address + " for " + waitedMs + " ms (readTimeoutMs " + options.readTimeoutMs()
+                + ") with " + unanswered + " batches unanswered; the client is closed");
         }
     }
 

@@ -54,13 +54,24 @@ public final class BinaryProtocol {
         }
     }
 
-    /** Encoded size of an APPEND request frame, length prefix included. */
+    /**
+     * Encoded size of an APPEND request frame, length prefix included.
+     *
+     * @throws IllegalArgumentException if the topic name is over 32,767 bytes or the frame over 2 GiB
+     */
     public static int requestSize(String topic, List<Event> events) {
-        int size = 4 + REQUEST_FIXED + topic.getBytes(StandardCharsets.UTF_8).length + 4;
+        int topicBytes = topic.getBytes(StandardCharsets.UTF_8).length;
+        if (topicBytes > Short.MAX_VALUE) {
+            throw new IllegalArgumentException("a topic name of " + topicBytes + " bytes is over 32767");
+        }
+        long size = 4 + REQUEST_FIXED + topicBytes + 4;
         for (Event e : events) {
             size += 4 + 8 + 4 + len(e.key()) + 4 + len(e.id()) + 4 + e.value().length;
         }
-        return size;
+        if (size > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("a batch of " + size + " bytes cannot be one frame");
+        }
+        return (int) size;
     }
 
     private static int len(byte[] b) {

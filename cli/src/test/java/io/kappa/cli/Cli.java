@@ -22,9 +22,14 @@ final class Cli {
     private Cli() {
     }
 
-    static synchronized Result runWithStdin(String stdin, String... args) {
+    static Result runWithStdin(String stdin, String... args) {
+        return runWithStdinBytes(stdin == null ? new byte[0] : stdin.getBytes(StandardCharsets.UTF_8), args);
+    }
+
+    /** As {@link #runWithStdin(String, String...)} with raw bytes, which need not be UTF-8. */
+    static synchronized Result runWithStdinBytes(byte[] stdin, String... args) {
         InputStream saved = System.in;
-        System.setIn(new ByteArrayInputStream(stdin == null ? new byte[0] : stdin.getBytes(StandardCharsets.UTF_8)));
+        System.setIn(new ByteArrayInputStream(stdin));
         try {
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();

@@ -50,7 +50,9 @@ class CliCommandsTest {
         assertEquals(5, d.lines().count(), d);
         fails("already exists", "topic", "create", "orders");
         fails("invalid topic name", "topic", "create", "../x");
-        fails("partitions must be", "topic", "create", "zero", "--partitions", "0");
+        Cli.Result zero = Cli.runWithStdin(null, args("topic", "create", "zero", "--partitions", "0"));
+        assertEquals(2, zero.code(), zero.err());
+        assertTrue(zero.err().startsWith("--partitions must be in 1..1024, was 0"), zero.err());
         fails("unknown segment", "topic", "create", "seg", "--segment", "3h");
         ok(null, "topic", "delete", "orders");
         fails("unknown topic 'orders'", "topic", "describe", "orders");
@@ -117,6 +119,82 @@ class CliCommandsTest {
         assertEquals(1, r.code());
         assertTrue(r.err().contains("line 3") && r.err().contains("appended 2 events before it"), r.err());
         assertEquals(2, ok(null, "read", "strict").lines().size());
+    }
+
+    @Test
+    void linesThatAreNotUtf8AreRejectedWithTheirNumbersNotStoredWithReplacementCharacters() throws Exception {
+        ok(null, "topic", "create", "utf");
+        byte[] input = concat("{\"value\":\"ok\"}\n{\"value\":\"caf", new byte[] {(byte) 0xe9}, "\"}\n"
+            + "{\"value\":{\"x\":\"", new byte[] {(byte) 0xed, (byte) 0xa0, (byte) 0x80}, "\"}}\n{\"value\":\"caf\u00e9\"}\n");
+        Cli.Result r = Cli.runWithStdinBytes(input, args("append", "utf"));
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains("line 2: not valid UTF-8 (byte 13 of the line) (skipped)"), r.err());
+        assertTrue(r.err().contains("line 3: not valid UTF-8 (byte 15 of the line) (skipped)"), "a surrogate is not UTF-8: " + r.err());
+        assertTrue(r.err().contains("appended 2 events, rejected 2 lines"), r.err());
+        List<String> read = ok(null, "read", "utf").lines();
+        assertEquals(List.of("ok", "caf\u00e9"), read.stream().map(l -> {
+            try {
+                return json(l).get("value").asText();
+            } catch (Exception e) {
+                throw new AssertionError(l, e);
+            }
+        }).toList());
+
+        ok(null, "topic", "create", "utfraw");
+        r = Cli.runWithStdinBytes(concat("a\n", new byte[] {(byte) 0xff}, "b\nc\n"), args("append", "utfraw", "--raw", "--strict"));
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains("line 2: not valid UTF-8 (byte 0 of the line)"), r.err());
+        assertTrue(r.err().contains("stopped at line 2 (--strict): appended 1 events before it"), r.err());
+    }
+
+    private static byte[] concat(Object... parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (Object part : parts) {
+            out.writeBytes(part instanceof byte[] b ? b : ((String) part).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(30)
+    void aValueNestedAHundredThousandDeepIsRefusedNamingTheLimit() {
+        ok(null, "topic", "create", "deep");
+        String deep = "[".repeat(100_000) + "]".repeat(100_000);
+        String nested501 = "[".repeat(501) + "]".repeat(501);
+        String nested500 = "[".repeat(500) + "]".repeat(500);
+        Cli.Result r = Cli.runWithStdin("{\"value\":" + deep + "}\n{\"value\":" + nested501 + "}\n{\"value\":"
+            + nested500.substring(1, nested500.length() - 1) + "}\n", args("append", "deep"));
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains("line 1: malformed JSON: Document nesting depth (501) exceeds the maximum allowed (500"), r.err());
+        assertTrue(r.err().contains("line 2: malformed JSON: Document nesting depth (501)"), r.err());
+        assertTrue(r.err().contains("appended 1 events, rejected 2 lines"), r.err());
+    }
+
+    @Test
+    void numericOptionsOutOfRangeAreUsageErrorsNamingTheOptionAndItsRange() {
+        ok(null, "topic", "create", "t");
+        String[][] cases = {
+            {"--batch must be in 1..1000000, was -1", "append", "t", "--batch", "-1"},
+            {"--batch must be in 1..1000000, was 0", "append", "t", "--batch", "0"},
+            {"--batch must be in 1..1000000, was 0", "mirror", "t", "--kafka", "localhost:1", "--batch", "0"},
+            {"--partition must be at least 0, was -1", "append", "t", "--partition", "-1", "v"},
+            {"--max-record-bytes must be in 1..67108864, was 0", "append", "t", "--max-record-bytes", "0", "v"},
+            {"--threads must be in 1..1024, was 0", "run", "filter", "--group", "g", "--input", "t", "--output", "o", "--where", "a exists", "--threads", "0"},
+            {"--checkpoint-records must be at least 1, was -5", "run", "filter", "--group", "g", "--input", "t", "--output", "o", "--where", "a exists", "--checkpoint-records", "-5"},
+            {"--block must be at least 1, was 0", "replay", "--verify", "--group", "g", "--block", "0"},
+            {"--max-rate must be at least 0, was -1", "replay", "filter", "--input", "t", "--output", "o", "--where", "a exists", "--max-rate", "-1"},
+            {"--limit must be at least 0, was -3", "read", "t", "--limit", "-3"},
+            {"--events must be in 1..2147483647, was 0", "demo", "--events", "0"},
+            {"--port must be in 0..65535, was 70000", "serve", "--port", "70000"},
+            {"--idle-timeout-ms must be at least 1, was 0", "serve", "--idle-timeout-ms", "0"},
+        };
+        for (String[] c : cases) {
+            String[] a = java.util.Arrays.copyOfRange(c, 1, c.length);
+            Cli.Result r = Cli.runWithStdin(null, args(a));
+            assertEquals(2, r.code(), () -> String.join(" ", a) + ": " + r.err());
+            assertTrue(r.err().startsWith(c[0] + "\n"), () -> String.join(" ", a) + ": " + r.err());
+        }
+        assertTrue(ok(null, "read", "t").lines().isEmpty(), "nothing was appended");
     }
 
     @Test

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.agrona.DirectBuffer;
@@ -13,8 +15,21 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /** The serdes kappa ships: raw bytes, a zero-copy buffer view, UTF-8 strings, longs, doubles and JSON. */
 public final class Serdes {
-    /** The JSON mapper the serdes use; configure nothing on it. */
-    public static final ObjectMapper MAPPER = new ObjectMapper()
+    /**
+     * The limits on every JSON text kappa parses from records, lines and clients (see docs/security.md, "Parsing
+     * limits"): nesting at most 500 deep, numbers at most 1,000 characters, strings at most 20,000,000
+     * characters, field names at most 50,000. A value beyond them is refused at once with a message naming
+     * the limit, never parsed at length, and deep nesting never reaches a StackOverflowError.
+     */
+    public static final StreamReadConstraints READ_LIMITS = StreamReadConstraints.builder()
+        .maxNestingDepth(500)
+        .maxNumberLength(1_000)
+        .maxStringLength(20_000_000)
+        .maxNameLength(50_000)
+        .build();
+
+    /** The JSON mapper the serdes use, with {@link #READ_LIMITS}; configure nothing on it. */
+    public static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder().streamReadConstraints(READ_LIMITS).build())
         .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
         .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 

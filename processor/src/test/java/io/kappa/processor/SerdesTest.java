@@ -55,6 +55,29 @@ class SerdesTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(10)
+    void jsonNestedAHundredThousandDeepOrWithAnOverlongNumberIsRefusedNamingTheLimit() {
+        byte[] deep = ("[".repeat(100_000) + "]".repeat(100_000)).getBytes(StandardCharsets.UTF_8);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> Serdes.json().deserialize(new UnsafeBuffer(deep), 0, deep.length));
+        assertTrue(e.getMessage().contains("nesting depth (501) exceeds the maximum allowed (500"), e.getMessage());
+        byte[] atLimit = ("[".repeat(500) + "]".repeat(500)).getBytes(StandardCharsets.UTF_8);
+        assertEquals(500, depth(Serdes.json().deserialize(new UnsafeBuffer(atLimit), 0, atLimit.length)));
+
+        byte[] number = ("{\"n\":" + "9".repeat(1_001) + "}").getBytes(StandardCharsets.UTF_8);
+        e = assertThrows(IllegalArgumentException.class, () -> Serdes.json().deserialize(new UnsafeBuffer(number), 0, number.length));
+        assertTrue(e.getMessage().contains("Number value length (1001) exceeds the maximum allowed (1000"), e.getMessage());
+    }
+
+    private static int depth(JsonNode node) {
+        int d = 0;
+        for (JsonNode n = node; n != null && n.isArray(); n = n.get(0)) {
+            d++;
+        }
+        return d;
+    }
+
+    @Test
     void bytesRoundTrip() {
         byte[] value = {0, 1, -1, 127, -128};
         assertArrayEquals(value, Serdes.bytes().serialize(value));

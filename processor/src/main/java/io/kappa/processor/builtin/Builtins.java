@@ -233,16 +233,13 @@ public final class Builtins {
             if (n.isTextual()) {
                 String s = n.asText().trim();
                 try {
-                    return Long.parseLong(s);
+                    return Long.parseLong(s); // stops at the first non-digit or at overflow: never slow
                 } catch (NumberFormatException e) {
-                    try {
-                        double d = new java.math.BigDecimal(s).doubleValue();
-                        if (Double.isFinite(d)) {
-                            return d;
-                        }
-                    } catch (NumberFormatException ignored) {
-                        // fall through to the error
-                    }
+                    // not a long: perhaps a decimal
+                }
+                double d = NumberText.toDouble(s); // NaN beyond NumberText.MAX_CHARS: never parsed at length
+                if (Double.isFinite(d)) {
+                    return d;
                 }
             }
             throw new IllegalArgumentException("field '" + field.text() + "' is not a number: " + abbreviate(n.toString()));

@@ -494,7 +494,7 @@ public final class JoinBuiltins {
         static final int EMPTY = 0;
         static final int NULL = 1;
         static final int VALUE = 2;
-        private static final JsonFactory FACTORY = new JsonFactory();
+        private static final JsonFactory FACTORY = Serdes.MAPPER.getFactory(); // with Serdes.READ_LIMITS
         private static final byte[] KEY = "{\"key\":".getBytes(StandardCharsets.US_ASCII);
         private static final byte[] LEFT = ",\"left\":".getBytes(StandardCharsets.US_ASCII);
         private static final byte[] RIGHT = ",\"right\":".getBytes(StandardCharsets.US_ASCII);

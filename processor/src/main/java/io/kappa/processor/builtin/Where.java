@@ -19,7 +19,8 @@ import java.util.Objects;
  * <p>Numbers compare numerically with numeric fields and with text fields that hold a number, so
  * {@code price > 10} matches {@code {"price": "12.5"}} and {@code 1 = 1.0} holds. Strings compare
  * with text fields ({@code <} and friends by {@link String#compareTo}) and for equality with the text form
- * of numbers and booleans. A condition whose field is missing, or whose value cannot be compared with the
+ * of numbers and booleans. A text field holds a number when it has the syntax of a number literal in at
+ * most 1,000 characters; longer text is only a string, so a hostile record is never parsed at length. A condition whose field is missing, or whose value cannot be compared with the
  * field, is false, except that {@code !=} is always the negation of {@code =}; {@code != null} therefore
  * holds for a missing field. A value that is not a JSON object has no fields.
  *
@@ -348,10 +349,15 @@ public final class Where {
         }
 
         private int compareText(String s) {
-            switch (numberShape(s)) {
-                case SMALL_INTEGER:
-                    return compareLong(parseSmallInteger(s));
-                case OTHER_NUMBER:
+            if (s.length() > NumberText.MAX_CHARS) {
+                return INCOMPARABLE; // not a number by rule; BigDecimal would take seconds on a million digits
+            }
+            switch (NumberText.shape(s)) {
+                case NumberText.SMALL_INTEGER:
+                    return compareLong(NumberText.parseSmallInteger(s));
+                case NumberText.OTHER_NUMBER:
+                    // At most MAX_CHARS digits, and compareTo looks at the magnitudes (adjusted exponents) first,
+                    // so even 1e999999999 compares at once.
                     try {
                         return Integer.signum(new BigDecimal(s).compareTo(decimal));
                     } catch (NumberFormatException e) {
@@ -366,80 +372,6 @@ public final class Where {
         public String toString() {
             return text;
         }
-    }
-
-    private static final int NOT_A_NUMBER = 0;
-    /** An integer without exponent of at most 18 digits, which always fits a long. */
-    private static final int SMALL_INTEGER = 1;
-    private static final int OTHER_NUMBER = 2;
-
-    /**
-     * Classifies {@code s} as {@link #NOT_A_NUMBER}, {@link #SMALL_INTEGER} or {@link #OTHER_NUMBER}. A
-     * number is an optional sign, ASCII digits with an optional decimal point (at least one digit), and an
-     * optional exponent; this is the syntax of number literals and of numbers in text fields.
-     */
-    private static int numberShape(String s) {
-        int n = s.length();
-        int i = 0;
-        if (i < n && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
-            i++;
-        }
-        int digits = 0;
-        while (i < n && isDigit(s.charAt(i))) {
-            i++;
-            digits++;
-        }
-        boolean point = false;
-        if (i < n && s.charAt(i) == '.') {
-            point = true;
-            i++;
-            while (i < n && isDigit(s.charAt(i))) {
-                i++;
-                digits++;
-            }
-        }
-        if (digits == 0) {
-            return NOT_A_NUMBER;
-        }
-        boolean exponent = false;
-        if (i < n && (s.charAt(i) == 'e' || s.charAt(i) == 'E')) {
-            exponent = true;
-            i++;
-            if (i < n && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
-                i++;
-            }
-            int exponentDigits = 0;
-            while (i < n && isDigit(s.charAt(i))) {
-                i++;
-                exponentDigits++;
-            }
-            if (exponentDigits == 0) {
-                return NOT_A_NUMBER;
-            }
-        }
-        if (i != n) {
-            return NOT_A_NUMBER;
-        }
-        return !point && !exponent && digits <= 18 ? SMALL_INTEGER : OTHER_NUMBER;
-    }
-
-    /** Parses a string that {@link #numberShape} classified as {@link #SMALL_INTEGER}. */
-    private static long parseSmallInteger(String s) {
-        int i = 0;
-        boolean negative = false;
-        if (s.charAt(0) == '+' || s.charAt(0) == '-') {
-            negative = s.charAt(0) == '-';
-            i = 1;
-        }
-        long value = 0;
-        for (; i < s.length(); i++) {
-            value = value * 10 + (s.charAt(i) - '0');
-        }
-        return negative ? -value : value;
-    }
-
-    private static boolean isDigit(char c) {
-        return c >= '0' && c <= '9';
     }
 
     // ---------------------------------------------------------------------------------------------------
@@ -560,7 +492,11 @@ public final class Where {
                 pos++;
             }
             String word = expr.substring(start, pos);
-            if (numberShape(word) != NOT_A_NUMBER) {
+            if (NumberText.shape(word) != NumberText.NOT_A_NUMBER) {
+                if (word.length() > NumberText.MAX_CHARS) {
+                    throw error("number '" + tokenAt(start) + "' is longer than " + NumberText.MAX_CHARS
+                            + " characters", start);
+                }
                 try {
                     return new NumberLiteral(word);
                 } catch (NumberFormatException | ArithmeticException e) {

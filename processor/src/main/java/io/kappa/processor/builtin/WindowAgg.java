@@ -136,12 +136,8 @@ final class WindowAgg {
                     x = n.doubleValue();
                     whole = false;
                 } else if (n.isTextual()) {
-                    try {
-                        x = Double.parseDouble(n.asText().trim());
-                        whole = x == Math.rint(x) && !n.asText().contains(".");
-                    } catch (NumberFormatException e) {
-                        throw notANumber(n);
-                    }
+                    x = NumberText.toDouble(n.asText().trim()); // NaN, refused below, when not a number
+                    whole = x == Math.rint(x) && !n.asText().contains(".");
                 } else {
                     throw notANumber(n);
                 }

@@ -27,6 +27,7 @@ import io.kappa.processor.Topology;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -340,6 +341,22 @@ class BuiltinsTest {
         JsonNode overflowed = json(out.get(9));
         assertEquals(9.223372036854775807E18, overflowed.get("sum").asDouble(), 1e4, "a long overflow continues in double: " + out.get(9));
         assertTrue(deadLetters("g").isEmpty());
+    }
+
+    @Test
+    @Timeout(10) // BigDecimal on the million digits took 17 s
+    void sumOfAMillionDigitTextIsRefusedAtOnceAsNotANumber() throws Exception {
+        Topic in = log.createTopic("in", TopicConfig.partitions(1));
+        in.appendBatch(List.of(
+            event(null, "{\"k\":\"x\",\"v\":\"" + "9".repeat(1_000_000) + "\"}"),
+            event(null, "{\"k\":\"x\",\"v\":\"2.5\"}")));
+
+        run(sum("k", "v"), "g", "in", "out");
+
+        assertEquals(List.of("{\"key\":\"x\",\"sum\":2.5}"), values(readAll(log.topic("out"))));
+        List<JsonNode> dlq = deadLetters("g");
+        assertEquals(1, dlq.size());
+        assertTrue(dlq.get(0).get("error").asText().contains("field 'v' is not a number: \"999"), dlq.get(0).get("error").asText());
     }
 
     @Test

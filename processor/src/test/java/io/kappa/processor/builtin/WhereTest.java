@@ -18,6 +18,7 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class WhereTest {
 
@@ -191,6 +192,33 @@ class WhereTest {
         assertTrue(Where.parse("nan != 1").test(record));
         assertFalse(Where.parse("nan < 1").test(record));
         assertFalse(Where.parse("nan >= 1").test(record));
+    }
+
+    @Test
+    @Timeout(10) // BigDecimal on the million digits took 16 s
+    void aMillionDigitTextIsNotANumberAndAHugeExponentComparesAtOnce() {
+        ObjectNode record = NODES.objectNode();
+        record.put("long", "9".repeat(1_000_000));
+        record.put("limit", "9".repeat(1_000));
+        record.put("exp", "1e999999999");
+        record.put("negexp", "-1e-999999999");
+        assertFalse(Where.parse("long > 10").test(record), "text over 1,000 characters is not a number");
+        assertFalse(Where.parse("long < 10").test(record));
+        assertTrue(Where.parse("long != 10").test(record));
+        assertTrue(Where.parse("limit > 10").test(record), "1,000 characters still are");
+        assertTrue(Where.parse("limit = " + "9".repeat(1_000)).test(record));
+        assertTrue(Where.parse("exp > 10").test(record));
+        assertTrue(Where.parse("exp = 10e999999998").test(record));
+        assertTrue(Where.parse("exp < 1e1000000000").test(record));
+        assertTrue(Where.parse("negexp < 0").test(record));
+        assertTrue(Where.parse("negexp > -1e-999999998").test(record));
+    }
+
+    @Test
+    void aNumberLiteralOverAThousandCharactersIsRefused() {
+        String expr = "price > " + "1".repeat(1_001);
+        assertTrue(parseError(expr).getMessage().contains("is longer than 1000 characters at position 8"),
+            () -> parseError(expr).getMessage().substring(0, 200));
     }
 
     @Test
