@@ -80,7 +80,21 @@ public final class KappaServer implements AutoCloseable {
         }
         server.configureBlocking(false);
         this.acceptKey = server.register(selector, SelectionKey.OP_ACCEPT);
+        preloadFileDispatcher();
         this.thread = new Thread(this::loop, "kappa-server");
+    }
+
+    /**
+     * The JDK initializes its file dispatcher (which opens a socket pair) on the first close of an accepted
+     * connection; out of file descriptors then, that fails for good (ExceptionInInitializerError) and stops the
+     * server. Initialized here, while descriptors are free.
+     */
+    private static void preloadFileDispatcher() {
+        try {
+            Class.forName("sun.nio.ch.FileDispatcherImpl", true, ServerSocketChannel.class.getClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            // another JDK: nothing to preload
+        }
     }
 
     /** Binds and starts serving on a thread of its own. */

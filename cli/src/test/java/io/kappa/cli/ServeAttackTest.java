@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.kappa.log.EventLog;
+import io.kappa.log.JvmFlags;
 import io.kappa.log.PartitionTailer;
 import io.kappa.log.TopicConfig;
 import org.junit.jupiter.api.AfterAll;
@@ -263,13 +264,13 @@ class ServeAttackTest {
                 }
             }
         }
-        assertTrue(refused > 1_000, "new producer ids past the connection's quota are refused: " + refused);
         try (Socket s = new Socket("127.0.0.1", port)) { // the legitimate producer retries after a reconnect
             s.getOutputStream().write(first.getBytes(StandardCharsets.UTF_8));
             JsonNode a = EventJson.MAPPER.readTree(new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine());
             assertTrue(a.path("ok").asBoolean(), a.toString());
             assertEquals(offset, a.get("offset").asLong(), "the retry is answered with the original offset, not stored again");
         }
+        assertTrue(refused > 1_000, "new producer ids past the connection's quota are refused: " + refused);
         assertServesWellBehavedClient("1,100 producer ids from one client", 5_000);
     }
 
@@ -356,6 +357,47 @@ class ServeAttackTest {
         assertEquals(1, p.exitValue(), () -> "exit code; stderr: " + err);
         Thread.sleep(200); // the rest of stderr
         assertTrue(err.toString().contains("OutOfMemoryError"), err::toString);
+    }
+
+    @Test
+    void i_runningOutOfFileDescriptorsPausesAcceptingAndKeepsServing(@TempDir Path other) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("bash", "-c", "ulimit -n 256 && exec \"$@\"", "kappa"));
+        cmd.addAll(JvmFlags.javaCommand(List.of("-Xmx256m"), Kappa.class.getName(), List.of("serve", "--port", "0")));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("KAPPA_DATA_DIR", other.toString());
+        Process p = pb.start();
+        StringBuffer err = new StringBuffer();
+        try {
+            int fdPort = awaitPort(p, err);
+            List<Socket> many = new ArrayList<>();
+            try {
+                for (int i = 0; i < 400; i++) { // more than the server's 256 file descriptors
+                    many.add(new Socket("127.0.0.1", fdPort));
+                }
+                Thread.sleep(1_000);
+                assertTrue(p.isAlive(), () -> "the server survives running out of file descriptors; stderr: " + err);
+            } finally {
+                for (Socket s : many) {
+                    s.close();
+                }
+            }
+            long deadline = System.currentTimeMillis() + 10_000;
+            String answer = null;
+            while (answer == null) { // an answer (the topic does not exist: an error) is being served
+                assertTrue(System.currentTimeMillis() < deadline, () -> "served again after the descriptors were freed; stderr: " + err);
+                try (Socket s = new Socket("127.0.0.1", fdPort)) {
+                    s.setSoTimeout(5_000);
+                    s.getOutputStream().write("{\"topic\":\"fd\",\"value\":1}\n".getBytes(StandardCharsets.UTF_8));
+                    answer = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine();
+                } catch (IOException e) {
+                    Thread.sleep(100);
+                }
+            }
+            assertTrue(err.toString().contains("accept failed"), () -> "the failed accept() was logged: " + err);
+        } finally {
+            p.destroy();
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
     }
 
     private static String heapInfo() {
