@@ -41,7 +41,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--write-timeout-ms", defaultValue = "30000",
         description = "Close a connection that takes none of its answers for this long (default: ${DEFAULT-VALUE}).")
     long writeTimeoutMs;
-    @Option(names = "--max-buffer-bytes", defaultValue = "134217728",
+    @Option(names = "--max-buffer-bytes", defaultValue = "33554432",
         description = "Memory for receive-buffer growth and unsent answers, over all connections; past it, connections wait unread (default: ${DEFAULT-VALUE}).")
     long maxBufferBytes;
     @Option(names = "--max-producers", defaultValue = "1000",

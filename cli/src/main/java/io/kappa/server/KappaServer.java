@@ -59,6 +59,11 @@ public final class KappaServer implements AutoCloseable {
     private long buffered;
     /** Connections not read because the buffer budget was spent, resumed when it has room. */
     private final List<Connection> waitingForMemory = new ArrayList<>();
+    /**
+     * The one connection allowed past the budget, by at most one request, until its buffer is empty again:
+     * without it, requests half-received on every connection could fill the budget and none could complete.
+     */
+    private Connection overdraft;
     private long lastWarning;
     private int warningsSuppressed;
 
@@ -198,11 +203,22 @@ public final class KappaServer implements AutoCloseable {
 
     /** Reads again from connections that waited for the buffer budget, while it has room. */
     private void resumeStarved() {
-        if (waitingForMemory.isEmpty() || buffered >= config.maxBufferBytes()) {
+        if (waitingForMemory.isEmpty() || (buffered >= config.maxBufferBytes() && overdraft != null)) {
             return;
         }
-        List<Connection> waiting = new ArrayList<>(waitingForMemory); // oldest first; one may wait again at once
-        waitingForMemory.clear();
+        List<Connection> waiting;
+        if (buffered >= config.maxBufferBytes()) {
+            // Full, and no request allowed past it: the connection waiting longest in a request may finish it.
+            overdraft = waitingForMemory.stream().filter(c -> c.requestStart > 0).findFirst().orElse(null);
+            if (overdraft == null) {
+                return;
+            }
+            waitingForMemory.remove(overdraft);
+            waiting = List.of(overdraft);
+        } else {
+            waiting = new ArrayList<>(waitingForMemory); // oldest first; one may wait again at once
+            waitingForMemory.clear();
+        }
         for (Connection c : waiting) {
             c.starved = false;
             try {
@@ -564,6 +580,9 @@ public final class KappaServer implements AutoCloseable {
                 }
                 if (in.position() == 0) {
                     requestStart = 0;
+                    if (in.capacity() > 1 << 20 || overdraft == this || buffered > config.maxBufferBytes()) {
+                        shrink(); // a large buffer goes back at once (smaller ones at the next sweep)
+                    }
                 } else if (requestStart == 0 || requestsTaken != taken) {
                     requestStart = System.currentTimeMillis(); // a request is under way since (about) now
                 }
@@ -579,8 +598,11 @@ public final class KappaServer implements AutoCloseable {
             int capacity = (int) Math.min(needed, in.capacity() * 2L);
             int more = capacity - in.capacity();
             if (!force && buffered + more > config.maxBufferBytes()) {
-                starve();
-                return false;
+                if (overdraft != null && overdraft != this) {
+                    starve();
+                    return false;
+                }
+                overdraft = this;
             }
             buffered += more;
             ByteBuffer bigger = ByteBuffer.allocate(capacity);
@@ -591,12 +613,18 @@ public final class KappaServer implements AutoCloseable {
             return true;
         }
 
-        /** Back to the base buffer when it holds nothing: memory held by a large request is returned. */
+        /**
+         * Back to the base buffer when it holds nothing: memory held by a large request is returned (and with it
+         * the right to pass the budget, so at most one buffer past the budget exists at a time).
+         */
         private void shrink() {
             if (in.capacity() > BASE_BUFFER && in.position() == 0) {
                 buffered -= in.capacity() - BASE_BUFFER;
                 in = ByteBuffer.allocate(BASE_BUFFER);
                 scanned = 0;
+            }
+            if (overdraft == this && in.position() == 0) {
+                overdraft = null;
             }
         }
 
@@ -881,7 +909,7 @@ public final class KappaServer implements AutoCloseable {
             if (!out.isEmpty()) {
                 ops |= SelectionKey.OP_WRITE;
             }
-            if (!starved && buffered >= config.maxBufferBytes() && !closing && !eof) {
+            if (!starved && buffered >= config.maxBufferBytes() && !closing && !eof && overdraft != this) {
                 starve(); // reading more would pass the buffer budget: wait until memory frees
             }
             if (!closing && !eof && !starved && pendingBytes < config.maxPendingOutput()) {
@@ -940,6 +968,9 @@ public final class KappaServer implements AutoCloseable {
                 in = ByteBuffer.allocate(0);
                 if (starved) {
                     waitingForMemory.remove(this);
+                }
+                if (overdraft == this) {
+                    overdraft = null;
                 }
             }
             if (key != null) {

@@ -18,7 +18,7 @@ package io.kappa.server;
  * @param requestTimeoutMs  a request (frame or line) must arrive whole within this long of its first byte
  * @param writeTimeoutMs    a client that takes none of its pending answers for this long is closed
  * @param maxBufferBytes    server-wide budget for receive-buffer growth and unsent answers; past it, connections
- *                          are not read until memory frees
+ *                          are not read until memory frees (one request at a time may pass it, so that it completes)
  * @param maxProducers      idempotent producers remembered in all; the one idle longest is forgotten first
  * @param maxProducersPerConnection producer ids one connection may use; a further new id is refused
  * @param maxProducerEntries sequences remembered across all producers (about 24 bytes each)
@@ -36,9 +36,8 @@ public record ServerConfig(String bind, int port, int maxConnections, int maxFra
         if (maxFrameBytes < 64 || maxLineBytes < 64) {
             throw new IllegalArgumentException("frame and line limits must be >= 64 bytes");
         }
-        if (maxBufferBytes < 4L + Math.max(maxFrameBytes, maxLineBytes)) {
-            throw new IllegalArgumentException("the buffer budget (" + maxBufferBytes + " bytes) must hold the largest frame ("
-                + maxFrameBytes + ") and line (" + maxLineBytes + ")");
+        if (maxBufferBytes < 1 << 20) {
+            throw new IllegalArgumentException("the buffer budget must be >= 1 MiB, was " + maxBufferBytes);
         }
         if (stallTimeoutMs < 1 || idleTimeoutMs < 1 || requestTimeoutMs < 1 || writeTimeoutMs < 1) {
             throw new IllegalArgumentException("timeouts must be >= 1 ms");
@@ -50,7 +49,7 @@ public record ServerConfig(String bind, int port, int maxConnections, int maxFra
 
     public static ServerConfig defaults() {
         return new ServerConfig("127.0.0.1", 7070, 1024, 64 << 20, 2 << 20, 10_000, 300_000, 100_000, 8 << 20,
-            30_000, 30_000, 128L << 20, 1_000, 16, 2 << 20);
+            30_000, 30_000, 32L << 20, 1_000, 16, 2 << 20);
     }
 
     public ServerConfig withPort(int port) {

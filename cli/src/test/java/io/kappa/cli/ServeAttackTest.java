@@ -1,6 +1,7 @@
 package io.kappa.cli;
 
 import java.io.BufferedReader;
+import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -163,6 +164,49 @@ class ServeAttackTest {
             }
         }
         System.out.println("ServeAttackTest: heap after the 64 MiB header attack: " + heapInfo());
+    }
+
+    @Test
+    void a_wholeHugeFramesFromManyClientsAtOnceWaitForTheBufferBudget() throws Exception {
+        int valueLength = 40 << 20;
+        int clients = 6; // 240 MiB of frames at once, more than the heap; the budget (128 MiB) lets some wait unread
+        List<Thread> threads = new ArrayList<>();
+        String[] answers = new String[clients];
+        for (int c = 0; c < clients; c++) {
+            int client = c;
+            Thread t = new Thread(() -> {
+                try (Socket s = new Socket("127.0.0.1", port)) {
+                    s.setSoTimeout(30_000);
+                    ByteBuffer head = ByteBuffer.allocate(4 + 4 + 56);
+                    head.put("KAP1".getBytes(StandardCharsets.US_ASCII)).putInt(56 + valueLength);
+                    head.put((byte) 1).putLong(client).putLong(0).putLong(0).putShort((short) 1).put((byte) 't').putInt(1);
+                    head.putInt(-1).putLong(Long.MIN_VALUE).putInt(-1).putInt(-1).putInt(valueLength);
+                    OutputStream out = s.getOutputStream();
+                    out.write(head.array());
+                    byte[] chunk = new byte[1 << 20];
+                    for (int i = 0; i < valueLength / chunk.length; i++) {
+                        out.write(chunk);
+                    }
+                    DataInputStream in = new DataInputStream(s.getInputStream());
+                    byte[] frame = new byte[in.readInt()];
+                    in.readFully(frame);
+                    answers[client] = new String(frame, StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    answers[client] = e.toString();
+                }
+            }, "huge-" + c);
+            t.start();
+            threads.add(t);
+        }
+        for (Thread t : threads) {
+            t.join(60_000);
+        }
+        for (int c = 0; c < clients; c++) {
+            assertNotNull(answers[c], "client " + c);
+            assertTrue(answers[c].contains("over the maximum"), "client " + c + " got its answer (the event is too large): " + answers[c]);
+        }
+        System.out.println("ServeAttackTest: heap after " + clients + " whole 40 MiB frames at once: " + heapInfo());
+        assertServesWellBehavedClient(clients + " whole 40 MiB frames at once", 5_000);
     }
 
     @Test
