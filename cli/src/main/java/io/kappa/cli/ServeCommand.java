@@ -32,15 +32,35 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--stall-timeout-ms", defaultValue = "10000",
         description = "Close a connection stuck in the middle of a frame or line, or silent since it connected, after this long (default: ${DEFAULT-VALUE}).")
     long stallTimeoutMs;
-    @Option(names = "--idle-timeout-ms", defaultValue = "600000", description = "Close a silent connection after this long (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--idle-timeout-ms", defaultValue = "300000",
+        description = "Close a silent connection after this long; near --max-connections, after the stall timeout (default: ${DEFAULT-VALUE}).")
     long idleTimeoutMs;
+    @Option(names = "--request-timeout-ms", defaultValue = "30000",
+        description = "Close a connection whose request (frame or line) is not whole this long after its first byte (default: ${DEFAULT-VALUE}).")
+    long requestTimeoutMs;
+    @Option(names = "--write-timeout-ms", defaultValue = "30000",
+        description = "Close a connection that takes none of its answers for this long (default: ${DEFAULT-VALUE}).")
+    long writeTimeoutMs;
+    @Option(names = "--max-buffer-bytes", defaultValue = "33554432",
+        description = "Memory for receive-buffer growth and unsent answers, over all connections; past it, connections wait unread (default: ${DEFAULT-VALUE}).")
+    long maxBufferBytes;
+    @Option(names = "--max-producers", defaultValue = "1000",
+        description = "Idempotent producers remembered; the one idle longest is forgotten first (default: ${DEFAULT-VALUE}).")
+    int maxProducers;
+    @Option(names = "--max-producers-per-connection", defaultValue = "16",
+        description = "Producer ids one connection may use; a further new id is refused (default: ${DEFAULT-VALUE}).")
+    int maxProducersPerConnection;
+    @Option(names = "--max-producer-entries", defaultValue = "2097152",
+        description = "Sequences remembered across all producers, about 24 bytes each (default: ${DEFAULT-VALUE}).")
+    int maxProducerEntries;
 
     @Override
     public Integer call() throws Exception {
         ServerConfig defaults = ServerConfig.defaults();
         int maxLine = data.maxRecordBytes * 2 + 64 * 1024;
         ServerConfig config = new ServerConfig(bind, port, maxConnections, maxFrameBytes, maxLine, stallTimeoutMs, idleTimeoutMs,
-            defaults.dedupWindow(), defaults.maxPendingOutput());
+            defaults.dedupWindow(), defaults.maxPendingOutput(), requestTimeoutMs, writeTimeoutMs, maxBufferBytes, maxProducers,
+            maxProducersPerConnection, maxProducerEntries);
         PrintWriter out = spec.commandLine().getOut();
         EventLog log = data.open();
         KappaServer server;

@@ -43,6 +43,8 @@ public final class BinaryProtocol {
 
     /** Fixed part of an APPEND request body before the topic bytes. */
     static final int REQUEST_FIXED = 1 + 8 + 8 + 8 + 2;
+    /** Smallest APPEND request body: the fixed part, an empty topic and the event count. */
+    static final int MIN_REQUEST = REQUEST_FIXED + 4;
 
     private BinaryProtocol() {
     }

@@ -34,7 +34,10 @@ import io.kappa.log.Topic;
  * so an answer means the events are in the log (and synced, when the log's fsync policy is {@code always}).
  * A client that misbehaves gets an error and, when its stream cannot be trusted any more, is closed; it
  * never blocks other clients: reads and writes never block, partial frames wait in the connection's buffer,
- * and a client that does not read its answers stops being read.
+ * and a client that does not read its answers stops being read (and is closed after the write timeout).
+ * Memory: receive buffers grow only as bytes arrive, and their growth plus unsent answers share one budget
+ * ({@link ServerConfig#maxBufferBytes()}); past it, connections are not read until memory frees
+ * (docs/security.md). An {@link Error} in the I/O thread stops the server and is returned by {@link #awaitStop()}.
  */
 public final class KappaServer implements AutoCloseable {
     private final EventLog log;
@@ -49,11 +52,28 @@ public final class KappaServer implements AutoCloseable {
     private final AtomicLong connectionsRefused = new AtomicLong();
     private volatile boolean running = true;
     private volatile Throwable failure;
+    private final SelectionKey acceptKey;
+    /** When accepting resumes after a failed accept() (too many open files), or 0. */
+    private long acceptPausedUntil;
+    /** Bytes of receive-buffer growth (beyond {@link #BASE_BUFFER}) and unsent answers, over all connections. */
+    private long buffered;
+    /** Connections not read because the buffer budget was spent, resumed when it has room. */
+    private final List<Connection> waitingForMemory = new ArrayList<>();
+    /**
+     * The one connection allowed past the budget, by at most one request, until its buffer is empty again:
+     * without it, requests half-received on every connection could fill the budget and none could complete.
+     */
+    private Connection overdraft;
+    private long lastWarning;
+    private int warningsSuppressed;
+
+    /** Receive buffer each connection starts with; it grows as a request's bytes arrive. */
+    static final int BASE_BUFFER = 16 * 1024;
 
     private KappaServer(EventLog log, ServerConfig config) throws IOException {
         this.log = log;
         this.config = config;
-        this.producers = new ProducerRegistry(config.dedupWindow());
+        this.producers = new ProducerRegistry(config.dedupWindow(), config.maxProducers(), config.maxProducerEntries());
         this.selector = Selector.open();
         this.server = ServerSocketChannel.open();
         try {
@@ -64,8 +84,22 @@ public final class KappaServer implements AutoCloseable {
             throw new IOException("cannot listen on " + config.bind() + ":" + config.port() + ": " + e.getMessage(), e);
         }
         server.configureBlocking(false);
-        server.register(selector, SelectionKey.OP_ACCEPT);
+        this.acceptKey = server.register(selector, SelectionKey.OP_ACCEPT);
+        preloadFileDispatcher();
         this.thread = new Thread(this::loop, "kappa-server");
+    }
+
+    /**
+     * The JDK initializes its file dispatcher (which opens a socket pair) on the first close of an accepted
+     * connection; out of file descriptors then, that fails for good (ExceptionInInitializerError) and stops the
+     * server. Initialized here, while descriptors are free.
+     */
+    private static void preloadFileDispatcher() {
+        try {
+            Class.forName("sun.nio.ch.FileDispatcherImpl", true, ServerSocketChannel.class.getClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            // another JDK: nothing to preload
+        }
     }
 
     /** Binds and starts serving on a thread of its own. */
@@ -130,6 +164,11 @@ public final class KappaServer implements AutoCloseable {
                     }
                 }
                 long now = System.currentTimeMillis();
+                if (acceptPausedUntil != 0 && now >= acceptPausedUntil) {
+                    acceptPausedUntil = 0;
+                    acceptKey.interestOps(SelectionKey.OP_ACCEPT);
+                }
+                resumeStarved();
                 if (now - lastSweep >= 500) {
                     lastSweep = now;
                     for (Connection c : new ArrayList<>(connections)) {
@@ -137,34 +176,103 @@ public final class KappaServer implements AutoCloseable {
                     }
                 }
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) {
+            // Any Error too (OutOfMemoryError, StackOverflowError): the server stops and says why; `kappa serve` exits 1.
             failure = e;
             System.err.println("kappa: server stopped by an error: " + e);
         } finally {
-            shutdown();
-            stopped.countDown();
+            try {
+                shutdown();
+            } finally {
+                stopped.countDown();
+            }
         }
     }
 
-    private void accept() throws IOException {
-        SocketChannel ch;
-        while ((ch = server.accept()) != null) {
-            ch.configureBlocking(false);
-            ch.socket().setTcpNoDelay(true);
-            if (connections.size() >= config.maxConnections()) {
-                connectionsRefused.incrementAndGet();
-                try {
-                    ch.write(ByteBuffer.wrap(errorLine("too many connections (limit " + config.maxConnections() + ")")));
-                } catch (IOException ignored) {
-                    // closing anyway
-                }
-                ch.close();
-                continue;
-            }
-            Connection c = new Connection(ch);
-            c.key = ch.register(selector, SelectionKey.OP_READ, c);
-            connections.add(c);
+    /** Prints a warning to stderr, at most one a second (the others are counted). */
+    private void warn(String message) {
+        long now = System.currentTimeMillis();
+        if (now - lastWarning < 1_000) {
+            warningsSuppressed++;
+            return;
         }
+        lastWarning = now;
+        System.err.println("kappa: " + message + (warningsSuppressed > 0 ? " (" + warningsSuppressed + " more warnings suppressed)" : ""));
+        warningsSuppressed = 0;
+    }
+
+    /** Reads again from connections that waited for the buffer budget, while it has room. */
+    private void resumeStarved() {
+        if (waitingForMemory.isEmpty() || (buffered >= config.maxBufferBytes() && overdraft != null)) {
+            return;
+        }
+        List<Connection> waiting;
+        if (buffered >= config.maxBufferBytes()) {
+            // Full, and no request allowed past it: the connection waiting longest in a request may finish it.
+            overdraft = waitingForMemory.stream().filter(c -> c.requestStart > 0).findFirst().orElse(null);
+            if (overdraft == null) {
+                return;
+            }
+            waitingForMemory.remove(overdraft);
+            waiting = List.of(overdraft);
+        } else {
+            waiting = new ArrayList<>(waitingForMemory); // oldest first; one may wait again at once
+            waitingForMemory.clear();
+        }
+        for (Connection c : waiting) {
+            c.starved = false;
+            try {
+                c.flush();
+            } catch (IOException | RuntimeException e) {
+                c.close();
+            }
+        }
+    }
+
+    private void accept() {
+        SocketChannel ch;
+        while (true) {
+            try {
+                ch = server.accept();
+            } catch (IOException e) {
+                // Out of file descriptors, most likely: keep serving the connections there are, retry a little later.
+                warn("accept failed (" + e.getMessage() + "), pausing new connections for 100 ms");
+                acceptKey.interestOps(0);
+                acceptPausedUntil = System.currentTimeMillis() + 100;
+                return;
+            }
+            if (ch == null) {
+                return;
+            }
+            try {
+                register(ch);
+            } catch (IOException e) {
+                warn("could not set up a new connection: " + e.getMessage());
+                try {
+                    ch.close();
+                } catch (IOException ignored) {
+                    // gone already
+                }
+            }
+        }
+    }
+
+    private void register(SocketChannel ch) throws IOException {
+        ch.configureBlocking(false);
+        ch.socket().setTcpNoDelay(true);
+        if (connections.size() >= config.maxConnections()) {
+            connectionsRefused.incrementAndGet();
+            try {
+                ch.write(ByteBuffer.wrap(errorLine("too many connections (limit " + config.maxConnections() + ")")));
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+            ch.close();
+            return;
+        }
+        Connection c = new Connection(ch);
+        c.key = ch.register(selector, SelectionKey.OP_READ, c);
+        connections.add(c);
     }
 
     private void shutdown() {
@@ -389,7 +497,7 @@ public final class KappaServer implements AutoCloseable {
     private final class Connection {
         final SocketChannel channel;
         SelectionKey key;
-        ByteBuffer in = ByteBuffer.allocate(64 * 1024);
+        ByteBuffer in = ByteBuffer.allocate(BASE_BUFFER);
         final ArrayDeque<ByteBuffer> out = new ArrayDeque<>();
         long pendingBytes;
         int mode = UNKNOWN;
@@ -399,6 +507,18 @@ public final class KappaServer implements AutoCloseable {
         boolean finalLineAdded;
         long closeDeadline = Long.MAX_VALUE;
         long lastRead = System.currentTimeMillis();
+        /** When the first byte of the request not yet complete arrived (about), or 0. */
+        long requestStart;
+        /** Requests taken from the buffer so far; a change means a request completed. */
+        long requestsTaken;
+        /** When answers last went out, or started waiting to. */
+        long lastWrite = lastRead;
+        /** Not read until the server's buffer budget has room. */
+        boolean starved;
+        /** Bytes after {@code in.position()} known to hold no newline: a line arriving in pieces is scanned once. */
+        int scanned;
+        /** Producer ids this connection has used (at most {@link ServerConfig#maxProducersPerConnection()}). */
+        final Set<Long> producerIds = new HashSet<>();
 
         Connection(SocketChannel channel) {
             this.channel = channel;
@@ -418,7 +538,7 @@ public final class KappaServer implements AutoCloseable {
                 if (mode == LINE && in.position() > 0 && !discardingLine) {
                     if (!in.hasRemaining()) {
                         in.flip();
-                        grow(in.capacity() + 1);
+                        grow(in.capacity() + 1, true);
                         in.compact();
                     }
                     in.put((byte) '\n');
@@ -435,6 +555,7 @@ public final class KappaServer implements AutoCloseable {
 
         private void process() {
             in.flip();
+            long taken = requestsTaken;
             try {
                 if (mode == UNKNOWN && in.hasRemaining()) {
                     if (in.get(in.position()) == BinaryProtocol.MAGIC[0]) {
@@ -458,8 +579,83 @@ public final class KappaServer implements AutoCloseable {
                     processFrames();
                 }
             } finally {
-                in.compact();
+                if (in.position() == 0) {
+                    in.position(in.limit()).limit(in.capacity()); // nothing taken: no copy (a line arriving in pieces)
+                } else {
+                    in.compact();
+                }
+                if (in.position() == 0) {
+                    requestStart = 0;
+                    if (in.capacity() > 1 << 20 || overdraft == this || buffered > config.maxBufferBytes()) {
+                        shrink(); // a large buffer goes back at once (smaller ones at the next sweep)
+                    }
+                } else if (requestStart == 0 || requestsTaken != taken) {
+                    requestStart = System.currentTimeMillis(); // a request is under way since (about) now
+                }
             }
+        }
+
+        /**
+         * Makes room in {@code in} (read mode) for a request of {@code needed} bytes: doubles the buffer, never
+         * past {@code needed}, so it grows only as fast as bytes arrive. When the server's buffer budget has no
+         * room (and not {@code force}), the connection waits unread instead and false is returned.
+         */
+        private boolean grow(int needed, boolean force) {
+            int capacity = (int) Math.min(needed, in.capacity() * 2L);
+            int more = capacity - in.capacity();
+            if (!force && buffered + more > config.maxBufferBytes()) {
+                if (overdraft != null && overdraft != this) {
+                    starve();
+                    return false;
+                }
+                overdraft = this;
+            }
+            buffered += more;
+            ByteBuffer bigger = ByteBuffer.allocate(capacity);
+            // 'in' is in read mode here: copy the unread bytes, then leave 'bigger' in read mode too.
+            bigger.put(in);
+            bigger.flip();
+            in = bigger;
+            return true;
+        }
+
+        /**
+         * Back to the base buffer when it holds nothing: memory held by a large request is returned (and with it
+         * the right to pass the budget, so at most one buffer past the budget exists at a time).
+         */
+        private void shrink() {
+            if (in.capacity() > BASE_BUFFER && in.position() == 0) {
+                buffered -= in.capacity() - BASE_BUFFER;
+                in = ByteBuffer.allocate(BASE_BUFFER);
+                scanned = 0;
+            }
+            if (overdraft == this && in.position() == 0) {
+                overdraft = null;
+            }
+        }
+
+        private void starve() {
+            if (!starved) {
+                starved = true;
+                waitingForMemory.add(this);
+            }
+        }
+
+        /** Whether this connection may use another producer id; the first use of a new one counts against its quota. */
+        private boolean admitProducer(long producerId) {
+            if (producerId == 0 || producerIds.contains(producerId)) {
+                return true;
+            }
+            if (producerIds.size() >= config.maxProducersPerConnection()) {
+                return false;
+            }
+            producerIds.add(producerId);
+            return true;
+        }
+
+        private String producerRefused(long producerId) {
+            return "producer " + producerId + " refused: this connection already used " + config.maxProducersPerConnection()
+                + " producer ids (--max-producers-per-connection)";
         }
 
         /** Parsed lines (or their ready error answers) waiting to be appended together and answered in order. */
@@ -469,24 +665,30 @@ public final class KappaServer implements AutoCloseable {
             try {
                 while (!closing && pendingBytes < config.maxPendingOutput()) {
                     int newline = -1;
-                    for (int i = in.position(); i < in.limit(); i++) {
-                        if (in.get(i) == '\n') {
+                    byte[] bytes = in.array();
+                    int base = in.arrayOffset();
+                    for (int i = in.position() + scanned; i < in.limit(); i++) {
+                        if (bytes[base + i] == '\n') {
                             newline = i;
                             break;
                         }
                     }
                     if (newline < 0) {
+                        scanned = in.remaining();
                         if (in.remaining() >= config.maxLineBytes()) {
                             if (!discardingLine) {
                                 pendingLines.add(errorLine("line longer than " + config.maxLineBytes() + " bytes (skipped)"));
                             }
                             discardingLine = true;
                             in.position(in.limit());
-                        } else if (in.capacity() < config.maxLineBytes() + 1 && in.limit() == in.capacity()) {
-                            grow(config.maxLineBytes() + 1);
+                            scanned = 0;
+                        } else if (in.capacity() < config.maxLineBytes() + 1 && in.remaining() == in.capacity()) {
+                            grow(config.maxLineBytes() + 1, false);
                         }
                         return;
                     }
+                    scanned = 0;
+                    requestsTaken++;
                     int length = newline - in.position();
                     if (discardingLine) {
                         discardingLine = false;
@@ -586,6 +788,9 @@ public final class KappaServer implements AutoCloseable {
         }
 
         private byte[] answerLine(EventJson.Parsed parsed) {
+            if (!admitProducer(parsed.producerId())) {
+                return errorLine(producerRefused(parsed.producerId()));
+            }
             try {
                 Topic t = topic(parsed.topic());
                 return okLine(append(t, List.of(parsed.event()), parsed.producerId(), parsed.sequence()).get(0));
@@ -600,18 +805,19 @@ public final class KappaServer implements AutoCloseable {
         private void processFrames() {
             while (!closing && pendingBytes < config.maxPendingOutput() && in.remaining() >= 4) {
                 int length = in.getInt(in.position());
-                if (length < BinaryProtocol.REQUEST_FIXED || length > config.maxFrameBytes()) {
+                if (length < BinaryProtocol.MIN_REQUEST || length > config.maxFrameBytes()) {
                     fail(BinaryProtocol.errorFrame(0, length > config.maxFrameBytes() ? BinaryProtocol.ERR_TOO_LARGE : BinaryProtocol.ERR_MALFORMED,
-                        "frame of " + length + " bytes is outside 29.." + config.maxFrameBytes()));
+                        "frame of " + length + " bytes is outside " + BinaryProtocol.MIN_REQUEST + ".." + config.maxFrameBytes()));
                     return;
                 }
                 if (in.remaining() < 4 + length) {
-                    if (in.capacity() < 4 + length) {
-                        grow(4 + length);
+                    if (in.capacity() < 4 + length && in.remaining() == in.capacity()) {
+                        grow(4 + length, false); // as the bytes arrive, never to the declared length up front
                     }
                     return;
                 }
                 in.getInt();
+                requestsTaken++;
                 int end = in.position() + length;
                 try {
                     frame.decode(in.array(), in.arrayOffset() + in.position(), length);
@@ -620,17 +826,10 @@ public final class KappaServer implements AutoCloseable {
                     fail(BinaryProtocol.errorFrame(requestId, BinaryProtocol.ERR_MALFORMED, "malformed frame: " + e.getMessage()));
                     return;
                 }
-                send(handleFrame(frame));
+                send(admitProducer(frame.producerId) ? handleFrame(frame)
+                    : ByteBuffer.wrap(BinaryProtocol.errorFrame(frame.requestId, BinaryProtocol.ERR_INVALID, producerRefused(frame.producerId))));
                 in.position(end);
             }
-        }
-
-        private void grow(int atLeast) {
-            ByteBuffer bigger = ByteBuffer.allocate(Math.max(atLeast, Math.min(in.capacity() * 2, Math.max(atLeast, config.maxFrameBytes() + 4))));
-            // 'in' is in read mode here: copy the unread bytes, then leave 'bigger' in read mode too.
-            bigger.put(in);
-            bigger.flip();
-            in = bigger;
         }
 
         /** Sends a last answer and closes once it is written: the stream cannot be trusted after it. */
@@ -653,13 +852,22 @@ public final class KappaServer implements AutoCloseable {
                 tail = ByteBuffer.allocate(64 * 1024);
             }
             tail.put(bytes);
-            pendingBytes += bytes.length;
+            pending(bytes.length);
         }
 
         private void send(ByteBuffer buffer) {
             sealTail();
             out.add(buffer);
-            pendingBytes += buffer.remaining();
+            pending(buffer.remaining());
+        }
+
+        /** Counts answer bytes queued (positive) or written (negative), here and in the server's budget. */
+        private void pending(long bytes) {
+            if (pendingBytes == 0 && bytes > 0) {
+                lastWrite = System.currentTimeMillis(); // the write deadline runs from here
+            }
+            pendingBytes += bytes;
+            buffered += bytes;
         }
 
         private void sealTail() {
@@ -676,9 +884,10 @@ public final class KappaServer implements AutoCloseable {
             while (!out.isEmpty()) {
                 ByteBuffer b = out.peek();
                 int n = channel.write(b);
-                pendingBytes -= n;
+                pending(-n);
                 if (n > 0) {
                     lastRead = System.currentTimeMillis(); // the client reads its answers: it is alive
+                    lastWrite = lastRead;
                 }
                 wrote |= n > 0;
                 if (b.hasRemaining()) {
@@ -706,7 +915,10 @@ public final class KappaServer implements AutoCloseable {
             if (!out.isEmpty()) {
                 ops |= SelectionKey.OP_WRITE;
             }
-            if (!closing && !eof && pendingBytes < config.maxPendingOutput()) {
+            if (!starved && buffered >= config.maxBufferBytes() && !closing && !eof && overdraft != this) {
+                starve(); // reading more would pass the buffer budget: wait until memory frees
+            }
+            if (!closing && !eof && !starved && pendingBytes < config.maxPendingOutput()) {
                 ops |= SelectionKey.OP_READ;
             }
             key.interestOps(ops);
@@ -717,17 +929,32 @@ public final class KappaServer implements AutoCloseable {
                 close(); // the client did not read its last answers in time
                 return;
             }
+            if (pendingBytes > 0 && now - lastWrite > config.writeTimeoutMs()) {
+                close(); // the client takes none of its answers: it cannot be told, only let go
+                return;
+            }
+            if (!starved) {
+                shrink();
+            }
             if (closing || eof || pendingBytes >= config.maxPendingOutput()) {
                 return; // waiting for the client to read: not the client being silent
             }
-            boolean stalled = (mode == UNKNOWN || in.position() > 0) && now - lastRead > config.stallTimeoutMs();
-            boolean idle = now - lastRead > config.idleTimeoutMs();
-            if (stalled || idle) {
+            // Not read while waiting for memory: not silent either, but the request deadline holds (so that
+            // half-sent requests cannot keep the buffer budget forever).
+            boolean stalled = !starved && (mode == UNKNOWN || in.position() > 0) && now - lastRead > config.stallTimeoutMs();
+            boolean late = requestStart > 0 && now - requestStart > config.requestTimeoutMs();
+            // Near the connection limit, a silent connection gives its slot up after the stall timeout.
+            long idleTimeout = connections.size() >= config.maxConnections() - config.maxConnections() / 8
+                ? Math.min(config.stallTimeoutMs(), config.idleTimeoutMs()) : config.idleTimeoutMs();
+            boolean idle = !starved && now - lastRead > idleTimeout;
+            if (stalled || late || idle) {
+                String why = stalled ? "no data for " + config.stallTimeoutMs() + " ms in the middle of a request"
+                    : late ? "request not complete within " + config.requestTimeoutMs() + " ms of its first byte"
+                    : "idle for " + idleTimeout + " ms";
                 if (mode == BINARY) {
-                    send(BinaryProtocol.errorFrame(0, BinaryProtocol.ERR_MALFORMED, stalled ? "frame cut off: no data for "
-                        + config.stallTimeoutMs() + " ms" : "idle for " + config.idleTimeoutMs() + " ms"));
+                    send(BinaryProtocol.errorFrame(0, BinaryProtocol.ERR_MALFORMED, (stalled ? "frame cut off: " : "") + why + ", closing"));
                 } else {
-                    send(errorLine(stalled ? "no complete line for " + config.stallTimeoutMs() + " ms, closing" : "idle for " + config.idleTimeoutMs() + " ms, closing"));
+                    send(errorLine(why + ", closing"));
                 }
                 closing = true;
                 closeDeadline = now + config.stallTimeoutMs();
@@ -740,7 +967,18 @@ public final class KappaServer implements AutoCloseable {
         }
 
         void close() {
-            connections.remove(this);
+            if (connections.remove(this)) {
+                buffered -= pendingBytes + in.capacity() - BASE_BUFFER; // this connection's memory is free again
+                pendingBytes = 0;
+                out.clear();
+                in = ByteBuffer.allocate(0);
+                if (starved) {
+                    waitingForMemory.remove(this);
+                }
+                if (overdraft == this) {
+                    overdraft = null;
+                }
+            }
             if (key != null) {
                 key.cancel();
             }

@@ -1,6 +1,7 @@
 package io.kappa.server;
 
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -16,29 +17,24 @@ import io.kappa.log.Topic;
  * of each partition of a topic, the first time the server touches that topic.
  *
  * <p>Per producer, the newest {@code window} sequences are kept in primitive ring arrays indexed by
- * {@code sequence % capacity} (grown on demand up to {@code window}), so remembering an event allocates
- * nothing; at most {@link #MAX_PRODUCERS} producers are kept, the one silent longest forgotten first. A
- * sequence older than the window is not recognised. Used by the server's single I/O thread only.
+ * {@code sequence % capacity}, so remembering an event allocates nothing. A ring grows (up to {@code window}) only
+ * when it is at least half full, so its memory follows the number of events remembered, not how far apart their
+ * sequences are: sparse sequences overwrite each other instead. In all, at most {@code maxProducers} producers
+ * and {@code maxEntries} ring slots (24 bytes each) are kept; past either, the producer idle longest is
+ * forgotten first. A sequence older than the window is not recognised. Used by the server's single I/O thread only.
  */
 final class ProducerRegistry {
     record Entry(String topic, Appended appended) {
     }
 
-    static final int MAX_PRODUCERS = 1_000;
+    private static final int FIRST_CAPACITY = 64;
 
     private final int window;
-    private final Map<Long, Window> producers = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Long, Window> eldest) {
-            if (size() > MAX_PRODUCERS) {
-                if (eldest.getValue() == lastWindow) {
-                    lastWindow = null;
-                }
-                return true;
-            }
-            return false;
-        }
-    };
+    private final int maxProducers;
+    private final long maxEntries;
+    /** Ring slots held by all producers. */
+    private long entries;
+    private final LinkedHashMap<Long, Window> producers = new LinkedHashMap<>(16, 0.75f, true);
     private final Map<String, Integer> topicIds = new HashMap<>();
     private final java.util.List<String> topicNames = new java.util.ArrayList<>();
 
@@ -48,9 +44,30 @@ final class ProducerRegistry {
             + "(processor tasks, the Kafka mirror); a client's producer id is a positive integer";
     }
 
-    ProducerRegistry(int window) {
+    ProducerRegistry(int window, int maxProducers, long maxEntries) {
         int w = Math.max(1024, window);
         this.window = Integer.bitCount(w) == 1 ? w : Integer.highestOneBit(w) << 1; // a power of two >= window
+        this.maxProducers = maxProducers;
+        this.maxEntries = Math.max(maxEntries, this.window);
+    }
+
+    ProducerRegistry(int window) {
+        this(window, 1_000, 1L << 40);
+    }
+
+    /** Producers remembered now. */
+    int producerCount() {
+        return producers.size();
+    }
+
+    /** Ring slots held by all producers now. */
+    long entryCount() {
+        return entries;
+    }
+
+    /** Whether the registry remembers anything of this producer. */
+    boolean knows(long producerId) {
+        return producers.containsKey(producerId);
     }
 
     /** Loads the producer stamps of a topic's recent records, once per topic. */
@@ -142,13 +159,50 @@ final class ProducerRegistry {
     void remember(long producerId, long sequence, int topicId, int partition, long offset) {
         Window w = window(producerId);
         if (w == null) {
+            makeRoom(FIRST_CAPACITY, null);
+            while (producers.size() >= maxProducers) {
+                forgetEldest(null);
+            }
             w = new Window();
+            entries += FIRST_CAPACITY;
             producers.put(producerId, w);
-            if (producers.get(producerId) != w) {
-                lastWindow = null;
+            lastProducer = producerId;
+            lastWindow = w;
+        }
+        if (w.wantsToGrow(sequence, window)) {
+            int capacity = Math.min(window, w.sequences.length * 4);
+            if (makeRoom(capacity - w.sequences.length, w)) {
+                entries += capacity - w.sequences.length;
+                w.grow(capacity);
             }
         }
-        w.put(sequence, topicId, partition, offset, window);
+        w.put(sequence, topicId, partition, offset);
+    }
+
+    /** Forgets the producers idle longest (never {@code keep}) until {@code more} slots fit; false if they cannot. */
+    private boolean makeRoom(int more, Window keep) {
+        while (entries + more > maxEntries) {
+            if (!forgetEldest(keep)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean forgetEldest(Window keep) {
+        Iterator<Map.Entry<Long, Window>> it = producers.entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<Long, Window> eldest = it.next();
+            if (eldest.getValue() != keep) {
+                entries -= eldest.getValue().sequences.length;
+                if (eldest.getValue() == lastWindow) {
+                    lastWindow = null;
+                }
+                it.remove();
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A ring of the newest sequences of one producer. */
@@ -157,6 +211,7 @@ final class ProducerRegistry {
         int[] topics = new int[64];
         int[] partitions = new int[64];
         long[] offsets = new long[64];
+        int used;
 
         int find(long sequence) {
             if (sequence < 0) {
@@ -166,14 +221,19 @@ final class ProducerRegistry {
             return sequences[slot] == sequence ? slot : -1;
         }
 
-        void put(long sequence, int topic, int partition, long offset, int max) {
+        /** Whether {@code sequence} would overwrite another one while the ring is at least half full. */
+        boolean wantsToGrow(long sequence, int max) {
             int slot = (int) (sequence & (sequences.length - 1));
-            if (sequences[slot] != -1 && sequences[slot] != sequence && sequences.length < max) {
-                grow(Math.min(max, sequences.length * 4));
-                slot = (int) (sequence & (sequences.length - 1));
-            }
+            return sequences.length < max && sequences[slot] != -1 && sequences[slot] != sequence && used * 2 >= sequences.length;
+        }
+
+        void put(long sequence, int topic, int partition, long offset) {
+            int slot = (int) (sequence & (sequences.length - 1));
             if (sequences[slot] > sequence) {
                 return; // the slot holds a newer sequence (records are loaded partition by partition, not in order)
+            }
+            if (sequences[slot] == -1) {
+                used++;
             }
             sequences[slot] = sequence;
             topics[slot] = topic;
@@ -190,9 +250,13 @@ final class ProducerRegistry {
             topics = new int[capacity];
             partitions = new int[capacity];
             offsets = new long[capacity];
+            used = 0;
             for (int i = 0; i < oldSequences.length; i++) {
                 int slot = (int) (oldSequences[i] & (capacity - 1));
                 if (oldSequences[i] >= 0 && oldSequences[i] > sequences[slot]) {
+                    if (sequences[slot] == -1) {
+                        used++;
+                    }
                     sequences[slot] = oldSequences[i];
                     topics[slot] = oldTopics[i];
                     partitions[slot] = oldPartitions[i];

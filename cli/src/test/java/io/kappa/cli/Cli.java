@@ -56,7 +56,12 @@ final class Cli {
 
     /** Starts {@code kappa ARGS} as a separate JVM, as the launcher would. */
     static Process start(Path dataDir, String... args) throws Exception {
-        List<String> cmd = JvmFlags.javaCommand(List.of("-Xmx256m"), Kappa.class.getName(), List.of(args));
+        return start(dataDir, List.of("-Xmx256m"), args);
+    }
+
+    /** As {@link #start(Path, String...)}, with these JVM flags (a heap size, say). */
+    static Process start(Path dataDir, List<String> jvmFlags, String... args) throws Exception {
+        List<String> cmd = JvmFlags.javaCommand(jvmFlags, Kappa.class.getName(), List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("KAPPA_DATA_DIR", dataDir.toString());
         return pb.start();

@@ -36,4 +36,44 @@ class ProducerRegistryTest {
             assertEquals(new Appended((int) (s % 2), s / 2), r.lookup(1, s).appended(), "sequence " + s);
         }
     }
+
+    @Test
+    void sparseSequencesDoNotGrowAProducersMemory() {
+        ProducerRegistry r = new ProducerRegistry(131_072);
+        for (long p = 1; p <= 100; p++) {
+            for (long s = 0; s < 7; s++) {
+                r.remember(p, s << 14, "t", new Appended(0, s)); // every 16,384th sequence: each ring slot 0
+            }
+        }
+        assertEquals(100 * 64, r.entryCount(), "64 slots per producer, however far apart its sequences are");
+        assertNotNull(r.lookup(100, 6L << 14), "the newest is remembered");
+    }
+
+    @Test
+    void memoryInAllIsBoundedByForgettingTheProducersIdleLongest() {
+        ProducerRegistry r = new ProducerRegistry(1024, 1_000, 4 * 1024);
+        for (long p = 1; p <= 6; p++) {
+            for (long s = 0; s < 1024; s++) {
+                r.remember(p, s, "t", new Appended(0, p * 10_000 + s));
+            }
+        }
+        assertTrue(r.entryCount() <= 4 * 1024, "entries: " + r.entryCount());
+        assertFalse(r.knows(1), "the producer idle longest is forgotten");
+        for (long s = 0; s < 1024; s++) {
+            assertEquals(new Appended(0, 60_000 + s), r.lookup(6, s).appended(), "the producer in use keeps its whole window");
+        }
+    }
+
+    @Test
+    void moreProducersThanTheLimitForgetTheOneIdleLongest() {
+        ProducerRegistry r = new ProducerRegistry(1024, 3, 1L << 20);
+        r.remember(1, 0, "t", new Appended(0, 1));
+        r.remember(2, 0, "t", new Appended(0, 2));
+        r.remember(3, 0, "t", new Appended(0, 3));
+        assertNotNull(r.lookup(1, 0)); // 1 is used again: 2 is now idle longest
+        r.remember(4, 0, "t", new Appended(0, 4));
+        assertEquals(3, r.producerCount());
+        assertNull(r.lookup(2, 0));
+        assertNotNull(r.lookup(1, 0));
+    }
 }

@@ -399,7 +399,7 @@ class ServerTest {
     void everyLineSentBeforeTheClientsEndOfInputIsAnsweredEvenUnderBackpressure() throws Exception {
         server.close();
         ServerConfig d = ServerConfig.defaults();
-        startServer(new ServerConfig("127.0.0.1", 0, 8, d.maxFrameBytes(), d.maxLineBytes(), 60_000, 60_000, d.dedupWindow(), 1024));
+        startServer(d.withPort(0).withMaxConnections(8).withTimeouts(60_000, 60_000).withMaxPendingOutput(1024));
         int lines = 3000;
         try (Socket s = new Socket("127.0.0.1", port)) {
             StringBuilder b = new StringBuilder();
