@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import io.kappa.log.EventLog;
 import io.kappa.server.KappaServer;
 import io.kappa.server.ServerConfig;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -21,8 +22,16 @@ final class ServeCommand implements Callable<Integer> {
     CommandSpec spec;
     @Mixin
     DataDirOptions data;
-    @Option(names = "--bind", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--bind", defaultValue = "127.0.0.1", description = {"Address to listen on (default: ${DEFAULT-VALUE}). An",
+        "address other machines can reach needs --token-file, or --insecure to accept anyone."})
     String bind;
+    @Option(names = "--token-file", paramLabel = "FILE", description = {"Clients must present one of the tokens in FILE (one per line,",
+        "16 characters or more) before anything else: the line protocol's first line {\"auth\":\"TOKEN\"}, the binary",
+        "protocol's first frame an AUTH request (KappaClient.Options.withToken)."})
+    java.nio.file.Path tokenFile;
+    @Option(names = "--insecure", description = "Serve an address other machines can reach without --token-file: anyone who reaches the port "
+        + "writes any topic, processors' outputs included.")
+    boolean insecure;
     @Option(names = "--port", defaultValue = "7070", description = "Port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int port;
     @Option(names = "--max-connections", defaultValue = "1024", description = "Connections served at once (default: ${DEFAULT-VALUE}).")
@@ -62,10 +71,21 @@ final class ServeCommand implements Callable<Integer> {
             defaults.dedupWindow(), defaults.maxPendingOutput(), requestTimeoutMs, writeTimeoutMs, maxBufferBytes, maxProducers,
             maxProducersPerConnection, maxProducerEntries);
         PrintWriter out = spec.commandLine().getOut();
+        io.kappa.server.Authentication authentication = tokenFile == null ? io.kappa.server.Authentication.none()
+            : io.kappa.server.Authentication.fromFile(tokenFile);
+        boolean loopback = loopback(bind);
+        if (!loopback && !authentication.required() && !insecure) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--bind " + bind + " can be reached from other machines: give "
+                + "--token-file FILE so that clients authenticate, or --insecure to let anyone who reaches the port write any topic");
+        }
+        if (!loopback && !authentication.required()) {
+            spec.commandLine().getErr().println("kappa: warning: serving " + bind + " without authentication (--insecure): anyone "
+                + "who reaches the port writes any topic");
+        }
         EventLog log = data.open();
         KappaServer server;
         try {
-            server = KappaServer.start(log, config);
+            server = KappaServer.start(log, config, authentication);
         } catch (Exception e) {
             log.close();
             throw e;
@@ -83,5 +103,19 @@ final class ServeCommand implements Callable<Integer> {
             return 1;
         }
         return 0;
+    }
+
+    /** Whether every address {@code bind} names is a loopback address (a name that does not resolve: no). */
+    static boolean loopback(String bind) {
+        try {
+            for (java.net.InetAddress a : java.net.InetAddress.getAllByName(bind)) {
+                if (!a.isLoopbackAddress()) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
     }
 }

@@ -43,7 +43,7 @@ import io.kappa.server.BinaryProtocol;
 public final class KappaClient implements AutoCloseable {
     /** Client settings; {@link #defaults()} has the defaults. */
     public record Options(int maxInFlight, int maxInFlightEvents, long producerId, long reconnectTimeoutMs,
-                          long connectTimeoutMs, long readTimeoutMs, int maxFrameBytes) {
+                          long connectTimeoutMs, long readTimeoutMs, int maxFrameBytes, String token) {
         public Options {
             if (maxInFlight < 1 || maxInFlightEvents < 1 || reconnectTimeoutMs < 1 || connectTimeoutMs < 1
                 || connectTimeoutMs > Integer.MAX_VALUE || readTimeoutMs < 1 || maxFrameBytes < 64) {
@@ -53,37 +53,51 @@ public final class KappaClient implements AutoCloseable {
         }
 
         public static Options defaults() {
-            return new Options(64, 65_536, 0, 30_000, 10_000, 30_000, 64 << 20);
+            return new Options(64, 65_536, 0, 30_000, 10_000, 30_000, 64 << 20, null);
         }
 
         public Options withMaxInFlight(int n) {
-            return new Options(n, maxInFlightEvents, producerId, reconnectTimeoutMs, connectTimeoutMs, readTimeoutMs, maxFrameBytes);
+            return new Options(n, maxInFlightEvents, producerId, reconnectTimeoutMs, connectTimeoutMs, readTimeoutMs, maxFrameBytes, token);
         }
 
         /** Keep it below the server's dedup window (100,000 by default) so a retry is never written twice. */
         public Options withMaxInFlightEvents(int n) {
-            return new Options(maxInFlight, n, producerId, reconnectTimeoutMs, connectTimeoutMs, readTimeoutMs, maxFrameBytes);
+            return new Options(maxInFlight, n, producerId, reconnectTimeoutMs, connectTimeoutMs, readTimeoutMs, maxFrameBytes, token);
         }
 
         /** A positive id (0: a random one); the server refuses negative ids, reserved for kappa's own writers. */
         public Options withProducerId(long id) {
-            return new Options(maxInFlight, maxInFlightEvents, id, reconnectTimeoutMs, connectTimeoutMs, readTimeoutMs, maxFrameBytes);
+            return new Options(maxInFlight, maxInFlightEvents, id, reconnectTimeoutMs, connectTimeoutMs, readTimeoutMs, maxFrameBytes, token);
         }
 
         public Options withReconnectTimeoutMs(long ms) {
-            return new Options(maxInFlight, maxInFlightEvents, producerId, ms, connectTimeoutMs, readTimeoutMs, maxFrameBytes);
+            return new Options(maxInFlight, maxInFlightEvents, producerId, ms, connectTimeoutMs, readTimeoutMs, maxFrameBytes, token);
         }
 
         public Options withConnectTimeoutMs(long ms) {
-            return new Options(maxInFlight, maxInFlightEvents, producerId, reconnectTimeoutMs, ms, readTimeoutMs, maxFrameBytes);
+            return new Options(maxInFlight, maxInFlightEvents, producerId, reconnectTimeoutMs, ms, readTimeoutMs, maxFrameBytes, token);
         }
 
         public Options withReadTimeoutMs(long ms) {
-            return new Options(maxInFlight, maxInFlightEvents, producerId, reconnectTimeoutMs, connectTimeoutMs, ms, maxFrameBytes);
+            return new Options(maxInFlight, maxInFlightEvents, producerId, reconnectTimeoutMs, connectTimeoutMs, ms, maxFrameBytes, token);
+        }
+
+        /** The token a server started with {@code --token-file} asks for; sent first on every connection. */
+        public Options withToken(String token) {
+            return new Options(maxInFlight, maxInFlightEvents, producerId, reconnectTimeoutMs, connectTimeoutMs, readTimeoutMs, maxFrameBytes,
+                token);
+        }
+
+        @Override
+        public String toString() {
+            // the token stays out of messages and logs
+            return "Options[maxInFlight=" + maxInFlight + ", maxInFlightEvents=" + maxInFlightEvents + ", producerId=" + producerId
+                + ", reconnectTimeoutMs=" + reconnectTimeoutMs + ", connectTimeoutMs=" + connectTimeoutMs + ", readTimeoutMs="
+                + readTimeoutMs + ", maxFrameBytes=" + maxFrameBytes + ", token=" + (token == null ? "none" : "(set)") + "]";
         }
 
         public Options withMaxFrameBytes(int bytes) {
-            return new Options(maxInFlight, maxInFlightEvents, producerId, reconnectTimeoutMs, connectTimeoutMs, readTimeoutMs, bytes);
+            return new Options(maxInFlight, maxInFlightEvents, producerId, reconnectTimeoutMs, connectTimeoutMs, readTimeoutMs, bytes, token);
         }
     }
 
@@ -172,6 +186,9 @@ public final class KappaClient implements AutoCloseable {
             // The reader reads through the socket's stream, which honours this; see readFully.
             ch.socket().setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, options.readTimeoutMs() / 2)));
             writeFully(ch, ByteBuffer.wrap(BinaryProtocol.MAGIC));
+            if (options.token() != null) {
+                authenticate(ch);
+            }
             return ch;
         } catch (IOException e) {
             ch.close();
@@ -449,6 +466,32 @@ public final class KappaClient implements AutoCloseable {
             reader.join(1000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Presents the token and waits for the server's answer: an empty ACK, or an ERROR after which it closes. */
+    private void authenticate(SocketChannel ch) throws IOException {
+        writeFully(ch, ByteBuffer.wrap(BinaryProtocol.authFrame(0, options.token())));
+        InputStream in = ch.socket().getInputStream();
+        ByteBuffer header = ByteBuffer.allocate(4);
+        readFully(in, header);
+        int length = header.flip().getInt();
+        if (length < 13 || length > 1 << 16) {
+            throw new IOException("the server answered the authentication with a frame of " + length + " bytes");
+        }
+        ByteBuffer body = ByteBuffer.allocate(length);
+        readFully(in, body);
+        body.flip();
+        byte type = body.get();
+        if (type == BinaryProtocol.ERROR) {
+            body.getLong();
+            short code = body.getShort();
+            byte[] m = new byte[body.getShort() & 0xffff];
+            body.get(m);
+            throw new RequestFailed(code, "authentication refused: " + new String(m, java.nio.charset.StandardCharsets.UTF_8));
+        }
+        if (type != BinaryProtocol.ACK) {
+            throw new IOException("the server answered the authentication with a frame of type " + type);
         }
     }
 

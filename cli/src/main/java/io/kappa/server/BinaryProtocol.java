@@ -20,7 +20,12 @@ import io.kappa.log.Event;
  *            keyLength:int32 (-1 = none) key idLength:int32 (-1 = none) id valueLength:int32 value
  * ack      = type:int8 (1 = ACK) requestId:int64 count:int32 (partition:int32 offset:int64){count}
  * error    = type:int8 (2 = ERROR) requestId:int64 code:int16 messageLength:int16 message:UTF-8
+ * auth     = type:int8 (3 = AUTH) requestId:int64 tokenLength:int16 token:UTF-8
  * </pre>
+ *
+ * A server started with tokens ({@code kappa serve --token-file}) takes an AUTH request as the first frame and
+ * answers it with an ACK of no events; a wrong token, or any other first frame, is answered with
+ * {@link #ERR_UNAUTHORIZED} and the connection is closed.
  *
  * Requests are answered in order. Event i of a request with a producer id carries sequence
  * {@code firstSequence + i}; an event whose (producer, sequence) the server has already appended is not
@@ -40,6 +45,12 @@ public final class BinaryProtocol {
     public static final short ERR_INVALID = 3;
     public static final short ERR_TOO_LARGE = 4;
     public static final short ERR_SERVER = 5;
+    public static final short ERR_UNAUTHORIZED = 6;
+    public static final byte AUTH = 3;
+    /** The longest token an AUTH request may carry, in bytes. */
+    public static final int MAX_TOKEN_BYTES = 1024;
+    /** Size of an AUTH request body before the token. */
+    static final int AUTH_FIXED = 1 + 8 + 2;
 
     /** Fixed part of an APPEND request body before the topic bytes. */
     static final int REQUEST_FIXED = 1 + 8 + 8 + 8 + 2;
@@ -102,6 +113,17 @@ public final class BinaryProtocol {
         } else {
             out.putInt(b.length).put(b);
         }
+    }
+
+    /** An AUTH request frame, length prefix included. */
+    public static byte[] authFrame(long requestId, String token) {
+        byte[] t = token.getBytes(StandardCharsets.UTF_8);
+        if (t.length > MAX_TOKEN_BYTES) {
+            throw new IllegalArgumentException("a token of " + t.length + " bytes is over " + MAX_TOKEN_BYTES);
+        }
+        ByteBuffer out = ByteBuffer.allocate(4 + AUTH_FIXED + t.length);
+        out.putInt(AUTH_FIXED + t.length).put(AUTH).putLong(requestId).putShort((short) t.length).put(t);
+        return out.array();
     }
 
     public static void writeAck(ByteBuffer out, long requestId, List<Appended> appended) {

@@ -42,6 +42,7 @@ import io.kappa.log.Topic;
 public final class KappaServer implements AutoCloseable {
     private final EventLog log;
     private final ServerConfig config;
+    private final Authentication authentication;
     private final Selector selector;
     private final ServerSocketChannel server;
     private final ProducerRegistry producers;
@@ -70,9 +71,10 @@ public final class KappaServer implements AutoCloseable {
     /** Receive buffer each connection starts with; it grows as a request's bytes arrive. */
     static final int BASE_BUFFER = 16 * 1024;
 
-    private KappaServer(EventLog log, ServerConfig config) throws IOException {
+    private KappaServer(EventLog log, ServerConfig config, Authentication authentication) throws IOException {
         this.log = log;
         this.config = config;
+        this.authentication = authentication;
         this.producers = new ProducerRegistry(config.dedupWindow(), config.maxProducers(), config.maxProducerEntries());
         this.selector = Selector.open();
         this.server = ServerSocketChannel.open();
@@ -104,7 +106,12 @@ public final class KappaServer implements AutoCloseable {
 
     /** Binds and starts serving on a thread of its own. */
     public static KappaServer start(EventLog log, ServerConfig config) throws IOException {
-        KappaServer s = new KappaServer(log, config);
+        return start(log, config, Authentication.none());
+    }
+
+    /** A server whose clients must first present one of {@code authentication}'s tokens (when it has any). */
+    public static KappaServer start(EventLog log, ServerConfig config, Authentication authentication) throws IOException {
+        KappaServer s = new KappaServer(log, config, authentication);
         s.thread.start();
         return s;
     }
@@ -316,6 +323,9 @@ public final class KappaServer implements AutoCloseable {
         return ("{\"ok\":true,\"partition\":" + a.partition() + ",\"offset\":" + a.offset() + "}\n").getBytes(StandardCharsets.US_ASCII);
     }
 
+    /** The answer to a line protocol client that presented a good token. */
+    private static final byte[] AUTHENTICATED = "{\"ok\":true,\"authenticated\":true}\n".getBytes(StandardCharsets.UTF_8);
+
     static byte[] errorLine(String message) {
         ObjectNode n = EventJson.MAPPER.createObjectNode().put("ok", false).put("error", message);
         return line(n);
@@ -519,6 +529,8 @@ public final class KappaServer implements AutoCloseable {
         int scanned;
         /** Producer ids this connection has used (at most {@link ServerConfig#maxProducersPerConnection()}). */
         final Set<Long> producerIds = new HashSet<>();
+        /** Presented a token (or none is needed): until then the only request taken is the authentication. */
+        boolean authenticated = !authentication.required();
 
         Connection(SocketChannel channel) {
             this.channel = channel;
@@ -702,7 +714,9 @@ public final class KappaServer implements AutoCloseable {
                     if (to > from && array[to - 1] == '\r') {
                         to--;
                     }
-                    if (!blank(array, from, to)) {
+                    if (!blank(array, from, to) && !authenticated) {
+                        authenticateLine(array, from, to - from);
+                    } else if (!blank(array, from, to)) {
                         pendingLines.add(parseLine(array, from, to - from));
                         if (pendingLines.size() >= 1024) {
                             answerLines();
@@ -804,6 +818,12 @@ public final class KappaServer implements AutoCloseable {
 
         private void processFrames() {
             while (!closing && pendingBytes < config.maxPendingOutput() && in.remaining() >= 4) {
+                if (!authenticated) {
+                    if (!authenticateFrame()) {
+                        return;
+                    }
+                    continue;
+                }
                 int length = in.getInt(in.position());
                 if (length < BinaryProtocol.MIN_REQUEST || length > config.maxFrameBytes()) {
                     fail(BinaryProtocol.errorFrame(0, length > config.maxFrameBytes() ? BinaryProtocol.ERR_TOO_LARGE : BinaryProtocol.ERR_MALFORMED,
@@ -830,6 +850,74 @@ public final class KappaServer implements AutoCloseable {
                     : ByteBuffer.wrap(BinaryProtocol.errorFrame(frame.requestId, BinaryProtocol.ERR_INVALID, producerRefused(frame.producerId))));
                 in.position(end);
             }
+        }
+
+        /**
+         * The first frame of a connection to a server with tokens: an AUTH request, answered with an empty ACK, or the
+         * connection is refused and closed. False while the frame is incomplete (or after a refusal).
+         */
+        private boolean authenticateFrame() {
+            int length = in.getInt(in.position());
+            if (in.remaining() < 5) {
+                return false;
+            }
+            if (in.get(in.position() + 4) != BinaryProtocol.AUTH) {
+                fail(BinaryProtocol.errorFrame(0, BinaryProtocol.ERR_UNAUTHORIZED, "authenticate first: this server takes a token "
+                    + "(an AUTH request) before anything else"));
+                return false;
+            }
+            if (length < BinaryProtocol.AUTH_FIXED || length > BinaryProtocol.AUTH_FIXED + BinaryProtocol.MAX_TOKEN_BYTES) {
+                fail(BinaryProtocol.errorFrame(0, BinaryProtocol.ERR_MALFORMED, "an AUTH frame of " + length + " bytes is outside "
+                    + BinaryProtocol.AUTH_FIXED + ".." + (BinaryProtocol.AUTH_FIXED + BinaryProtocol.MAX_TOKEN_BYTES)));
+                return false;
+            }
+            if (in.remaining() < 4 + length) {
+                return false; // at most ~1 KiB: the base buffer holds it
+            }
+            int at = in.position() + 4;
+            long requestId = in.getLong(at + 1);
+            int tokenLength = in.getShort(at + 9) & 0xffff;
+            requestsTaken++;
+            if (tokenLength != length - BinaryProtocol.AUTH_FIXED) {
+                fail(BinaryProtocol.errorFrame(requestId, BinaryProtocol.ERR_MALFORMED, "the AUTH frame's token length does not match"));
+                return false;
+            }
+            if (!authentication.accepts(in.array(), in.arrayOffset() + at + BinaryProtocol.AUTH_FIXED, tokenLength)) {
+                fail(BinaryProtocol.errorFrame(requestId, BinaryProtocol.ERR_UNAUTHORIZED, "unknown token"));
+                return false;
+            }
+            authenticated = true;
+            in.position(at + length);
+            ByteBuffer ack = ByteBuffer.allocate(4 + 13);
+            BinaryProtocol.writeAck(ack, requestId, List.of());
+            send(ack.flip());
+            return true;
+        }
+
+        /** The first line of a connection to a server with tokens: {@code {"auth":"TOKEN"}}, or it is refused and closed. */
+        private void authenticateLine(byte[] array, int offset, int length) {
+            String token = null;
+            try {
+                com.fasterxml.jackson.databind.JsonNode n = EventJson.MAPPER.readTree(array, offset, length);
+                if (n != null && n.size() == 1 && n.path("auth").isTextual()) {
+                    token = n.path("auth").asText();
+                }
+            } catch (IOException e) {
+                token = null;
+            }
+            if (token == null) {
+                answerLines();
+                fail(errorLine("authenticate first: send {\"auth\":\"TOKEN\"} as the first line"));
+                return;
+            }
+            byte[] t = token.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            if (!authentication.accepts(t, 0, t.length)) {
+                answerLines();
+                fail(errorLine("unknown token"));
+                return;
+            }
+            authenticated = true;
+            pendingLines.add(AUTHENTICATED);
         }
 
         /** Sends a last answer and closes once it is written: the stream cannot be trusted after it. */
