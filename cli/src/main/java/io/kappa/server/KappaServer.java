@@ -576,7 +576,8 @@ public final class KappaServer implements AutoCloseable {
             int n = tlsChannel == null ? channel.read(in) : tlsChannel.read(in);
             if (n < 0) {
                 eof = true;
-            } else if (n > 0 || (tlsChannel != null && tlsChannel.bytesReceived() != received)) {
+            } else if (n > 0 || (tlsChannel != null && tlsChannel.bytesReceived() != received && tlsChannel.midRecord())) {
+                // (empty TLS records, which carry nothing, do not keep a connection alive)
                 lastRead = System.currentTimeMillis();
             }
             process();
@@ -633,7 +634,9 @@ public final class KappaServer implements AutoCloseable {
                     in.compact();
                 }
                 if (in.position() == 0) {
-                    requestStart = 0;
+                    // part of a TLS record or handshake: a request under way too, under the request deadline
+                    boolean tlsPartial = tlsChannel != null && tlsChannel.midRecord();
+                    requestStart = tlsPartial ? (requestStart == 0 ? System.currentTimeMillis() : requestStart) : 0;
                     if (in.capacity() > 1 << 20 || overdraft == this || buffered > config.maxBufferBytes()) {
                         shrink(); // a large buffer goes back at once (smaller ones at the next sweep)
                     }

@@ -97,6 +97,11 @@ final class TlsChannel {
         return n;
     }
 
+    /** In the middle of the handshake or of a record: the client owes more bytes. */
+    boolean midRecord() {
+        return netIn.position() > 0 || engine.getHandshakeStatus() != HandshakeStatus.NOT_HANDSHAKING;
+    }
+
     /** Whether {@link #read} has something to give without the socket being readable. */
     boolean hasBufferedInput() {
         return appIn.position() > 0 || (netIn.position() > 0 && !underflow) || (eof && !eofReported);

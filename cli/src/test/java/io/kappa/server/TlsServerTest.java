@@ -90,6 +90,17 @@ class TlsServerTest {
     }
 
     @Test
+    void anIdleTlsClientOutlivesItsReadTimeouts() throws Exception {
+        // The reader's socket times out every readTimeoutMs / 2 while idle; the TLS socket must stay usable after it.
+        try (KappaClient client = KappaClient.connect("127.0.0.1", port, tls().withReadTimeoutMs(400))) {
+            client.append("ev", List.of(Event.of("a", "before")));
+            Thread.sleep(1_500);
+            assertEquals(1, client.append("ev", List.of(Event.of("a", "after"))).size());
+            assertEquals(0, client.reconnects());
+        }
+    }
+
+    @Test
     void aLineClientOverTlsWithATokenGetsItsAnswers() throws Exception {
         SSLContext context = TlsFiles.client(certs.cert());
         try (SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port)) {
@@ -157,6 +168,36 @@ class TlsServerTest {
             SSLHandshakeException e = assertThrows(SSLHandshakeException.class,
                 () -> KappaClient.connect("127.0.0.1", other.address().getPort(), options));
             assertTrue(e.getMessage().contains("127.0.0.1"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aRecordSentByteByByteIsUnderTheRequestDeadline() throws Exception {
+        // Without the deadline a client could hold a connection slot forever, trickling one record that never ends.
+        ServerConfig config = ServerConfig.defaults().withPort(0).withTimeouts(1_000, 300_000).withRequestTimeouts(2_000, 30_000);
+        try (EventLog otherLog = EventLog.open(new LogContext().dataDir(dir.resolve("data3")));
+             KappaServer other = KappaServer.start(otherLog, config, Authentication.none(), TlsFiles.server(certs.cert(), certs.key()));
+             Socket raw = new Socket("127.0.0.1", other.address().getPort())) {
+            SSLSocket s = (SSLSocket) TlsFiles.client(certs.cert()).getSocketFactory().createSocket(raw, "127.0.0.1", raw.getPort(), false);
+            s.startHandshake();
+            raw.setSoTimeout(300);
+            OutputStream out = raw.getOutputStream();
+            out.write(new byte[] {0x17, 0x03, 0x03, 0x40}); // an application-data record header, never completed
+            long start = System.nanoTime();
+            boolean closed = false;
+            while (!closed && System.nanoTime() - start < 10_000_000_000L) {
+                try {
+                    out.write(0); // one byte of the record every 300 ms: the connection is never silent
+                    out.flush();
+                    closed = raw.getInputStream().read() < 0;
+                } catch (java.net.SocketTimeoutException alive) {
+                    // still open
+                } catch (IOException reset) {
+                    closed = true;
+                }
+            }
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(closed && ms < 5_000, "closed by the 2 s request deadline, after " + ms + " ms");
         }
     }
 
