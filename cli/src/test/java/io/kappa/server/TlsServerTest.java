@@ -116,6 +116,7 @@ class TlsServerTest {
             OutputStream out = s.getOutputStream();
             out.write(request.toString().getBytes(StandardCharsets.UTF_8));
             out.flush();
+            s.shutdownOutput(); // close_notify: the end of the client's input, its answers still to come
             assertEquals("TLSv1.3", s.getSession().getProtocol());
             BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
             assertEquals("{\"ok\":true,\"authenticated\":true}", in.readLine());
@@ -124,6 +125,7 @@ class TlsServerTest {
                 assertNotNull(answer, "answer " + i);
                 assertTrue(answer.startsWith("{\"ok\":true,\"partition\":"), answer);
             }
+            assertNull(in.readLine(), "the server closes once every line is answered");
         }
     }
 
