@@ -23,12 +23,19 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     DataDirOptions data;
     @Option(names = "--bind", defaultValue = "127.0.0.1", description = {"Address to listen on (default: ${DEFAULT-VALUE}). An",
-        "address other machines can reach needs --token-file, or --insecure to accept anyone."})
+        "address other machines can reach needs --token-file (TLS alone does not authenticate clients), or --insecure",
+        "to accept anyone."})
     String bind;
     @Option(names = "--token-file", paramLabel = "FILE", description = {"Clients must present one of the tokens in FILE (one per line,",
         "16 characters or more) before anything else: the line protocol's first line {\"auth\":\"TOKEN\"}, the binary",
         "protocol's first frame an AUTH request (KappaClient.Options.withToken)."})
     java.nio.file.Path tokenFile;
+    @Option(names = "--tls-cert", paramLabel = "CERT.pem", description = {"Serve both protocols over TLS 1.3 only, with the",
+        "certificate chain in CERT.pem (PEM, the server's certificate first); needs --tls-key."})
+    java.nio.file.Path tlsCert;
+    @Option(names = "--tls-key", paramLabel = "KEY.pem", description = {"The certificate's private key: unencrypted PKCS#8 PEM",
+        "(-----BEGIN PRIVATE KEY-----, RSA or EC); convert others with `openssl pkcs8 -topk8 -nocrypt`."})
+    java.nio.file.Path tlsKey;
     @Option(names = "--insecure", description = "Serve an address other machines can reach without --token-file: anyone who reaches the port "
         + "writes any topic, processors' outputs included.")
     boolean insecure;
@@ -73,11 +80,16 @@ final class ServeCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         io.kappa.server.Authentication authentication = tokenFile == null ? io.kappa.server.Authentication.none()
             : io.kappa.server.Authentication.fromFile(tokenFile);
+        if ((tlsCert == null) != (tlsKey == null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together: give both, or neither");
+        }
         boolean loopback = loopback(bind);
         if (!loopback && !authentication.required() && !insecure) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--bind " + bind + " can be reached from other machines: give "
-                + "--token-file FILE so that clients authenticate, or --insecure to let anyone who reaches the port write any topic");
+                + "--token-file FILE so that clients authenticate (TLS encrypts, but lets in any client), or --insecure to let "
+                + "anyone who reaches the port write any topic");
         }
+        javax.net.ssl.SSLContext tls = tlsCert == null ? null : io.kappa.server.TlsFiles.server(tlsCert, tlsKey);
         if (!loopback && !authentication.required()) {
             spec.commandLine().getErr().println("kappa: warning: serving " + bind + " without authentication (--insecure): anyone "
                 + "who reaches the port writes any topic");
@@ -85,7 +97,7 @@ final class ServeCommand implements Callable<Integer> {
         EventLog log = data.open();
         KappaServer server;
         try {
-            server = KappaServer.start(log, config, authentication);
+            server = KappaServer.start(log, config, authentication, tls);
         } catch (Exception e) {
             log.close();
             throw e;
@@ -95,7 +107,8 @@ final class ServeCommand implements Callable<Integer> {
             log.close();
         }, "kappa-serve-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        out.printf("kappa: serving %s on %s:%d%n", data.resolve(), server.address().getHostString(), server.address().getPort());
+        out.printf("kappa: serving %s on %s:%d%s%n", data.resolve(), server.address().getHostString(), server.address().getPort(),
+            tls == null ? "" : " (TLS 1.3)");
         out.flush();
         Throwable failure = server.awaitStop();
         if (failure != null) {

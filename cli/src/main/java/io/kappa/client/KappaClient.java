@@ -4,11 +4,13 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,9 +20,14 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+
 import io.kappa.log.Appended;
 import io.kappa.log.Event;
 import io.kappa.server.BinaryProtocol;
+import io.kappa.server.TlsFiles;
 
 /**
  * A client of the binary protocol. Each {@link #send} is one frame (a batch); frames are pipelined, up to
@@ -39,11 +46,14 @@ import io.kappa.server.BinaryProtocol;
  * attempt; with batches unanswered, {@code readTimeoutMs} (default 30 s) without an answer fails the client:
  * every unanswered future completes with a {@link NoAnswer}, and later sends throw. An idle connection has no
  * deadline.
+ *
+ * <p>With {@link Options#withTls}, the client speaks TLS 1.3 (to {@code kappa serve --tls-cert}) and checks that
+ * the server's certificate is trusted and names the host it connects to.
  */
 public final class KappaClient implements AutoCloseable {
     /** Client settings; {@link #defaults()} has the defaults. */
     public record Options(int maxInFlight, int maxInFlightEvents, long producerId, long reconnectTimeoutMs,
-                          long connectTimeoutMs, long readTimeoutMs, int maxFrameBytes, String token) {
+                          long connectTimeoutMs, long readTimeoutMs, int maxFrameBytes, String token, SSLContext tls) {
         public Options {
             if (maxInFlight < 1 || maxInFlightEvents < 1 || reconnectTimeoutMs < 1 || connectTimeoutMs < 1
                 || connectTimeoutMs > Integer.MAX_VALUE || readTimeoutMs < 1 || maxFrameBytes < 64) {
@@ -53,39 +63,55 @@ public final class KappaClient implements AutoCloseable {
         }
 
         public static Options defaults() {
-            return new Options(64, 65_536, 0, 30_000, 10_000, 30_000, 64 << 20, null);
+            return new Options(64, 65_536, 0, 30_000, 10_000, 30_000, 64 << 20, null, null);
         }
 
         public Options withMaxInFlight(int n) {
-            return new Options(n, maxInFlightEvents, producerId, reconnectTimeoutMs, connectTimeoutMs, readTimeoutMs, maxFrameBytes, token);
+            return new Options(n, maxInFlightEvents, producerId, reconnectTimeoutMs, connectTimeoutMs, readTimeoutMs, maxFrameBytes, token, tls);
         }
 
         /** Keep it below the server's dedup window (100,000 by default) so a retry is never written twice. */
         public Options withMaxInFlightEvents(int n) {
-            return new Options(maxInFlight, n, producerId, reconnectTimeoutMs, connectTimeoutMs, readTimeoutMs, maxFrameBytes, token);
+            return new Options(maxInFlight, n, producerId, reconnectTimeoutMs, connectTimeoutMs, readTimeoutMs, maxFrameBytes, token, tls);
         }
 
         /** A positive id (0: a random one); the server refuses negative ids, reserved for kappa's own writers. */
         public Options withProducerId(long id) {
-            return new Options(maxInFlight, maxInFlightEvents, id, reconnectTimeoutMs, connectTimeoutMs, readTimeoutMs, maxFrameBytes, token);
+            return new Options(maxInFlight, maxInFlightEvents, id, reconnectTimeoutMs, connectTimeoutMs, readTimeoutMs, maxFrameBytes, token, tls);
         }
 
         public Options withReconnectTimeoutMs(long ms) {
-            return new Options(maxInFlight, maxInFlightEvents, producerId, ms, connectTimeoutMs, readTimeoutMs, maxFrameBytes, token);
+            return new Options(maxInFlight, maxInFlightEvents, producerId, ms, connectTimeoutMs, readTimeoutMs, maxFrameBytes, token, tls);
         }
 
         public Options withConnectTimeoutMs(long ms) {
-            return new Options(maxInFlight, maxInFlightEvents, producerId, reconnectTimeoutMs, ms, readTimeoutMs, maxFrameBytes, token);
+            return new Options(maxInFlight, maxInFlightEvents, producerId, reconnectTimeoutMs, ms, readTimeoutMs, maxFrameBytes, token, tls);
         }
 
         public Options withReadTimeoutMs(long ms) {
-            return new Options(maxInFlight, maxInFlightEvents, producerId, reconnectTimeoutMs, connectTimeoutMs, ms, maxFrameBytes, token);
+            return new Options(maxInFlight, maxInFlightEvents, producerId, reconnectTimeoutMs, connectTimeoutMs, ms, maxFrameBytes, token, tls);
         }
 
         /** The token a server started with {@code --token-file} asks for; sent first on every connection. */
         public Options withToken(String token) {
             return new Options(maxInFlight, maxInFlightEvents, producerId, reconnectTimeoutMs, connectTimeoutMs, readTimeoutMs, maxFrameBytes,
-                token);
+                token, tls);
+        }
+
+        /**
+         * Connects over TLS 1.3 (to {@code kappa serve --tls-cert}), trusting exactly the certificates in the PEM file
+         * {@code caPem} (the CA that signed the server's certificate, or that certificate itself). The server's
+         * certificate must name the host the client connects to (a DNS name or IP address in its subject alternative
+         * names), as HTTPS checks it.
+         */
+        public Options withTls(Path caPem) throws IOException {
+            return withTls(TlsFiles.client(caPem));
+        }
+
+        /** Connects over TLS 1.3 with {@code context}'s trust (the host name is still checked); null: plaintext. */
+        public Options withTls(SSLContext context) {
+            return new Options(maxInFlight, maxInFlightEvents, producerId, reconnectTimeoutMs, connectTimeoutMs, readTimeoutMs, maxFrameBytes,
+                token, context);
         }
 
         @Override
@@ -93,11 +119,11 @@ public final class KappaClient implements AutoCloseable {
             // the token stays out of messages and logs
             return "Options[maxInFlight=" + maxInFlight + ", maxInFlightEvents=" + maxInFlightEvents + ", producerId=" + producerId
                 + ", reconnectTimeoutMs=" + reconnectTimeoutMs + ", connectTimeoutMs=" + connectTimeoutMs + ", readTimeoutMs="
-                + readTimeoutMs + ", maxFrameBytes=" + maxFrameBytes + ", token=" + (token == null ? "none" : "(set)") + "]";
+                + readTimeoutMs + ", maxFrameBytes=" + maxFrameBytes + ", token=" + (token == null ? "none" : "(set)") + ", tls=" + (tls != null) + "]";
         }
 
         public Options withMaxFrameBytes(int bytes) {
-            return new Options(maxInFlight, maxInFlightEvents, producerId, reconnectTimeoutMs, connectTimeoutMs, readTimeoutMs, bytes, token);
+            return new Options(maxInFlight, maxInFlightEvents, producerId, reconnectTimeoutMs, connectTimeoutMs, readTimeoutMs, bytes, token, tls);
         }
     }
 
@@ -139,7 +165,7 @@ public final class KappaClient implements AutoCloseable {
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>(); // guarded by lock
     /** Frame buffers of answered batches, reused for the next ones (at most maxInFlight of them). */
     private final ArrayDeque<ByteBuffer> spare = new ArrayDeque<>(); // guarded by lock
-    private SocketChannel channel; // guarded by lock
+    private Link channel; // guarded by lock
     private long nextRequestId; // guarded by lock
     private long nextSequence; // guarded by lock
     private volatile boolean closed;
@@ -178,20 +204,84 @@ public final class KappaClient implements AutoCloseable {
         }
     }
 
-    private SocketChannel open() throws IOException {
+    /**
+     * One connection: a socket channel, or a TLS socket layered on a plain socket (closing the plain one releases a
+     * thread blocked in the TLS socket at once).
+     */
+    private record Link(SocketChannel channel, Socket raw, SSLSocket tls) {
+        void write(ByteBuffer b) throws IOException {
+            if (tls == null) {
+                while (b.hasRemaining()) {
+                    channel.write(b);
+                }
+            } else {
+                tls.getOutputStream().write(b.array(), b.arrayOffset() + b.position(), b.remaining());
+                b.position(b.limit());
+            }
+        }
+
+        InputStream in() throws IOException {
+            return tls == null ? channel.socket().getInputStream() : tls.getInputStream();
+        }
+
+        void close() throws IOException {
+            if (tls == null) {
+                channel.close();
+            } else {
+                raw.close();
+            }
+        }
+    }
+
+    private Link open() throws IOException {
+        Link link = options.tls() == null ? openPlain() : openTls();
+        try {
+            writeFully(link, ByteBuffer.wrap(BinaryProtocol.MAGIC));
+            if (options.token() != null) {
+                authenticate(link);
+            }
+            return link;
+        } catch (IOException | RuntimeException e) {
+            link.close();
+            throw e;
+        }
+    }
+
+    /** The reader reads through the socket's stream, which honours this timeout; see readFully. */
+    private int readTimeout() {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, options.readTimeoutMs() / 2));
+    }
+
+    private Link openPlain() throws IOException {
         SocketChannel ch = SocketChannel.open();
         try {
             ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
             ch.socket().connect(address, (int) options.connectTimeoutMs()); // SocketTimeoutException when it passes
-            // The reader reads through the socket's stream, which honours this; see readFully.
-            ch.socket().setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, options.readTimeoutMs() / 2)));
-            writeFully(ch, ByteBuffer.wrap(BinaryProtocol.MAGIC));
-            if (options.token() != null) {
-                authenticate(ch);
-            }
-            return ch;
+            ch.socket().setSoTimeout(readTimeout());
+            return new Link(ch, null, null);
         } catch (IOException e) {
             ch.close();
+            throw e;
+        }
+    }
+
+    /** Connects and completes the TLS handshake within {@code connectTimeoutMs}; the host name is checked as HTTPS does. */
+    private Link openTls() throws IOException {
+        Socket raw = new Socket();
+        try {
+            raw.setTcpNoDelay(true);
+            raw.connect(address, (int) options.connectTimeoutMs());
+            SSLSocket tls = (SSLSocket) options.tls().getSocketFactory().createSocket(raw, address.getHostString(), address.getPort(), true);
+            SSLParameters parameters = tls.getSSLParameters();
+            parameters.setProtocols(new String[] {TlsFiles.PROTOCOL});
+            parameters.setEndpointIdentificationAlgorithm("HTTPS");
+            tls.setSSLParameters(parameters);
+            tls.setSoTimeout((int) options.connectTimeoutMs());
+            tls.startHandshake();
+            tls.setSoTimeout(readTimeout());
+            return new Link(null, raw, tls);
+        } catch (IOException | RuntimeException e) {
+            raw.close();
             throw e;
         }
     }
@@ -248,7 +338,7 @@ public final class KappaClient implements AutoCloseable {
         }
         CompletableFuture<List<Appended>> result = new CompletableFuture<>();
         synchronized (writeLock) {
-            SocketChannel ch;
+            Link ch;
             synchronized (lock) {
                 if (closed) {
                     throw new IllegalStateException("client is closed", failure);
@@ -290,16 +380,16 @@ public final class KappaClient implements AutoCloseable {
     private void readLoop() {
         ByteBuffer header = ByteBuffer.allocate(4);
         ByteBuffer body = ByteBuffer.allocate(64 * 1024);
-        SocketChannel streamOf = null;
+        Link streamOf = null;
         InputStream in = null;
         while (!closed) {
-            SocketChannel ch;
+            Link ch;
             synchronized (lock) {
                 ch = channel;
             }
             try {
                 if (ch != streamOf) {
-                    in = ch.socket().getInputStream();
+                    in = ch.in();
                     streamOf = ch;
                 }
                 header.clear();
@@ -381,14 +471,14 @@ public final class KappaClient implements AutoCloseable {
         return new String(m, StandardCharsets.UTF_8);
     }
 
-    private void reconnect(SocketChannel broken, IOException cause) {
+    private void reconnect(Link broken, IOException cause) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(options.reconnectTimeoutMs());
         long backoff = 10;
         closeQuietly(broken); // also releases a sender blocked writing to it
         synchronized (writeLock) {
             while (!closed) {
                 try {
-                    SocketChannel fresh = open();
+                    Link fresh = open();
                     synchronized (lock) {
                         for (InFlight f : inFlight) {
                             writeFully(fresh, f.frame().duplicate());
@@ -470,9 +560,9 @@ public final class KappaClient implements AutoCloseable {
     }
 
     /** Presents the token and waits for the server's answer: an empty ACK, or an ERROR after which it closes. */
-    private void authenticate(SocketChannel ch) throws IOException {
+    private void authenticate(Link ch) throws IOException {
         writeFully(ch, ByteBuffer.wrap(BinaryProtocol.authFrame(0, options.token())));
-        InputStream in = ch.socket().getInputStream();
+        InputStream in = ch.in();
         ByteBuffer header = ByteBuffer.allocate(4);
         readFully(in, header);
         int length = header.flip().getInt();
@@ -495,10 +585,8 @@ public final class KappaClient implements AutoCloseable {
         }
     }
 
-    private static void writeFully(SocketChannel ch, ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) {
-            ch.write(b);
-        }
+    private static void writeFully(Link ch, ByteBuffer b) throws IOException {
+        ch.write(b);
     }
 
     /**
@@ -539,7 +627,7 @@ public final class KappaClient implements AutoCloseable {
         }
     }
 
-    private static void closeQuietly(SocketChannel ch) {
+    private static void closeQuietly(Link ch) {
         try {
             if (ch != null) {
                 ch.close();

@@ -13,10 +13,13 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
+
+import javax.net.ssl.SSLContext;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -37,12 +40,15 @@ import io.kappa.log.Topic;
  * and a client that does not read its answers stops being read (and is closed after the write timeout).
  * Memory: receive buffers grow only as bytes arrive, and their growth plus unsent answers share one budget
  * ({@link ServerConfig#maxBufferBytes()}); past it, connections are not read until memory frees
- * (docs/security.md). An {@link Error} in the I/O thread stops the server and is returned by {@link #awaitStop()}.
+ * (docs/security.md). With TLS, each connection's bytes pass through a {@link TlsChannel} on their way to and from
+ * those buffers. An {@link Error} in the I/O thread stops the server and is returned by {@link #awaitStop()}.
  */
 public final class KappaServer implements AutoCloseable {
     private final EventLog log;
     private final ServerConfig config;
     private final Authentication authentication;
+    /** Null: plaintext. */
+    private final SSLContext tls;
     private final Selector selector;
     private final ServerSocketChannel server;
     private final ProducerRegistry producers;
@@ -60,6 +66,8 @@ public final class KappaServer implements AutoCloseable {
     private long buffered;
     /** Connections not read because the buffer budget was spent, resumed when it has room. */
     private final List<Connection> waitingForMemory = new ArrayList<>();
+    /** TLS connections that want reading and hold input already received, which the selector will not report. */
+    private final Set<Connection> tlsBuffered = new LinkedHashSet<>();
     /**
      * The one connection allowed past the budget, by at most one request, until its buffer is empty again:
      * without it, requests half-received on every connection could fill the budget and none could complete.
@@ -71,10 +79,11 @@ public final class KappaServer implements AutoCloseable {
     /** Receive buffer each connection starts with; it grows as a request's bytes arrive. */
     static final int BASE_BUFFER = 16 * 1024;
 
-    private KappaServer(EventLog log, ServerConfig config, Authentication authentication) throws IOException {
+    private KappaServer(EventLog log, ServerConfig config, Authentication authentication, SSLContext tls) throws IOException {
         this.log = log;
         this.config = config;
         this.authentication = authentication;
+        this.tls = tls;
         this.producers = new ProducerRegistry(config.dedupWindow(), config.maxProducers(), config.maxProducerEntries());
         this.selector = Selector.open();
         this.server = ServerSocketChannel.open();
@@ -111,7 +120,12 @@ public final class KappaServer implements AutoCloseable {
 
     /** A server whose clients must first present one of {@code authentication}'s tokens (when it has any). */
     public static KappaServer start(EventLog log, ServerConfig config, Authentication authentication) throws IOException {
-        KappaServer s = new KappaServer(log, config, authentication);
+        return start(log, config, authentication, null);
+    }
+
+    /** A server that speaks TLS 1.3 only, with {@code tls}'s certificate ({@link TlsFiles#server}); null: plaintext. */
+    public static KappaServer start(EventLog log, ServerConfig config, Authentication authentication, SSLContext tls) throws IOException {
+        KappaServer s = new KappaServer(log, config, authentication, tls);
         s.thread.start();
         return s;
     }
@@ -142,7 +156,11 @@ public final class KappaServer implements AutoCloseable {
         long lastSweep = System.currentTimeMillis();
         try {
             while (running) {
-                selector.select(250);
+                if (tlsBuffered.isEmpty()) {
+                    selector.select(250);
+                } else {
+                    selector.selectNow();
+                }
                 Iterator<SelectionKey> it = selector.selectedKeys().iterator();
                 while (it.hasNext()) {
                     SelectionKey key = it.next();
@@ -154,20 +172,15 @@ public final class KappaServer implements AutoCloseable {
                         accept();
                         continue;
                     }
-                    Connection c = (Connection) key.attachment();
-                    try {
-                        if (key.isReadable()) {
-                            c.onReadable();
+                    serve((Connection) key.attachment(), key.isReadable(), key.isWritable());
+                }
+                if (!tlsBuffered.isEmpty()) {
+                    List<Connection> buffered = new ArrayList<>(tlsBuffered);
+                    tlsBuffered.clear();
+                    for (Connection c : buffered) {
+                        if (c.key.isValid() && (c.key.interestOps() & SelectionKey.OP_READ) != 0) {
+                            serve(c, true, false);
                         }
-                        if (key.isValid() && key.isWritable()) {
-                            c.flush();
-                        }
-                    } catch (IOException e) {
-                        c.close();
-                    } catch (RuntimeException e) {
-                        // A bug met by one connection closes that connection, not the server.
-                        System.err.println("kappa: closing a connection after an unexpected error: " + e);
-                        c.close();
                     }
                 }
                 long now = System.currentTimeMillis();
@@ -193,6 +206,23 @@ public final class KappaServer implements AutoCloseable {
             } finally {
                 stopped.countDown();
             }
+        }
+    }
+
+    private void serve(Connection c, boolean readable, boolean writable) {
+        try {
+            if (readable) {
+                c.onReadable();
+            }
+            if (c.key.isValid() && writable) {
+                c.flush();
+            }
+        } catch (IOException e) {
+            c.close();
+        } catch (RuntimeException e) {
+            // A bug met by one connection closes that connection, not the server.
+            System.err.println("kappa: closing a connection after an unexpected error: " + e);
+            c.close();
         }
     }
 
@@ -270,7 +300,9 @@ public final class KappaServer implements AutoCloseable {
         if (connections.size() >= config.maxConnections()) {
             connectionsRefused.incrementAndGet();
             try {
-                ch.write(ByteBuffer.wrap(errorLine("too many connections (limit " + config.maxConnections() + ")")));
+                if (tls == null) { // a TLS client could not read it: closed without a word
+                    ch.write(ByteBuffer.wrap(errorLine("too many connections (limit " + config.maxConnections() + ")")));
+                }
             } catch (IOException ignored) {
                 // closing anyway
             }
@@ -287,7 +319,7 @@ public final class KappaServer implements AutoCloseable {
         long deadline = System.currentTimeMillis() + 1_000;
         for (Connection c : new ArrayList<>(connections)) {
             try {
-                while (c.pendingBytes > 0 && System.currentTimeMillis() < deadline) {
+                while ((c.pendingBytes > 0 || c.tlsPending()) && System.currentTimeMillis() < deadline) {
                     if (!c.writeSome()) {
                         Thread.sleep(1);
                     }
@@ -506,6 +538,8 @@ public final class KappaServer implements AutoCloseable {
 
     private final class Connection {
         final SocketChannel channel;
+        /** Null: plaintext. */
+        final TlsChannel tlsChannel;
         SelectionKey key;
         ByteBuffer in = ByteBuffer.allocate(BASE_BUFFER);
         final ArrayDeque<ByteBuffer> out = new ArrayDeque<>();
@@ -534,13 +568,16 @@ public final class KappaServer implements AutoCloseable {
 
         Connection(SocketChannel channel) {
             this.channel = channel;
+            this.tlsChannel = tls == null ? null : new TlsChannel(channel, tls);
         }
 
         void onReadable() throws IOException {
-            int n = channel.read(in);
+            long received = tlsChannel == null ? 0 : tlsChannel.bytesReceived();
+            int n = tlsChannel == null ? channel.read(in) : tlsChannel.read(in);
             if (n < 0) {
                 eof = true;
-            } else if (n > 0) {
+            } else if (n > 0 || (tlsChannel != null && tlsChannel.bytesReceived() != received && tlsChannel.midRecord())) {
+                // (empty TLS records, which carry nothing, do not keep a connection alive)
                 lastRead = System.currentTimeMillis();
             }
             process();
@@ -597,7 +634,9 @@ public final class KappaServer implements AutoCloseable {
                     in.compact();
                 }
                 if (in.position() == 0) {
-                    requestStart = 0;
+                    // part of a TLS record or handshake: a request under way too, under the request deadline
+                    boolean tlsPartial = tlsChannel != null && tlsChannel.midRecord();
+                    requestStart = tlsPartial ? (requestStart == 0 ? System.currentTimeMillis() : requestStart) : 0;
                     if (in.capacity() > 1 << 20 || overdraft == this || buffered > config.maxBufferBytes()) {
                         shrink(); // a large buffer goes back at once (smaller ones at the next sweep)
                     }
@@ -965,13 +1004,22 @@ public final class KappaServer implements AutoCloseable {
             tail = null;
         }
 
+        /** Ciphertext not yet written (TLS). */
+        boolean tlsPending() {
+            return tlsChannel != null && tlsChannel.hasPendingOutput();
+        }
+
         /** Writes what the socket takes; returns whether anything was written. */
         boolean writeSome() throws IOException {
             sealTail();
             boolean wrote = false;
+            if (tlsChannel != null && tlsChannel.flush()) {
+                wrote = true;
+                lastWrite = System.currentTimeMillis();
+            }
             while (!out.isEmpty()) {
                 ByteBuffer b = out.peek();
-                int n = channel.write(b);
+                int n = tlsChannel == null ? channel.write(b) : tlsChannel.write(b);
                 pending(-n);
                 if (n > 0) {
                     lastRead = System.currentTimeMillis(); // the client reads its answers: it is alive
@@ -995,12 +1043,12 @@ public final class KappaServer implements AutoCloseable {
                 process(); // requests held back while answers were pending (also after the client's end of input)
                 writeSome();
             }
-            if (out.isEmpty() && (closing || inputDone())) {
+            if (out.isEmpty() && !tlsPending() && (closing || inputDone())) {
                 close();
                 return;
             }
             int ops = 0;
-            if (!out.isEmpty()) {
+            if (!out.isEmpty() || tlsPending()) {
                 ops |= SelectionKey.OP_WRITE;
             }
             if (!starved && buffered >= config.maxBufferBytes() && !closing && !eof && overdraft != this) {
@@ -1010,6 +1058,9 @@ public final class KappaServer implements AutoCloseable {
                 ops |= SelectionKey.OP_READ;
             }
             key.interestOps(ops);
+            if ((ops & SelectionKey.OP_READ) != 0 && tlsChannel != null && tlsChannel.hasBufferedInput()) {
+                tlsBuffered.add(this);
+            }
         }
 
         void checkTimeouts(long now) {
@@ -1017,7 +1068,7 @@ public final class KappaServer implements AutoCloseable {
                 close(); // the client did not read its last answers in time
                 return;
             }
-            if (pendingBytes > 0 && now - lastWrite > config.writeTimeoutMs()) {
+            if ((pendingBytes > 0 || tlsPending()) && now - lastWrite > config.writeTimeoutMs()) {
                 close(); // the client takes none of its answers: it cannot be told, only let go
                 return;
             }
@@ -1069,6 +1120,10 @@ public final class KappaServer implements AutoCloseable {
             }
             if (key != null) {
                 key.cancel();
+            }
+            tlsBuffered.remove(this);
+            if (tlsChannel != null && channel.isOpen()) {
+                tlsChannel.close();
             }
             try {
                 channel.close();
