@@ -150,7 +150,8 @@ final class LoopModel {
                 boolean[] kept = kept(p);
                 for (long o = from[p]; o < to[p]; o++) {
                     if (kept[(int) o]) {
-                        latest.put(input.get(p).get((int) o).id(), "kept");
+                        // each kept record is written once per run that processes it: a duplicate let through shows
+                        latest.merge(input.get(p).get((int) o).id(), "kept=1", (a, b) -> "kept=" + (times(a) + 1));
                     }
                 }
             }
@@ -300,7 +301,7 @@ final class LoopModel {
      * Whether a run that took the state from prefix {@code from} towards {@code end} and was killed somewhere could
      * have written {@code value} as the latest of {@code row}.
      */
-    boolean couldWrite(String row, String value, long[] from, long[] end) {
+    boolean couldWrite(String row, String value, String before, long[] from, long[] end) {
         switch (kind) {
             case COUNT_BY_KEY, COUNT_BY_PAGE, SUM_BY_KEY -> {
                 // an aggregation's value only grows: it lies between the values at the two prefixes
@@ -337,15 +338,18 @@ final class LoopModel {
                 return false;
             }
             case DEDUP -> {
+                // each kept record of the id in [from, end) written at most once more than the model had
+                long more = 0;
                 for (int p = 0; p < partitions; p++) {
                     boolean[] kept = kept(p);
                     for (long o = from[p]; o < end[p]; o++) {
                         if (kept[(int) o] && input.get(p).get((int) o).id().equals(row)) {
-                            return true;
+                            more++;
                         }
                     }
                 }
-                return false;
+                long had = before == null ? 0 : times(before);
+                return times(value) > had && times(value) <= had + more;
             }
             case WINDOW_BY_PAGE -> {
                 return true; // not modelled
@@ -354,6 +358,11 @@ final class LoopModel {
                 return false;
             }
         }
+    }
+
+    /** N of a dedup row's "kept=N". */
+    static long times(String value) {
+        return Long.parseLong(value.substring(value.indexOf('=') + 1));
     }
 
     /**
@@ -397,7 +406,7 @@ final class LoopModel {
                 }
                 yield b.toString();
             }
-            case DEDUP -> "kept";
+            case DEDUP -> "kept=1"; // counted by LoopWorld.latestRows
             case FLAGS -> v.asText().substring(v.asText().indexOf('|') + 1);
             case SUM_BY_KEY -> "sum=" + v.path("sum").asLong();
             case FILTER -> v.toString();

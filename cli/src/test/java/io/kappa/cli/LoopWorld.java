@@ -90,7 +90,11 @@ final class LoopWorld implements AutoCloseable {
     private EventLog serverLog;
     private KappaServer server;
 
+    /** The world of the running try, closed after it whether it passed or not ({@code LoopSequenceTest}). */
+    static volatile LoopWorld current;
+
     LoopWorld(int partitions, LoopModel.Kind kind) {
+        current = this;
         try {
             this.dir = Files.createTempDirectory("kappa-loop-");
         } catch (IOException e) {
@@ -406,6 +410,9 @@ final class LoopWorld implements AutoCloseable {
             assertEquals(before, fingerprint(), "rewind --undo --dry-run changed something");
             return;
         }
+        for (int p = 0; p < g.reached.length; p++) {
+            g.reached[p] = Math.max(g.reached[p], g.committed[p]); // an undo moves back too: what was read is read again
+        }
         g.committed = g.undo;
         g.drained = g.undoDrained;
         g.undo = null;
@@ -486,7 +493,10 @@ final class LoopWorld implements AutoCloseable {
             a.addAll(List.of("--by", "key,i")); // a row per kept record, as the model has them
         }
         Cli.Result r = kappa(a.toArray(new String[0]));
-        boolean equal = outputs.getOrDefault(physical(OUT), Map.of()).equals(outputs.getOrDefault(physical(right), Map.of()));
+        Map<String, String> left = outputs.getOrDefault(physical(OUT), Map.of());
+        Map<String, String> other = outputs.getOrDefault(physical(right), Map.of());
+        // diff compares the latest record of a row; a dedup's rows count how often each was written, which diff does not see
+        boolean equal = model.kind == LoopModel.Kind.DEDUP ? left.keySet().equals(other.keySet()) : left.equals(other);
         assertEquals(equal ? 0 : 1, r.code(), () -> "diff " + OUT + " " + right + " (model: " + (equal ? "equal" : "different") + "): "
             + r.out() + r.err());
     }
@@ -605,7 +615,7 @@ final class LoopWorld implements AutoCloseable {
             }
             actual.forEach((row, value) -> {
                 if (!value.equals(expected.get(row))) {
-                    assertTrue(model.couldWrite(row, value, from, end), () -> "after kill -9, " + g.output + " has " + row + " = " + value
+                    assertTrue(model.couldWrite(row, value, expected.get(row), from, end), () -> "after kill -9, " + g.output + " has " + row + " = " + value
                         + ", which no run from " + Arrays.toString(from) + " to " + Arrays.toString(end) + " writes");
                     expected.put(row, value);
                 }
@@ -614,7 +624,8 @@ final class LoopWorld implements AutoCloseable {
             List<String> possible = model.asideIn(from, end);
             List<String> before = new ArrayList<>(g.aside);
             for (String a : aside) {
-                if (!before.remove(a)) {
+                // which records a window-count through a repartition sends aside is not modelled (asideRecords checked them)
+                if (!before.remove(a) && model.kind != LoopModel.Kind.WINDOW_BY_PAGE) {
                     assertTrue(possible.contains(a), () -> "after kill -9 " + g.name + " sent " + a + " aside, which no run from "
                         + Arrays.toString(from) + " sends aside");
                 }
@@ -650,6 +661,8 @@ final class LoopWorld implements AutoCloseable {
             String key = n.path("key").asText();
             if (key.startsWith("m") && n.path("value").has("marker")) {
                 m.put(key, "marker");
+            } else if (model.kind == LoopModel.Kind.DEDUP) {
+                m.merge(model.kind.rowOf(n), "kept=1", (a, b) -> "kept=" + (LoopModel.times(a) + 1)); // how often written
             } else {
                 m.put(model.kind.rowOf(n), model.valueOf(n));
             }
@@ -705,6 +718,9 @@ final class LoopWorld implements AutoCloseable {
 
     @Override
     public void close() {
+        if (current == this) {
+            current = null;
+        }
         if (server != null) {
             server.close();
             serverLog.close();

@@ -85,7 +85,7 @@ public final class RewindTool {
             }
             Plan plan = plan(log, group, checkpoints, target, shift, partition);
             if (!dryRun) {
-                apply(log, group, checkpoints, plan, progress);
+                apply(log, group, checkpoints, plan, false, progress);
                 audit(dataDir, group, "rewind", targetText, shift, partition, plan.moves());
             }
             return plan;
@@ -159,12 +159,14 @@ public final class RewindTool {
         return m;
     }
 
-    private static void apply(EventLog log, String group, List<TaskCheckpoint> checkpoints, Plan plan, Consumer<String> progress) {
+    /** {@code drain}: the rebuilt state is drained too (an undo back to a drained group). */
+    private static void apply(EventLog log, String group, List<TaskCheckpoint> checkpoints, Plan plan, boolean drain,
+                              Consumer<String> progress) {
         Path dataDir = log.dataDir();
         boolean stages = plan.moves().stream().anyMatch(Move::downstream);
         saveUndo(dataDir, group);
-        Map<String, TaskCheckpoint> rebuilt = !needsRebuild(plan) ? Map.of()
-            : stages ? rebuildStages(log, group, plan, progress) : rebuild(log, group, plan, progress);
+        Map<String, TaskCheckpoint> rebuilt = !needsRebuild(plan) && !drain ? Map.of()
+            : stages ? rebuildStages(log, group, plan, drain, progress) : rebuild(log, group, plan, drain, progress);
         if (stages) {
             // a later stage goes on after the current end of what the earlier one wrote: a new epoch starts there
             ObjectNode e = JSON.createObjectNode();
@@ -252,7 +254,7 @@ public final class RewindTool {
     }
 
     /** Runs the group's processor from the start of its inputs to the new offsets, muted, under a scratch group. */
-    private static Map<String, TaskCheckpoint> rebuild(EventLog log, String group, Plan plan, Consumer<String> progress) {
+    private static Map<String, TaskCheckpoint> rebuild(EventLog log, String group, Plan plan, boolean drain, Consumer<String> progress) {
         Path dataDir = log.dataDir();
         String scratch = group + ".rewind";
         Path scratchDir = Groups.dir(dataDir, scratch);
@@ -270,7 +272,7 @@ public final class RewindTool {
             total += m.target() - m.start();
         }
         progress.accept(String.format("rebuilding the state at the new offsets: replaying %,d records with outputs muted", total));
-        return runMuted(log, topology, new RunnerContext().group(group).stateGroup(scratch).stopAt(stopAt), total, progress);
+        return runMuted(log, topology, new RunnerContext().group(group).stateGroup(scratch).stopAt(stopAt).drain(drain), total, progress);
     }
 
     /**
@@ -288,7 +290,7 @@ public final class RewindTool {
         try {
             runner.start();
             long started = System.nanoTime();
-            while (!awaitCaughtUp(runner)) {
+            while (!(context.drain() ? awaitDrained(runner) : awaitCaughtUp(runner))) {
                 long done = runner.recordsProcessed();
                 double seconds = (System.nanoTime() - started) / 1e9;
                 double r = done / Math.max(seconds, 1e-9);
@@ -319,7 +321,8 @@ public final class RewindTool {
      * producers to the group's. The later stages then go on from the current end of the group's internal topics, where
      * the first stages' recomputed records will arrive. The scratch topics and state are removed afterwards.
      */
-    private static Map<String, TaskCheckpoint> rebuildStages(EventLog log, String group, Plan plan, Consumer<String> progress) {
+    private static Map<String, TaskCheckpoint> rebuildStages(EventLog log, String group, Plan plan, boolean drain,
+                                                             Consumer<String> progress) {
         Path dataDir = log.dataDir();
         String scratch = group + ".rewind";
         Topology own = GroupSpecs.topology(log, group, GroupSpecs.spec(dataDir, group));
@@ -352,7 +355,7 @@ public final class RewindTool {
         Map<String, TaskCheckpoint> out = new HashMap<>();
         try {
             Map<String, TaskCheckpoint> rebuilt = runMuted(log, copy, new RunnerContext().group(scratch).stateGroup(scratch)
-                .startAt(startAt).stopAt(stopAt).writtenWhenMuted(internal), first, progress);
+                .startAt(startAt).stopAt(stopAt).writtenWhenMuted(internal).drain(drain), first, progress);
             Map<Long, Long> renamed = new HashMap<>();
             for (TaskCheckpoint c : rebuilt.values()) {
                 renamed.put(Groups.producerId(scratch, c.stage(), c.task()), Groups.producerId(group, c.stage(), c.task()));
@@ -423,6 +426,15 @@ public final class RewindTool {
             Dirs.deleteRecursively(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean awaitDrained(ProcessorRunner runner) {
+        try {
+            return runner.awaitDrained(1_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while rebuilding the state", e);
         }
     }
 
@@ -502,7 +514,8 @@ public final class RewindTool {
                     "rebuilt at the offsets from before the rewind (" + moved + " was written since the rewind, so the later stage "
                         + "cannot take its old offset back)");
                 if (!dryRun) {
-                    apply(log, group, checkpoints, plan, progress);
+                    // the state before the rewind may have been drained (kappa run --drain): so is the rebuilt one
+                    apply(log, group, checkpoints, plan, Groups.drainedAt(saved) != Long.MIN_VALUE, progress);
                     deleteRecursively(undo);
                     audit(dataDir, group, "undo", "rebuilt", 0, null, plan.moves());
                 }
@@ -535,6 +548,8 @@ public final class RewindTool {
             if (dryRun) {
                 return plan;
             }
+            // what the group read since the rewind is read again: recomputed, as after any move back
+            noteRecomputation(dataDir, group, checkpoints, plan);
             for (TaskCheckpoint before : saved) {
                 TaskCheckpoint current = now.get(before.stage() + "-" + before.task());
                 TaskCheckpoint base = current != null ? current : before;
