@@ -192,7 +192,7 @@ class LoopSequenceTest {
         }
     }
 
-    /** What a user does who regrets a rewind after the run that followed it: rewind, run, undo (then the checks). */
+    /** What a user does who regrets a rewind after the run that followed it: rewind, run, undo, and run again. */
     static final class RewindRunUndo implements Action.Independent<LoopWorld> {
         @Override
         public boolean precondition(LoopWorld w) {
@@ -202,10 +202,11 @@ class LoopSequenceTest {
         @Override
         public Arbitrary<Transformer<LoopWorld>> transformer() {
             return Combinators.combine(Arbitraries.of(LoopWorld.RewindKind.class), Arbitraries.integers().between(0, 1_000)).as(
-                (kind, pick) -> Transformer.mutate("rewind g " + kind + " " + pick + ", run, undo", w -> {
+                (kind, pick) -> Transformer.mutate("rewind g " + kind + " " + pick + ", run, undo, run", w -> {
                     w.rewind(LoopWorld.LIVE, kind, pick, false);
                     w.runUntilCaughtUp(LoopWorld.LIVE, false);
                     w.undo(LoopWorld.LIVE, false);
+                    w.runUntilCaughtUp(LoopWorld.LIVE, false);
                 }));
         }
     }

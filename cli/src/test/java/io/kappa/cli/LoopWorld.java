@@ -84,6 +84,8 @@ final class LoopWorld implements AutoCloseable {
     final List<long[]> appendEnds = new ArrayList<>();
     int versions = 1;
     int markers;
+    /** Producer ids of the binary appends, one per call (positive: a client's). */
+    long binaryProducers = 0x5EED0000L;
     /** Event time per input partition: a partition may run ahead of the others (a backfill, a skewed source). */
     final long[] clocks;
     int ids;
@@ -210,7 +212,7 @@ final class LoopWorld implements AutoCloseable {
     void appendBinary(List<LoopModel.Ev> evs, int retried) throws Exception {
         beforeAppend();
         startServer();
-        long producer = 0x5EED0000L + (ids * 31L) + evs.size();
+        long producer = ++binaryProducers; // a new idempotent producer per call: its sequences start at 0
         List<io.kappa.log.Event> events = new ArrayList<>();
         for (LoopModel.Ev e : evs) {
             events.add(new io.kappa.log.Event(e.key().getBytes(StandardCharsets.UTF_8), e.value().getBytes(StandardCharsets.UTF_8),
