@@ -56,7 +56,7 @@ class CliProcessTest {
         assertEquals(0, help.code());
         assertTrue(help.out().contains("--port"), help.out());
         Cli.Result badPort = Cli.exec(dir, null, "serve", "--port", "70000");
-        assertEquals(1, badPort.code());
+        assertEquals(2, badPort.code(), "a usage error");
         assertTrue(badPort.err().contains("port must be in 0..65535"), badPort.err());
     }
 
