@@ -332,6 +332,9 @@ public final class RewindTool {
         for (String t : internal) {
             deleteScratchTopic(log, t);
         }
+        // built again now that a last rebuild's topics are gone: building may create an internal topic with its own
+        // partition count (top's one-partition G.gather), which the runner would otherwise create like any output
+        copy = GroupSpecs.topology(log, scratch, GroupSpecs.spec(dataDir, group));
         Map<String, long[]> stopAt = new HashMap<>();
         Map<String, long[]> startAt = new HashMap<>();
         long first = 0;
