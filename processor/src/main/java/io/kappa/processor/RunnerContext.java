@@ -34,7 +34,6 @@ public final class RunnerContext {
     private boolean muteOutputs;
     private java.util.Set<String> writtenWhenMuted = java.util.Set.of();
     private OutputTap outputTap;
-    private InputFilter inputFilter;
     private String stateGroup;
     private java.util.Map<String, long[]> startAt = java.util.Map.of();
     private long maxRatePerSecond;
@@ -169,16 +168,6 @@ public final class RunnerContext {
 
     public OutputTap outputTap() {
         return outputTap;
-    }
-
-    /** Only the input records the filter accepts are processed (null: all). */
-    public RunnerContext inputFilter(InputFilter filter) {
-        this.inputFilter = filter;
-        return this;
-    }
-
-    public InputFilter inputFilter() {
-        return inputFilter;
     }
 
     /**

@@ -109,7 +109,6 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
     private final ExpandableArrayBuffer scratch = new ExpandableArrayBuffer(4096);
     private long streamTime = Long.MIN_VALUE;
     private final TimePolicy.Clock clock;
-    private final InputFilter filter;
     private final Watermarks watermarks;
     private long records;
     private long deadLettered;
@@ -157,7 +156,6 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         }
         this.mainOutput = stage.output() == null ? -1 : outputs.add(stage.output(), runner.topic(stage.output()));
         this.clock = stage.time().clock();
-        this.filter = context.inputFilter();
         this.watermarks = new Watermarks(stage.time());
     }
 
@@ -447,10 +445,6 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
             throw new IllegalStateException(where() + ": expected offset " + in.next + " of " + in.topic + " but read " + offset);
         }
         recomputed = offset < in.reached || (in.upstream != null && in.upstream.recomputed(producer, sequence));
-        if (filter != null && !filter.accept(stage.name(), id, in.topic, id, offset, producer)) {
-            in.next = offset + 1;
-            return;
-        }
         long eventTime = clock == TimePolicy.Clock.EVENT ? recordEventTime
             : clock == TimePolicy.Clock.APPEND ? appendTime : context.clock().time();
         watermarks.observe(in.index, producer, eventTime, appendTime);

@@ -290,7 +290,7 @@ public final class RewindTool {
         try {
             runner.start();
             long started = System.nanoTime();
-            while (!(context.drain() ? awaitDrained(runner) : awaitCaughtUp(runner))) {
+            while (!await(runner, context.drain())) {
                 long done = runner.recordsProcessed();
                 double seconds = (System.nanoTime() - started) / 1e9;
                 double r = done / Math.max(seconds, 1e-9);
@@ -432,18 +432,10 @@ public final class RewindTool {
         }
     }
 
-    private static boolean awaitDrained(ProcessorRunner runner) {
+    /** Waits up to a second for the runner to catch up (or, with {@code drain}, to drain). */
+    private static boolean await(ProcessorRunner runner, boolean drain) {
         try {
-            return runner.awaitDrained(1_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while rebuilding the state", e);
-        }
-    }
-
-    private static boolean awaitCaughtUp(ProcessorRunner runner) {
-        try {
-            return runner.awaitCaughtUp(1_000);
+            return drain ? runner.awaitDrained(1_000) : runner.awaitCaughtUp(1_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while rebuilding the state", e);
@@ -590,10 +582,6 @@ public final class RewindTool {
      * the epoch the rewind started there), or null.
      */
     private static String writtenSinceRewind(EventLog log, String group) {
-        Path file = epochsFile(log.dataDir(), group);
-        if (!Files.exists(file)) {
-            return null;
-        }
         for (Map.Entry<String, Long> e : epochStarts(log, group).entrySet()) {
             int slash = e.getKey().lastIndexOf('/');
             String topic = e.getKey().substring(0, slash);
