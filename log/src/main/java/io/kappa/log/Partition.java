@@ -20,14 +20,17 @@ import org.agrona.concurrent.UnsafeBuffer;
 import static io.kappa.log.RecordDescriptor.*;
 
 /**
- * One append-only partition of a topic: a Chronicle Queue in its own directory, one record per document.
+ * One append-only partition of a topic: a Chronicle Queue in its own directory, one batch of records per document
+ * (an append call's records, in batches of up to {@link RecordDescriptor#BATCH_TARGET_BYTES}; layout in
+ * {@link RecordDescriptor}).
  *
- * <p><b>Offsets.</b> Each record stores its offset. The offset is decided inside Chronicle's write lock (which
- * is shared by every thread and process appending to this partition): it is the previous record's offset
- * plus one. This process remembers the last record it wrote; when the document it is about to write does
- * not directly follow that one (another process wrote, a new segment starts, or it is the first append),
- * it reads the previous record from the file. A rolled-back or torn document never becomes visible and
- * does not consume an offset, so offsets stay dense across segments, restarts and crashes.
+ * <p><b>Offsets.</b> Each batch stores its base offset, and its records follow it one by one. The base offset is
+ * decided inside Chronicle's write lock (which is shared by every thread and process appending to this
+ * partition): it is the previous document's last offset plus one. This process remembers the last document it
+ * wrote; when the document it is about to write does not directly follow that one (another process wrote, a new
+ * segment starts, or it is the first append), it reads the previous document from the file. A rolled-back or torn
+ * document never becomes visible and does not consume an offset, so offsets stay dense across segments, restarts
+ * and crashes, and a batch is visible whole or not at all.
  *
  * <p><b>Append time</b> is {@code max(clock, previous append time)}, so it never decreases in a partition,
  * which lets {@link #offsetForTime(long)} binary-search.
@@ -50,10 +53,10 @@ public final class Partition implements AutoCloseable {
     private ExcerptAppender appender;
     private ExcerptTailer tailProbe;
     private final UnsafeBuffer writeBuffer = new UnsafeBuffer(0, 0);
-    private final UnsafeBuffer sourceBuffer = new UnsafeBuffer(0, 0);
-    private final UnsafeBuffer sourceBuffer2 = new UnsafeBuffer(0, 0);
-    private final UnsafeBuffer sourceBuffer3 = new UnsafeBuffer(0, 0);
+    private final ArrayRecords arrays = new ArrayRecords();
+    private final BufferRecords buffers = new BufferRecords();
     private final RecordView tailView = new RecordView();
+    private final RecordBatch tailBatch = new RecordBatch();
     private long lastIndex = Long.MIN_VALUE;
     private long lastOffset = -1;
     private long lastAppendTime = Long.MIN_VALUE;
@@ -79,7 +82,9 @@ public final class Partition implements AutoCloseable {
             .rollCycle(cycle)
             .timeProvider((TimeProvider) clock::time)
             .timeoutMS(context.lockTimeoutMs());
-        long minBlock = 4L * (context.maxRecordBytes() + HEADER_LENGTH);
+        // A document must fit in a quarter of a block (Chronicle maps that much past a block's end): a batch, or one
+        // record of the largest size with its headers.
+        long minBlock = 4L * (Math.max(context.maxRecordBytes(), BATCH_TARGET_BYTES) + BATCH_HEADER_LENGTH + REC_HEADER_LENGTH + PRODUCER_LENGTH);
         if (builder.blockSize() < minBlock) {
             builder.blockSize(Long.highestOneBit(minBlock) << 1);
         }
@@ -105,7 +110,8 @@ public final class Partition implements AutoCloseable {
     public long append(byte[] key, byte[] value, long eventTime, byte[] id) {
         checkSize((key == null ? 0L : key.length) + (id == null ? 0L : id.length) + value.length);
         synchronized (this) {
-            long offset = appendLocked(key, value, eventTime, id, NO_PRODUCER, -1);
+            ensureOpen();
+            long offset = writeDocuments(arrays.one(key, id, value, eventTime), NO_PRODUCER, null);
             afterAppend();
             return offset;
         }
@@ -116,8 +122,9 @@ public final class Partition implements AutoCloseable {
     }
 
     /**
-     * Appends records in order under one lock acquisition and, with {@link FsyncPolicy#ALWAYS}, one sync.
-     * Every event is checked before anything is written, so an oversized event rejects the whole batch.
+     * Appends records in order under one lock acquisition and, with {@link FsyncPolicy#ALWAYS}, one sync, as few
+     * stored batches as {@link RecordDescriptor#BATCH_TARGET_BYTES} allows. Every event is checked before anything is
+     * written, so an oversized event rejects the whole call.
      */
     public long[] appendBatch(List<Event> events) {
         return appendBatch(events, NO_PRODUCER, null);
@@ -132,11 +139,12 @@ public final class Partition implements AutoCloseable {
             checkSize(e.payloadLength());
         }
         long[] offsets = new long[events.size()];
+        if (offsets.length == 0) {
+            return offsets;
+        }
         synchronized (this) {
-            for (int i = 0; i < offsets.length; i++) {
-                Event e = events.get(i);
-                offsets[i] = appendLocked(e.key(), e.value(), e.eventTime(), e.id(), producerId, sequences == null ? -1 : sequences[i]);
-            }
+            ensureOpen();
+            writeDocuments(arrays.list(events, sequences), producerId, offsets);
             afterAppend();
         }
         return offsets;
@@ -150,7 +158,9 @@ public final class Partition implements AutoCloseable {
                        long eventTime) {
         checkSize((long) Math.max(0, keyLength) + valueLength);
         synchronized (this) {
-            long offset = write(key, keyOffset, keyLength, null, 0, NO_BYTES, value, valueOffset, valueLength, eventTime, NO_PRODUCER, -1);
+            ensureOpen();
+            long offset = writeDocuments(buffers.one(key, keyOffset, keyLength, value, valueOffset, valueLength, eventTime),
+                NO_PRODUCER, null);
             afterAppend();
             return offset;
         }
@@ -158,7 +168,8 @@ public final class Partition implements AutoCloseable {
 
     /**
      * Appends events {@code indexes[0 .. count)} of {@code events}, in that order, under one lock acquisition
-     * (and one sync under {@link FsyncPolicy#ALWAYS}), without allocating. With a producer id other than
+     * (and one sync under {@link FsyncPolicy#ALWAYS}), in as few stored batches as
+     * {@link RecordDescriptor#BATCH_TARGET_BYTES} allows, without allocating. With a producer id other than
      * {@link RecordDescriptor#NO_PRODUCER}, event {@code indexes[j]} is stamped with {@code sequences[j]}.
      * The offset of the j-th appended event goes to {@code offsetsOut[j]}. Sizes are checked first: an
      * oversized event rejects the whole call.
@@ -168,32 +179,14 @@ public final class Partition implements AutoCloseable {
             int i = indexes[j];
             checkSize((long) Math.max(0, events.keyLength(i)) + Math.max(0, events.idLength(i)) + events.valueLength(i));
         }
-        DirectBuffer buffer = events.buffer();
+        if (count == 0) {
+            return;
+        }
         synchronized (this) {
-            for (int j = 0; j < count; j++) {
-                int i = indexes[j];
-                offsetsOut[j] = write(buffer, events.keyOffset(i), events.keyLength(i), buffer, events.idOffset(i), events.idLength(i),
-                    buffer, events.valueOffset(i), events.valueLength(i), events.eventTime(i), producerId,
-                    producerId == NO_PRODUCER ? -1 : sequences[j]);
-            }
+            ensureOpen();
+            writeDocuments(buffers.of(events, indexes, count, sequences), producerId, offsetsOut);
             afterAppend();
         }
-    }
-
-    private long appendLocked(byte[] key, byte[] value, long eventTime, byte[] id, long producerId, long sequence) {
-        DirectBuffer k = null;
-        DirectBuffer i = null;
-        if (key != null) {
-            sourceBuffer.wrap(key);
-            k = sourceBuffer;
-        }
-        if (id != null) {
-            sourceBuffer2.wrap(id);
-            i = sourceBuffer2;
-        }
-        sourceBuffer3.wrap(value);
-        return write(k, 0, key == null ? NO_BYTES : key.length, i, 0, id == null ? NO_BYTES : id.length,
-            sourceBuffer3, 0, value.length, eventTime, producerId, sequence);
     }
 
     private void checkSize(long payload) {
@@ -202,12 +195,45 @@ public final class Partition implements AutoCloseable {
         }
     }
 
-    // Called with this locked.
-    private long write(DirectBuffer key, int keyOffset, int keyLength, DirectBuffer idBuf, int idOffset, int idLength,
-                       DirectBuffer value, int valueOffset, int valueLength, long eventTime, long producerId, long sequence) {
-        ensureOpen();
+    /**
+     * Writes all records of {@code r} as consecutive batches of at most {@link RecordDescriptor#BATCH_TARGET_BYTES}
+     * (a larger record alone), each one Chronicle document; the offset of record j goes to {@code offsetsOut[j]}
+     * when given. Returns the first record's offset. Called with this locked. Another process may append between
+     * two of the batches, so offsets are consecutive within a batch only.
+     */
+    private long writeDocuments(Records r, long producerId, long[] offsetsOut) {
         boolean hasProducer = producerId != NO_PRODUCER;
-        int length = recordLength(keyLength, idLength, valueLength, hasProducer);
+        int n = r.count();
+        long first = -1;
+        int from = 0;
+        while (from < n) {
+            long bytes = BATCH_HEADER_LENGTH + (long) batchedRecordLength(r.keyLength(from), r.idLength(from), r.valueLength(from), hasProducer);
+            int to = from + 1;
+            while (to < n) {
+                int next = batchedRecordLength(r.keyLength(to), r.idLength(to), r.valueLength(to), hasProducer);
+                if (bytes + next > BATCH_TARGET_BYTES) {
+                    break;
+                }
+                bytes += next;
+                to++;
+            }
+            long base = writeDocument(r, from, to, (int) bytes, producerId);
+            if (first < 0) {
+                first = base;
+            }
+            if (offsetsOut != null) {
+                for (int j = from; j < to; j++) {
+                    offsetsOut[j] = base + (j - from);
+                }
+            }
+            from = to;
+        }
+        return first;
+    }
+
+    // Called with this locked: records [from, to) of r as one batch of `length` bytes. Returns the base offset.
+    private long writeDocument(Records r, int from, int to, int length, long producerId) {
+        boolean hasProducer = producerId != NO_PRODUCER;
         long now = context.clock().time();
         ExcerptAppender a = appender();
         try (DocumentContext dc = a.writingDocument()) {
@@ -216,56 +242,261 @@ public final class Partition implements AutoCloseable {
                 if (index != lastIndex + 1 || lastIndex == Long.MIN_VALUE) {
                     readTail(index);
                 }
-                long offset = lastOffset + 1;
+                long base = lastOffset + 1;
                 long appendTime = Math.max(now, lastAppendTime);
                 Bytes<?> bytes = dc.wire().bytes();
                 long position = bytes.writePosition();
                 bytes.ensureCapacity(position + length);
                 UnsafeBuffer out = writeBuffer;
                 out.wrap(bytes.addressForWrite(position), length);
-                out.putInt(VERSION_OFFSET, VERSION | (flags(keyLength, idLength, hasProducer) << 8));
-                out.putLong(OFFSET_OFFSET, offset);
-                out.putLong(EVENT_TIME_OFFSET, eventTime == Event.NO_TIME ? appendTime : eventTime);
-                out.putLong(APPEND_TIME_OFFSET, appendTime);
-                out.putInt(KEY_LENGTH_OFFSET, keyLength);
-                out.putInt(ID_LENGTH_OFFSET, idLength);
-                out.putInt(VALUE_LENGTH_OFFSET, valueLength);
-                out.putInt(VALUE_LENGTH_OFFSET + 4, 0);
-                int at = HEADER_LENGTH;
-                if (hasProducer) {
-                    out.putLong(at, producerId);
-                    out.putLong(at + 8, sequence);
-                    at += PRODUCER_LENGTH;
+                out.putInt(VERSION_OFFSET, BATCH_VERSION);
+                out.putLong(BATCH_BASE_OFFSET_OFFSET, base);
+                out.putLong(BATCH_APPEND_TIME_OFFSET, appendTime);
+                out.putInt(BATCH_COUNT_OFFSET, to - from);
+                out.putInt(BATCH_COUNT_OFFSET + 4, 0);
+                int at = BATCH_HEADER_LENGTH;
+                for (int j = from; j < to; j++) {
+                    int keyLength = r.keyLength(j);
+                    int idLength = r.idLength(j);
+                    int valueLength = r.valueLength(j);
+                    long eventTime = r.eventTime(j);
+                    int recordLength = batchedRecordLength(keyLength, idLength, valueLength, hasProducer);
+                    out.putInt(at + REC_LENGTH_OFFSET, recordLength);
+                    out.putInt(at + REC_FLAGS_OFFSET, flags(keyLength, idLength, hasProducer));
+                    out.putLong(at + REC_EVENT_TIME_OFFSET, eventTime == Event.NO_TIME ? appendTime : eventTime);
+                    out.putInt(at + REC_KEY_LENGTH_OFFSET, keyLength);
+                    out.putInt(at + REC_ID_LENGTH_OFFSET, idLength);
+                    out.putInt(at + REC_VALUE_LENGTH_OFFSET, valueLength);
+                    int field = at + REC_HEADER_LENGTH;
+                    if (hasProducer) {
+                        out.putLong(field, producerId);
+                        out.putLong(field + 8, r.sequence(j));
+                        field += PRODUCER_LENGTH;
+                    }
+                    field = r.copyFields(j, out, field);
+                    at += recordLength;
+                    if (field != at) {
+                        throw new IllegalStateException(where + ": record " + j + " filled " + (field - at + recordLength)
+                            + " of its " + recordLength + " bytes");
+                    }
                 }
-                if (keyLength > 0) {
-                    out.putBytes(at, key, keyOffset, keyLength);
-                    at += keyLength;
+                if (at != length) {
+                    throw new IllegalStateException(where + ": a batch filled " + at + " of its " + length + " bytes");
                 }
-                if (idLength > 0) {
-                    out.putBytes(at, idBuf, idOffset, idLength);
-                    at += idLength;
-                }
-                out.putBytes(at, value, valueOffset, valueLength);
                 out.putInt(CHECKSUM_OFFSET, Crc32c.INSTANCE.compute(out.addressOffset(), CHECKSUMMED_FROM, length - CHECKSUMMED_FROM));
                 bytes.writeSkip(length);
                 writeEnd.lazySet(position + length);
+                long last = base + (to - from) - 1;
                 if (rollCycle.toSequenceNumber(index) == 0 || writeFile == null) {
                     if (rollCycle.toSequenceNumber(index) == 0) {
-                        segments.learn(rollCycle.toCycle(index), offset, appendTime);
+                        segments.learn(rollCycle.toCycle(index), base, appendTime);
                         startedSegment = true;
                     }
                     writeFile = a.currentFile();
                 }
                 lastIndex = index;
-                lastOffset = offset;
-                knownEnd.lazySet(offset + 1); // a plain store on x86; readers only need it eventually
+                lastOffset = last;
+                knownEnd.lazySet(last + 1); // a plain store on x86; readers only need it eventually
                 lastAppendTime = appendTime;
-                return offset;
+                return base;
             } catch (RuntimeException | Error e) {
                 dc.rollbackOnClose();
                 lastIndex = Long.MIN_VALUE;
                 throw e;
             }
+        }
+    }
+
+    /** The records of one append call, read by index, whatever form the caller holds them in. */
+    private interface Records {
+        int count();
+
+        int keyLength(int j);
+
+        int idLength(int j);
+
+        int valueLength(int j);
+
+        long eventTime(int j);
+
+        /** The producer sequence of record j (only called with a producer). */
+        long sequence(int j);
+
+        /** Copies key, id and value of record j to {@code out} from {@code at}; returns the position after them. */
+        int copyFields(int j, UnsafeBuffer out, int at);
+    }
+
+    /** Records held as byte arrays: one {@link Event}-like record or a list of events. */
+    private static final class ArrayRecords implements Records {
+        private List<Event> events;
+        private long[] sequences;
+        private byte[] key;
+        private byte[] id;
+        private byte[] value;
+        private long eventTime;
+
+        Records one(byte[] key, byte[] id, byte[] value, long eventTime) {
+            this.events = null;
+            this.key = key;
+            this.id = id;
+            this.value = value;
+            this.eventTime = eventTime;
+            return this;
+        }
+
+        Records list(List<Event> events, long[] sequences) {
+            this.events = events;
+            this.sequences = sequences;
+            return this;
+        }
+
+        @Override
+        public int count() {
+            return events == null ? 1 : events.size();
+        }
+
+        private static int length(byte[] b) {
+            return b == null ? NO_BYTES : b.length;
+        }
+
+        @Override
+        public int keyLength(int j) {
+            return length(events == null ? key : events.get(j).key());
+        }
+
+        @Override
+        public int idLength(int j) {
+            return length(events == null ? id : events.get(j).id());
+        }
+
+        @Override
+        public int valueLength(int j) {
+            return (events == null ? value : events.get(j).value()).length;
+        }
+
+        @Override
+        public long eventTime(int j) {
+            return events == null ? eventTime : events.get(j).eventTime();
+        }
+
+        @Override
+        public long sequence(int j) {
+            return sequences == null ? -1 : sequences[j];
+        }
+
+        @Override
+        public int copyFields(int j, UnsafeBuffer out, int at) {
+            byte[] k = key;
+            byte[] i = id;
+            byte[] v = value;
+            if (events != null) {
+                Event e = events.get(j);
+                k = e.key();
+                i = e.id();
+                v = e.value();
+            }
+            if (k != null) {
+                out.putBytes(at, k);
+                at += k.length;
+            }
+            if (i != null) {
+                out.putBytes(at, i);
+                at += i.length;
+            }
+            out.putBytes(at, v);
+            return at + v.length;
+        }
+    }
+
+    /** Records whose fields lie in buffers: one record given as buffers, or chosen events of {@link BufferedEvents}. */
+    private static final class BufferRecords implements Records {
+        private BufferedEvents events;
+        private int[] indexes;
+        private int count;
+        private long[] sequences;
+        private DirectBuffer key;
+        private int keyOffset;
+        private int keyLength;
+        private DirectBuffer value;
+        private int valueOffset;
+        private int valueLength;
+        private long eventTime;
+
+        Records one(DirectBuffer key, int keyOffset, int keyLength, DirectBuffer value, int valueOffset, int valueLength, long eventTime) {
+            this.events = null;
+            this.key = key;
+            this.keyOffset = keyOffset;
+            this.keyLength = keyLength;
+            this.value = value;
+            this.valueOffset = valueOffset;
+            this.valueLength = valueLength;
+            this.eventTime = eventTime;
+            return this;
+        }
+
+        Records of(BufferedEvents events, int[] indexes, int count, long[] sequences) {
+            this.events = events;
+            this.indexes = indexes;
+            this.count = count;
+            this.sequences = sequences;
+            return this;
+        }
+
+        @Override
+        public int count() {
+            return events == null ? 1 : count;
+        }
+
+        @Override
+        public int keyLength(int j) {
+            return events == null ? keyLength : events.keyLength(indexes[j]);
+        }
+
+        @Override
+        public int idLength(int j) {
+            return events == null ? NO_BYTES : events.idLength(indexes[j]);
+        }
+
+        @Override
+        public int valueLength(int j) {
+            return events == null ? valueLength : events.valueLength(indexes[j]);
+        }
+
+        @Override
+        public long eventTime(int j) {
+            return events == null ? eventTime : events.eventTime(indexes[j]);
+        }
+
+        @Override
+        public long sequence(int j) {
+            return sequences == null ? -1 : sequences[j];
+        }
+
+        @Override
+        public int copyFields(int j, UnsafeBuffer out, int at) {
+            if (events == null) {
+                if (keyLength > 0) {
+                    out.putBytes(at, key, keyOffset, keyLength);
+                    at += keyLength;
+                }
+                out.putBytes(at, value, valueOffset, valueLength);
+                return at + valueLength;
+            }
+            int i = indexes[j];
+            DirectBuffer b = events.buffer();
+            int kl = events.keyLength(i);
+            if (kl > 0) {
+                out.putBytes(at, b, events.keyOffset(i), kl);
+                at += kl;
+            }
+            int il = events.idLength(i);
+            if (il > 0) {
+                out.putBytes(at, b, events.idOffset(i), il);
+                at += il;
+            }
+            int vl = events.valueLength(i);
+            out.putBytes(at, b, events.valueOffset(i), vl);
+            return at + vl;
         }
     }
 
@@ -293,7 +524,7 @@ public final class Partition implements AutoCloseable {
             if (cycles[i] >= cycle) {
                 continue;
             }
-            long count = segments.recordsInCycle(cycles[i]);
+            long count = segments.documentsInCycle(cycles[i]);
             if (count > 0) {
                 if (readAt(t, rollCycle.toIndex(cycles[i], count - 1))) {
                     return;
@@ -316,10 +547,10 @@ public final class Partition implements AutoCloseable {
                 return false;
             }
             Bytes<?> bytes = dc.wire().bytes();
-            tailView.wrap(id, bytes.addressForRead(bytes.readPosition()), (int) bytes.readRemaining());
-            tailView.verify(true, where, -1);
-            lastOffset = tailView.offset();
-            lastAppendTime = tailView.appendTime();
+            tailBatch.wrap(id, bytes.addressForRead(bytes.readPosition()), (int) bytes.readRemaining());
+            tailBatch.verify(true, where, -1, tailView);
+            lastOffset = tailBatch.lastOffset();
+            lastAppendTime = tailBatch.appendTime();
             return true;
         }
     }

@@ -7,7 +7,9 @@ import net.openhft.chronicle.wire.DocumentContext;
 /**
  * A read cursor over one partition. Seeks fail loudly ({@link LogException.OffsetOutOfRange}); {@link #poll}
  * hands each record to a handler through one reusable {@link RecordView}, so reading allocates nothing per
- * record. A tailer only ever sees whole records, and checks that offsets follow one another.
+ * record. A tailer only ever sees whole documents (one CRC check per stored batch), and checks that offsets follow
+ * one another. A position inside a batch (after a seek, or when a poll stops at {@code maxRecords} inside one) is
+ * kept as the next offset: the document is read again and the records before it skipped.
  *
  * <p>Not thread-safe: one thread at a time.
  */
@@ -16,7 +18,11 @@ public final class PartitionTailer implements AutoCloseable {
     private final ExcerptTailer tailer;
     private final boolean verifyChecksums;
     private final RecordView view = new RecordView();
+    private final RecordBatch batch = new RecordBatch();
     private long nextOffset;
+    // Chronicle index of the document `batch` last checked: a document is read again after a poll stopped inside
+    // it, and stored bytes never change, so it is not checked twice.
+    private long checkedIndex = -1;
 
     PartitionTailer(Partition partition, ExcerptTailer tailer, boolean verifyChecksums) {
         this.partition = partition;
@@ -111,20 +117,41 @@ public final class PartitionTailer implements AutoCloseable {
                     break;
                 }
                 Bytes<?> bytes = dc.wire().bytes();
-                view.wrap(partition.id(), bytes.addressForRead(bytes.readPosition()), (int) bytes.readRemaining());
+                RecordBatch b = batch;
+                long index = dc.index();
+                long address = bytes.addressForRead(bytes.readPosition());
+                int length = (int) bytes.readRemaining();
                 try {
-                    view.verify(verifyChecksums, partition.where(), nextOffset);
-                    if (view.offset() != nextOffset) {
-                        throw new LogException.CorruptRecord(partition.where() + ": expected offset " + nextOffset
-                            + " but the record there carries offset " + view.offset());
+                    if (index == checkedIndex) {
+                        b.rewrap(address, length);
+                    } else {
+                        checkedIndex = -1;
+                        b.wrap(partition.id(), address, length);
+                        b.verify(verifyChecksums, partition.where(), nextOffset, view);
+                        checkedIndex = index;
                     }
-                    handler.onRecord(view);
+                    long base = b.baseOffset();
+                    if (nextOffset < base || nextOffset >= b.endOffset()) {
+                        throw new LogException.CorruptRecord(partition.where() + ": expected offset " + nextOffset
+                            + " but the document there holds offsets " + base + " to " + b.lastOffset());
+                    }
+                    int n = b.count();
+                    for (int i = (int) (nextOffset - base); i < n; i++) {
+                        if (count == maxRecords) {
+                            // Stop inside the batch: the document is read again from its start next time, and
+                            // records before nextOffset are skipped.
+                            dc.rollbackOnClose();
+                            break;
+                        }
+                        b.record(i, view);
+                        handler.onRecord(view);
+                        nextOffset++;
+                        count++;
+                    }
                 } catch (RuntimeException | Error e) {
                     dc.rollbackOnClose();
                     throw e;
                 }
-                nextOffset++;
-                count++;
             }
         }
         if (count > 0) {

@@ -17,13 +17,51 @@ import static io.kappa.log.RecordDescriptor.*;
 public final class RecordView {
     private final UnsafeBuffer buffer = new UnsafeBuffer(0, 0);
     private int partition;
+    private long offset;
+    private long appendTime;
+    private long eventTime;
+    private int flags;
+    private int keyLength;
+    private int idLength;
+    private int valueLength;
+    private int keyOffset;
 
+    /** Wraps a whole format-1 document: the record is the document. Call {@link #verify} before reading it. */
     void wrap(int partition, long address, int length) {
         this.partition = partition;
         buffer.wrap(address, length);
+        if (length >= HEADER_LENGTH) {
+            UnsafeBuffer b = buffer;
+            offset = b.getLong(OFFSET_OFFSET);
+            appendTime = b.getLong(APPEND_TIME_OFFSET);
+            eventTime = b.getLong(EVENT_TIME_OFFSET);
+            flags = b.getByte(FLAGS_OFFSET);
+            keyLength = b.getInt(KEY_LENGTH_OFFSET);
+            idLength = b.getInt(ID_LENGTH_OFFSET);
+            valueLength = b.getInt(VALUE_LENGTH_OFFSET);
+            keyOffset = HEADER_LENGTH + ((flags & FLAG_HAS_PRODUCER) != 0 ? PRODUCER_LENGTH : 0);
+        }
     }
 
-    /** Checks version, lengths and (when asked) the CRC; {@code where} names the record in the error. */
+    /**
+     * Wraps one record of a format-2 batch whose bytes {@link RecordBatch} has already checked: {@code address} is
+     * where the record starts, {@code length} its length.
+     */
+    void wrapBatched(int partition, long address, int length, long offset, long appendTime) {
+        this.partition = partition;
+        UnsafeBuffer b = buffer;
+        b.wrap(address, length);
+        this.offset = offset;
+        this.appendTime = appendTime;
+        eventTime = b.getLong(REC_EVENT_TIME_OFFSET);
+        flags = b.getByte(REC_FLAGS_OFFSET);
+        keyLength = b.getInt(REC_KEY_LENGTH_OFFSET);
+        idLength = b.getInt(REC_ID_LENGTH_OFFSET);
+        valueLength = b.getInt(REC_VALUE_LENGTH_OFFSET);
+        keyOffset = REC_HEADER_LENGTH + ((flags & FLAG_HAS_PRODUCER) != 0 ? PRODUCER_LENGTH : 0);
+    }
+
+    /** Checks a format-1 record's version, lengths and (when asked) CRC; {@code where} names the record in the error. */
     void verify(boolean checksum, String where, long expectedOffset) {
         UnsafeBuffer b = buffer;
         int length = b.capacity();
@@ -32,9 +70,6 @@ public final class RecordView {
                 + " bytes, shorter than its " + HEADER_LENGTH + "-byte header");
         }
         int versionAndFlags = b.getShort(VERSION_OFFSET);
-        int keyLength = b.getInt(KEY_LENGTH_OFFSET);
-        int idLength = b.getInt(ID_LENGTH_OFFSET);
-        int valueLength = b.getInt(VALUE_LENGTH_OFFSET);
         if ((byte) versionAndFlags != VERSION) {
             throw new LogException.CorruptRecord(where + ": record at offset " + expectedOffset + " has unknown format version "
                 + (byte) versionAndFlags);
@@ -60,76 +95,75 @@ public final class RecordView {
     }
 
     public long offset() {
-        return buffer.getLong(OFFSET_OFFSET);
+        return offset;
     }
 
     public long eventTime() {
-        return buffer.getLong(EVENT_TIME_OFFSET);
+        return eventTime;
     }
 
     public long appendTime() {
-        return buffer.getLong(APPEND_TIME_OFFSET);
+        return appendTime;
     }
 
     /** Whether the record was appended by an idempotent producer (see {@link #producerId()}). */
     public boolean hasProducer() {
-        return (buffer.getByte(FLAGS_OFFSET) & FLAG_HAS_PRODUCER) != 0;
+        return (flags & FLAG_HAS_PRODUCER) != 0;
     }
 
     /** The producer id, or {@link RecordDescriptor#NO_PRODUCER}. */
     public long producerId() {
-        return hasProducer() ? buffer.getLong(HEADER_LENGTH) : NO_PRODUCER;
+        return hasProducer() ? buffer.getLong(keyOffset - PRODUCER_LENGTH) : NO_PRODUCER;
     }
 
     /** The producer's sequence number of this record, or -1 without a producer. */
     public long producerSequence() {
-        return hasProducer() ? buffer.getLong(HEADER_LENGTH + 8) : -1;
-    }
-
-    private int producerLength() {
-        return hasProducer() ? PRODUCER_LENGTH : 0;
+        return hasProducer() ? buffer.getLong(keyOffset - 8) : -1;
     }
 
     public boolean hasKey() {
-        return buffer.getInt(KEY_LENGTH_OFFSET) >= 0;
+        return keyLength >= 0;
     }
 
     /** Key length in bytes, or {@link RecordDescriptor#NO_BYTES} when the record has no key. */
     public int keyLength() {
-        return buffer.getInt(KEY_LENGTH_OFFSET);
+        return keyLength;
     }
 
     /** Where the key starts in {@link #buffer()}. */
     public int keyOffset() {
-        return HEADER_LENGTH + producerLength();
+        return keyOffset;
     }
 
     public boolean hasId() {
-        return buffer.getInt(ID_LENGTH_OFFSET) >= 0;
+        return idLength >= 0;
     }
 
     public int idLength() {
-        return buffer.getInt(ID_LENGTH_OFFSET);
+        return idLength;
     }
 
     public int idOffset() {
-        return keyOffset() + Math.max(0, keyLength());
+        return keyOffset + Math.max(0, keyLength);
     }
 
     public int valueLength() {
-        return buffer.getInt(VALUE_LENGTH_OFFSET);
+        return valueLength;
     }
 
     public int valueOffset() {
         return idOffset() + Math.max(0, idLength());
     }
 
-    /** The whole record; fields sit at {@link #keyOffset()}, {@link #idOffset()} and {@link #valueOffset()}. */
+    /**
+     * The bytes of this record alone (its header, in whichever stored format, then key, id and value); fields sit at
+     * {@link #keyOffset()}, {@link #idOffset()} and {@link #valueOffset()}.
+     */
     public DirectBuffer buffer() {
         return buffer;
     }
 
-    /** Stored size of the record in bytes, header included. */
+    /** Stored size of the record in bytes, its own header included (not its share of a batch header). */
     public int length() {
         return buffer.capacity();
     }

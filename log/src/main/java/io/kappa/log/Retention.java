@@ -39,7 +39,7 @@ final class Retention {
             // Never remove the newest segment that holds records (it holds the end offset), even when an
             // empty segment file follows it.
             int keep = cycles.length - 1;
-            while (keep > 0 && segments.recordsInCycle(cycles[keep]) == 0) {
+            while (keep > 0 && segments.documentsInCycle(cycles[keep]) == 0) {
                 keep--;
             }
             for (int i = 0; i < keep; i++) {

@@ -10,10 +10,13 @@ import net.openhft.chronicle.wire.DocumentContext;
 
 /**
  * Maps dense offsets and append times to Chronicle indexes. A partition is a sequence of segments (one
- * Chronicle cycle file each); within a segment Chronicle's sequence numbers are dense, and the first record
- * of each segment carries its offset, so {@code index(offset) = toIndex(cycle, offset - firstOffset(cycle))}.
- * The first record of each segment is read once and cached (it never changes); nothing else is kept, so
- * the index is rebuilt from the files on every open rather than trusted after a crash.
+ * Chronicle cycle file each); within a segment Chronicle's sequence numbers are dense, and each document holds a
+ * batch of records with consecutive offsets ({@link RecordDescriptor}: one record in format 1, one or more in
+ * format 2), so the document holding an offset is found by a search over the documents' base offsets, guided by
+ * interpolation (offsets grow almost linearly with the sequence number; with one record per document the first
+ * guess is exact). The first document of each segment is read once and cached (it never changes), and so is the
+ * end offset for as long as the last segment's document count stays the same; nothing else is kept, so the index
+ * is rebuilt from the files on every open rather than trusted after a crash.
  *
  * <p>Thread-safe: probing methods are synchronized and use one private tailer.
  */
@@ -21,15 +24,22 @@ final class SegmentIndex implements AutoCloseable {
     record Segment(int cycle, long firstOffset, long firstAppendTime) {
     }
 
-    /** Below this many candidates a time lookup reads records in order instead of probing. */
+    /** Below this many candidate documents a time lookup reads them in order instead of probing. */
     private static final int SCAN_BELOW = 128;
+    /** The same for an offset lookup, whose interpolation is nearly exact. */
+    private static final int SCAN_OFFSETS_BELOW = 8;
 
     private final SingleChronicleQueue queue;
     private final RollCycle rollCycle;
     private final String where;
     private final ConcurrentHashMap<Integer, Segment> firstRecords = new ConcurrentHashMap<>();
     private final RecordView view = new RecordView();
+    private final RecordBatch batch = new RecordBatch();
     private ExcerptTailer probe;
+    // The end offset as of the last segment's document count: valid while that cycle and count stay the same.
+    private int endCycle = Integer.MIN_VALUE;
+    private long endCount = -1;
+    private long endOffset;
     private int[] cycles;
     private int listedFirst;
     private int listedLast;
@@ -80,7 +90,7 @@ final class SegmentIndex implements AutoCloseable {
                 return null;
             }
             wrap(dc);
-            s = new Segment(cycle, view.offset(), view.appendTime());
+            s = new Segment(cycle, batch.baseOffset(), batch.appendTime());
         }
         firstRecords.put(cycle, s);
         return s;
@@ -94,9 +104,10 @@ final class SegmentIndex implements AutoCloseable {
     synchronized void forget(int cycle) {
         firstRecords.remove(cycle);
         cycles = null;
+        endCycle = Integer.MIN_VALUE;
     }
 
-    synchronized long recordsInCycle(int cycle) {
+    synchronized long documentsInCycle(int cycle) {
         return Math.max(0, probe().excerptsInCycle(cycle));
     }
 
@@ -113,15 +124,24 @@ final class SegmentIndex implements AutoCloseable {
     synchronized long endOffset() {
         int[] cycles = cycles();
         for (int i = cycles.length - 1; i >= 0; i--) {
-            long count = recordsInCycle(cycles[i]);
+            long count = documentsInCycle(cycles[i]);
             if (count > 0) {
-                Segment s = segment(cycles[i]);
-                if (s != null) {
-                    return s.firstOffset() + count;
+                if (cycles[i] == endCycle && count == endCount) {
+                    return endOffset;
                 }
+                long end = documentAt(cycles[i], count - 1).endOffset();
+                endCycle = cycles[i];
+                endCount = count;
+                endOffset = end;
+                return end;
             }
         }
         return 0;
+    }
+
+    /** One past the last offset of a cycle's documents (which number {@code count > 0}). */
+    private long endOfCycle(int cycle, long count) {
+        return documentAt(cycle, count - 1).endOffset();
     }
 
     /** The segment holding {@code offset} (the last segment starting at or before it), or null. */
@@ -149,16 +169,41 @@ final class SegmentIndex implements AutoCloseable {
         return best;
     }
 
-    /** Chronicle index of an offset, or -1 when no stored segment starts at or before it. */
-    long indexOf(long offset) {
+    /** Chronicle index of the document holding an offset, or -1 when no stored segment starts at or before it. */
+    synchronized long indexOf(long offset) {
         Segment s = segmentFor(offset);
-        return s == null ? -1 : rollCycle.toIndex(s.cycle(), offset - s.firstOffset());
+        if (s == null) {
+            return -1;
+        }
+        long count = documentsInCycle(s.cycle());
+        if (count <= 0) {
+            return -1;
+        }
+        // The first document whose base offset is above `offset`, less one: the last starting at or before it.
+        long sequence = Math.max(0, firstAbove(s.cycle(), count, s.firstOffset(), offset, false) - 1);
+        // Chronicle's count of documents may lag a writer: an offset past the counted ones is in a later document.
+        ExcerptTailer t = probe();
+        if (!t.moveToIndex(rollCycle.toIndex(s.cycle(), sequence))) {
+            return -1;
+        }
+        while (true) {
+            try (DocumentContext dc = t.readingDocument()) {
+                if (!dc.isPresent()) {
+                    return -1;
+                }
+                wrap(dc);
+                if (batch.endOffset() > offset) {
+                    return batch.baseOffset() <= offset ? dc.index() : -1;
+                }
+            }
+        }
     }
 
     /**
      * The first offset whose append time is >= {@code time}, or the end offset when there is none: a binary
-     * search over segments by their first append time, then over the records of one segment. Append times
-     * never decrease within a partition, which is what makes the search valid.
+     * search over segments by their first append time, then over the documents of one segment. Append times
+     * never decrease within a partition, which is what makes the search valid; the records of a batch share
+     * their append time.
      */
     synchronized long offsetForTime(long time) {
         int[] cycles = cycles();
@@ -184,65 +229,68 @@ final class SegmentIndex implements AutoCloseable {
         if (before == null) {
             return startOffset();
         }
-        long count = recordsInCycle(before.cycle());
-        return before.firstOffset() + firstAtOrAfter(before, count, time);
+        long count = documentsInCycle(before.cycle());
+        long sequence = firstAbove(before.cycle(), count, before.firstAppendTime(), time - 1, true);
+        return sequence == count ? endOfCycle(before.cycle(), count) : documentAt(before.cycle(), sequence).baseOffset();
     }
 
     /**
-     * The first sequence in {@code [0, count)} of a segment whose append time is >= {@code time}, or
-     * {@code count}. Append times grow roughly linearly with the sequence, so guesses interpolate between the
-     * bounds; every other step halves the range, which keeps the worst case logarithmic. The last few hundred
-     * records are read in order, which is cheaper than more random probes.
+     * The first document sequence in {@code [0, count)} of a cycle whose key is above {@code target}, or {@code count};
+     * the key is the document's append time ({@code byTime}) or its base offset, never decreasing with the sequence,
+     * and {@code firstKey} is document 0's. Keys grow roughly linearly with the sequence, so guesses interpolate
+     * between the bounds; every other step halves the range, which keeps the worst case logarithmic. The last few
+     * documents are read in order, which is cheaper than more random probes.
      */
-    private long firstAtOrAfter(Segment segment, long count, long time) {
-        long loTime = segment.firstAppendTime();
-        if (loTime >= time) {
+    private long firstAbove(int cycle, long count, long firstKey, long target, boolean byTime) {
+        long loKey = firstKey;
+        if (loKey > target) {
             return 0;
         }
-        long hiTime = appendTimeAt(segment.cycle(), count - 1);
-        if (hiTime < time) {
+        long hiKey = keyAt(cycle, count - 1, byTime);
+        if (hiKey <= target) {
             return count;
         }
-        long lo = 1;              // appendTime(lo - 1) == loTime < time
-        long hi = count - 1;      // appendTime(hi) == hiTime >= time
+        long lo = 1;              // key(lo - 1) == loKey <= target
+        long hi = count - 1;      // key(hi) == hiKey > target
         boolean interpolate = true;
-        while (hi - lo > SCAN_BELOW) {
+        int scanBelow = byTime ? SCAN_BELOW : SCAN_OFFSETS_BELOW;
+        while (hi - lo > scanBelow) {
             long mid;
-            if (interpolate && hiTime > loTime) {
-                double fraction = (double) (time - loTime) / (double) (hiTime - loTime);
+            if (interpolate && hiKey > loKey) {
+                double fraction = (double) (target - loKey) / (double) (hiKey - loKey);
                 mid = lo + (long) (fraction * (hi - lo));
                 mid = Math.max(lo, Math.min(hi - 1, mid));
             } else {
                 mid = (lo + hi) >>> 1;
             }
             interpolate = !interpolate;
-            long t = appendTimeAt(segment.cycle(), mid);
-            if (t < time) {
+            long k = keyAt(cycle, mid, byTime);
+            if (k <= target) {
                 lo = mid + 1;
-                loTime = t;
+                loKey = k;
             } else {
                 hi = mid;
-                hiTime = t;
+                hiKey = k;
             }
         }
-        return scanForward(segment.cycle(), lo, hi, time);
+        return scanForward(cycle, lo, hi, target, byTime);
     }
 
-    private long scanForward(int cycle, long from, long to, long time) {
+    private long scanForward(int cycle, long from, long to, long target, boolean byTime) {
         if (from >= to) {
             return to;
         }
         ExcerptTailer t = probe();
         if (!t.moveToIndex(rollCycle.toIndex(cycle, from))) {
-            throw new LogException.CorruptRecord(where + ": cannot position on record " + from + " of segment " + cycle);
+            throw new LogException.CorruptRecord(where + ": cannot position on document " + from + " of segment " + cycle);
         }
         for (long seq = from; seq < to; seq++) {
             try (DocumentContext dc = t.readingDocument()) {
                 if (!dc.isPresent()) {
-                    throw new LogException.CorruptRecord(where + ": record " + seq + " of segment " + cycle + " is missing");
+                    throw new LogException.CorruptRecord(where + ": document " + seq + " of segment " + cycle + " is missing");
                 }
                 wrap(dc);
-                if (view.appendTime() >= time) {
+                if ((byTime ? batch.appendTime() : batch.baseOffset()) > target) {
                     return seq;
                 }
             }
@@ -250,24 +298,30 @@ final class SegmentIndex implements AutoCloseable {
         return to;
     }
 
-    private long appendTimeAt(int cycle, long sequence) {
+    private long keyAt(int cycle, long sequence, boolean byTime) {
+        RecordBatch b = documentAt(cycle, sequence);
+        return byTime ? b.appendTime() : b.baseOffset();
+    }
+
+    /** Reads the header of document {@code sequence} of a cycle into {@link #batch}. */
+    private RecordBatch documentAt(int cycle, long sequence) {
         ExcerptTailer t = probe();
         if (!t.moveToIndex(rollCycle.toIndex(cycle, sequence))) {
-            throw new LogException.CorruptRecord(where + ": cannot position on record " + sequence + " of segment " + cycle);
+            throw new LogException.CorruptRecord(where + ": cannot position on document " + sequence + " of segment " + cycle);
         }
         try (DocumentContext dc = t.readingDocument()) {
             if (!dc.isPresent()) {
-                throw new LogException.CorruptRecord(where + ": record " + sequence + " of segment " + cycle + " is missing");
+                throw new LogException.CorruptRecord(where + ": document " + sequence + " of segment " + cycle + " is missing");
             }
             wrap(dc);
-            return view.appendTime();
+            return batch;
         }
     }
 
     private void wrap(DocumentContext dc) {
         var bytes = dc.wire().bytes();
-        view.wrap(-1, bytes.addressForRead(bytes.readPosition()), (int) bytes.readRemaining());
-        view.verify(false, where, -1);
+        batch.wrap(-1, bytes.addressForRead(bytes.readPosition()), (int) bytes.readRemaining());
+        batch.readHeader(where, view);
     }
 
     private ExcerptTailer probe() {
