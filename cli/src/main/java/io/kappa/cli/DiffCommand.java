@@ -28,7 +28,8 @@ final class DiffCommand implements Callable<Integer> {
     String right;
     @Option(names = "--by", defaultValue = "key", paramLabel = "key[,FIELD...]",
         description = "What rows are matched by: the record key, and fields of the JSON value (e.g. key,windowStart for "
-            + "windowed results). Default: ${DEFAULT-VALUE}.")
+            + "windowed results); a value without such a field (or not JSON) is a row with the field shown as (missing). "
+            + "Default: ${DEFAULT-VALUE}.")
     String by;
     @Option(names = "--limit", defaultValue = "20", paramLabel = "N", description = "Differences to print (default: ${DEFAULT-VALUE}; 0 for all).")
     int limit;

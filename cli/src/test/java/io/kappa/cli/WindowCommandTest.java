@@ -108,6 +108,16 @@ class WindowCommandTest {
         Cli.Result byKey = kappa("diff", "per-minute", "per-minute.v2", "--by", "windowStart");
         assertEquals(1, byKey.code());
         assertTrue(byKey.err().contains("must start with key"), byKey.err());
+
+        // A record of another shape (no windowStart, or not JSON) is a row of its own, shown with the field missing
+        assertEquals(0, kappa("append", "per-minute", "--key", "m", "{\"marker\":1}").code());
+        Cli.Result marker = kappa("diff", "per-minute", "per-minute.v2", "--by", "key,windowStart");
+        assertEquals(1, marker.code(), marker.out() + marker.err());
+        assertTrue(marker.out().contains("m (missing)"), marker.out());
+        assertEquals(0, kappa("append", "per-minute.v2", "--key", "m", "{\"marker\":1}").code());
+        Cli.Result both = kappa("diff", "per-minute", "per-minute.v2", "--by", "key,windowStart");
+        assertEquals(0, both.code(), both.out() + both.err());
+        assertTrue(both.out().contains("4 equal"), both.out());
     }
 
     @Test

@@ -35,7 +35,9 @@ final class SegmentIndex implements AutoCloseable {
     private final ConcurrentHashMap<Integer, Segment> firstRecords = new ConcurrentHashMap<>();
     private final RecordView view = new RecordView();
     private final RecordBatch batch = new RecordBatch();
+    private final java.util.HashMap<Integer, Long> completeCounts = new java.util.HashMap<>();
     private ExcerptTailer probe;
+    private ExcerptTailer endProbe;
     // The end offset as of the last segment's document count: valid while that cycle and count stay the same.
     private int endCycle = Integer.MIN_VALUE;
     private long endCount = -1;
@@ -103,12 +105,28 @@ final class SegmentIndex implements AutoCloseable {
 
     synchronized void forget(int cycle) {
         firstRecords.remove(cycle);
+        completeCounts.remove(cycle);
         cycles = null;
         endCycle = Integer.MIN_VALUE;
     }
 
+    /**
+     * How many documents a cycle holds. A cycle before the last one is complete (appends go to the newest cycle), so
+     * its count is kept; the last cycle's is asked of Chronicle each time, through a tailer of its own so that a
+     * search in an older segment and a look at the end do not move one tailer between cycle files (each move
+     * opens the other file's index).
+     */
     synchronized long documentsInCycle(int cycle) {
-        return Math.max(0, probe().excerptsInCycle(cycle));
+        Long known = completeCounts.get(cycle);
+        if (known != null) {
+            return known;
+        }
+        long count = Math.max(0, endProbe().excerptsInCycle(cycle));
+        int[] listed = cycles();
+        if (listed.length > 0 && cycle < listed[listed.length - 1]) {
+            completeCounts.put(cycle, count);
+        }
+        return count;
     }
 
     synchronized long startOffset() {
@@ -129,7 +147,7 @@ final class SegmentIndex implements AutoCloseable {
                 if (cycles[i] == endCycle && count == endCount) {
                     return endOffset;
                 }
-                long end = documentAt(cycles[i], count - 1).endOffset();
+                long end = documentAt(endProbe(), cycles[i], count - 1).endOffset();
                 endCycle = cycles[i];
                 endCount = count;
                 endOffset = end;
@@ -305,7 +323,10 @@ final class SegmentIndex implements AutoCloseable {
 
     /** Reads the header of document {@code sequence} of a cycle into {@link #batch}. */
     private RecordBatch documentAt(int cycle, long sequence) {
-        ExcerptTailer t = probe();
+        return documentAt(probe(), cycle, sequence);
+    }
+
+    private RecordBatch documentAt(ExcerptTailer t, int cycle, long sequence) {
         if (!t.moveToIndex(rollCycle.toIndex(cycle, sequence))) {
             throw new LogException.CorruptRecord(where + ": cannot position on document " + sequence + " of segment " + cycle);
         }
@@ -324,6 +345,14 @@ final class SegmentIndex implements AutoCloseable {
         batch.readHeader(where, view);
     }
 
+    private ExcerptTailer endProbe() {
+        if (endProbe == null) {
+            endProbe = queue.createTailer();
+            endProbe.singleThreadedCheckDisabled(true);
+        }
+        return endProbe;
+    }
+
     private ExcerptTailer probe() {
         if (probe == null) {
             probe = queue.createTailer();
@@ -337,6 +366,10 @@ final class SegmentIndex implements AutoCloseable {
         if (probe != null) {
             probe.close();
             probe = null;
+        }
+        if (endProbe != null) {
+            endProbe.close();
+            endProbe = null;
         }
     }
 }

@@ -92,12 +92,11 @@ public final class DiffTool {
     private static Map<String, byte[]> latest(Topic t, List<JsonPath> fields) {
         Map<String, byte[]> m = new HashMap<>();
         for (int p = 0; p < t.partitionCount(); p++) {
-            int partition = p;
             try (PartitionTailer tailer = t.partition(p).newTailer()) {
                 while (tailer.poll(v -> {
                     if (v.hasKey()) {
                         byte[] value = v.valueBytes();
-                        m.put(fields.isEmpty() ? v.keyString() : row(t.name(), partition, v.offset(), v.keyString(), value, fields),
+                        m.put(fields.isEmpty() ? v.keyString() : row(v.keyString(), value, fields),
                             value);
                     }
                 }, 4096) > 0) {
@@ -108,25 +107,28 @@ public final class DiffTool {
         return m;
     }
 
-    private static String row(String topic, int partition, long offset, String key, byte[] value, List<JsonPath> fields) {
+    /**
+     * The row of a record: its key and the {@code --by} fields of its JSON value. A value that is not JSON, or lacks a
+     * field, is a row of its own with the field shown as {@link #MISSING}: outputs can hold records of another shape
+     * (a marker, an error record), and those are compared as rows too instead of stopping the diff.
+     */
+    private static String row(String key, byte[] value, List<JsonPath> fields) {
         JsonNode root;
         try {
             root = Serdes.MAPPER.readTree(value);
         } catch (java.io.IOException e) {
-            throw new IllegalArgumentException(topic + "/" + partition + " offset " + offset + ": the value is not JSON, so --by "
-                + "cannot take fields from it");
+            root = null;
         }
         StringBuilder b = new StringBuilder(key);
         for (JsonPath f : fields) {
             JsonNode n = root == null ? null : f.find(root);
-            if (n == null) {
-                throw new IllegalArgumentException(topic + "/" + partition + " offset " + offset + ": the value has no field '"
-                    + f.text() + "'");
-            }
-            b.append(' ').append(n.isTextual() ? n.asText() : n.toString());
+            b.append(' ').append(n == null ? MISSING : n.isTextual() ? n.asText() : n.toString());
         }
         return b.toString();
     }
+
+    /** How a {@code --by} field a value does not have shows in its row. */
+    static final String MISSING = "(missing)";
 
     private static long keyless(Topic t) {
         long[] n = {0};
