@@ -296,15 +296,16 @@ public final class Partition implements AutoCloseable {
                 }
                 lastIndex = index;
                 lastOffset = last;
-                knownEnd.lazySet(last + 1); // a plain store on x86; readers only need it eventually
                 lastAppendTime = appendTime;
-                return base;
             } catch (RuntimeException | Error e) {
                 dc.rollbackOnClose();
                 lastIndex = Long.MIN_VALUE;
                 throw e;
             }
         }
+        // Only now is the document visible: a tailer's fast seek trusts offsets below this to be readable.
+        knownEnd.lazySet(lastOffset + 1); // a plain store on x86; readers only need it eventually
+        return lastOffset + 1 - (to - from); // the base offset
     }
 
     /** The records of one append call, read by index, whatever form the caller holds them in. */

@@ -23,6 +23,8 @@ public final class PartitionTailer implements AutoCloseable {
     // Chronicle index of the document `batch` last checked: a document is read again after a poll stopped inside
     // it, and stored bytes never change, so it is not checked twice.
     private long checkedIndex = -1;
+    // Whether the tailer stands on a document guessed by moveToOffset's fast path, not yet seen to hold nextOffset.
+    private boolean guessed;
 
     PartitionTailer(Partition partition, ExcerptTailer tailer, boolean verifyChecksums) {
         this.partition = partition;
@@ -45,14 +47,17 @@ public final class PartitionTailer implements AutoCloseable {
      */
     public PartitionTailer moveToOffset(long offset) {
         // Fast path: an offset below an end offset seen before, in a segment still listed. Offsets never
-        // move, so Chronicle finding the index is proof enough; poll checks the record's offset anyway.
+        // move, so the guessed document is taken without reading it: poll checks that it holds the offset, and
+        // searches for the right one when it does not.
         if (offset >= 0 && offset < partition.knownEndOffset()) {
-            long index = partition.segments().indexOf(offset);
+            long index = partition.segments().guessIndexOf(offset);
             if (index >= 0 && tailer.moveToIndex(index)) {
                 nextOffset = offset;
+                guessed = true;
                 return this;
             }
         }
+        guessed = false;
         long start = partition.startOffset();
         long end = partition.endOffset();
         if (offset < start || offset > end) {
@@ -112,6 +117,7 @@ public final class PartitionTailer implements AutoCloseable {
     public int poll(RecordHandler handler, int maxRecords) {
         int count = 0;
         while (count < maxRecords) {
+            boolean reposition = false;
             try (DocumentContext dc = tailer.readingDocument()) {
                 if (!dc.isPresent()) {
                     break;
@@ -132,11 +138,16 @@ public final class PartitionTailer implements AutoCloseable {
                     }
                     long base = b.baseOffset();
                     if (nextOffset < base || nextOffset >= b.endOffset()) {
-                        throw new LogException.CorruptRecord(partition.where() + ": expected offset " + nextOffset
-                            + " but the document there holds offsets " + base + " to " + b.lastOffset());
+                        if (!guessed) {
+                            throw notExpected(b);
+                        }
+                        dc.rollbackOnClose();
+                        reposition = true;
+                    } else {
+                        guessed = false;
                     }
                     int n = b.count();
-                    for (int i = (int) (nextOffset - base); i < n; i++) {
+                    for (int i = reposition ? n : (int) (nextOffset - base); i < n; i++) {
                         if (count == maxRecords) {
                             // Stop inside the batch: the document is read again from its start next time, and
                             // records before nextOffset are skipped.
@@ -153,11 +164,24 @@ public final class PartitionTailer implements AutoCloseable {
                     throw e;
                 }
             }
+            if (reposition) {
+                guessed = false;
+                long index = partition.segments().indexOf(nextOffset);
+                if (index < 0 || !tailer.moveToIndex(index)) {
+                    throw new LogException.CorruptRecord(partition.where() + ": cannot position on offset " + nextOffset
+                        + " (Chronicle index " + Long.toHexString(index) + ")");
+                }
+            }
         }
         if (count > 0) {
             handler.onEndOfBatch(count);
         }
         return count;
+    }
+
+    private LogException.CorruptRecord notExpected(RecordBatch b) {
+        return new LogException.CorruptRecord(partition.where() + ": expected offset " + nextOffset
+            + " but the document there holds offsets " + b.baseOffset() + " to " + b.lastOffset());
     }
 
     @Override

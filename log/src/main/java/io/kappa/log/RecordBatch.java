@@ -63,75 +63,112 @@ final class RecordBatch {
 
     /**
      * Checks the document and reads its header. {@code expectedOffset} only names the document in an error (-1 when
-     * unknown). A format-1 document is checked as one record.
+     * unknown). A format-1 document is checked as one record. The checks that pass are kept small for the compiler;
+     * what went wrong is worked out again, off the hot path, when one fails.
      */
     void verify(boolean checksum, String where, long expectedOffset, RecordView scratch) {
         UnsafeBuffer b = buffer;
         int length = b.capacity();
-        if (length >= 5 && b.getByte(VERSION_OFFSET) == VERSION) {
-            scratch.wrap(partition, b.addressOffset(), length);
-            scratch.verify(checksum, where, expectedOffset);
-            batched = false;
-            baseOffset = scratch.offset();
-            appendTime = scratch.appendTime();
-            count = 1;
-            cursorIndex = 0;
-            cursorPosition = 0;
+        if (length < BATCH_HEADER_LENGTH || b.getByte(VERSION_OFFSET) != BATCH_VERSION) {
+            verifyFormat1(checksum, where, expectedOffset, scratch);
             return;
         }
-        if (length < BATCH_HEADER_LENGTH) {
-            throw new LogException.CorruptRecord(where + ": document near offset " + expectedOffset + " is " + length
-                + " bytes, shorter than any record");
-        }
-        byte version = b.getByte(VERSION_OFFSET);
-        if (version != BATCH_VERSION) {
-            throw new LogException.CorruptRecord(where + ": document near offset " + expectedOffset + " has unknown format version "
-                + version);
-        }
-        long base = b.getLong(BATCH_BASE_OFFSET_OFFSET);
         int n = b.getInt(BATCH_COUNT_OFFSET);
-        if (n < 1) {
-            throw new LogException.CorruptRecord(where + ": batch at offset " + base + " claims " + n + " records");
+        if (n < 1 || walk(b, n, length) != length) {
+            throw malformed(where);
         }
-        int at = BATCH_HEADER_LENGTH;
-        for (int i = 0; i < n; i++) {
-            if (length - at < REC_HEADER_LENGTH) {
-                throw new LogException.CorruptRecord(where + ": record " + (base + i) + " of the batch at offset " + base
-                    + " runs past the end of its document (" + length + " bytes)");
-            }
-            int recordLength = b.getInt(at + REC_LENGTH_OFFSET);
-            int keyLength = b.getInt(at + REC_KEY_LENGTH_OFFSET);
-            int idLength = b.getInt(at + REC_ID_LENGTH_OFFSET);
-            int valueLength = b.getInt(at + REC_VALUE_LENGTH_OFFSET);
-            boolean producer = (b.getByte(at + REC_FLAGS_OFFSET) & FLAG_HAS_PRODUCER) != 0;
-            long expected = (long) REC_HEADER_LENGTH + (producer ? PRODUCER_LENGTH : 0) + Math.max(0, keyLength)
-                + Math.max(0, idLength) + valueLength;
-            if (keyLength < NO_BYTES || idLength < NO_BYTES || valueLength < 0 || expected != recordLength
-                || recordLength > length - at) {
-                throw new LogException.CorruptRecord(where + ": record at offset " + (base + i) + " has field lengths (key "
-                    + keyLength + ", id " + idLength + ", value " + valueLength + ") that do not add up to its length "
-                    + recordLength + " (" + (length - at) + " bytes left in its batch)");
-            }
-            at += recordLength;
-        }
-        if (at != length) {
-            throw new LogException.CorruptRecord(where + ": batch at offset " + base + " holds " + n + " records in " + at
-                + " bytes but its document is " + length + " bytes");
-        }
-        if (checksum) {
-            int stored = b.getInt(CHECKSUM_OFFSET);
-            int actual = Crc32c.INSTANCE.compute(b.addressOffset(), CHECKSUMMED_FROM, length - CHECKSUMMED_FROM);
-            if (stored != actual) {
-                throw new LogException.CorruptRecord(where + ": batch at offset " + base + " (" + n + " records) fails its checksum (stored "
-                    + Integer.toHexString(stored) + ", computed " + Integer.toHexString(actual) + ")");
-            }
+        if (checksum && b.getInt(CHECKSUM_OFFSET) != Crc32c.INSTANCE.compute(b.addressOffset(), CHECKSUMMED_FROM, length - CHECKSUMMED_FROM)) {
+            throw checksumFailure(where);
         }
         batched = true;
-        baseOffset = base;
+        baseOffset = b.getLong(BATCH_BASE_OFFSET_OFFSET);
         appendTime = b.getLong(BATCH_APPEND_TIME_OFFSET);
         count = n;
         cursorIndex = 0;
         cursorPosition = BATCH_HEADER_LENGTH;
+    }
+
+    /** The position after {@code n} well-formed records from the batch header, or -1 at the first malformed one. */
+    private static int walk(UnsafeBuffer b, int n, int length) {
+        int at = BATCH_HEADER_LENGTH;
+        for (int i = 0; i < n; i++) {
+            int recordLength = walkOne(b, at, length);
+            if (recordLength < 0) {
+                return -1;
+            }
+            at += recordLength;
+        }
+        return at;
+    }
+
+    private void verifyFormat1(boolean checksum, String where, long expectedOffset, RecordView scratch) {
+        UnsafeBuffer b = buffer;
+        int length = b.capacity();
+        if (length < 5 || b.getByte(VERSION_OFFSET) != VERSION) {
+            throw new LogException.CorruptRecord(where + ": document near offset " + expectedOffset + " (" + length
+                + " bytes) has unknown format version " + (length < 5 ? "(none)" : String.valueOf(b.getByte(VERSION_OFFSET))));
+        }
+        scratch.wrap(partition, b.addressOffset(), length);
+        scratch.verify(checksum, where, expectedOffset);
+        batched = false;
+        baseOffset = scratch.offset();
+        appendTime = scratch.appendTime();
+        count = 1;
+        cursorIndex = 0;
+        cursorPosition = 0;
+    }
+
+    /** Says what is wrong with a format-2 document whose count or lengths do not add up. */
+    private LogException.CorruptRecord malformed(String where) {
+        UnsafeBuffer b = buffer;
+        int length = b.capacity();
+        long base = b.getLong(BATCH_BASE_OFFSET_OFFSET);
+        int n = b.getInt(BATCH_COUNT_OFFSET);
+        if (n < 1) {
+            return new LogException.CorruptRecord(where + ": batch at offset " + base + " claims " + n + " records");
+        }
+        int at = BATCH_HEADER_LENGTH;
+        for (int i = 0; i < n; i++) {
+            if (length - at < REC_HEADER_LENGTH) {
+                return new LogException.CorruptRecord(where + ": record " + (base + i) + " of the batch at offset " + base
+                    + " runs past the end of its document (" + length + " bytes)");
+            }
+            int recordLength = b.getInt(at + REC_LENGTH_OFFSET);
+            if (walkOne(b, at, length) < 0) {
+                return new LogException.CorruptRecord(where + ": record at offset " + (base + i) + " has field lengths (key "
+                    + b.getInt(at + REC_KEY_LENGTH_OFFSET) + ", id " + b.getInt(at + REC_ID_LENGTH_OFFSET) + ", value "
+                    + b.getInt(at + REC_VALUE_LENGTH_OFFSET) + ") that do not add up to its length " + recordLength + " ("
+                    + (length - at) + " bytes left in its batch)");
+            }
+            at += recordLength;
+        }
+        return new LogException.CorruptRecord(where + ": batch at offset " + base + " holds " + n + " records in " + at
+            + " bytes but its document is " + length + " bytes");
+    }
+
+    /** The length of the well-formed record at {@code at}, or -1. */
+    private static int walkOne(UnsafeBuffer b, int at, int length) {
+        if (length - at < REC_HEADER_LENGTH) {
+            return -1;
+        }
+        int recordLength = b.getInt(at + REC_LENGTH_OFFSET);
+        int keyLength = b.getInt(at + REC_KEY_LENGTH_OFFSET);
+        int idLength = b.getInt(at + REC_ID_LENGTH_OFFSET);
+        int valueLength = b.getInt(at + REC_VALUE_LENGTH_OFFSET);
+        int producer = (b.getByte(at + REC_FLAGS_OFFSET) & FLAG_HAS_PRODUCER) != 0 ? PRODUCER_LENGTH : 0;
+        long expected = (long) REC_HEADER_LENGTH + producer + Math.max(0, keyLength) + Math.max(0, idLength) + valueLength;
+        return keyLength < NO_BYTES || idLength < NO_BYTES || valueLength < 0 || expected != recordLength
+            || recordLength > length - at ? -1 : recordLength;
+    }
+
+    private LogException.CorruptRecord checksumFailure(String where) {
+        UnsafeBuffer b = buffer;
+        int length = b.capacity();
+        int stored = b.getInt(CHECKSUM_OFFSET);
+        int actual = Crc32c.INSTANCE.compute(b.addressOffset(), CHECKSUMMED_FROM, length - CHECKSUMMED_FROM);
+        return new LogException.CorruptRecord(where + ": batch at offset " + b.getLong(BATCH_BASE_OFFSET_OFFSET) + " ("
+            + b.getInt(BATCH_COUNT_OFFSET) + " records) fails its checksum (stored " + Integer.toHexString(stored)
+            + ", computed " + Integer.toHexString(actual) + ")");
     }
 
     long baseOffset() {

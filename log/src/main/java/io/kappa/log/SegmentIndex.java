@@ -144,22 +144,36 @@ final class SegmentIndex implements AutoCloseable {
         for (int i = cycles.length - 1; i >= 0; i--) {
             long count = documentsInCycle(cycles[i]);
             if (count > 0) {
-                if (cycles[i] == endCycle && count == endCount) {
-                    return endOffset;
-                }
-                long end = documentAt(endProbe(), cycles[i], count - 1).endOffset();
-                endCycle = cycles[i];
-                endCount = count;
-                endOffset = end;
-                return end;
+                return endOfCycle(cycles[i], count);
             }
         }
         return 0;
     }
 
-    /** One past the last offset of a cycle's documents (which number {@code count > 0}). */
+    /**
+     * One past the last offset of a cycle's first {@code count > 0} documents: the next segment's first offset for a
+     * complete cycle, else read from its last document (kept while the count stays the same).
+     */
     private long endOfCycle(int cycle, long count) {
-        return documentAt(cycle, count - 1).endOffset();
+        int[] cycles = cycles();
+        if (cycles.length > 0 && cycle < cycles[cycles.length - 1]) {
+            for (int c : cycles) {
+                if (c > cycle) {
+                    Segment next = segment(c);
+                    if (next != null) {
+                        return next.firstOffset();
+                    }
+                }
+            }
+        }
+        if (cycle == endCycle && count == endCount) {
+            return endOffset;
+        }
+        long end = documentAt(endProbe(), cycle, count - 1).endOffset();
+        endCycle = cycle;
+        endCount = count;
+        endOffset = end;
+        return end;
     }
 
     /** The segment holding {@code offset} (the last segment starting at or before it), or null. */
@@ -187,21 +201,80 @@ final class SegmentIndex implements AutoCloseable {
         return best;
     }
 
+    /**
+     * A guess, read from nothing but what is cached, of the Chronicle index of the document holding an offset: exact
+     * when the segment's documents hold one record each, close when they hold batches of similar size. The caller
+     * must check the document it finds there ({@link PartitionTailer} does) and fall back to {@link #indexOf}.
+     * Returns -1 when there is nothing to guess from.
+     */
+    synchronized long guessIndexOf(long offset) {
+        Segment s = segmentFor(offset);
+        if (s == null) {
+            return -1;
+        }
+        int cycle = s.cycle();
+        long count;
+        long end;
+        if (cycle == endCycle) {
+            count = endCount;
+            end = endOffset;
+        } else {
+            Long complete = completeCounts.get(cycle);
+            if (complete == null) {
+                return indexOf(offset);
+            }
+            count = complete;
+            end = endOfCycle(cycle, count);
+        }
+        if (count <= 0 || end <= s.firstOffset()) {
+            return indexOf(offset);
+        }
+        long guess = (long) ((double) (offset - s.firstOffset()) * count / (end - s.firstOffset()));
+        return rollCycle.toIndex(cycle, Math.max(0, Math.min(count - 1, guess)));
+    }
+
     /** Chronicle index of the document holding an offset, or -1 when no stored segment starts at or before it. */
     synchronized long indexOf(long offset) {
         Segment s = segmentFor(offset);
         if (s == null) {
             return -1;
         }
-        long count = documentsInCycle(s.cycle());
+        int cycle = s.cycle();
+        long count = documentsInCycle(cycle);
         if (count <= 0) {
             return -1;
         }
-        // The first document whose base offset is above `offset`, less one: the last starting at or before it.
-        long sequence = Math.max(0, firstAbove(s.cycle(), count, s.firstOffset(), offset, false) - 1);
+        // Documents lo..hi may hold the offset; loKey is lo's base offset, hiEnd one past hi's last offset. A guess
+        // interpolates between them (exact at once with a record per document, and within a probe or two for
+        // batches of even size); after a miss, every other guess halves the range, which bounds the probes.
+        long lo = 0;
+        long hi = count - 1;
+        long loKey = s.firstOffset();
+        long hiEnd = endOfCycle(cycle, count);
+        boolean interpolate = true;
+        while (lo <= hi) {
+            long guess = interpolate && hiEnd > loKey
+                ? lo + (long) ((double) (offset - loKey) * (hi - lo + 1) / (hiEnd - loKey))
+                : (lo + hi) >>> 1;
+            guess = Math.max(lo, Math.min(hi, guess));
+            RecordBatch d = documentAt(cycle, guess);
+            if (offset < d.baseOffset()) {
+                hi = guess - 1;
+                hiEnd = d.baseOffset();
+            } else if (offset >= d.endOffset()) {
+                lo = guess + 1;
+                loKey = d.endOffset();
+            } else {
+                return rollCycle.toIndex(cycle, guess);
+            }
+            interpolate = !interpolate;
+        }
+        if (lo < count) {
+            return -1; // a gap between two documents: the caller reports the offset as not found
+        }
         // Chronicle's count of documents may lag a writer: an offset past the counted ones is in a later document.
         ExcerptTailer t = probe();
-        if (!t.moveToIndex(rollCycle.toIndex(s.cycle(), sequence))) {
+        if (!t.moveToIndex(rollCycle.toIndex(cycle, count - 1))) {
             return -1;
         }
         while (true) {
