@@ -101,11 +101,19 @@ final class BenchSupport {
 
     /** As {@link #fill(Partition, long)} with values of {@code valueLength} bytes. */
     static void fill(Partition partition, long records, int valueLength) {
-        UnsafeBuffer key = key();
-        UnsafeBuffer value = value(valueLength);
+        // In appends of 1000, as every kappa writer (server, appendBatch, processor outputs) stores them: batches of
+        // records per Chronicle document (docs/format.md).
+        byte[] value = new byte[valueLength];
+        value(valueLength).getBytes(0, value);
+        java.util.List<io.kappa.log.Event> batch = new java.util.ArrayList<>(1000);
         for (long i = 0; i < records; i++) {
-            key.putLong(0, i);
-            partition.append(key, 0, KEY_LENGTH, value, 0, valueLength, Event.NO_TIME);
+            byte[] key = new byte[KEY_LENGTH];
+            new UnsafeBuffer(key).putLong(0, i);
+            batch.add(new io.kappa.log.Event(key, value, Event.NO_TIME, null));
+            if (batch.size() == 1000 || i == records - 1) {
+                partition.appendBatch(batch);
+                batch.clear();
+            }
         }
     }
 

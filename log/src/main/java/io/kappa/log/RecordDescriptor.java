@@ -118,7 +118,7 @@ public final class RecordDescriptor {
      * gets a batch of its own). Large enough that the per-document cost disappears, small enough that a reader's
      * batch is in cache and a batch is visible soon.
      */
-    public static final int BATCH_TARGET_BYTES = 64 * 1024;
+    public static final int BATCH_TARGET_BYTES = 16 * 1024;
 
     private RecordDescriptor() {
     }
