@@ -96,7 +96,12 @@ public final class Percentiles extends InPlace<DoubleHistogram> {
 
     @Override
     DoubleHistogram copy(DoubleHistogram h) {
-        return new PackedDoubleHistogram(h);
+        // through its encoding: the one copy that keeps a DoubleHistogram's auto-ranging state exactly (copy() drops
+        // auto-resizing, the copy constructor the counts), so a copy, the original and a restored one go on alike
+        ByteBuffer b = ByteBuffer.allocate(h.getNeededByteBufferCapacity());
+        h.encodeIntoByteBuffer(b);
+        b.flip();
+        return PackedDoubleHistogram.decodeFromByteBuffer(b, 0);
     }
 
     public static final Serde<Percentiles> SERDE = new Serde<>() {
