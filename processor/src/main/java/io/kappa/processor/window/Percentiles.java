@@ -19,7 +19,12 @@ import org.agrona.MutableDirectBuffer;
  * window the largest may be at most {@value #MAX_RATIO} times the smallest non-zero one (HdrHistogram's dynamic
  * range); others are refused (the record goes to the dead-letter topic).
  *
- * <p><b>Bytes</b> (big-endian), a function of the values alone, so a replay writes the same state:
+ * <p>The answers depend on the values, not on the order they came in (records reach a task after a repartition in
+ * an order that depends on how the upstream tasks ran). The histogram's layout does depend on that order (it grows its
+ * range around the first values), so the state is the same for the same values added in the same order: a replay or
+ * a restart from a checkpoint writes the same bytes; two runs fed through a repartition may not.
+ *
+ * <p><b>Bytes</b> (big-endian):
  * <pre>
  *   0  version (1)         1 byte
  *   1  min non-zero value  8 bytes, double (+infinity when none)

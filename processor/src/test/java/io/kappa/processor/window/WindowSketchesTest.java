@@ -124,6 +124,30 @@ class WindowSketchesTest {
         assertEquals(cut, a.count(), "merge leaves its inputs as they were");
     }
 
+    /**
+     * Records reach a task after a repartition in an order that depends on how the upstream tasks ran: the answers
+     * must not depend on it.
+     */
+    @Property(tries = 200)
+    void percentilesDoNotDependOnTheOrderOfTheValues(@ForAll long seed, @ForAll @IntRange(min = 1, max = 2000) int n) {
+        Random rnd = new Random(seed);
+        double[] v = values(rnd, n);
+        List<Double> shuffled = new ArrayList<>();
+        for (double x : v) {
+            shuffled.add(x);
+        }
+        java.util.Collections.shuffle(shuffled, rnd);
+        Percentiles a = Percentiles.empty();
+        Percentiles b = Percentiles.empty();
+        for (int i = 0; i < n; i++) {
+            a = a.add(v[i]);
+            b = b.add(shuffled.get(i));
+        }
+        for (double level : LEVELS) {
+            assertEquals(a.valueAt(level), b.valueAt(level), "p" + level + ", seed " + seed);
+        }
+    }
+
     @Test
     void percentilesRefuseWhatAHistogramCannotHoldAndStayUsable() {
         Percentiles p = Percentiles.empty().add(1);
@@ -201,6 +225,24 @@ class WindowSketchesTest {
         DistinctCount restored = roundTrip(DistinctCount.SERDE, d);
         assertEquals(d.estimate(), restored.estimate());
         assertArrayEquals(DistinctCount.SERDE.serialize(d), DistinctCount.SERDE.serialize(restored));
+    }
+
+    @Property(tries = 50)
+    void distinctCountsDoNotDependOnTheOrderOfTheValues(@ForAll long seed, @ForAll @IntRange(min = 1, max = 20_000) int n) {
+        Random rnd = new Random(seed);
+        List<String> v = new ArrayList<>(Arrays.asList(draws(rnd, n, 1 + rnd.nextInt(30_000))));
+        DistinctCount a = DistinctCount.empty();
+        for (String s : v) {
+            a = a.add(s);
+        }
+        java.util.Collections.shuffle(v, rnd);
+        DistinctCount b = DistinctCount.empty();
+        for (String s : v) {
+            b = b.add(s);
+        }
+        assertEquals(a.estimate(), b.estimate());
+        assertEquals(a.lowerBound(), b.lowerBound());
+        assertArrayEquals(DistinctCount.SERDE.serialize(a), DistinctCount.SERDE.serialize(b), "the state too, seed " + seed);
     }
 
     /** As for percentiles, across the switch from the exact set to the sketch. */
