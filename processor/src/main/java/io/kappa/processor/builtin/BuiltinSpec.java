@@ -115,13 +115,13 @@ public record BuiltinSpec(String name, Map<String, String> options) {
                 }
                 GroupKey key = GroupKey.parse(get("by"), false);
                 WindowAgg.Kind kind = count ? WindowAgg.Kind.COUNT : WindowAgg.Kind.parse(get("agg"));
-                JsonPath field = count || kind == WindowAgg.Kind.COUNT ? null : JsonPath.parse(get("field"));
                 if (!count && kind == WindowAgg.Kind.COUNT && get("field") != null) {
                     throw new IllegalArgumentException("window-agg --agg count does not take --field");
                 }
                 if (!count && kind != WindowAgg.Kind.COUNT && get("field") == null) {
                     throw new IllegalArgumentException("window-agg --agg " + kind.field() + " needs --field");
                 }
+                JsonPath field = count || kind == WindowAgg.Kind.COUNT ? null : JsonPath.parse(get("field"));
                 Where where = get("where") == null ? null : Where.parse(get("where"));
                 return WindowBuiltins.windowAggregate(group, inputs, output, key, kind, field, where, windows(), mode(), time(),
                     multiPartition && key.needsRepartition());
