@@ -165,6 +165,20 @@ public final class DistinctCount extends InPlace<Object> {
         return copy;
     }
 
+    /**
+     * Runs a sketch's (de)serialisation, which goes through datasketches-memory 3.0.2: on a JDK other than 8, 11, 17 or
+     * 21 its class initialisation fails, reported here as what to do rather than as a linkage error.
+     */
+    private static <T> T onSupportedJdk(java.util.function.Supplier<T> action) {
+        try {
+            return action.get();
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw new IllegalStateException("a distinct count past " + EXACT_LIMIT + " values is a DataSketches sketch, whose "
+                + "serialisation (datasketches-memory 3.0.2) runs on Java 17 or 21 only, not on Java " + Runtime.version().feature()
+                + ": run kappa on Java 17 or 21", e);
+        }
+    }
+
     @Override
     Object fold(Object value) {
         if (value instanceof LongHashSet set) {
@@ -196,7 +210,7 @@ public final class DistinctCount extends InPlace<Object> {
                 }
                 return out.array();
             }
-            byte[] sketch = canonical(b).toCompactByteArray();
+            byte[] sketch = onSupportedJdk(() -> canonical(b).toCompactByteArray());
             return ByteBuffer.allocate(2 + sketch.length).put(VERSION).put((byte) 1).put(sketch).array();
         }
 
@@ -229,7 +243,7 @@ public final class DistinctCount extends InPlace<Object> {
             }
             byte[] sketch = new byte[length - 2];
             buffer.getBytes(offset + 2, sketch);
-            return new DistinctCount(new Bulk<>(HllSketch.heapify(sketch), 0), 0, 0);
+            return new DistinctCount(new Bulk<>(onSupportedJdk(() -> HllSketch.heapify(sketch)), 0), 0, 0);
         }
     };
 }
