@@ -6,7 +6,6 @@ import java.util.Arrays;
 
 import io.kappa.processor.Serde;
 import org.agrona.DirectBuffer;
-import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.LongHashSet;
 import org.apache.datasketches.hash.MurmurHash3;
 import org.apache.datasketches.hll.HllSketch;
@@ -212,13 +211,6 @@ public final class DistinctCount extends InPlace<Object> {
             }
             byte[] sketch = onSupportedJdk(() -> canonical(b).toCompactByteArray());
             return ByteBuffer.allocate(2 + sketch.length).put(VERSION).put((byte) 1).put(sketch).array();
-        }
-
-        @Override
-        public int serializeTo(DistinctCount d, MutableDirectBuffer out, int offset) {
-            byte[] b = serialize(d);
-            out.putBytes(offset, b);
-            return b.length;
         }
 
         @Override

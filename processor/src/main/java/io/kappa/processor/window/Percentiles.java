@@ -6,7 +6,6 @@ import io.kappa.processor.Serde;
 import org.HdrHistogram.DoubleHistogram;
 import org.HdrHistogram.PackedDoubleHistogram;
 import org.agrona.DirectBuffer;
-import org.agrona.MutableDirectBuffer;
 
 /**
  * The distribution of the values of a window, for its percentiles: an HdrHistogram {@link DoubleHistogram} (the
@@ -119,13 +118,6 @@ public final class Percentiles extends InPlace<DoubleHistogram> {
             byte[] out = new byte[b.position()];
             b.flip().get(out);
             return out;
-        }
-
-        @Override
-        public int serializeTo(Percentiles p, MutableDirectBuffer out, int offset) {
-            byte[] b = serialize(p);
-            out.putBytes(offset, b);
-            return b.length;
         }
 
         @Override
