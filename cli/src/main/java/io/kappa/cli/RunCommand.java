@@ -36,7 +36,8 @@ import picocli.CommandLine.Model.CommandSpec;
         "write the output. Built-ins: filter --where EXPR, map --select F1,F2, count --by key|FIELD,",
         "sum --by key|FIELD --field F, dedup --window DURATION [--by id|key|FIELD],",
         "window-count --by key|FIELD --size D [--advance D | --session-gap D] [--lateness D] [--out-of-order D] [--mode M],",
-        "window-agg (as window-count) --agg sum|min|max|avg|count --field F,",
+        "window-agg (as window-count) --agg sum|min|max|avg|count|p50|p90|p95|p99|p999|distinct --field F,",
+        "windows of whole hours or days in a time zone with --zone (e.g. Asia/Seoul: 1d is the local day),",
         "top --by FIELD --n N --size D [...window options], join --left T --right T (--within D | --table) [--join left];",
         "or --class with --jar.",
         "Stops with a last checkpoint on SIGTERM/SIGINT; --until-caught-up stops once the inputs are consumed."})
@@ -61,11 +62,13 @@ class RunCommand implements Callable<Integer> {
     String select;
     @Option(names = "--by", paramLabel = "key|FIELD", description = "count, sum, dedup: what to group by (dedup also: id, its default).")
     String by;
-    @Option(names = "--field", paramLabel = "F", description = "sum: the numeric field to add up.")
+    @Option(names = "--field", paramLabel = "F", description = "sum: the numeric field to add up; window-agg: the field to aggregate.")
     String field;
     @Option(names = "--window", paramLabel = "DURATION", description = "dedup: drop an id seen within this much event time (e.g. 10m).")
     String window;
-    @Option(names = "--agg", paramLabel = "AGG", description = "window-agg: count, sum, min, max or avg (of --field).")
+    @Option(names = "--agg", paramLabel = "AGG", description = {"window-agg: count, sum, min, max, avg, a percentile p50, p90, p95,",
+        "p99 or p999 (HdrHistogram, within 1%), or distinct (exact up to 1024 values, then a HyperLogLog sketch, 1.6% error)",
+        "of --field."})
     String agg;
     @Option(names = "--size", paramLabel = "DURATION", description = "window-count, window-agg, top: window size (e.g. 1m, 1d).")
     String size;
@@ -88,6 +91,10 @@ class RunCommand implements Callable<Integer> {
     @Option(names = "--mode", paramLabel = "append|update|complete",
         description = "Window output: each window once when it closes (default), on every change, or the whole table at each close.")
     String mode;
+    @Option(names = "--zone", paramLabel = "ZONE", description = {"window-count, window-agg, top: align windows to a time zone (IANA",
+        "name such as Asia/Seoul, or an offset): whole-hour sizes follow its local clock (1d is its calendar day, 23 or 25 h",
+        "across daylight-saving changes), shorter ones its standard offset (default: UTC)."})
+    String zone;
     @Option(names = "--n", paramLabel = "N", description = "top: how many keys per window.")
     String n;
     @Option(names = "--left", paramLabel = "TOPIC", description = "join: the stream.")
@@ -201,6 +208,7 @@ class RunCommand implements Callable<Integer> {
         put(m, "idle-timeout", idleTimeout);
         put(m, "time", time);
         put(m, "mode", mode);
+        put(m, "zone", zone);
         return m;
     }
 

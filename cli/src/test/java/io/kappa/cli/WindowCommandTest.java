@@ -157,6 +157,69 @@ class WindowCommandTest {
         assertEquals(15.0 / 3, last.get("avg").asDouble(), "update mode: the window's latest value, (5 + 7 + 3) / 3");
     }
 
+    /**
+     * The seed notes' three asks through the real command: the 99th percentile of a load per window, daily unique users
+     * ({@code count(distinct user) ... group by date}), and days of a time zone (a Korean trading day starts at 15:00 UTC).
+     */
+    @Test
+    void windowAggPercentilesAndDistinctUsersPerKoreanDay() throws Exception {
+        assertEquals(0, kappa("topic", "create", "orders", "--partitions", "2").code());
+        long kstDay = Instant.parse("2026-11-20T15:00:00Z").toEpochMilli(); // 2026-11-21 00:00 KST
+        java.util.Random rnd = new java.util.Random(18);
+        StringBuilder b = new StringBuilder();
+        List<Long> day1 = new ArrayList<>();
+        java.util.Set<String> users1 = new java.util.HashSet<>();
+        int before = 0;
+        long[] times = new long[400];
+        for (int i = 0; i < times.length; i++) {
+            times[i] = kstDay - 3_600_000L + (long) (rnd.nextDouble() * 26 * 3_600_000L); // 23:00 KST the day before .. 01:00 after
+        }
+        java.util.Arrays.sort(times);
+        for (long t : times) {
+            long ms = 1 + rnd.nextInt(rnd.nextInt(10) == 0 ? 5_000 : 200);
+            String user = "u" + rnd.nextInt(150);
+            if (t >= kstDay && t < kstDay + 86_400_000L) {
+                day1.add(ms);
+                users1.add(user);
+            } else if (t < kstDay) {
+                before++;
+            }
+            b.append("{\"key\":\"KRX\",\"time\":").append(t).append(",\"value\":{\"user\":\"").append(user)
+                .append("\",\"ms\":").append(ms).append("}}\n");
+        }
+        assertEquals(0, append("orders", b.toString()).code());
+        Cli.Result p99 = kappa("run", "window-agg", "--agg", "p99", "--field", "ms", "--by", "key", "--size", "1d", "--zone",
+            "Asia/Seoul", "--group", "lat", "--input", "orders", "--output", "lat-daily", "--until-caught-up", "--drain");
+        assertEquals(0, p99.code(), p99.err());
+        List<JsonNode> out = read("lat-daily");
+        assertEquals(3, out.size(), "the day before, the day, the day after: " + out);
+        JsonNode day = out.get(1).get("value");
+        assertEquals("2026-11-21T00:00:00+09:00", day.get("windowStart").asText());
+        assertEquals("2026-11-22T00:00:00+09:00", day.get("windowEnd").asText());
+        assertEquals(day1.size(), day.get("count").asLong());
+        day1.sort(null);
+        long exact = day1.get((int) Math.ceil(0.99 * day1.size()) - 1);
+        assertEquals(exact, day.get("p99").asDouble(), exact * 0.01, "within 1% of the batch p99: " + day);
+        assertEquals(before, out.get(0).get("value").get("count").asLong(), "the 23:00 KST records are the day before's");
+
+        Cli.Result distinct = kappa("run", "window-agg", "--agg", "distinct", "--field", "user", "--by", "key", "--size", "1d",
+            "--zone", "Asia/Seoul", "--group", "dau", "--input", "orders", "--output", "dau", "--until-caught-up", "--drain");
+        assertEquals(0, distinct.code(), distinct.err());
+        JsonNode users = read("dau").get(1).get("value");
+        assertEquals(users1.size(), users.get("distinct").asLong(), "exact below 1024: " + users);
+        assertTrue(users.get("exact").asBoolean());
+
+        JsonNode status = JSON.readTree(kappa("status", "dau", "--json").out());
+        assertEquals("window-agg --by key --field user --agg distinct --size 1d --zone Asia/Seoul", status.get("processor").asText());
+        Cli.Result verify = kappa("replay", "--verify", "--group", "lat");
+        assertEquals(0, verify.code(), verify.out() + verify.err());
+        assertTrue(verify.out().contains("equal: the replay reproduces the recorded output and state"), verify.out());
+        Cli.Result badZone = kappa("run", "window-agg", "--agg", "p50", "--field", "ms", "--by", "key", "--size", "1d", "--zone",
+            "Seoul", "--group", "bad", "--input", "orders", "--output", "x");
+        assertEquals(1, badZone.code());
+        assertTrue(badZone.err().contains("unknown --zone 'Seoul'"), badZone.err());
+    }
+
     @Test
     void topRanksPerWindow() throws Exception {
         assertEquals(0, kappa("topic", "create", "changes").code());
@@ -224,6 +287,8 @@ class WindowCommandTest {
             {"advance must be positive and at most the size", "window-count", "--by", "key", "--size", "1m", "--advance", "2m"},
             {"unknown output mode 'sometimes'", "window-count", "--by", "key", "--size", "1m", "--mode", "sometimes"},
             {"unknown --agg 'median'", "window-agg", "--agg", "median", "--field", "v", "--by", "key", "--size", "1m"},
+            {"window-agg --agg p99 needs --field", "window-agg", "--agg", "p99", "--by", "key", "--size", "1m"},
+            {"session windows (--session-gap) are not aligned", "window-count", "--by", "key", "--session-gap", "5s", "--zone", "UTC"},
             {"--out-of-order: 'soon'", "window-count", "--by", "key", "--size", "1m", "--out-of-order", "soon"},
             {"--n must be a positive whole number", "top", "--by", "v", "--n", "zero", "--size", "1d"},
             {"window-count does not take --n", "window-count", "--by", "key", "--size", "1m", "--n", "3"},

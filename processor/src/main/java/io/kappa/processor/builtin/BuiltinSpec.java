@@ -24,7 +24,7 @@ public record BuiltinSpec(String name, Map<String, String> options) {
 
     /** Every option a built-in may take, in the order {@link #describe} prints them. */
     public static final List<String> OPTIONS = List.of("where", "select", "by", "field", "agg", "window", "size", "advance",
-        "session-gap", "n", "left", "right", "within", "table", "join", "lateness", "out-of-order", "idle-timeout", "time", "mode");
+        "session-gap", "n", "left", "right", "within", "table", "join", "lateness", "out-of-order", "idle-timeout", "time", "mode", "zone");
 
     public BuiltinSpec {
         Map<String, String> copy = new LinkedHashMap<>();
@@ -108,23 +108,26 @@ public record BuiltinSpec(String name, Map<String, String> options) {
                 boolean count = name.equals("window-count");
                 if (count) {
                     only("by", "?where", "?size", "?advance", "?session-gap", "?lateness", "?out-of-order", "?idle-timeout", "?time",
-                        "?mode");
+                        "?mode", "?zone");
                 } else {
-                    only("by", "agg", "field", "?where", "?size", "?advance", "?session-gap", "?lateness", "?out-of-order",
-                        "?idle-timeout", "?time", "?mode");
+                    only("by", "agg", "?field", "?where", "?size", "?advance", "?session-gap", "?lateness", "?out-of-order",
+                        "?idle-timeout", "?time", "?mode", "?zone");
                 }
                 GroupKey key = GroupKey.parse(get("by"), false);
                 WindowAgg.Kind kind = count ? WindowAgg.Kind.COUNT : WindowAgg.Kind.parse(get("agg"));
-                JsonPath field = count || kind == WindowAgg.Kind.COUNT ? null : JsonPath.parse(get("field"));
                 if (!count && kind == WindowAgg.Kind.COUNT && get("field") != null) {
                     throw new IllegalArgumentException("window-agg --agg count does not take --field");
                 }
+                if (!count && kind != WindowAgg.Kind.COUNT && get("field") == null) {
+                    throw new IllegalArgumentException("window-agg --agg " + kind.field() + " needs --field");
+                }
+                JsonPath field = count || kind == WindowAgg.Kind.COUNT ? null : JsonPath.parse(get("field"));
                 Where where = get("where") == null ? null : Where.parse(get("where"));
                 return WindowBuiltins.windowAggregate(group, inputs, output, key, kind, field, where, windows(), mode(), time(),
                     multiPartition && key.needsRepartition());
             }
             case "top" -> {
-                only("by", "n", "size", "?advance", "?lateness", "?out-of-order", "?idle-timeout", "?time", "?mode");
+                only("by", "n", "size", "?advance", "?lateness", "?out-of-order", "?idle-timeout", "?time", "?mode", "?zone");
                 int n = positiveInt("n");
                 return WindowBuiltins.top(log, group, inputs, output, JsonPath.parse(get("by")), n, windows(), mode(), time(),
                     multiPartition);
@@ -184,6 +187,9 @@ public record BuiltinSpec(String name, Map<String, String> options) {
             if (size != null || get("advance") != null) {
                 throw new IllegalArgumentException("--session-gap does not go with --size or --advance");
             }
+            if (get("zone") != null) {
+                throw new IllegalArgumentException("--zone aligns --size windows; session windows (--session-gap) are not aligned");
+            }
             return WindowSpec.session(Durations.parse(gap, "--session-gap"), lateness);
         }
         if (size == null) {
@@ -191,7 +197,8 @@ public record BuiltinSpec(String name, Map<String, String> options) {
         }
         long sizeMs = Durations.parse(size, "--size");
         long advance = get("advance") == null ? sizeMs : Durations.parse(get("advance"), "--advance");
-        return WindowSpec.hopping(sizeMs, advance, lateness);
+        WindowSpec spec = WindowSpec.hopping(sizeMs, advance, lateness);
+        return get("zone") == null ? spec : spec.withZone(WindowSpec.parseZone(get("zone")));
     }
 
     private WindowSpec.Mode mode() {

@@ -6,23 +6,38 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.kappa.processor.InputRecord;
 import io.kappa.processor.Serde;
 import io.kappa.processor.Serdes;
+import io.kappa.processor.window.DistinctCount;
+import io.kappa.processor.window.Percentiles;
 import io.kappa.processor.window.WindowAggregator;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * The aggregates of the windowed built-ins over a numeric field of JSON values: count, sum, min, max, average,
- * and the latest value by event time (for {@code top}; at equal times the highest). One immutable value holds
- * them all, so every kind shares one serde and one merge.
+ * The aggregates of the windowed built-ins over a field of JSON values: count, sum, min, max, average, and the latest
+ * value by event time (for {@code top}; at equal times the highest), which one immutable value holds, so they share
+ * one serde and one merge; and percentiles ({@link Percentiles}) and distinct counts ({@link DistinctCount}).
  */
 final class WindowAgg {
     enum Kind {
-        COUNT, SUM, MIN, MAX, AVG, LAST;
+        COUNT, SUM, MIN, MAX, AVG, LAST, P50(50), P90(90), P95(95), P99(99), P999(99.9), DISTINCT;
+
+        private static final String NAMES = "count, sum, min, max, avg, p50, p90, p95, p99, p999 or distinct";
+
+        /** The percentile of the P kinds; NaN for the others. */
+        final double percentile;
+
+        Kind() {
+            this(Double.NaN);
+        }
+
+        Kind(double percentile) {
+            this.percentile = percentile;
+        }
 
         static Kind parse(String s) {
             if (s == null) {
-                throw new IllegalArgumentException("--agg needs count, sum, min, max or avg");
+                throw new IllegalArgumentException("--agg needs " + NAMES);
             }
             try {
                 Kind k = valueOf(s.trim().toUpperCase(Locale.ROOT));
@@ -32,7 +47,11 @@ final class WindowAgg {
             } catch (IllegalArgumentException e) {
                 // reported below
             }
-            throw new IllegalArgumentException("unknown --agg '" + s + "' (count, sum, min, max or avg)");
+            throw new IllegalArgumentException("unknown --agg '" + s + "' (" + NAMES + ")");
+        }
+
+        boolean isPercentile() {
+            return !Double.isNaN(percentile);
         }
 
         String field() {
@@ -76,6 +95,7 @@ final class WindowAgg {
                 case MAX -> max;
                 case AVG -> sum / count;
                 case LAST -> last;
+                default -> throw new IllegalArgumentException(kind.field() + " is not kept in this aggregate");
             };
         }
     }
@@ -125,30 +145,10 @@ final class WindowAgg {
                 if (field == null) {
                     return new Value(v.count() + 1, 0, 0, 0, true, 0, Math.max(v.lastTime(), r.eventTime()));
                 }
-                DirectBuffer value = r.value();
-                JsonNode n = GroupKey.field(Serdes.json().deserialize(value, 0, value.capacity()), field);
-                double x;
-                boolean whole;
-                if (n.isIntegralNumber() && n.canConvertToLong()) {
-                    x = n.longValue();
-                    whole = true;
-                } else if (n.isNumber()) {
-                    x = n.doubleValue();
-                    whole = false;
-                } else if (n.isTextual()) {
-                    x = NumberText.toDouble(n.asText().trim()); // NaN, refused below, when not a number
-                    whole = x == Math.rint(x) && !n.asText().contains(".");
-                } else {
-                    throw notANumber(n);
-                }
-                if (!Double.isFinite(x)) {
-                    throw notANumber(n);
-                }
+                JsonNode n = fieldOf(r, field);
+                double x = number(n, field);
+                boolean whole = (n.isIntegralNumber() && n.canConvertToLong()) || (n.isTextual() && x == Math.rint(x) && !n.asText().contains("."));
                 return v.add(x, whole, r.eventTime());
-            }
-
-            private IllegalArgumentException notANumber(JsonNode n) {
-                return new IllegalArgumentException("field '" + field.text() + "' is not a number: " + Builtins.abbreviate(n.toString()));
             }
 
             @Override
@@ -156,6 +156,75 @@ final class WindowAgg {
                 return earlier.merge(later);
             }
         };
+    }
+
+    /** The field of a record's JSON value; an error when it is missing. */
+    static JsonNode fieldOf(InputRecord<DirectBuffer, DirectBuffer> r, JsonPath field) {
+        DirectBuffer value = r.value();
+        return GroupKey.field(Serdes.json().deserialize(value, 0, value.capacity()), field);
+    }
+
+    /** A JSON number, or a string holding one, as a finite double; an error naming the field otherwise. */
+    static double number(JsonNode n, JsonPath field) {
+        double x;
+        if (n.isIntegralNumber() && n.canConvertToLong()) {
+            x = n.longValue();
+        } else if (n.isNumber()) {
+            x = n.doubleValue();
+        } else if (n.isTextual()) {
+            x = NumberText.toDouble(n.asText().trim()); // NaN, refused below, when not a number
+        } else {
+            x = Double.NaN;
+        }
+        if (!Double.isFinite(x)) {
+            throw new IllegalArgumentException("field '" + field.text() + "' is not a number: " + Builtins.abbreviate(n.toString()));
+        }
+        return x;
+    }
+
+    /** The percentiles of a numeric field. */
+    static WindowAggregator<InputRecord<DirectBuffer, DirectBuffer>, Percentiles> percentiles(JsonPath field) {
+        return new WindowAggregator<>() {
+            @Override
+            public Percentiles initial() {
+                return Percentiles.empty();
+            }
+
+            @Override
+            public Percentiles add(Percentiles p, InputRecord<DirectBuffer, DirectBuffer> r) {
+                return p.add(number(fieldOf(r, field), field));
+            }
+
+            @Override
+            public Percentiles merge(Percentiles earlier, Percentiles later) {
+                return earlier.merge(later);
+            }
+        };
+    }
+
+    /** The distinct values of a field: strings by their text, other JSON values by their JSON text. */
+    static WindowAggregator<InputRecord<DirectBuffer, DirectBuffer>, DistinctCount> distinct(JsonPath field) {
+        return new WindowAggregator<>() {
+            @Override
+            public DistinctCount initial() {
+                return DistinctCount.empty();
+            }
+
+            @Override
+            public DistinctCount add(DistinctCount d, InputRecord<DirectBuffer, DirectBuffer> r) {
+                return d.add(GroupKey.text(fieldOf(r, field)));
+            }
+
+            @Override
+            public DistinctCount merge(DistinctCount earlier, DistinctCount later) {
+                return earlier.merge(later);
+            }
+        };
+    }
+
+    /** An approximate number as JSON: 4 significant digits, plain (no exponent). */
+    static String approximate(double x) {
+        return new java.math.BigDecimal(x).round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString();
     }
 
     /** A number as JSON: whole numbers without a fraction when they were whole in the input. */

@@ -15,7 +15,8 @@ import io.kappa.processor.Stage;
 import io.kappa.processor.TimePolicy;
 import io.kappa.processor.TopicCatalog;
 import io.kappa.processor.Topology;
-import io.kappa.processor.window.LateRecords;
+import io.kappa.processor.window.DistinctCount;
+import io.kappa.processor.window.Percentiles;
 import io.kappa.processor.window.WindowSpec;
 import io.kappa.processor.window.WindowedAggregate;
 import org.agrona.DirectBuffer;
@@ -107,10 +108,45 @@ public final class WindowBuiltins {
         }
     }
 
-    private static WindowedAggregate<DirectBuffer, DirectBuffer, String, WindowAgg.Value, String, DirectBuffer> windowed(
+    private static WindowedAggregate<DirectBuffer, DirectBuffer, String, ?, String, DirectBuffer> windowed(
         WindowSpec windows, WindowSpec.Mode mode, String store, GroupKey by, WindowAgg.Kind kind, JsonPath field) {
-        return new WindowedAggregate<>(windows, mode, store, (r) -> by.of(r, r.key(), r.value()),
-            WindowAgg.aggregator(kind == WindowAgg.Kind.COUNT ? null : field), Serdes.string(), WindowAgg.SERDE, new PerKey(kind));
+        WindowedAggregate.KeySelector<DirectBuffer, DirectBuffer, String> key = (r) -> by.of(r, r.key(), r.value());
+        if (kind.isPercentile()) {
+            byte[] name = bytes(",\"" + kind.field() + "\":");
+            return new WindowedAggregate<>(windows, mode, store, key, WindowAgg.percentiles(field), Serdes.string(), Percentiles.SERDE,
+                new PerKey<Percentiles>(windows, (p, json, at) -> {
+                    int n = put(json, at, name);
+                    n += json.putStringWithoutLengthAscii(at + n, WindowAgg.approximate(p.valueAt(kind.percentile)));
+                    return n + json.putStringWithoutLengthAscii(at + n, ",\"count\":" + p.count());
+                }));
+        }
+        if (kind == WindowAgg.Kind.DISTINCT) {
+            return new WindowedAggregate<>(windows, mode, store, key, WindowAgg.distinct(field), Serdes.string(), DistinctCount.SERDE,
+                new PerKey<DistinctCount>(windows, (d, json, at) -> {
+                    String fields = d.isExact() ? ",\"distinct\":" + d.estimate() + ",\"exact\":true"
+                        : ",\"distinct\":" + d.estimate() + ",\"exact\":false,\"lowerBound\":" + d.lowerBound() + ",\"upperBound\":"
+                        + d.upperBound();
+                    return json.putStringWithoutLengthAscii(at, fields);
+                }));
+        }
+        byte[] name = bytes(",\"" + kind.field() + "\":");
+        return new WindowedAggregate<>(windows, mode, store, key, WindowAgg.aggregator(kind == WindowAgg.Kind.COUNT ? null : field),
+            Serdes.string(), WindowAgg.SERDE, new PerKey<WindowAgg.Value>(windows, (v, json, at) -> {
+                int n = put(json, at, name);
+                if (kind == WindowAgg.Kind.COUNT) {
+                    return n + json.putLongAscii(at + n, v.count());
+                }
+                n += json.putStringWithoutLengthAscii(at + n, WindowAgg.number(v.of(kind), v.integral() && kind != WindowAgg.Kind.AVG));
+                if (kind == WindowAgg.Kind.AVG) {
+                    n += json.putStringWithoutLengthAscii(at + n, ",\"count\":" + v.count());
+                }
+                return n;
+            }));
+    }
+
+    private static int put(ExpandableArrayBuffer json, int at, byte[] bytes) {
+        json.putBytes(at, bytes);
+        return bytes.length;
     }
 
     /**
@@ -142,7 +178,7 @@ public final class WindowBuiltins {
         stages.add(new Stage<>("main", in, Serdes.view(), Serdes.view(),
             () -> new WindowedAggregate<DirectBuffer, DirectBuffer, String, WindowAgg.Value, String, DirectBuffer>(windows, mode,
                 "top", WindowBuiltins::recordKey, WindowAgg.aggregator(field), Serdes.string(), WindowAgg.SERDE,
-                new Ranking(n)), output, Serdes.string(), Serdes.view(), internal, main));
+                new Ranking(n, windows)), output, Serdes.string(), Serdes.view(), internal, main));
         return Topology.of(stages);
     }
 
@@ -169,25 +205,29 @@ public final class WindowBuiltins {
         return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }
 
+    /** Writes an aggregate's fields (from the comma after {@code windowEnd}) at {@code at}; returns the bytes written. */
+    @FunctionalInterface
+    interface Fields<A> {
+        int write(A aggregate, ExpandableArrayBuffer json, int at);
+    }
+
     /** One record per key and window: {@code {"key":K,"windowStart":..,"windowEnd":..,"count":N}} (or the aggregate). */
-    static final class PerKey implements WindowedAggregate.Results<String, WindowAgg.Value, String, DirectBuffer> {
-        private final WindowAgg.Kind kind;
-        private final byte[] name;
+    static final class PerKey<A> implements WindowedAggregate.Results<String, A, String, DirectBuffer> {
+        private final WindowSpec windows;
+        private final Fields<A> fields;
         private final ExpandableArrayBuffer json = new ExpandableArrayBuffer(256);
         private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
 
-        PerKey(WindowAgg.Kind kind) {
-            this.kind = kind;
-            this.name = bytes("\",\"" + kind.field() + "\":");
+        PerKey(WindowSpec windows, Fields<A> fields) {
+            this.windows = windows;
+            this.fields = fields;
         }
 
         @Override
-        public void emit(long start, long end, List<String> keys, List<WindowAgg.Value> aggregates,
-                         ProcessorContext<String, DirectBuffer> ctx) {
-            String s = LateRecords.iso(start);
-            String e = LateRecords.iso(end);
+        public void emit(long start, long end, List<String> keys, List<A> aggregates, ProcessorContext<String, DirectBuffer> ctx) {
+            String s = windows.format(start);
+            String e = windows.format(end);
             for (int i = 0; i < keys.size(); i++) {
-                WindowAgg.Value v = aggregates.get(i);
                 int n = 0;
                 json.putBytes(n, KEY);
                 n += KEY.length;
@@ -198,16 +238,8 @@ public final class WindowBuiltins {
                 json.putBytes(n, END);
                 n += END.length;
                 n += json.putStringWithoutLengthAscii(n, e);
-                json.putBytes(n, name);
-                n += name.length;
-                if (kind == WindowAgg.Kind.COUNT) {
-                    n += json.putLongAscii(n, v.count());
-                } else {
-                    n += json.putStringWithoutLengthAscii(n, WindowAgg.number(v.of(kind), v.integral() && kind != WindowAgg.Kind.AVG));
-                    if (kind == WindowAgg.Kind.AVG) {
-                        n += json.putStringWithoutLengthAscii(n, ",\"count\":" + v.count());
-                    }
-                }
+                json.putByte(n++, (byte) '"');
+                n += fields.write(aggregates.get(i), json, n);
                 json.putByte(n++, (byte) '}');
                 view.wrap(json, 0, n);
                 ctx.forward(keys.get(i), view, end - 1);
@@ -218,10 +250,12 @@ public final class WindowBuiltins {
     /** One record per window: the N highest latest values, ties by key; keyed by the window start. */
     static final class Ranking implements WindowedAggregate.Results<String, WindowAgg.Value, String, DirectBuffer> {
         private final int n;
+        private final WindowSpec windows;
         private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
 
-        Ranking(int n) {
+        Ranking(int n, WindowSpec windows) {
             this.n = n;
+            this.windows = windows;
         }
 
         @Override
@@ -236,8 +270,8 @@ public final class WindowBuiltins {
             Arrays.setAll(order, i -> i);
             Arrays.sort(order, Comparator.<Integer>comparingDouble(i -> -aggregates.get(i).last()).thenComparing(keys::get));
             StringBuilder b = new StringBuilder(64 + 48 * Math.min(n, keys.size()));
-            String s = LateRecords.iso(start);
-            b.append("{\"windowStart\":\"").append(s).append("\",\"windowEnd\":\"").append(LateRecords.iso(end)).append("\",\"top\":[");
+            String s = windows.format(start);
+            b.append("{\"windowStart\":\"").append(s).append("\",\"windowEnd\":\"").append(windows.format(end)).append("\",\"top\":[");
             for (int r = 0; r < Math.min(n, order.length); r++) {
                 int i = order[r];
                 WindowAgg.Value v = aggregates.get(i);

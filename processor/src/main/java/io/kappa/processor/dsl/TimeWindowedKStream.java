@@ -1,11 +1,15 @@
 package io.kappa.processor.dsl;
 
 import java.util.function.BinaryOperator;
+import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 
 import io.kappa.processor.InputRecord;
 import io.kappa.processor.Serde;
 import io.kappa.processor.Serdes;
+import io.kappa.processor.window.DistinctCount;
+import io.kappa.processor.window.Percentiles;
 import io.kappa.processor.window.WindowAggregator;
 import io.kappa.processor.window.WindowSpec;
 import io.kappa.processor.window.WindowedAggregate;
@@ -34,6 +38,24 @@ public final class TimeWindowedKStream<K, V> {
 
     public KStream<Windowed<K>, Long> count(String storeName, WindowSpec.Mode mode) {
         return aggregate(storeName, mode, () -> 0L, (k, v, n) -> n + 1, Long::sum, Serdes.longs());
+    }
+
+    /**
+     * The distribution of a number taken from each value, per key and window; read it with
+     * {@link Percentiles#valueAt} (HdrHistogram, within 1%; see {@link Percentiles} for the error and range).
+     */
+    public KStream<Windowed<K>, Percentiles> percentiles(String storeName, WindowSpec.Mode mode, ToDoubleFunction<? super V> number) {
+        return aggregate(storeName, mode, Percentiles::empty, (k, v, p) -> p.add(number.applyAsDouble(v)), Percentiles::merge,
+            Percentiles.SERDE);
+    }
+
+    /**
+     * How many distinct values (compared by their text) per key and window: exact up to
+     * {@value DistinctCount#EXACT_LIMIT}, a HyperLogLog estimate beyond (see {@link DistinctCount} for the error).
+     */
+    public KStream<Windowed<K>, DistinctCount> distinct(String storeName, WindowSpec.Mode mode, Function<? super V, String> item) {
+        return aggregate(storeName, mode, DistinctCount::empty, (k, v, d) -> d.add(item.apply(v)), DistinctCount::merge,
+            DistinctCount.SERDE);
     }
 
     public <A> KStream<Windowed<K>, A> aggregate(Supplier<A> initializer, Aggregator<? super K, ? super V, A> aggregator,

@@ -110,7 +110,7 @@ public final class WindowedAggregate<KIn, VIn, K, A, KOut, VOut> implements Proc
         } else {
             windows = ctx.keyValueStore(storeName, WindowKey.serde(keySerde), aggregateSerde);
             windows.forEach((wk, a) -> {
-                long close = spec.closeTime(spec.end(wk.start()));
+                long close = spec.closeTime(spec.windowEnd(wk.start()));
                 if (close > watermark) {
                     index(close, wk);
                 }
@@ -142,18 +142,24 @@ public final class WindowedAggregate<KIn, VIn, K, A, KOut, VOut> implements Proc
         long[] missed = null;
         int missedCount = 0;
         boolean counted = false;
-        for (long start = spec.lastStart(t); spec.end(start) > t; start -= spec.advanceMs()) {
-            long end = spec.end(start);
+        long latest = spec.lastStart(t);
+        if (spec.windowEnd(latest) <= t || spec.windowStart(latest) > t) {
+            throw new IllegalArgumentException("event time " + LateRecords.iso(t) + " falls in no window of " + spec.describe()
+                + " (a window bound inside a repeated hour of the zone's clock)");
+        }
+        for (long id = latest; spec.windowEnd(id) > t; id -= spec.advanceMs()) {
+            long start = spec.windowStart(id);
+            long end = spec.windowEnd(id);
             long close = spec.closeTime(end);
             if (close <= watermark) {
                 if (missed == null) {
                     missed = new long[(int) (spec.sizeMs() / spec.advanceMs()) + 1];
                 }
-                missed[missedCount++] = start;
+                missed[missedCount++] = id;
                 continue;
             }
             counted = true;
-            WindowKey<K> wk = new WindowKey<>(key, start);
+            WindowKey<K> wk = new WindowKey<>(key, id);
             A old = windows.get(wk);
             if (old == null) {
                 old = aggregator.initial();
@@ -164,7 +170,7 @@ public final class WindowedAggregate<KIn, VIn, K, A, KOut, VOut> implements Proc
             windows.put(wk, now);
             if (mode == WindowSpec.Mode.UPDATE) {
                 if (results.wholeWindow()) {
-                    emitWindow(start, end, index.get(close), ctx, false);
+                    emitWindow(start, end, byId(index.get(close)).get(id), ctx, false);
                 } else {
                     results.emit(start, end, List.of(key), List.of(now), ctx);
                 }
@@ -176,8 +182,8 @@ public final class WindowedAggregate<KIn, VIn, K, A, KOut, VOut> implements Proc
             ArrayNode list = late.putArray("missedWindows");
             for (int i = 0; i < missedCount; i++) {
                 ObjectNode w = list.addObject();
-                w.put("windowStart", LateRecords.iso(missed[i]));
-                w.put("windowEnd", LateRecords.iso(spec.end(missed[i])));
+                w.put("windowStart", spec.format(spec.windowStart(missed[i])));
+                w.put("windowEnd", spec.format(spec.windowEnd(missed[i])));
             }
             LateRecords.send(r, ctx, late);
         }
@@ -248,8 +254,10 @@ public final class WindowedAggregate<KIn, VIn, K, A, KOut, VOut> implements Proc
             if (spec.isSession()) {
                 closeSessions(time, closing, ctx);
             } else {
-                WindowKey<?> first = (WindowKey<?>) closing.get(0);
-                emitWindow(first.start(), spec.end(first.start()), closing, ctx, true);
+                // usually one window id; in a zone, windows whose local ends a spring change skipped close together
+                for (Map.Entry<Long, List<Object>> e : byId(closing).entrySet()) {
+                    emitWindow(spec.windowStart(e.getKey()), spec.windowEnd(e.getKey()), e.getValue(), ctx, true);
+                }
             }
         }
         if (mode == WindowSpec.Mode.COMPLETE) {
@@ -322,6 +330,15 @@ public final class WindowedAggregate<KIn, VIn, K, A, KOut, VOut> implements Proc
         }
     }
 
+    /** Windows (WindowKey) by id, in id order. */
+    private static TreeMap<Long, List<Object>> byId(List<Object> windowKeys) {
+        TreeMap<Long, List<Object>> out = new TreeMap<>();
+        for (Object o : windowKeys) {
+            out.computeIfAbsent(((WindowKey<?>) o).start(), x -> new ArrayList<>()).add(o);
+        }
+        return out;
+    }
+
     /** Complete mode: every window in state, by start then key. */
     private void emitAll(ProcessorContext<KOut, VOut> ctx) throws Exception {
         if (spec.isSession()) {
@@ -345,7 +362,7 @@ public final class WindowedAggregate<KIn, VIn, K, A, KOut, VOut> implements Proc
         TreeMap<Long, List<Object>> byStart = new TreeMap<>();
         windows.forEach((wk, a) -> byStart.computeIfAbsent(wk.start(), x -> new ArrayList<>()).add(wk));
         for (Map.Entry<Long, List<Object>> e : byStart.entrySet()) {
-            emitWindow(e.getKey(), spec.end(e.getKey()), e.getValue(), ctx, false);
+            emitWindow(spec.windowStart(e.getKey()), spec.windowEnd(e.getKey()), e.getValue(), ctx, false);
         }
     }
 

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.time.ZoneId;
 
 import io.kappa.log.Event;
 import io.kappa.log.EventLog;
@@ -65,6 +66,56 @@ class WindowedPipelineTest {
             assertTrue(r.awaitCaughtUp(30_000));
             r.close();
             assertNull(r.failure());
+        }
+    }
+
+    /** percentiles and distinct in the DSL, per day of a zone, against a batch computation by local date. */
+    @Test
+    void percentilesAndDistinctUsersPerSeoulDay() throws InterruptedException {
+        log.createTopic("loads", TopicConfig.partitions(1));
+        Topic in = log.topic("loads");
+        ZoneId seoul = ZoneId.of("Asia/Seoul");
+        Random rnd = new Random(9);
+        Map<String, List<Double>> loads = new TreeMap<>();
+        Map<String, java.util.Set<String>> users = new TreeMap<>();
+        long from = java.time.Instant.parse("2026-11-20T00:00:00Z").toEpochMilli();
+        for (int i = 0; i < 3_000; i++) {
+            long t = from + i * 60_000L; // one a minute over about two days
+            double load = 1 + rnd.nextInt(500) / 10.0;
+            String user = "u" + rnd.nextInt(300);
+            String day = java.time.Instant.ofEpochMilli(t).atZone(seoul).toLocalDate().toString();
+            loads.computeIfAbsent(day, d -> new ArrayList<>()).add(load);
+            users.computeIfAbsent(day, d -> new java.util.HashSet<>()).add(user);
+            in.append(new Event("host".getBytes(StandardCharsets.UTF_8), (user + " " + load).getBytes(StandardCharsets.UTF_8), t, null));
+        }
+        in.append(new Event("host".getBytes(StandardCharsets.UTF_8), "x 1".getBytes(StandardCharsets.UTF_8), from + 10 * 86_400_000L, null));
+        WindowSpec days = WindowSpec.tumbling(86_400_000L, 0).withZone(seoul);
+        Pipeline p = new Pipeline("daily").time(TimePolicy.eventTime(0));
+        KGroupedStream<String, String> byHost = p.stream(List.of("loads"), Serdes.string(), Serdes.string())
+            .groupByKey(Serdes.string(), Serdes.string());
+        byHost.windowedBy(days).percentiles("load", WindowSpec.Mode.APPEND, v -> Double.parseDouble(v.split(" ")[1]))
+            .map((w, pct) -> KeyValue.of(w.key(), java.time.Instant.ofEpochMilli(w.start()).atZone(seoul).toLocalDate() + " p90="
+                + pct.valueAt(90) + " n=" + pct.count()))
+            .to("daily-p90", Serdes.string(), Serdes.string());
+        byHost.windowedBy(days).distinct("users", WindowSpec.Mode.APPEND, v -> v.split(" ")[0])
+            .map((w, d) -> KeyValue.of(w.key(), java.time.Instant.ofEpochMilli(w.start()).atZone(seoul).toLocalDate() + " users="
+                + d.estimate() + " exact=" + d.isExact()))
+            .to("daily-users", Serdes.string(), Serdes.string());
+        run(p.build(), "daily");
+        List<String> p90 = values("daily-p90");
+        assertEquals(loads.size(), p90.size(), p90.toString());
+        for (String line : p90) {
+            String day = line.substring(0, 10);
+            double[] sorted = loads.get(day).stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            double exact = sorted[(int) Math.ceil(0.9 * sorted.length) - 1];
+            double got = Double.parseDouble(line.substring(line.indexOf("p90=") + 4, line.indexOf(" n=")));
+            assertEquals(exact, got, exact * 0.01, line);
+            assertTrue(line.endsWith(" n=" + sorted.length), line);
+        }
+        List<String> dau = values("daily-users");
+        assertEquals(users.size(), dau.size());
+        for (String line : dau) {
+            assertEquals(line.substring(0, 10) + " users=" + users.get(line.substring(0, 10)).size() + " exact=true", line);
         }
     }
 
