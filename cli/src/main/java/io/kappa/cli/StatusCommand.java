@@ -8,11 +8,9 @@ import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kappa.log.EventLog;
 import io.kappa.processor.Groups;
-import io.kappa.processor.TaskCheckpoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine;
@@ -62,10 +60,9 @@ final class StatusCommand implements Callable<Integer> {
                 return 0;
             }
         }
-        ObjectMapper mapper = new ObjectMapper();
         try (EventLog log = data.open()) {
             for (String g : groups) {
-                ObjectNode s = status(log, dir, g, mapper);
+                ObjectNode s = io.kappa.replay.StatusTool.group(log, g);
                 if (json) {
                     out.println(s.toString());
                 } else {
@@ -124,85 +121,6 @@ final class StatusCommand implements Callable<Integer> {
             out.flush();
             return 0;
         }
-    }
-
-    private static ObjectNode status(EventLog log, Path dir, String g, ObjectMapper mapper) {
-        ObjectNode s = mapper.createObjectNode();
-        s.put("group", g);
-        boolean running = Groups.isRunning(dir, g);
-        s.put("running", running);
-        JsonNode info = Groups.info(dir, g);
-        if (info != null) {
-            s.put("processor", info.path("description").asText(""));
-            if (running) {
-                s.put("pid", info.path("pid").asLong());
-            }
-        }
-        long lastCheckpoint = Long.MIN_VALUE;
-        long rate = 0;
-        long stateEntries = 0;
-        long stateBytes = 0;
-        long records = 0;
-        long dead = 0;
-        long late = 0;
-        long totalLag = 0;
-        ArrayNode parts = s.putArray("partitions");
-        List<TaskCheckpoint> checkpoints = Groups.checkpoints(dir, g);
-        long drainedAt = Groups.drainedAt(checkpoints);
-        if (drainedAt != Long.MIN_VALUE) {
-            s.put("drained", Instant.ofEpochMilli(drainedAt).toString());
-        }
-        ArrayNode tasks = s.putArray("tasks");
-        for (TaskCheckpoint c : checkpoints) {
-            lastCheckpoint = Math.max(lastCheckpoint, c.wallTimeMs());
-            rate += c.ratePerSecond();
-            for (long n : c.storeSizes().values()) {
-                stateEntries += n;
-            }
-            stateBytes += c.stateBytes();
-            records += c.records();
-            dead += c.deadLettered();
-            late += c.late();
-            ObjectNode t = tasks.addObject();
-            t.put("stage", c.stage());
-            t.put("task", c.task());
-            t.put("records", c.records());
-            t.put("deadLettered", c.deadLettered());
-            t.put("late", c.late());
-            for (TaskCheckpoint.Input in : c.inputs()) {
-                ObjectNode p = parts.addObject();
-                p.put("stage", c.stage());
-                p.put("topic", in.topic());
-                List<String> names = log.aliasesOf(in.topic());
-                if (!names.isEmpty()) {
-                    names.forEach(p.putArray("aliases")::add);
-                }
-                p.put("partition", in.partition());
-                p.put("committed", in.nextOffset());
-                if (c.watermark() != Long.MIN_VALUE) {
-                    p.put("watermark", c.drained() ? "end (drained)" : io.kappa.processor.window.LateRecords.iso(c.watermark()));
-                }
-                if (log.exists(in.topic())) {
-                    long end = log.topic(in.topic()).partition(in.partition()).endOffset();
-                    p.put("end", end);
-                    p.put("lag", Math.max(0, end - in.nextOffset()));
-                    totalLag += Math.max(0, end - in.nextOffset());
-                } else {
-                    p.putNull("end");
-                }
-            }
-        }
-        s.put("lag", totalLag);
-        s.put("records", records);
-        s.put("deadLettered", dead);
-        s.put("late", late);
-        s.put("stateEntries", stateEntries);
-        s.put("stateBytes", stateBytes);
-        s.put("eventsPerSecond", rate);
-        if (lastCheckpoint != Long.MIN_VALUE) {
-            s.put("lastCheckpoint", Instant.ofEpochMilli(lastCheckpoint).toString());
-        }
-        return s;
     }
 
     private static void print(PrintWriter out, ObjectNode s, java.util.Map<String, String> aliases) {
