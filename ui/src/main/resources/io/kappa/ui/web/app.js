@@ -79,27 +79,39 @@ function renderTopics(s) {
     + (aliases ? "<h2>Aliases (kappa promote)</h2><ul>" + aliases + "</ul>" : "");
 }
 
+function findTopic(s, name) {
+  return s.topics.topics.find((x) => x.name === name || (x.aliases || []).includes(name));
+}
+
 function renderTopic(s, name) {
-  const t = s.topics.topics.find((x) => x.name === name || (x.aliases || []).includes(name));
-  if (!t) return "<h1>Topic " + esc(name) + '</h1><p class="error">no such topic</p>';
+  const t = findTopic(s, name);
+  if (!t) return { top: "<h1>Topic " + esc(name) + '</h1><p class="error">no such topic</p>' };
   const parts = t.partitions.map((p) => "<tr><td class=num>" + p.partition + "</td><td class=num>" + num(p.start) + "</td><td class=num>"
     + num(p.end) + "</td><td class=num>" + num(p.records) + "</td><td class=num>" + p.segments + "</td><td class=num>" + bytes(p.bytes)
     + "</td><td>" + esc(p.firstAppendTime || "-") + "</td><td>" + esc(p.lastAppendTime || "-") + "</td></tr>").join("");
-  const r = state.records && state.records.topic === t.name ? state.records : null;
+  const options = ['<option value="">all</option>'].concat(t.partitions.map((p) => "<option>" + p.partition + "</option>")).join("");
+  return {
+    top: "<h1>Topic " + esc(t.name) + "</h1><div class=cards>"
+      + card("Records", num(t.records)) + card("Partitions", t.partitionCount) + card("Size", bytes(t.bytes))
+      + card("Appends", t.appendRate == null ? "-" : num(Math.round(t.appendRate)) + "/s")
+      + card("Retention", t.retentionMs < 0 ? "forever" : duration(t.retentionMs)) + card("Created", esc(t.created)) + "</div>"
+      + "<table><thead><tr><th class=num>Partition</th><th class=num>Start</th><th class=num>End</th><th class=num>Records</th>"
+      + "<th class=num>Segments</th><th class=num>Size</th><th>First append</th><th>Last append</th></tr></thead><tbody>" + parts + "</tbody></table>",
+    controlsKey: "topic/" + t.name + "/" + t.partitionCount,
+    controls: "<h2>Records</h2><form class=inline id=read-form>from <input id=read-from value=earliest size=24"
+      + " title=\"earliest, latest, an offset, an ISO-8601 time or @epochMillis\"> partition <select id=read-partition>" + options
+      + "</select> limit <input id=read-limit type=number min=1 max=1000 value=50 style=\"width:6em\"> <button>Read</button>"
+      + ' <span class=muted>as <code>kappa read</code></span></form>',
+    results: renderRecords(t.name),
+  };
+}
+
+function renderRecords(topic) {
+  const r = state.records && state.records.topic === topic ? state.records : null;
   const recs = r ? r.records.map((x) => "<tr><td class=num>" + x.partition + "</td><td class=num>" + x.offset + "</td><td>" + esc(x.time)
     + "</td><td>" + esc(x.appendTime) + "</td><td>" + esc(x.key == null ? "" : x.key) + "</td><td class=value>"
     + esc(typeof x.value === "string" ? x.value : JSON.stringify(x.value)) + "</td></tr>").join("") : "";
-  const options = ['<option value="">all</option>'].concat(t.partitions.map((p) => "<option>" + p.partition + "</option>")).join("");
-  return "<h1>Topic " + esc(t.name) + "</h1><div class=cards>"
-    + card("Records", num(t.records)) + card("Partitions", t.partitionCount) + card("Size", bytes(t.bytes))
-    + card("Appends", t.appendRate == null ? "-" : num(Math.round(t.appendRate)) + "/s")
-    + card("Retention", t.retentionMs < 0 ? "forever" : duration(t.retentionMs)) + card("Created", esc(t.created)) + "</div>"
-    + "<table><thead><tr><th class=num>Partition</th><th class=num>Start</th><th class=num>End</th><th class=num>Records</th>"
-    + "<th class=num>Segments</th><th class=num>Size</th><th>First append</th><th>Last append</th></tr></thead><tbody>" + parts + "</tbody></table>"
-    + "<h2>Records</h2><form class=inline id=read-form>from <input id=read-from value=\"" + esc(r ? r.from : "earliest")
-    + "\" size=24 title=\"earliest, latest, an offset, an ISO-8601 time or @epochMillis\"> partition <select id=read-partition>" + options
-    + "</select> limit <input id=read-limit type=number min=1 max=1000 value=50 style=\"width:6em\"> <button>Read</button>"
-    + ' <span class=muted>as <code>kappa read</code></span></form>' + (state.message ? '<p class="error">' + esc(state.message) + "</p>" : "")
+  return (state.message ? '<p class="error" id=message>' + esc(state.message) + "</p>" : "")
     + (r ? "<table id=records><thead><tr><th class=num>P</th><th class=num>Offset</th><th>Time</th><th>Append time</th><th>Key</th>"
       + "<th>Value</th></tr></thead><tbody>" + (recs || "<tr><td colspan=6 class=muted>no records from there</td></tr>") + "</tbody></table>" : "");
 }
@@ -134,7 +146,7 @@ function partitionLags(g) {
 
 function renderGroup(s, name) {
   const g = s.groups.find((x) => x.group === name);
-  if (!g) return "<h1>Group " + esc(name) + '</h1><p class="error">no such group</p>';
+  if (!g) return { top: "<h1>Group " + esc(name) + '</h1><p class="error">no such group</p>' };
   const parts = g.partitions.map((p) => "<tr><td>" + esc(p.stage) + "</td><td>" + topicLink(p.topic) + "</td><td class=num>" + p.partition
     + "</td><td class=num>" + num(p.committed) + "</td><td class=num>" + num(p.end) + "</td><td class=\"num lag\">" + lagCell(p.lag)
     + "</td><td class=num>" + duration(p.lagMs) + "</td><td>" + esc(p.watermark || "-") + "</td><td class=num>"
@@ -146,25 +158,29 @@ function renderGroup(s, name) {
     + esc(e.to || (e.shift ? "shift " + e.shift : "") || "") + "</td><td class=value>" + esc(auditDetail(e)) + "</td></tr>").join("");
   const actions = state.config && state.config.allowActions;
   const plan = state.plan && state.plan.group === name ? state.plan : null;
-  return "<h1>Group " + esc(g.group) + " " + groupState(g) + (g.replay ? ' <span class="badge replay">replay</span>' : "") + "</h1>"
-    + '<p class="muted">' + esc(g.processor || "") + (g.pid ? " · pid " + g.pid : "") + (g.drained ? " · drained at " + esc(g.drained) : "") + "</p>"
-    + "<div class=cards>" + card("Lag", '<span id=group-lag>' + lagCell(g.lag) + "</span>") + card("Lag (time)", duration(maxLagMs(g)))
-    + card("Events/s", num(g.eventsPerSecond)) + card("Processed", num(g.records)) + card("State", num(g.stateEntries) + " · " + bytes(g.stateBytes))
-    + card("Dead letters", num(g.deadLettered)) + card("Late", num(g.late)) + card("Last checkpoint", ago(g.lastCheckpoint))
-    + (g.replay ? card("Remaining", num(g.remaining)) + card("ETA", g.etaSeconds == null ? "-" : duration(Math.round(g.etaSeconds * 1000))) : "")
-    + "</div><h2>Lag and rate, last minutes</h2><div class=chart id=chart></div>"
-    + "<h2>Input partitions</h2><table id=partitions><thead><tr><th>Stage</th><th>Topic</th><th class=num>Partition</th><th class=num>Committed</th>"
-    + "<th class=num>End</th><th class=num>Lag</th><th class=num>Lag (time)</th><th>Watermark</th><th class=num>Stop at</th></tr></thead><tbody>"
-    + parts + "</tbody></table><h2>Tasks</h2><table><thead><tr><th>Stage</th><th class=num>Task</th><th class=num>Records</th>"
-    + "<th class=num>Dead letters</th><th class=num>Late</th></tr></thead><tbody>" + tasks + "</tbody></table>"
-    + "<h2>Rewind plan (dry run)</h2>" + (actions
-      ? "<form class=inline id=plan-form>to <input id=plan-to size=26 placeholder=\"earliest, latest, OFFSET, TIME\" value=\""
-        + esc(plan ? plan.to : "earliest") + "\"> <button>Plan</button> <span class=muted>changes nothing; written to the audit log</span>"
-        + (g.running ? ' <button type=button class=danger id=stop-group>Stop group</button>' : "") + "</form>"
-      : '<p class="muted">Start <code>kappa ui --allow-actions</code> to plan rewinds and stop groups from here.</p>')
-    + (state.message ? '<p class="error" id=action-error>' + esc(state.message) + "</p>" : "") + (plan ? renderPlan(plan) : "")
-    + "<h2>Audit log</h2><table id=audit><thead><tr><th>Time</th><th>Action</th><th>To</th><th>Details</th></tr></thead><tbody>"
-    + (auditRows || "<tr><td colspan=4 class=muted>no rewinds, undos or promotes yet</td></tr>") + "</tbody></table>";
+  return {
+    top: "<h1>Group " + esc(g.group) + " " + groupState(g) + (g.replay ? ' <span class="badge replay">replay</span>' : "") + "</h1>"
+      + '<p class="muted">' + esc(g.processor || "") + (g.pid ? " · pid " + g.pid : "") + (g.drained ? " · drained at " + esc(g.drained) : "") + "</p>"
+      + "<div class=cards>" + card("Lag", "<span id=group-lag>" + lagCell(g.lag) + "</span>") + card("Lag (time)", duration(maxLagMs(g)))
+      + card("Events/s", num(g.eventsPerSecond)) + card("Processed", num(g.records)) + card("State", num(g.stateEntries) + " · " + bytes(g.stateBytes))
+      + card("Dead letters", num(g.deadLettered)) + card("Late", num(g.late)) + card("Last checkpoint", ago(g.lastCheckpoint))
+      + (g.replay ? card("Remaining", num(g.remaining)) + card("ETA", g.etaSeconds == null ? "-" : duration(Math.round(g.etaSeconds * 1000))) : "")
+      + "</div><h2>Lag and rate, last minutes</h2>",
+    chart: true,
+    bottom: "<h2>Input partitions</h2><table id=partitions><thead><tr><th>Stage</th><th>Topic</th><th class=num>Partition</th><th class=num>Committed</th>"
+      + "<th class=num>End</th><th class=num>Lag</th><th class=num>Lag (time)</th><th>Watermark</th><th class=num>Stop at</th></tr></thead><tbody>"
+      + parts + "</tbody></table><h2>Tasks</h2><table><thead><tr><th>Stage</th><th class=num>Task</th><th class=num>Records</th>"
+      + "<th class=num>Dead letters</th><th class=num>Late</th></tr></thead><tbody>" + tasks + "</tbody></table>"
+      + "<h2>Audit log</h2><table id=audit><thead><tr><th>Time</th><th>Action</th><th>To</th><th>Details</th></tr></thead><tbody>"
+      + (auditRows || "<tr><td colspan=4 class=muted>no rewinds, undos or promotes yet</td></tr>") + "</tbody></table>",
+    controlsKey: "group/" + name + "/" + g.running + "/" + actions,
+    controls: "<h2>Rewind plan (dry run)</h2>" + (actions
+      ? "<form class=inline id=plan-form>to <input id=plan-to size=26 placeholder=\"earliest, latest, OFFSET, TIME\" value=earliest>"
+        + " <button>Plan</button> <span class=muted>changes nothing; written to the audit log</span>"
+        + (g.running ? " <button type=button class=danger id=stop-group>Stop group</button>" : "") + "</form>"
+      : '<p class="muted">Start <code>kappa ui --allow-actions</code> to plan rewinds and stop groups from here.</p>'),
+    results: (state.message ? '<p class="error" id=message>' + esc(state.message) + "</p>" : "") + (plan ? renderPlan(plan) : ""),
+  };
 }
 
 function auditDetail(e) {
@@ -201,40 +217,61 @@ function renderReplays(s) {
 
 // ---- drawing ----
 
+const SLOTS = ["top", "chart-slot", "controls", "results", "bottom"];
+
+/** Sets a slot's HTML only when it changed, so that what the user is typing or choosing is left alone. */
+function setHtml(id, html) {
+  const el = $(id);
+  if (el && el.dataset.html !== html) {
+    el.innerHTML = html;
+    el.dataset.html = html;
+  }
+}
+
 function render() {
   const r = route();
   document.querySelectorAll("[data-nav]").forEach((a) => a.classList.toggle("active", r.page.startsWith(a.dataset.nav.slice(0, -1))));
   const s = state.snapshot;
-  if (!s) { $("main").innerHTML = '<p class="muted">waiting for the first look at the data directory…</p>'; return; }
-  if (s.error) { $("live").title = s.error; }
-  if (!s.topics) { $("main").innerHTML = '<p class="error">' + esc(s.error || "no data") + "</p>"; return; }
-  const active = document.activeElement && document.activeElement.id;
-  const kept = {};
-  ["read-from", "read-limit", "read-partition", "plan-to"].forEach((id) => { if ($(id)) kept[id] = $(id).value; });
-  let html;
-  switch (r.page) {
-    case "topic": html = renderTopic(s, r.name); break;
-    case "groups": html = renderGroups(s); break;
-    case "group": html = renderGroup(s, r.name); break;
-    case "replays": html = renderReplays(s); break;
-    default: html = renderTopics(s);
+  const key = r.page + "/" + (r.name || "");
+  if ($("main").dataset.route !== key) {
+    $("main").innerHTML = SLOTS.map((id) => "<div id=" + id + "></div>").join("");
+    $("main").dataset.route = key;
+    if (state.chart) { state.chart.destroy(); state.chart = null; state.chartGroup = null; }
   }
-  if (state.chart && r.page !== "group") { state.chart.destroy(); state.chart = null; state.chartGroup = null; }
-  const chartEl = state.chart ? state.chart.root : null;
-  $("main").innerHTML = html;
-  Object.entries(kept).forEach(([id, v]) => { if ($(id)) $(id).value = v; });
-  if (active && $(active)) $(active).focus();
-  if (r.page === "group") drawChart(r.name, chartEl);
-  wire(r);
+  if (!s) { setHtml("top", '<p class="muted">waiting for the first look at the data directory…</p>'); return; }
+  $("live").title = s.error || "";
+  if (!s.topics) { setHtml("top", '<p class="error">' + esc(s.error || "no data") + "</p>"); return; }
+  let v;
+  switch (r.page) {
+    case "topic": v = renderTopic(s, r.name); break;
+    case "groups": v = { top: renderGroups(s) }; break;
+    case "group": v = renderGroup(s, r.name); break;
+    case "replays": v = { top: renderReplays(s) }; break;
+    default: v = { top: renderTopics(s) };
+  }
+  setHtml("top", v.top || "");
+  setHtml("bottom", v.bottom || "");
+  setHtml("results", v.results || "");
+  const controls = $("controls");
+  if (controls.dataset.key !== (v.controlsKey || "")) {
+    const kept = {};
+    ["read-from", "read-limit", "read-partition", "plan-to"].forEach((id) => { if ($(id)) kept[id] = $(id).value; });
+    controls.innerHTML = v.controls || "";
+    controls.dataset.key = v.controlsKey || "";
+    Object.entries(kept).forEach(([id, val]) => { if ($(id)) $(id).value = val; });
+    wire(r);
+  }
+  if (v.chart) {
+    if (!$("chart")) $("chart-slot").innerHTML = "<div class=chart id=chart></div>";
+    drawChart(r.name);
+  }
 }
 
-function drawChart(name, oldRoot) {
+function drawChart(name) {
   const h = state.history[name] || [];
   const data = [h.map((x) => x.time / 1000), h.map((x) => x.lag), h.map((x) => x.eventsPerSecond)];
   const el = $("chart");
-  if (!el) return;
-  if (state.chart && state.chartGroup === name && oldRoot) {
-    el.appendChild(oldRoot);
+  if (state.chart && state.chartGroup === name) {
     state.chart.setData(data);
     return;
   }
