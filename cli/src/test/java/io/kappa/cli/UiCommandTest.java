@@ -66,4 +66,37 @@ class UiCommandTest {
         assertTrue(Files.isDirectory(dir.resolve("topics").resolve("clicks")));
         assertEquals(0, Cli.exec(dir, null, "topic", "delete", "clicks").code(), "once the console stopped, the topic can go");
     }
+
+    @Test
+    void withActionsAllowedTheConsoleStopsARunningGroupAndAuditsIt() throws Exception {
+        assertEquals(0, Cli.exec(dir, null, "topic", "create", "clicks").code());
+        assertEquals(0, Cli.exec(dir, "{\"key\":\"a\",\"value\":{\"page\":\"/x\"}}\n", "append", "clicks").code());
+        Process run = Cli.start(dir, "run", "count", "--by", "page", "--group", "pages", "--input", "clicks", "--output", "counts");
+        Process ui = Cli.start(dir, "ui", "--port", "0", "--allow-actions");
+        try {
+            String first = new BufferedReader(new InputStreamReader(ui.getInputStream(), StandardCharsets.UTF_8)).readLine();
+            Matcher m = Pattern.compile(".* at (http://\\S+/) \\(actions allowed\\)").matcher(String.valueOf(first));
+            assertTrue(m.matches(), first);
+            HttpClient http = HttpClient.newHttpClient();
+            long deadline = System.currentTimeMillis() + 60_000;
+            String group = "";
+            while (System.currentTimeMillis() < deadline && !group.contains("\"running\":true")) {
+                Thread.sleep(200);
+                group = http.send(HttpRequest.newBuilder(URI.create(m.group(1) + "api/groups/pages")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            }
+            assertTrue(group.contains("\"pid\":" + run.pid()), group);
+            HttpResponse<String> stop = http.send(HttpRequest.newBuilder(URI.create(m.group(1) + "api/groups/pages/stop"))
+                .header("X-Kappa-Confirm", "pages").POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, stop.statusCode(), stop.body());
+            assertTrue(run.waitFor(60, TimeUnit.SECONDS), "the group's process stopped");
+            assertEquals(0, run.exitValue(), "a clean stop, as after Ctrl-C");
+            String audit = Files.readString(dir.resolve("groups").resolve("pages").resolve("audit.log"));
+            assertTrue(audit.contains("\"action\":\"stop\"") && audit.contains("\"signalled\":" + run.pid()) && audit.contains("kappa ui"), audit);
+        } finally {
+            run.destroyForcibly();
+            ui.destroy();
+            ui.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
 }
