@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kappa.log.EventLog;
 import io.kappa.processor.Groups;
@@ -78,34 +77,16 @@ final class StatusCommand implements Callable<Integer> {
         if (group == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "with --kafka, give the GROUP");
         }
-        ObjectMapper mapper = new ObjectMapper();
         try (io.kappa.kafka.KafkaGroups groups = new io.kappa.kafka.KafkaGroups(kafka, io.kappa.processor.Durations.parse(kafkaTimeout,
             "--kafka-timeout"))) {
-            java.util.TreeSet<String> topics = new java.util.TreeSet<>();
-            groups.committed(group).keySet().forEach(tp -> topics.add(tp.topic()));
-            if (topics.isEmpty()) {
+            if (groups.committed(group).isEmpty()) {
                 throw new IllegalArgumentException("group " + group + " has no committed offsets on Kafka " + kafka + " (never run there?)");
             }
-            ObjectNode s = mapper.createObjectNode();
-            s.put("group", group);
-            s.put("kafka", kafka);
-            int members = groups.members(group);
-            s.put("running", members > 0);
-            s.put("members", members);
-            com.fasterxml.jackson.databind.node.ArrayNode parts = s.putArray("partitions");
-            long lag = 0;
-            for (io.kappa.kafka.KafkaGroups.PartitionLag l : groups.lag(group, List.copyOf(topics))) {
-                ObjectNode n = parts.addObject();
-                n.put("topic", l.topic());
-                n.put("partition", l.partition());
-                n.put("committed", l.committed());
-                n.put("end", l.end());
-                n.put("lag", l.lag());
-                lag += l.lag();
-            }
-            s.put("lag", lag);
-            com.fasterxml.jackson.databind.node.ArrayNode logs = s.putArray("stateTopics");
-            groups.changelogs(group).forEach(logs::add);
+            ObjectNode s = groups.status(group);
+            JsonNode parts = s.get("partitions");
+            JsonNode logs = s.get("stateTopics");
+            int members = s.get("members").asInt();
+            long lag = s.get("lag").asLong();
             if (json) {
                 out.println(s.toString());
             } else {
@@ -116,7 +97,9 @@ final class StatusCommand implements Callable<Integer> {
                     out.printf("  %-24s %9d %14s %14d %12d%n", n.get("topic").asText(), n.get("partition").asInt(),
                         n.get("committed").asLong() < 0 ? "-" : n.get("committed").asText(), n.get("end").asLong(), n.get("lag").asLong());
                 }
-                out.printf("  state topics: %s%n", logs.isEmpty() ? "none" : String.join(", ", groups.changelogs(group)));
+                java.util.List<String> names = new java.util.ArrayList<>();
+                logs.forEach(n -> names.add(n.asText()));
+                out.printf("  state topics: %s%n", names.isEmpty() ? "none" : String.join(", ", names));
             }
             out.flush();
             return 0;

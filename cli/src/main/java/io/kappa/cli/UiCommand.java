@@ -37,6 +37,11 @@ final class UiCommand implements Callable<Integer> {
     @Option(names = "--allow-actions", description = {"Let the page plan rewinds (dry run) and stop groups (SIGTERM to their process),",
         "each after a confirmation, and each written to the group's audit log."})
     boolean allowActions;
+    @Option(names = "--kafka", paramLabel = "BOOTSTRAP", description = {"Also show the kappa groups of this Kafka cluster (run with",
+        "kappa run --kafka): lag per partition, members, state topics, as kappa status --kafka."})
+    String kafka;
+    @Option(names = "--kafka-timeout", defaultValue = "10s", paramLabel = "DURATION", description = "--kafka: how long to wait for the cluster.")
+    String kafkaTimeout;
 
     @Override
     public Integer call() throws InterruptedException, java.io.IOException {
@@ -44,6 +49,9 @@ final class UiCommand implements Callable<Integer> {
         ServeCommand.checkBind(spec.commandLine(), bind, authentication != null, insecure, "read every topic and group",
             allowActions ? " (and --allow-actions lets them stop groups)" : "");
         UiContext context = new UiContext().log(data.context()).bind(bind).port(port).allowActions(allowActions);
+        if (kafka != null) {
+            context.kafka(kafka, io.kappa.processor.Durations.parse(kafkaTimeout, "--kafka-timeout"));
+        }
         if (authentication != null) {
             context.tokens(token -> {
                 byte[] b = token.getBytes(StandardCharsets.UTF_8);

@@ -80,7 +80,7 @@ class UiCommandTest {
             HttpClient http = HttpClient.newHttpClient();
             long deadline = System.currentTimeMillis() + 60_000;
             String group = "";
-            while (System.currentTimeMillis() < deadline && !group.contains("\"running\":true")) {
+            while (System.currentTimeMillis() < deadline && !group.contains("\"pid\":")) { // running, and group.json written
                 Thread.sleep(200);
                 group = http.send(HttpRequest.newBuilder(URI.create(m.group(1) + "api/groups/pages")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();

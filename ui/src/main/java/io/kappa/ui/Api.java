@@ -250,6 +250,25 @@ final class Api {
         return n;
     }
 
+    /** {@code /api/kafka/groups}: the status of every kappa group on the Kafka cluster, as {@code kappa status G --kafka --json}. */
+    static ObjectNode kafkaGroups(io.kappa.kafka.KafkaGroups kafka) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("bootstrap", kafka.bootstrap());
+        ArrayNode groups = root.putArray("groups");
+        for (String g : kafka.kappaGroups()) {
+            groups.add(kafka.status(g));
+        }
+        return root;
+    }
+
+    /** {@code /api/kafka/groups/G}: one kappa group on the Kafka cluster. */
+    static ObjectNode kafkaGroup(io.kappa.kafka.KafkaGroups kafka, String g) {
+        if (!kafka.kappaGroups().contains(g)) {
+            throw new Refused(404, "no kappa group '" + g + "' on Kafka " + kafka.bootstrap() + " (no changelog topic " + g + "-kappa-*-changelog)");
+        }
+        return kafka.status(g);
+    }
+
     /** Asks a running group's process to stop (SIGTERM: it writes a last checkpoint and exits, as after Ctrl-C). */
     static ObjectNode stop(EventLog log, String g) {
         known(log, g);

@@ -28,11 +28,24 @@ final class Sampler implements AutoCloseable {
     /** Per topic, the total end offset and the time of the previous look, for append rates; sampler thread only. */
     private final Map<String, long[]> lastEnds = new HashMap<>();
     private volatile Map<String, Double> rates = Map.of();
+    /** The last whole look at topics and groups; sampler thread only. */
+    private ObjectNode lastTopics;
+    private ArrayNode lastGroups;
+    /** The Kafka cluster's groups, looked at on a thread of their own (a slow cluster must not hold up the local view). */
+    private final io.kappa.kafka.KafkaGroups kafka;
+    private final ScheduledExecutorService kafkaThread;
+    private volatile ObjectNode kafkaView;
     private Snapshot latest = new Snapshot(0, null);
     private boolean closed;
 
-    Sampler(EventLog log, long intervalMs, long historyMs) {
+    Sampler(EventLog log, long intervalMs, long historyMs, io.kappa.kafka.KafkaGroups kafka) {
         this.log = log;
+        this.kafka = kafka;
+        this.kafkaThread = kafka == null ? null : Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "kappa-ui-kafka");
+            t.setDaemon(true);
+            return t;
+        });
         this.intervalMs = intervalMs;
         this.historySize = (int) Math.max(1, historyMs / intervalMs);
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -44,6 +57,21 @@ final class Sampler implements AutoCloseable {
 
     void start() {
         thread.scheduleAtFixedRate(this::look, 0, intervalMs, TimeUnit.MILLISECONDS);
+        if (kafkaThread != null) {
+            kafkaThread.scheduleWithFixedDelay(this::lookAtKafka, 0, intervalMs, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void lookAtKafka() {
+        ObjectNode view;
+        try {
+            view = Api.kafkaGroups(kafka);
+        } catch (RuntimeException e) {
+            view = Api.JSON.createObjectNode();
+            view.put("bootstrap", kafka.bootstrap());
+            view.put("error", e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+        kafkaView = view;
     }
 
     /** The append rates measured at the last look, per topic, in records per second. */
@@ -58,13 +86,22 @@ final class Sampler implements AutoCloseable {
         s.put("intervalMs", intervalMs);
         try {
             measureRates(log, now);
-            s.set("topics", Api.topics(log, rates));
+            ObjectNode topics = Api.topics(log, rates);
             ArrayNode groups = Api.groups(log);
-            s.set("groups", groups);
+            lastTopics = topics;
+            lastGroups = groups;
             record(groups, now);
         } catch (RuntimeException e) {
-            // a look can meet a topic or group half created or deleted by another process; the next look sees it whole
+            // a look can meet a topic or group half created by another process; the page keeps the last whole look, says
+            // why it is not newer, and the next look sees it whole
             s.put("error", e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+        if (lastTopics != null) {
+            s.set("topics", lastTopics);
+            s.set("groups", lastGroups);
+        }
+        if (kafkaView != null) {
+            s.set("kafka", kafkaView);
         }
         publish(s.toString());
     }
@@ -154,6 +191,9 @@ final class Sampler implements AutoCloseable {
             notifyAll();
         }
         thread.shutdownNow();
+        if (kafkaThread != null) {
+            kafkaThread.shutdownNow();
+        }
         try {
             thread.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

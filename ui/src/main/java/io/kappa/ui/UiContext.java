@@ -22,6 +22,8 @@ public final class UiContext {
     private boolean allowActions;
     private long intervalMs = DEFAULT_INTERVAL_MS;
     private long historyMs = DEFAULT_HISTORY_MS;
+    private String kafka;
+    private long kafkaTimeoutMs = 10_000;
 
     /** The data directory to show (with the name {@code topic delete} gives the console as a holder). */
     public UiContext log(LogContext log) {
@@ -93,6 +95,21 @@ public final class UiContext {
 
     public long historyMs() {
         return historyMs;
+    }
+
+    /** A Kafka cluster whose kappa groups (run with {@code kappa run --kafka}) the console shows too; null: none. */
+    public UiContext kafka(String bootstrap, long timeoutMs) {
+        this.kafka = bootstrap;
+        this.kafkaTimeoutMs = timeoutMs;
+        return this;
+    }
+
+    public String kafka() {
+        return kafka;
+    }
+
+    public long kafkaTimeoutMs() {
+        return kafkaTimeoutMs;
     }
 
     UiContext conclude() {

@@ -40,6 +40,7 @@ public final class UiServer implements AutoCloseable {
 
     private final UiContext context;
     private final EventLog log;
+    private final io.kappa.kafka.KafkaGroups kafka;
     private final Server server;
     private final ServerConnector connector;
     private final Sampler sampler;
@@ -50,7 +51,8 @@ public final class UiServer implements AutoCloseable {
     private UiServer(UiContext context, EventLog log) {
         this.context = context;
         this.log = log;
-        this.sampler = new Sampler(log, context.intervalMs(), context.historyMs());
+        this.kafka = context.kafka() == null ? null : new io.kappa.kafka.KafkaGroups(context.kafka(), context.kafkaTimeoutMs());
+        this.sampler = new Sampler(log, context.intervalMs(), context.historyMs(), kafka);
         QueuedThreadPool pool = new QueuedThreadPool(MAX_STREAMS + 16, 2);
         pool.setName("kappa-ui");
         pool.setDaemon(true);
@@ -100,6 +102,9 @@ public final class UiServer implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("stopping the console: " + e.getMessage(), e);
         } finally {
+            if (kafka != null) {
+                kafka.close();
+            }
             log.close();
         }
     }
@@ -173,7 +178,22 @@ public final class UiServer implements AutoCloseable {
                 n.put("allowActions", context.allowActions());
                 n.put("intervalMs", context.intervalMs());
                 n.put("historyMs", context.historyMs());
+                if (kafka != null) {
+                    n.put("kafka", kafka.bootstrap());
+                }
                 return json(response, callback, 200, n);
+            }
+            if (p[1].equals("kafka")) {
+                if (kafka == null) {
+                    return json(response, callback, 404, error("no Kafka cluster: start kappa ui with --kafka BOOTSTRAP"));
+                }
+                if (p.length == 3 && p[2].equals("groups")) {
+                    return json(response, callback, 200, Api.kafkaGroups(kafka));
+                }
+                if (p.length == 4 && p[2].equals("groups")) {
+                    return json(response, callback, 200, Api.kafkaGroup(kafka, p[3]));
+                }
+                return json(response, callback, 404, error("no such API path: " + path + " (see docs/ui.md)"));
             }
             JsonNode body = switch (p.length) {
                 case 2 -> switch (p[1]) {

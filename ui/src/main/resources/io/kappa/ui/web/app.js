@@ -127,7 +127,24 @@ function renderGroups(s) {
     + "</td><td class=\"num rate\">" + num(g.eventsPerSecond) + "</td><td class=num>" + num(g.stateEntries) + " / " + bytes(g.stateBytes)
     + "</td><td class=num>" + num(g.deadLettered) + "</td><td class=num>" + num(g.late) + "</td><td>" + watermark(g)
     + "</td><td>" + ago(g.lastCheckpoint) + "</td><td>" + partitionLags(g) + "</td></tr>").join("");
-  return "<h1>Groups</h1><table id=groups><thead><tr><th>Group</th><th>State</th><th>Processor</th><th class=num>Lag</th>"
+  return "<h1>Groups</h1>" + renderGroupsTable(rows) + renderKafkaGroups(s.kafka);
+}
+
+function renderKafkaGroups(k) {
+  if (!k) return "";
+  const rows = (k.groups || []).map((g) => "<tr data-kafka-group=\"" + esc(g.group) + "\"><td>" + esc(g.group) + "</td><td>"
+    + (g.running ? '<span class="badge running">running</span> ' + g.members + " member" + (g.members === 1 ? "" : "s")
+      : '<span class="badge stopped">not running</span>') + "</td><td class=\"num lag\">" + lagCell(g.lag) + "</td><td>"
+    + g.partitions.map((p) => '<span class="muted">' + esc(p.topic) + "/" + p.partition + ":</span> " + num(p.lag)).join("<br>")
+    + "</td><td>" + esc((g.stateTopics || []).join(", ")) + "</td></tr>").join("");
+  return "<h2>On Kafka " + esc(k.bootstrap) + "</h2>" + (k.error ? '<p class="error">' + esc(k.error) + "</p>" : "")
+    + "<table id=kafka-groups><thead><tr><th>Group</th><th>State</th><th class=num>Lag</th><th>Lag per partition</th>"
+    + "<th>State topics</th></tr></thead><tbody>" + (rows || "<tr><td colspan=5 class=muted>no kappa groups on this cluster</td></tr>")
+    + "</tbody></table>";
+}
+
+function renderGroupsTable(rows) {
+  return "<table id=groups><thead><tr><th>Group</th><th>State</th><th>Processor</th><th class=num>Lag</th>"
     + "<th class=num>Lag (time)</th><th class=num>Events/s</th><th class=num>State</th><th class=num>Dead letters</th><th class=num>Late</th>"
     + "<th>Watermark</th><th>Last checkpoint</th><th>Lag per partition</th></tr></thead><tbody>"
     + (rows || "<tr><td colspan=12 class=muted>no groups yet (kappa run ...)</td></tr>") + "</tbody></table>";
