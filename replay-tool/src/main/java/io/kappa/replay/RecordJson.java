@@ -21,7 +21,9 @@ import io.kappa.processor.Serdes;
  * when the stored bytes are JSON (read within {@link Serdes#READ_LIMITS}), else as a string.
  */
 public final class RecordJson {
-    private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder().streamReadConstraints(Serdes.READ_LIMITS).build());
+    /** A value is JSON only when the whole of it is: {@code 1|2} or {@code true story} stay strings. */
+    private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder().streamReadConstraints(Serdes.READ_LIMITS).build())
+        .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private static final JsonFactory FACTORY = MAPPER.getFactory();
     private static final DateTimeFormatter ISO_MILLIS =
         DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);

@@ -1,11 +1,8 @@
 package io.kappa.ui;
 
-import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -15,7 +12,6 @@ import io.kappa.log.LogException;
 import io.kappa.replay.AuditLog;
 import org.eclipse.jetty.http.HttpCookie;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -34,8 +30,6 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * it holds the topics it shows: {@code kappa topic delete} names it among the holders until it stops.
  */
 public final class UiServer implements AutoCloseable {
-    /** Event streams served at once; each holds a pool thread while open. */
-    static final int MAX_STREAMS = 16;
     static final String CONFIRM_HEADER = "X-Kappa-Confirm";
 
     private final UiContext context;
@@ -46,14 +40,15 @@ public final class UiServer implements AutoCloseable {
     private final Sampler sampler;
     private volatile Access access;
     private final StaticFiles files = new StaticFiles();
-    private final AtomicInteger streams = new AtomicInteger();
+    private final EventStream streams;
 
     private UiServer(UiContext context, EventLog log) {
         this.context = context;
         this.log = log;
         this.kafka = context.kafka() == null ? null : new io.kappa.kafka.KafkaGroups(context.kafka(), context.kafkaTimeoutMs());
         this.sampler = new Sampler(log, context.intervalMs(), context.historyMs(), kafka);
-        QueuedThreadPool pool = new QueuedThreadPool(MAX_STREAMS + 16, 2);
+        this.streams = new EventStream(sampler);
+        QueuedThreadPool pool = new QueuedThreadPool(EventStream.MAX_STREAMS + 16, 2);
         pool.setName("kappa-ui");
         pool.setDaemon(true);
         server = new Server(pool);
@@ -170,7 +165,11 @@ public final class UiServer implements AutoCloseable {
                 return json(response, callback, 405, error(method + " is not served"));
             }
             if (p.length == 2 && p[1].equals("events")) {
-                return events(request, response, callback);
+                if (!streams.open()) {
+                    return json(response, callback, 503, error("too many open pages (" + EventStream.MAX_STREAMS + " event streams)"));
+                }
+                streams.serve(response, callback);
+                return true;
             }
             if (p.length == 2 && p[1].equals("config")) {
                 ObjectNode n = Api.JSON.createObjectNode();
@@ -258,40 +257,6 @@ public final class UiServer implements AutoCloseable {
             audit.put("remote", String.valueOf(request.getConnectionMetaData().getRemoteSocketAddress()));
             AuditLog.appendToGroup(log.dataDir(), group, audit);
             return json(response, callback, 200, result);
-        }
-
-        /** The event stream: a snapshot as soon as one exists, then each new one; a comment every 15 s keeps it open. */
-        private boolean events(Request request, Response response, Callback callback) {
-            if (streams.incrementAndGet() > MAX_STREAMS) {
-                streams.decrementAndGet();
-                return json(response, callback, 503, error("too many open pages (" + MAX_STREAMS + " event streams)"));
-            }
-            response.setStatus(200);
-            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream; charset=utf-8");
-            try (OutputStream out = Content.Sink.asOutputStream(response)) {
-                out.write(("retry: 1000\n\n").getBytes(StandardCharsets.UTF_8));
-                out.flush();
-                long seen = 0;
-                while (!sampler.closed()) {
-                    Sampler.Snapshot s = sampler.await(seen, 15_000);
-                    if (s == null) {
-                        out.write(": still here\n\n".getBytes(StandardCharsets.UTF_8));
-                    } else {
-                        seen = s.version();
-                        out.write(("event: snapshot\ndata: " + s.json() + "\n\n").getBytes(StandardCharsets.UTF_8));
-                    }
-                    out.flush();
-                }
-                callback.succeeded();
-            } catch (IOException e) {
-                callback.failed(e); // the page went away
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                callback.failed(e);
-            } finally {
-                streams.decrementAndGet();
-            }
-            return true;
         }
 
         private boolean file(Response response, Callback callback, String name) {
