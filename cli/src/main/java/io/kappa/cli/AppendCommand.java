@@ -13,6 +13,7 @@ import java.util.concurrent.Callable;
 import io.kappa.log.Appended;
 import io.kappa.log.Event;
 import io.kappa.log.EventLog;
+import io.kappa.log.Position;
 import io.kappa.log.Topic;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

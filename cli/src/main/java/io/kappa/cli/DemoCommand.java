@@ -260,7 +260,9 @@ final class DemoCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         boolean temporary = dataDir == null;
         Path dir = temporary ? Files.createTempDirectory("kappa-demo-") : dataDir;
-        try (EventLog log = EventLog.open(new LogContext().dataDir(dir))) {
+        try (EventLog log = EventLog.open(new LogContext().dataDir(dir));
+             io.kappa.ui.UiServer console = console(dir)) {
+            out.printf("0. live console (kappa ui) while the demo runs: %s%n", console.url());
             String name = "demo.clicks." + System.currentTimeMillis();
             Topic topic = log.createTopic(name, TopicConfig.partitions(partitions));
             out.printf("1. created topic %s with %d partitions in %s%n", name, partitions, dir);
@@ -343,6 +345,16 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** {@code kappa ui} over the demo's data directory, read-only, on its usual port or, when that is taken, a free one. */
+    private static io.kappa.ui.UiServer console(Path dir) {
+        io.kappa.ui.UiContext context = new io.kappa.ui.UiContext().log(new LogContext().dataDir(dir).holder("kappa demo (console)"));
+        try {
+            return io.kappa.ui.UiServer.start(context);
+        } catch (IllegalStateException e) {
+            return io.kappa.ui.UiServer.start(context.port(0)); // another console has 7080
+        }
     }
 
     /** Starts the TCP server in-process and sends events with the binary client and the line protocol. */

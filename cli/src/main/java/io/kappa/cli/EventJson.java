@@ -1,38 +1,29 @@
 package io.kappa.cli;
 
 import java.io.IOException;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.time.format.DateTimeFormatter;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kappa.log.Event;
-import io.kappa.log.RecordView;
+import io.kappa.log.Position;
 import io.kappa.processor.Serdes;
 
 /**
- * The JSON shape of events, shared by {@code kappa append}, {@code kappa read} and the TCP line protocol.
- * <p>In: {@code {"key": "u1", "value": <any JSON>, "time": "2026-11-21T10:00:00Z" or epoch ms, "id": "...",
+ * Events as JSON in, shared by {@code kappa append} and the TCP line protocol (out: {@code io.kappa.replay.RecordJson}).
+ * <p>{@code {"key": "u1", "value": <any JSON>, "time": "2026-11-21T10:00:00Z" or epoch ms, "id": "...",
  * "partition": 0, "topic": "..."}}; only {@code value} is required. A string value is stored as its UTF-8
  * text (no quotes); any other JSON value as its JSON text, as sent.
- * <p>Out: {@code {"partition":p,"offset":o,"time":"...","appendTime":"...","key":...,"id":...,"value":...}},
- * the value as JSON when the stored bytes are JSON, else as a string.
  */
 public final class EventJson {
     /** Parses with {@link Serdes#READ_LIMITS}, as the server's line protocol does through {@link #parse}. */
     public static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder().streamReadConstraints(Serdes.READ_LIMITS).build())
         .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private static final JsonFactory FACTORY = MAPPER.getFactory();
-    private static final DateTimeFormatter ISO_MILLIS =
-        DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);
 
     private EventJson() {
     }
@@ -241,57 +232,5 @@ public final class EventJson {
             return p.getText();
         }
         throw new IllegalArgumentException("\"" + field + "\" must be a string");
-    }
-
-    public static String formatTime(long epochMs) {
-        return ISO_MILLIS.format(Instant.ofEpochMilli(epochMs));
-    }
-
-    /** Writes one record as a JSON line (with the newline). */
-    public static void write(RecordView r, Writer out) throws IOException {
-        try (JsonGenerator g = FACTORY.createGenerator(out)) {
-            g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-            g.writeStartObject();
-            g.writeNumberField("partition", r.partition());
-            g.writeNumberField("offset", r.offset());
-            g.writeStringField("time", formatTime(r.eventTime()));
-            g.writeStringField("appendTime", formatTime(r.appendTime()));
-            g.writeFieldName("key");
-            if (r.hasKey()) {
-                g.writeString(r.keyString());
-            } else {
-                g.writeNull();
-            }
-            if (r.hasId()) {
-                g.writeStringField("id", new String(r.idBytes(), StandardCharsets.UTF_8));
-            }
-            g.writeFieldName("value");
-            byte[] value = r.valueBytes();
-            JsonNode parsed = asJson(value);
-            if (parsed != null) {
-                MAPPER.writeTree(g, parsed);
-            } else {
-                g.writeString(new String(value, StandardCharsets.UTF_8));
-            }
-            g.writeEndObject();
-        }
-        out.write('\n');
-    }
-
-    private static JsonNode asJson(byte[] value) {
-        if (value.length == 0) {
-            return null;
-        }
-        byte first = value[0];
-        boolean plausible = first == '{' || first == '[' || first == '"' || first == '-' || (first >= '0' && first <= '9')
-            || first == 't' || first == 'f' || first == 'n' || first == ' ' || first == '\t' || first == '\n' || first == '\r';
-        if (!plausible) {
-            return null;
-        }
-        try {
-            return MAPPER.readTree(value);
-        } catch (IOException e) {
-            return null;
-        }
     }
 }

@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import io.kappa.kafka.KafkaToLog;
 import io.kappa.kafka.LogToKafka;
 import io.kappa.log.EventLog;
+import io.kappa.log.Position;
 import io.kappa.log.TopicNames;
 import io.kappa.processor.Durations;
 import picocli.CommandLine;

@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import io.kappa.log.EventLog;
 import io.kappa.log.Partition;
 import io.kappa.log.PartitionTailer;
+import io.kappa.log.Position;
 import io.kappa.log.RecordHandler;
 import io.kappa.log.RecordView;
 import io.kappa.log.Topic;
@@ -120,7 +121,7 @@ final class ReadCommand implements Callable<Integer> {
         @Override
         public void onRecord(RecordView record) {
             try {
-                EventJson.write(record, out);
+                io.kappa.replay.RecordJson.write(record, out);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }

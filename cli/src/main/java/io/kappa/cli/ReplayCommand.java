@@ -3,6 +3,7 @@ package io.kappa.cli;
 import java.util.Map;
 
 import io.kappa.log.EventLog;
+import io.kappa.log.Position;
 import io.kappa.processor.RunnerContext;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 
 import io.kappa.log.EventLog;
+import io.kappa.log.Position;
 import io.kappa.processor.Groups;
 import io.kappa.replay.RewindTool;
 import picocli.CommandLine;

@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.kappa.log.EventLog;
+import io.kappa.log.Position;
 import io.kappa.log.TopicNames;
 import io.kappa.processor.Durations;
 import io.kappa.processor.Groups;

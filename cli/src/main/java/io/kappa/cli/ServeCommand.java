@@ -83,17 +83,9 @@ final class ServeCommand implements Callable<Integer> {
         if ((tlsCert == null) != (tlsKey == null)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together: give both, or neither");
         }
-        boolean loopback = loopback(bind);
-        if (!loopback && !authentication.required() && !insecure) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--bind " + bind + " can be reached from other machines: give "
-                + "--token-file FILE so that clients authenticate (TLS encrypts, but lets in any client), or --insecure to let "
-                + "anyone who reaches the port write any topic");
-        }
+        checkBind(spec.commandLine(), bind, authentication.required(), insecure, "write any topic",
+            " (TLS encrypts, but lets in any client)");
         javax.net.ssl.SSLContext tls = tlsCert == null ? null : io.kappa.server.TlsFiles.server(tlsCert, tlsKey);
-        if (!loopback && !authentication.required()) {
-            spec.commandLine().getErr().println("kappa: warning: serving " + bind + " without authentication (--insecure): anyone "
-                + "who reaches the port writes any topic");
-        }
         EventLog log = data.open();
         KappaServer server;
         try {
@@ -116,6 +108,23 @@ final class ServeCommand implements Callable<Integer> {
             return 1;
         }
         return 0;
+    }
+
+    /**
+     * The rule of {@code kappa serve} and {@code kappa ui}: an address other machines can reach needs tokens, or
+     * {@code --insecure} (then a warning says who can do what: {@code exposes}).
+     */
+    static void checkBind(CommandLine commandLine, String bind, boolean tokens, boolean insecure, String exposes, String note) {
+        if (loopback(bind) || tokens) {
+            return;
+        }
+        if (!insecure) {
+            throw new CommandLine.ParameterException(commandLine, "--bind " + bind + " can be reached from other machines: give "
+                + "--token-file FILE so that clients authenticate" + note + ", or --insecure to let anyone who reaches the port "
+                + exposes);
+        }
+        commandLine.getErr().println("kappa: warning: serving " + bind + " without authentication (--insecure): anyone who reaches "
+            + "the port can " + exposes);
     }
 
     /** Whether every address {@code bind} names is a loopback address (a name that does not resolve: no). */

@@ -7,12 +7,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kappa.log.EventLog;
 import io.kappa.processor.Groups;
-import io.kappa.processor.TaskCheckpoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine;
@@ -62,10 +59,9 @@ final class StatusCommand implements Callable<Integer> {
                 return 0;
             }
         }
-        ObjectMapper mapper = new ObjectMapper();
         try (EventLog log = data.open()) {
             for (String g : groups) {
-                ObjectNode s = status(log, dir, g, mapper);
+                ObjectNode s = io.kappa.replay.StatusTool.group(log, g);
                 if (json) {
                     out.println(s.toString());
                 } else {
@@ -81,34 +77,16 @@ final class StatusCommand implements Callable<Integer> {
         if (group == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "with --kafka, give the GROUP");
         }
-        ObjectMapper mapper = new ObjectMapper();
         try (io.kappa.kafka.KafkaGroups groups = new io.kappa.kafka.KafkaGroups(kafka, io.kappa.processor.Durations.parse(kafkaTimeout,
             "--kafka-timeout"))) {
-            java.util.TreeSet<String> topics = new java.util.TreeSet<>();
-            groups.committed(group).keySet().forEach(tp -> topics.add(tp.topic()));
-            if (topics.isEmpty()) {
+            if (groups.committed(group).isEmpty()) {
                 throw new IllegalArgumentException("group " + group + " has no committed offsets on Kafka " + kafka + " (never run there?)");
             }
-            ObjectNode s = mapper.createObjectNode();
-            s.put("group", group);
-            s.put("kafka", kafka);
-            int members = groups.members(group);
-            s.put("running", members > 0);
-            s.put("members", members);
-            com.fasterxml.jackson.databind.node.ArrayNode parts = s.putArray("partitions");
-            long lag = 0;
-            for (io.kappa.kafka.KafkaGroups.PartitionLag l : groups.lag(group, List.copyOf(topics))) {
-                ObjectNode n = parts.addObject();
-                n.put("topic", l.topic());
-                n.put("partition", l.partition());
-                n.put("committed", l.committed());
-                n.put("end", l.end());
-                n.put("lag", l.lag());
-                lag += l.lag();
-            }
-            s.put("lag", lag);
-            com.fasterxml.jackson.databind.node.ArrayNode logs = s.putArray("stateTopics");
-            groups.changelogs(group).forEach(logs::add);
+            ObjectNode s = groups.status(group);
+            JsonNode parts = s.get("partitions");
+            JsonNode logs = s.get("stateTopics");
+            int members = s.get("members").asInt();
+            long lag = s.get("lag").asLong();
             if (json) {
                 out.println(s.toString());
             } else {
@@ -119,90 +97,13 @@ final class StatusCommand implements Callable<Integer> {
                     out.printf("  %-24s %9d %14s %14d %12d%n", n.get("topic").asText(), n.get("partition").asInt(),
                         n.get("committed").asLong() < 0 ? "-" : n.get("committed").asText(), n.get("end").asLong(), n.get("lag").asLong());
                 }
-                out.printf("  state topics: %s%n", logs.isEmpty() ? "none" : String.join(", ", groups.changelogs(group)));
+                java.util.List<String> names = new java.util.ArrayList<>();
+                logs.forEach(n -> names.add(n.asText()));
+                out.printf("  state topics: %s%n", names.isEmpty() ? "none" : String.join(", ", names));
             }
             out.flush();
             return 0;
         }
-    }
-
-    private static ObjectNode status(EventLog log, Path dir, String g, ObjectMapper mapper) {
-        ObjectNode s = mapper.createObjectNode();
-        s.put("group", g);
-        boolean running = Groups.isRunning(dir, g);
-        s.put("running", running);
-        JsonNode info = Groups.info(dir, g);
-        if (info != null) {
-            s.put("processor", info.path("description").asText(""));
-            if (running) {
-                s.put("pid", info.path("pid").asLong());
-            }
-        }
-        long lastCheckpoint = Long.MIN_VALUE;
-        long rate = 0;
-        long stateEntries = 0;
-        long stateBytes = 0;
-        long records = 0;
-        long dead = 0;
-        long late = 0;
-        long totalLag = 0;
-        ArrayNode parts = s.putArray("partitions");
-        List<TaskCheckpoint> checkpoints = Groups.checkpoints(dir, g);
-        long drainedAt = Groups.drainedAt(checkpoints);
-        if (drainedAt != Long.MIN_VALUE) {
-            s.put("drained", Instant.ofEpochMilli(drainedAt).toString());
-        }
-        ArrayNode tasks = s.putArray("tasks");
-        for (TaskCheckpoint c : checkpoints) {
-            lastCheckpoint = Math.max(lastCheckpoint, c.wallTimeMs());
-            rate += c.ratePerSecond();
-            for (long n : c.storeSizes().values()) {
-                stateEntries += n;
-            }
-            stateBytes += c.stateBytes();
-            records += c.records();
-            dead += c.deadLettered();
-            late += c.late();
-            ObjectNode t = tasks.addObject();
-            t.put("stage", c.stage());
-            t.put("task", c.task());
-            t.put("records", c.records());
-            t.put("deadLettered", c.deadLettered());
-            t.put("late", c.late());
-            for (TaskCheckpoint.Input in : c.inputs()) {
-                ObjectNode p = parts.addObject();
-                p.put("stage", c.stage());
-                p.put("topic", in.topic());
-                List<String> names = log.aliasesOf(in.topic());
-                if (!names.isEmpty()) {
-                    names.forEach(p.putArray("aliases")::add);
-                }
-                p.put("partition", in.partition());
-                p.put("committed", in.nextOffset());
-                if (c.watermark() != Long.MIN_VALUE) {
-                    p.put("watermark", c.drained() ? "end (drained)" : io.kappa.processor.window.LateRecords.iso(c.watermark()));
-                }
-                if (log.exists(in.topic())) {
-                    long end = log.topic(in.topic()).partition(in.partition()).endOffset();
-                    p.put("end", end);
-                    p.put("lag", Math.max(0, end - in.nextOffset()));
-                    totalLag += Math.max(0, end - in.nextOffset());
-                } else {
-                    p.putNull("end");
-                }
-            }
-        }
-        s.put("lag", totalLag);
-        s.put("records", records);
-        s.put("deadLettered", dead);
-        s.put("late", late);
-        s.put("stateEntries", stateEntries);
-        s.put("stateBytes", stateBytes);
-        s.put("eventsPerSecond", rate);
-        if (lastCheckpoint != Long.MIN_VALUE) {
-            s.put("lastCheckpoint", Instant.ofEpochMilli(lastCheckpoint).toString());
-        }
-        return s;
     }
 
     private static void print(PrintWriter out, ObjectNode s, java.util.Map<String, String> aliases) {

@@ -112,8 +112,8 @@ final class TopicCommand implements Runnable {
                 for (int p = 0; p < t.partitionCount(); p++) {
                     PartitionStats s = t.partition(p).stats();
                     out.printf("%-9d %12d %12d %12d %8d %14d  %-24s  %-24s%n", p, s.startOffset(), s.endOffset(), s.records(), s.segments(),
-                        s.bytesUsed(), s.firstAppendTime() < 0 ? "-" : EventJson.formatTime(s.firstAppendTime()),
-                        s.lastAppendTime() < 0 ? "-" : EventJson.formatTime(s.lastAppendTime()));
+                        s.bytesUsed(), s.firstAppendTime() < 0 ? "-" : io.kappa.replay.RecordJson.formatTime(s.firstAppendTime()),
+                        s.lastAppendTime() < 0 ? "-" : io.kappa.replay.RecordJson.formatTime(s.lastAppendTime()));
                 }
             }
             return 0;

@@ -29,6 +29,7 @@ class DemoCommandTest {
         Path data = dir.resolve("data");
         Result r = run("demo", "--events", "5000", "--partitions", "2", "--data-dir", data.toString());
         assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().matches("(?s)0\\. live console \\(kappa ui\\) while the demo runs: http://127\\.0\\.0\\.1:\\d+/\n.*"), r.out());
         assertTrue(r.out().contains("appended 5,000 events"), r.out());
         assertTrue(r.out().contains("partition 0: offsets 0.."), r.out());
         assertTrue(r.out().contains("partition 1: offsets 0.."), r.out());

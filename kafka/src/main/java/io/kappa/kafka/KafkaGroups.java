@@ -52,6 +52,11 @@ public final class KafkaGroups implements AutoCloseable {
         return admin;
     }
 
+    /** The cluster's bootstrap address, as given. */
+    public String bootstrap() {
+        return bootstrap;
+    }
+
     public KafkaTopicCatalog catalog() {
         return new KafkaTopicCatalog(admin, timeoutMs);
     }
@@ -217,6 +222,52 @@ public final class KafkaGroups implements AutoCloseable {
         } catch (GroupIdNotFoundException e) {
             return 0;
         }
+    }
+
+    /**
+     * The kappa groups on the cluster: the names {@code G} of the changelog topics {@code G-kappa-STAGE-changelog} that
+     * every stage of a group run with {@code kappa run --kafka} has, sorted.
+     */
+    public List<String> kappaGroups() {
+        java.util.TreeSet<String> groups = new java.util.TreeSet<>();
+        for (String t : get(admin.listTopics().names(), "list topics")) {
+            int at = t.lastIndexOf("-kappa-");
+            if (at > 0 && t.endsWith("-changelog")) {
+                groups.add(t.substring(0, at));
+            }
+        }
+        return List.copyOf(groups);
+    }
+
+    /**
+     * The group's status on Kafka, as {@code kappa status G --kafka --json} prints it and {@code kappa ui --kafka} serves
+     * it: {@code group}, {@code kafka} (the bootstrap), {@code running} and {@code members} (processes running it now),
+     * {@code partitions} (per input partition it has committed: topic, partition, committed (-1: none), end, lag),
+     * {@code lag} in all, and {@code stateTopics} (its changelog topics).
+     */
+    public com.fasterxml.jackson.databind.node.ObjectNode status(String group) {
+        java.util.TreeSet<String> topics = new java.util.TreeSet<>();
+        committed(group).keySet().forEach(tp -> topics.add(tp.topic()));
+        com.fasterxml.jackson.databind.node.ObjectNode s = io.kappa.processor.Serdes.MAPPER.createObjectNode();
+        s.put("group", group);
+        s.put("kafka", bootstrap);
+        int members = members(group);
+        s.put("running", members > 0);
+        s.put("members", members);
+        com.fasterxml.jackson.databind.node.ArrayNode parts = s.putArray("partitions");
+        long lag = 0;
+        for (PartitionLag l : topics.isEmpty() ? List.<PartitionLag>of() : lag(group, List.copyOf(topics))) {
+            com.fasterxml.jackson.databind.node.ObjectNode n = parts.addObject();
+            n.put("topic", l.topic());
+            n.put("partition", l.partition());
+            n.put("committed", l.committed());
+            n.put("end", l.end());
+            n.put("lag", l.lag());
+            lag += l.lag();
+        }
+        s.put("lag", lag);
+        changelogs(group).forEach(s.putArray("stateTopics")::add);
+        return s;
     }
 
     /** The group's changelog topics (one per stage), those that exist. */

@@ -309,6 +309,18 @@ public final class ProcessorRunner implements AutoCloseable {
         ArrayNode outs = info.putArray("outputs");
         topology.outputs().forEach(outs::add);
         info.put("deadLetterTopic", deadLetterTopic());
+        if (context.replay()) {
+            info.put("replay", true); // kappa status and kappa ui show it with its remaining records and ETA
+        }
+        if (!context.stopAt().isEmpty()) {
+            ObjectNode stops = info.putObject("stopAt");
+            new java.util.TreeMap<>(context.stopAt()).forEach((topic, offsets) -> {
+                ArrayNode a = stops.putArray(topic);
+                for (long o : offsets) {
+                    a.add(o);
+                }
+            });
+        }
         info.put("pid", ProcessHandle.current().pid());
         info.put("startedAt", Instant.ofEpochMilli(context.clock().time()).toString());
         info.put("jvm", ManagementFactory.getRuntimeMXBean().getName());

@@ -1,16 +1,9 @@
 package io.kappa.replay;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.StandardOpenOption;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kappa.log.EventLog;
 import io.kappa.log.TopicNames;
@@ -24,7 +17,6 @@ import io.kappa.processor.TaskCheckpoint;
  * {@code counts.v1}. Refused unless every group writing the new version has consumed its inputs (or forced).
  */
 public final class PromoteTool {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     public record Result(String name, String target, String previous, List<String> writers, String oldName) {
     }
@@ -86,22 +78,14 @@ public final class PromoteTool {
             oldName = name + ".v1";
         }
         log.alias(name, target);
-        ObjectNode n = JSON.createObjectNode();
-        n.put("time", Instant.now().toString());
-        n.put("action", "promote");
+        ObjectNode n = AuditLog.entry("promote");
         n.put("name", name);
         n.put("to", target);
         if (previous != null) {
             n.put("from", previous);
         }
         n.put("forced", force);
-        n.put("user", System.getProperty("user.name", "?"));
-        try {
-            Files.writeString(log.dataDir().resolve("audit.log"), n + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + log.dataDir().resolve("audit.log") + ": " + e.getMessage(), e);
-        }
+        AuditLog.appendToDataDir(log.dataDir(), n);
         return new Result(name, target, previous, writers, oldName);
     }
 }

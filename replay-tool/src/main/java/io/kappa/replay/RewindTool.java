@@ -2,13 +2,10 @@ package io.kappa.replay;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -594,9 +591,7 @@ public final class RewindTool {
     }
 
     private static void audit(Path dataDir, String group, String action, String to, long shift, Integer partition, List<Move> moves) {
-        ObjectNode n = JSON.createObjectNode();
-        n.put("time", Instant.now().toString());
-        n.put("action", action);
+        ObjectNode n = AuditLog.entry(action);
         if (to != null) {
             n.put("to", to);
         }
@@ -606,8 +601,6 @@ public final class RewindTool {
         if (partition != null) {
             n.put("partition", partition);
         }
-        n.put("user", System.getProperty("user.name", "?"));
-        n.put("pid", ProcessHandle.current().pid());
         ArrayNode ms = n.putArray("moves");
         for (Move m : moves) {
             ObjectNode o = ms.addObject();
@@ -617,11 +610,6 @@ public final class RewindTool {
             o.put("from", m.current());
             o.put("to", m.target());
         }
-        try {
-            Files.writeString(Groups.dir(dataDir, group).resolve("audit.log"), n + "\n", StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the audit log of group '" + group + "': " + e.getMessage(), e);
-        }
+        AuditLog.appendToGroup(dataDir, group, n);
     }
 }

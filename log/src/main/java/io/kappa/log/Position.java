@@ -1,10 +1,8 @@
-package io.kappa.cli;
+package io.kappa.log;
 
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
-
-import io.kappa.log.Partition;
 
 /**
  * A position in a partition as written on the command line, read the same way by every command:
