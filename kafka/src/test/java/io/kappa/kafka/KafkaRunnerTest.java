@@ -77,13 +77,22 @@ class KafkaRunnerTest {
         }
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
+        // Every send is checked: an unchecked send that failed under load left the input short, and a test that
+        // compares counts then failed far from the cause. Not idempotent, one request in flight: order kept.
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
+        List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
         try (KafkaProducer<byte[], byte[]> prod = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
             for (Click c : clicks) {
                 int part = new Partitioner().partition(c.key(), partitions);
                 t.append(part, new Event(c.key(), c.value(), c.time(), null));
-                prod.send(new ProducerRecord<>(topic, part, c.time(), c.key(), c.value()));
+                sent.add(prod.send(new ProducerRecord<>(topic, part, c.time(), c.key(), c.value())));
             }
             prod.flush();
+            for (java.util.concurrent.Future<?> f : sent) {
+                f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
         }
     }
 
