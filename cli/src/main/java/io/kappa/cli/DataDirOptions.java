@@ -31,6 +31,16 @@ final class DataDirOptions {
         description = "Largest key + id + value accepted (default: ${DEFAULT-VALUE}).")
     int maxRecordBytes;
 
+    /** The data options of the command {@code commandLine} runs, or null if it has none. */
+    static DataDirOptions of(picocli.CommandLine commandLine) {
+        for (CommandSpec mixin : commandLine.getCommandSpec().mixins().values()) {
+            if (mixin.userObject() instanceof DataDirOptions d) {
+                return d;
+            }
+        }
+        return null;
+    }
+
     Path resolve() {
         if (dataDir != null) {
             return dataDir;

@@ -29,15 +29,54 @@ public final class Kappa implements Runnable {
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionStrategy(OptionRanges.checking(OptionRanges.KAPPA, new CommandLine.RunLast()));
+        cl.setParameterExceptionHandler(Kappa::usageError);
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            commandLine.getErr().println("kappa: " + oneLine(e));
+            if (e instanceof IllegalArgumentException || e instanceof LogException.InvalidTopicName) {
+                commandLine.getErr().println("kappa: " + e.getMessage() + seeHelp(commandLine));
+                return 2;
+            }
+            commandLine.getErr().println("kappa: " + oneLine(e) + suggestion(e, commandLine));
             return 1;
         });
         return cl.execute(args);
     }
 
+    /** A usage error in one line (no usage dump): the reason, picocli's suggestions if any, and where help is. */
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine cl = e.getCommandLine();
+        String hint = "";
+        if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+            hint = "; did you mean '" + String.join("' or '", u.getSuggestions()) + "'?";
+        }
+        String message = e.getMessage();
+        if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()
+            && !u.getUnmatched().get(0).startsWith("-") && !cl.getSubcommands().isEmpty()) {
+            message = "unknown command '" + u.getUnmatched().get(0) + "'";
+        }
+        if (message != null && message.endsWith(".")) {
+            message = message.substring(0, message.length() - 1);
+        }
+        cl.getErr().println("kappa: " + message + hint + seeHelp(cl));
+        cl.getErr().flush();
+        return 2;
+    }
+
+    /** "; see `kappa read --help`" for the command that was given. */
+    static String seeHelp(CommandLine commandLine) {
+        return "; see `" + commandLine.getCommandSpec().qualifiedName() + " --help`";
+    }
+
+    /** The nearest existing topic to an unknown one, from the command's data directory, if one is near. */
+    private static String suggestion(Throwable e, CommandLine commandLine) {
+        if (e instanceof LogException.UnknownTopic unknown) {
+            DataDirOptions data = DataDirOptions.of(commandLine);
+            return data == null ? "" : Names.didYouMean(unknown.topic(), Names.topics(data.resolve()));
+        }
+        return "";
+    }
+
     static String oneLine(Throwable e) {
-        if (e instanceof LogException || e instanceof IllegalArgumentException
+        if (e instanceof LogException || e instanceof IllegalArgumentException || e instanceof CommandFailure
             || (e.getClass().getName().startsWith("io.kappa.") && e.getMessage() != null)) {
             return e.getMessage();
         }

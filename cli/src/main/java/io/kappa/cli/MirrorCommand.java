@@ -88,7 +88,7 @@ final class MirrorCommand implements Callable<Integer> {
                 }
             } else {
                 if (!log.exists(source)) {
-                    throw new IllegalArgumentException("unknown topic '" + source + "' in " + data.resolve());
+                    throw new CommandFailure("unknown topic '" + source + "' in " + data.resolve() + Names.didYouMean(source, Names.topics(data.resolve())));
                 }
                 try (LogToKafka m = new LogToKafka(log, source, kafka, target, start::resolve, timeoutMs, batch, force)) {
                     long lag = m.lag();

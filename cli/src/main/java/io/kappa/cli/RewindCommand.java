@@ -67,7 +67,7 @@ final class RewindCommand implements Callable<Integer> {
             return onKafka(out);
         }
         if (!Groups.exists(data.resolve(), group)) {
-            throw new IllegalArgumentException("unknown group '" + group + "' in " + data.resolve());
+            throw Names.unknownGroup(group, data.resolve());
         }
         try (EventLog log = data.open()) {
             Consumer<String> progress = line -> {
@@ -128,7 +128,7 @@ final class RewindCommand implements Callable<Integer> {
                     }
                 }
                 if (found.isEmpty()) {
-                    throw new IllegalArgumentException("group " + group + " has no committed offsets on Kafka " + kafka
+                    throw new CommandFailure("group " + group + " has no committed offsets on Kafka " + kafka
                         + " (never run there?); give --input to set its offsets anyway");
                 }
                 topics = List.copyOf(found);

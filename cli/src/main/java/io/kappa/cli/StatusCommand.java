@@ -51,8 +51,7 @@ final class StatusCommand implements Callable<Integer> {
         List<String> groups;
         if (group != null) {
             if (!Groups.exists(dir, group)) {
-                throw new IllegalArgumentException("unknown group '" + group + "' in " + dir + " (groups: "
-                    + (Groups.list(dir).isEmpty() ? "none" : String.join(", ", Groups.list(dir))) + ")");
+                throw Names.unknownGroup(group, dir);
             }
             groups = List.of(group);
         } else {
@@ -87,7 +86,7 @@ final class StatusCommand implements Callable<Integer> {
             java.util.TreeSet<String> topics = new java.util.TreeSet<>();
             groups.committed(group).keySet().forEach(tp -> topics.add(tp.topic()));
             if (topics.isEmpty()) {
-                throw new IllegalArgumentException("group " + group + " has no committed offsets on Kafka " + kafka + " (never run there?)");
+                throw new CommandFailure("group " + group + " has no committed offsets on Kafka " + kafka + " (never run there?)");
             }
             ObjectNode s = mapper.createObjectNode();
             s.put("group", group);

@@ -165,13 +165,13 @@ final class TopicCommand implements Runnable {
                         message += ". The topic physically named " + name + " is a different one (read as "
                             + String.join(", ", log.aliasesOf(name)) + "); to delete it: " + command(aliases, name);
                     }
-                    throw new IllegalArgumentException(message);
+                    throw new CommandFailure(message);
                 }
                 dropped = log.aliasesOf(name);
                 try {
                     log.deleteTopic(name, force);
                 } catch (LogException.TopicAliased e) {
-                    throw new IllegalArgumentException(e.getMessage() + "; to delete it and remove the alias" + (dropped.size() == 1 ? "" : "es")
+                    throw new CommandFailure(e.getMessage() + "; to delete it and remove the alias" + (dropped.size() == 1 ? "" : "es")
                         + ", add --force");
                 }
             }
