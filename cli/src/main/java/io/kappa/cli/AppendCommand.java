@@ -93,8 +93,19 @@ final class AppendCommand implements Callable<Integer> {
         long appended = 0;
         long rejected = 0;
         String line;
+        Interrupt interrupt = new Interrupt(err);
         while ((line = lines.next()) != null) {
             long n = lines.lineNumber();
+            if (interrupt.stop.requested()) {
+                synchronized (interrupt) {
+                    appended += flush(t, batch);
+                    interrupt.done(appended, n - 1);
+                    interrupt.reported = true;
+                }
+                progressLine.finish(appended);
+                err.println(interrupt.report(t.name()));
+                return 130;
+            }
             try {
                 if (line == LineReader.TOO_LONG) {
                     throw new IllegalArgumentException("longer than " + lines.maxLineBytes() + " bytes");
@@ -142,11 +153,17 @@ final class AppendCommand implements Callable<Integer> {
                 }
             }
             if (batch.size() >= batchSize) {
-                appended += flush(t, batch);
+                synchronized (interrupt) {
+                    appended += flush(t, batch);
+                    interrupt.done(appended, n);
+                }
                 progressLine.update(appended, total > 0 ? (double) lines.bytesRead() / total : -1);
             }
         }
-        appended += flush(t, batch);
+        synchronized (interrupt) {
+            appended += flush(t, batch);
+            interrupt.done(appended, lines.lineNumber());
+        }
         progressLine.finish(appended);
         err.println("appended " + appended + " events" + (rejected > 0 ? ", rejected " + rejected + " lines" : ""));
         return rejected > 0 ? 1 : 0;
@@ -160,6 +177,62 @@ final class AppendCommand implements Callable<Integer> {
         int n = batch.size();
         batch.clear();
         return n;
+    }
+
+    /**
+     * Ctrl-C (SIGINT) during an import: the lines read so far are appended and the command exits 130 with a line
+     * saying how far it got and how to go on from there. If the import is waiting for input (a terminal, a silent
+     * pipe), it stops after a second with what was appended by then.
+     */
+    private final class Interrupt {
+        final Signals.Stop stop;
+        private final PrintWriter err;
+        private long appended;
+        private long throughLine;
+        private boolean reported;
+
+        Interrupt(PrintWriter err) {
+            this.err = err;
+            this.stop = Signals.onStop(this::whileWaiting);
+        }
+
+        synchronized void done(long appendedSoFar, long line) {
+            appended = appendedSoFar;
+            throughLine = line;
+        }
+
+        private void whileWaiting() {
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                return;
+            }
+            synchronized (this) {
+                if (reported) {
+                    return;
+                }
+                err.println(report(topic));
+                err.flush();
+                Runtime.getRuntime().halt(130);
+            }
+        }
+
+        String report(String target) {
+            String resume = "tail -n +" + (throughLine + 1) + " " + stdinName() + " | kappa append " + target
+                + (raw ? " --raw" : "");
+            return "kappa: interrupted: appended " + appended + " events from lines 1-" + throughLine + " of stdin; to resume: "
+                + resume;
+        }
+    }
+
+    /** The file stdin reads, for the resume command, or FILE. */
+    private static String stdinName() {
+        try {
+            Path fd0 = Path.of("/proc/self/fd/0");
+            return Files.isRegularFile(fd0) ? Files.readSymbolicLink(fd0).toString() : "FILE";
+        } catch (IOException | RuntimeException e) {
+            return "FILE";
+        }
     }
 
     /** Size of stdin when it is a regular file (for the ETA), else -1. */

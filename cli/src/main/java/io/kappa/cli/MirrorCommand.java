@@ -120,13 +120,7 @@ final class MirrorCommand implements Callable<Integer> {
 
     /** SIGTERM / SIGINT end the mirror after its current transaction or batch. */
     private static void stopOn(AtomicBoolean stop) {
-        for (String name : new String[] {"TERM", "INT"}) {
-            try {
-                sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> stop.set(true));
-            } catch (IllegalArgumentException | UnsupportedOperationException e) {
-                // not here: the JVM's default handling
-            }
-        }
+        Signals.onStop(() -> stop.set(true));
     }
 
     private static Thread watch(Progress line, java.util.function.LongSupplier done, long total, AtomicBoolean stop) {

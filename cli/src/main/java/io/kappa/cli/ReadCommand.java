@@ -70,7 +70,8 @@ final class ReadCommand implements Callable<Integer> {
                     spec.commandLine().getErr().println("kappa: following " + t.name() + " from partition:offset " + at);
                 }
                 Printer printer = new Printer(w);
-                while (remaining > 0) {
+                Signals.Stop stop = follow ? Signals.onStop(() -> { }) : null;
+                while (remaining > 0 && (stop == null || !stop.requested())) {
                     long before = printer.printed;
                     for (PartitionTailer tailer : tailers) {
                         if (remaining <= 0) {
@@ -85,8 +86,11 @@ final class ReadCommand implements Callable<Integer> {
                             break;
                         }
                         Thread.sleep(20);
-                    } else if (follow) {
+                    } else if (follow || remaining <= 0) {
                         w.flush();
+                    }
+                    if (printer.printed != before && out.checkError()) {
+                        break; // stdout closed (`kappa read T | head -1`): stop reading, quietly and successfully
                     }
                 }
             } finally {

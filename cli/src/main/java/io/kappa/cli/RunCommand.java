@@ -140,27 +140,15 @@ class RunCommand implements Callable<Integer> {
         description = "--kafka: a Kafka Streams or client setting (repeatable), e.g. consumer.session.timeout.ms=10000.")
     Map<String, String> kafkaConfig = new LinkedHashMap<>();
 
-    /**
-     * SIGTERM and SIGINT stop the runner (last checkpoint) and let {@code run} return, so the process exits 0
-     * rather than 143/130. Where signals cannot be handled, the shutdown hook still checkpoints.
-     */
+    /** SIGTERM and SIGINT stop the runner (last checkpoint) and let {@code run} return, so the process exits 0. */
     static void stopOnSignals(AutoCloseable runner) {
-        for (String name : new String[] {"TERM", "INT"}) {
+        Signals.onStop(() -> {
             try {
-                sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
-                    Thread t = new Thread(() -> {
-                        try {
-                            runner.close();
-                        } catch (Exception e) {
-                            // the run command reports the runner's failure
-                        }
-                    }, "kappa-run-stop");
-                    t.start();
-                });
-            } catch (IllegalArgumentException | UnsupportedOperationException e) {
-                // no such signal here: the shutdown hook covers it
+                runner.close();
+            } catch (Exception e) {
+                // the run command reports the runner's failure
             }
-        }
+        });
     }
 
     /** Per input partition: done / total of what this run has to read (at most 8 shown). */

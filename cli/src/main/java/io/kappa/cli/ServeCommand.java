@@ -107,10 +107,18 @@ final class ServeCommand implements Callable<Integer> {
             log.close();
         }, "kappa-serve-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        Signals.onStop(server::close);
         out.printf("kappa: serving %s on %s:%d%s%n", data.resolve(), server.address().getHostString(), server.address().getPort(),
             tls == null ? "" : " (TLS 1.3)");
         out.flush();
         Throwable failure = server.awaitStop();
+        server.close();
+        log.close();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // already shutting down: the hook closes them (again, harmlessly)
+        }
         if (failure != null) {
             spec.commandLine().getErr().println("kappa: server stopped by an error: " + failure);
             return 1;
