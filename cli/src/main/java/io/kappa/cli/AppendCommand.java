@@ -30,6 +30,8 @@ final class AppendCommand implements Callable<Integer> {
     CommandSpec spec;
     @Mixin
     DataDirOptions data;
+    @Mixin
+    WriteOptions write;
     @Parameters(index = "0", paramLabel = "TOPIC")
     String topic;
     @Parameters(index = "1", arity = "0..1", paramLabel = "VALUE", description = "The value; without it, events are read from stdin.")
@@ -61,7 +63,7 @@ final class AppendCommand implements Callable<Integer> {
         if (partition != null && partition < 0) {
             throw new IllegalArgumentException("--partition must be >= 0, was " + partition);
         }
-        try (EventLog log = data.open()) {
+        try (EventLog log = data.openExisting()) {
             Topic t = log.resolveTopic(topic);
             if (!t.name().equals(topic)) {
                 spec.commandLine().getErr().printf("kappa: %s is an alias of %s (promoted): appending to %s%n", topic, t.name(), t.name());
@@ -86,7 +88,7 @@ final class AppendCommand implements Callable<Integer> {
 
     private int importLines(Topic t, byte[] keyBytes, long eventTime, int defaultPartition) throws IOException {
         PrintWriter err = spec.commandLine().getErr();
-        LineReader lines = new LineReader(stdin, data.maxRecordBytes + (raw ? 0 : 64 * 1024 + data.maxRecordBytes / 2));
+        LineReader lines = new LineReader(stdin, write.maxRecordBytes + (raw ? 0 : 64 * 1024 + write.maxRecordBytes / 2));
         long total = stdinSize();
         Progress progressLine = new Progress(err, progress || Progress.stderrIsTerminal(), "appended");
         List<Event> batch = new ArrayList<>(batchSize);
@@ -135,8 +137,8 @@ final class AppendCommand implements Callable<Integer> {
                         e = e.withEventTime(eventTime);
                     }
                 }
-                if (e.payloadLength() > data.maxRecordBytes) {
-                    throw new IllegalArgumentException("event of " + e.payloadLength() + " bytes is over the maximum of " + data.maxRecordBytes);
+                if (e.payloadLength() > write.maxRecordBytes) {
+                    throw new IllegalArgumentException("event of " + e.payloadLength() + " bytes is over the maximum of " + write.maxRecordBytes);
                 }
                 if (e.partition() >= t.partitionCount()) {
                     throw new IllegalArgumentException("topic '" + t.name() + "' has no partition " + e.partition());

@@ -14,6 +14,14 @@ public final class Kappa implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Option(names = "--data-dir", paramLabel = "DIR",
+        description = "Data directory for the command (a command's own --data-dir wins; default: $KAPPA_DATA_DIR, else ./kappa-data).")
+    java.nio.file.Path dataDir;
+
+    @CommandLine.Option(names = "--profile", paramLabel = "NAME",
+        description = "A profile of the config file ($XDG_CONFIG_HOME/kappa/config.json): its data directory and Kafka cluster.")
+    String profile;
+
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
@@ -28,7 +36,11 @@ public final class Kappa implements Runnable {
         CommandLine cl = new CommandLine(new Kappa());
         cl.setOut(out);
         cl.setErr(err);
-        cl.setExecutionStrategy(OptionRanges.checking(OptionRanges.KAPPA, new CommandLine.RunLast()));
+        CommandLine.RunLast runLast = new CommandLine.RunLast();
+        cl.setExecutionStrategy(OptionRanges.checking(OptionRanges.KAPPA, parseResult -> {
+            resolveKafka(parseResult);
+            return runLast.execute(parseResult);
+        }));
         cl.setParameterExceptionHandler(Kappa::usageError);
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof IllegalArgumentException || e instanceof LogException.InvalidTopicName) {
@@ -39,6 +51,44 @@ public final class Kappa implements Runnable {
             return 1;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * {@code --kafka NAME} for a cluster named in the config file becomes its bootstrap servers (its settings go under
+     * {@code --kafka-config}, where the command line wins); a bare {@code --kafka} means the profile's cluster.
+     */
+    private static void resolveKafka(CommandLine.ParseResult parseResult) {
+        Kappa root = (Kappa) parseResult.commandSpec().userObject();
+        for (CommandLine.ParseResult pr = parseResult; pr != null; pr = pr.subcommand()) {
+            CommandLine.Model.OptionSpec kafka = pr.matchedOption("--kafka");
+            CommandLine command = pr.commandSpec().commandLine();
+            if (kafka == null) {
+                continue;
+            }
+            String value = kafka.getValue();
+            Settings settings = Settings.load();
+            if (value == null || value.isEmpty()) {
+                java.util.Optional<Settings.Profile> profile = root.profile != null ? java.util.Optional.of(settings.profile(root.profile))
+                    : settings.defaultProfile();
+                value = profile.flatMap(Settings.Profile::kafka).orElseThrow(() -> new CommandLine.ParameterException(command,
+                    "--kafka needs BOOTSTRAP (host:port,...) or the name of a cluster in " + settings.file()
+                    + ", or a --profile that names one"));
+            }
+            java.util.Optional<Settings.Cluster> cluster = settings.cluster(value);
+            if (cluster.isPresent()) {
+                value = cluster.get().bootstrap();
+                CommandLine.Model.OptionSpec config = pr.commandSpec().findOption("--kafka-config");
+                if (config != null) {
+                    java.util.Map<String, String> merged = new java.util.LinkedHashMap<>(cluster.get().config());
+                    java.util.Map<String, String> given = config.getValue();
+                    if (given != null) {
+                        merged.putAll(given);
+                    }
+                    config.setValue(merged);
+                }
+            }
+            kafka.setValue(value);
+        }
     }
 
     /** A usage error in one line (no usage dump): the reason, picocli's suggestions if any, and where help is. */

@@ -29,9 +29,11 @@ final class MirrorCommand implements Callable<Integer> {
     CommandSpec spec;
     @Mixin
     DataDirOptions data;
+    @Mixin
+    WriteOptions write;
     @Parameters(index = "0", paramLabel = "TOPIC", description = "The source: a local topic, or with --from-kafka a Kafka topic.")
     String source;
-    @Option(names = "--kafka", required = true, paramLabel = "BOOTSTRAP", description = "The Kafka cluster (host:port[,host:port...]).")
+    @Option(names = "--kafka", arity = "0..1", fallbackValue = "", required = true, paramLabel = "BOOTSTRAP", description = "The Kafka cluster (host:port[,host:port...]).")
     String kafka;
     @Option(names = "--to", paramLabel = "TOPIC", description = "The destination topic (default: the same name).")
     String to;

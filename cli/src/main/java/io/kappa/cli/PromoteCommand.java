@@ -32,7 +32,7 @@ final class PromoteCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        try (EventLog log = data.open()) {
+        try (EventLog log = data.openExisting()) {
             PromoteTool.Result r;
             try {
                 r = PromoteTool.promote(log, topic, version, force);

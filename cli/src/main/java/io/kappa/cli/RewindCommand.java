@@ -35,7 +35,7 @@ final class RewindCommand implements Callable<Integer> {
     Integer partition;
     @Option(names = "--dry-run", description = "Show what would change and what reprocessing would cost; change nothing.")
     boolean dryRun;
-    @Option(names = "--kafka", paramLabel = "BOOTSTRAP", description = {"A group run with `kappa run --kafka`: Kafka's own offset reset",
+    @Option(names = "--kafka", arity = "0..1", fallbackValue = "", paramLabel = "BOOTSTRAP", description = {"A group run with `kappa run --kafka`: Kafka's own offset reset",
         "(the group must have no running member); its state (changelog topics) is cleared, so it restarts empty at",
         "the new offsets, as Kafka's application reset does; what it had read it recomputes with isReplaying() true."})
     String kafka;
@@ -46,6 +46,8 @@ final class RewindCommand implements Callable<Integer> {
     String kafkaTimeout;
     @Option(names = "--undo", description = "Restore the offsets and state from before the last rewind.")
     boolean undo;
+    @Option(names = "--json", description = "The plan as one JSON object: the moves, events and bytes to reprocess, the expected time.")
+    boolean json;
 
     @Override
     public Integer call() {
@@ -77,14 +79,22 @@ final class RewindCommand implements Callable<Integer> {
             RewindTool.Plan plan;
             if (undo) {
                 plan = RewindTool.undo(log, group, dryRun, progress);
-                out.printf("group %s: undo the last rewind%s%n", group, dryRun ? " (dry run: nothing changed)" : "");
             } else {
                 Position position = to == null ? null : Position.parse(to);
                 plan = RewindTool.rewind(log, group, p -> position.resolve(p), to == null ? "shift " + shift : position.toString(),
                     shift == null ? 0 : shift, partition, dryRun, progress);
-                out.printf("group %s: %s%s%n", group, to != null ? "rewind to " + to : "shift by " + shift,
-                    dryRun ? " (dry run: nothing changed)" : "");
             }
+            String what = undo ? "undo the last rewind" : to != null ? "rewind to " + to : "shift by " + shift;
+            if (json) {
+                com.fasterxml.jackson.databind.node.ObjectNode n = io.kappa.processor.Serdes.MAPPER.valueToTree(plan);
+                n.put("action", what).put("dryRun", dryRun);
+                n.put("expectedSeconds", plan.expectedSeconds());
+                n.put("rebuildSeconds", plan.rebuildSeconds());
+                out.println(n.toString());
+                out.flush();
+                return 0;
+            }
+            out.printf("group %s: %s%s%n", group, what, dryRun ? " (dry run: nothing changed)" : "");
             table(out, plan.moves());
             for (String w : plan.warnings()) {
                 out.println("  warning: " + w);

@@ -45,6 +45,8 @@ class RunCommand implements Callable<Integer> {
     CommandSpec spec;
     @Mixin
     DataDirOptions data;
+    @Mixin
+    WriteOptions write;
     @Parameters(index = "0", arity = "0..1", paramLabel = "PROCESSOR",
         description = "filter, map, count, sum, dedup, window-count, window-agg, top or join.")
     String processor;
@@ -129,7 +131,10 @@ class RunCommand implements Callable<Integer> {
     boolean drain;
     @Option(names = "--progress", description = "Show progress on stderr even when it is not a terminal.")
     boolean progress;
-    @Option(names = "--kafka", paramLabel = "BOOTSTRAP", description = {"Run on Apache Kafka (Kafka Streams, exactly_once_v2): inputs and",
+    @Option(names = "--force", description = "Run a group that was last run with another processor or options (they are recorded in "
+        + "groups/G/group.json) from its checkpoints all the same.")
+    boolean force;
+    @Option(names = "--kafka", arity = "0..1", fallbackValue = "", paramLabel = "BOOTSTRAP", description = {"Run on Apache Kafka (Kafka Streams, exactly_once_v2): inputs and",
         "output are Kafka topics, the group is the application id, and every process running the same group shares",
         "its partitions. The local data directory only keeps Kafka Streams' state cache."})
     String kafka;
@@ -343,6 +348,43 @@ class RunCommand implements Callable<Integer> {
         return code;
     }
 
+    /**
+     * A group's checkpoints, state and output belong to the processor it ran: running it with another (other options,
+     * inputs or output) is refused unless --force, which warns. Where it starts ({@code --from}) is not compared: it
+     * only applies to a group without checkpoints.
+     */
+    private void checkRecordedSpec(PrintWriter err) {
+        JsonNode info = Groups.info(data.resolve(), group);
+        if (info == null || !info.path("spec").isObject()) {
+            return;
+        }
+        Map<String, String> recorded = new java.util.TreeMap<>();
+        info.path("spec").fields().forEachRemaining(e -> recorded.put(e.getKey(), e.getValue().asText()));
+        Map<String, String> now = new java.util.TreeMap<>(spec());
+        recorded.remove("from");
+        now.remove("from");
+        if (recorded.equals(now)) {
+            return;
+        }
+        List<String> changes = new ArrayList<>();
+        Set<String> keys = new java.util.TreeSet<>(recorded.keySet());
+        keys.addAll(now.keySet());
+        for (String k : keys) {
+            String was = recorded.get(k);
+            String is = now.get(k);
+            if (!java.util.Objects.equals(was, is)) {
+                changes.add(k + " " + (was == null ? "(none)" : was) + " -> " + (is == null ? "(none)" : is));
+            }
+        }
+        String message = "group " + group + " was run as `" + info.path("description").asText() + "`; this run changes "
+            + String.join(", ", changes);
+        if (!force) {
+            throw new CommandFailure(message + ": its checkpoints, state and output belong to the recorded processor. Use a new --group"
+                + " (or `kappa replay`), or add --force to go on from its checkpoints with the new one");
+        }
+        err.println("kappa: warning: " + message + " (--force: going on from its checkpoints)");
+    }
+
     /** More settings for the runner (replay adds its own). */
     void configure(RunnerContext context, EventLog log) {
     }
@@ -418,10 +460,11 @@ class RunCommand implements Callable<Integer> {
         if (kafka != null) {
             return runOnKafka(out, err, builtin, description);
         }
+        checkRecordedSpec(err);
         RunnerContext context = new RunnerContext().group(group).threads(threads).onError(OnError.parse(onError))
             .checkpointIntervalMs(Durations.parse(checkpointInterval, "--checkpoint-interval")).checkpointRecords(checkpointRecords)
             .description(description).spec(spec()).drain(drain);
-        EventLog log = data.open();
+        EventLog log = data.openExisting();
         ProcessorRunner runner;
         try {
             resolveTopics(log, err);

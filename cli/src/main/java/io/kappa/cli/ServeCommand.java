@@ -22,6 +22,8 @@ final class ServeCommand implements Callable<Integer> {
     CommandSpec spec;
     @Mixin
     DataDirOptions data;
+    @Mixin
+    WriteOptions write;
     @Option(names = "--bind", defaultValue = "127.0.0.1", description = {"Address to listen on (default: ${DEFAULT-VALUE}). An",
         "address other machines can reach needs --token-file (TLS alone does not authenticate clients), or --insecure",
         "to accept anyone."})
@@ -73,7 +75,7 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ServerConfig defaults = ServerConfig.defaults();
-        int maxLine = data.maxRecordBytes * 2 + 64 * 1024;
+        int maxLine = write.maxRecordBytes * 2 + 64 * 1024;
         ServerConfig config = new ServerConfig(bind, port, maxConnections, maxFrameBytes, maxLine, stallTimeoutMs, idleTimeoutMs,
             defaults.dedupWindow(), defaults.maxPendingOutput(), requestTimeoutMs, writeTimeoutMs, maxBufferBytes, maxProducers,
             maxProducersPerConnection, maxProducerEntries);

@@ -35,7 +35,7 @@ final class StatusCommand implements Callable<Integer> {
     String group;
     @Option(names = "--json", description = "One JSON object per group.")
     boolean json;
-    @Option(names = "--kafka", paramLabel = "BOOTSTRAP",
+    @Option(names = "--kafka", arity = "0..1", fallbackValue = "", paramLabel = "BOOTSTRAP",
         description = "A group run with `kappa run --kafka` (give GROUP): lag from its committed offsets on Kafka, members, state topics.")
     String kafka;
     @Option(names = "--kafka-timeout", defaultValue = "30s", paramLabel = "DURATION", description = "--kafka: how long to wait for the cluster.")
@@ -62,7 +62,7 @@ final class StatusCommand implements Callable<Integer> {
             }
         }
         ObjectMapper mapper = new ObjectMapper();
-        try (EventLog log = data.open()) {
+        try (EventLog log = data.openExisting()) {
             for (String g : groups) {
                 ObjectNode s = status(log, dir, g, mapper);
                 if (json) {
