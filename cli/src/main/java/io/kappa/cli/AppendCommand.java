@@ -24,7 +24,8 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code kappa append}: one event from the command line, or JSON Lines (or raw lines) from stdin. */
 @Command(name = "append", mixinStandardHelpOptions = true,
     description = {"Append one event (VALUE given), or events read from stdin: JSON Lines by default,",
-        "one {\"key\":..,\"value\":..,\"time\":..,\"id\":..} per line (only value is required), or raw lines with --raw."})
+        "one {\"key\":..,\"value\":..,\"time\":..,\"id\":..} per line (only value is required); with --values each line is",
+        "the value; raw lines with --raw."})
 final class AppendCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -46,6 +47,15 @@ final class AppendCommand implements Callable<Integer> {
     Integer partition;
     @Option(names = "--raw", description = "Stdin lines are raw values, not JSON.")
     boolean raw;
+    @Option(names = "--values", description = "Each stdin line is a JSON value (a plain {\"a\":1} per line, as Kafka's console producer "
+        + "takes them), not an event with a \"value\" field; key and time from --key/--time or from fields named by --key-field/--time-field.")
+    boolean values;
+    @Option(names = "--key-field", paramLabel = "FIELD", description = "With --values: the key is this field of each value (a.b for a nested one).")
+    String keyField;
+    @Option(names = "--time-field", paramLabel = "FIELD", description = "With --values: the event time is this field (ISO-8601 or epoch milliseconds).")
+    String timeField;
+    @Option(names = "--id-field", paramLabel = "FIELD", description = "With --values: the event id is this field.")
+    String idField;
     @Option(names = "--strict", description = "Stop at the first malformed line (lines before it stay appended).")
     boolean strict;
     @Option(names = "--batch", defaultValue = "1000", description = "Events per append batch when reading stdin (default: ${DEFAULT-VALUE}).")
@@ -77,6 +87,16 @@ final class AppendCommand implements Callable<Integer> {
             }
             if (id != null) {
                 throw new IllegalArgumentException("--id applies to one event; give ids per line in JSON instead");
+            }
+            if (values && raw) {
+                throw new IllegalArgumentException("--values and --raw do not go together: --raw takes lines as text, --values as JSON");
+            }
+            if (!values && (keyField != null || timeField != null || idField != null)) {
+                throw new IllegalArgumentException("--key-field, --time-field and --id-field go with --values (each line is the value)");
+            }
+            if (key != null && keyField != null || time != null && timeField != null) {
+                throw new IllegalArgumentException("give the key (and the time) either for all events (--key, --time) or per event "
+                    + "(--key-field, --time-field), not both");
             }
             return importLines(t, keyBytes, eventTime, defaultPartition);
         }
@@ -118,6 +138,11 @@ final class AppendCommand implements Callable<Integer> {
                 Event e;
                 if (raw) {
                     e = new Event(keyBytes, line.getBytes(StandardCharsets.UTF_8), eventTime, null, defaultPartition);
+                } else if (values) {
+                    if (line.isBlank()) {
+                        continue;
+                    }
+                    e = valueEvent(line, keyBytes, eventTime, defaultPartition);
                 } else {
                     if (line.isBlank()) {
                         continue;
@@ -146,7 +171,12 @@ final class AppendCommand implements Callable<Integer> {
                 batch.add(e);
             } catch (IllegalArgumentException ex) {
                 rejected++;
-                err.println("kappa: line " + n + ": " + ex.getMessage() + (strict ? "" : " (skipped)"));
+                String hint = "";
+                if (!values && !raw && !hinted && ex.getMessage().startsWith("unknown field")) {
+                    hinted = true;
+                    hint = "; if each line is the value itself, use --values (and --key-field/--time-field to take key and time from it)";
+                }
+                err.println("kappa: line " + n + ": " + ex.getMessage() + hint + (strict ? "" : " (skipped)"));
                 if (strict) {
                     appended += flush(t, batch);
                     progressLine.finish(appended);
@@ -169,6 +199,40 @@ final class AppendCommand implements Callable<Integer> {
         progressLine.finish(appended);
         err.println("appended " + appended + " events" + (rejected > 0 ? ", rejected " + rejected + " lines" : ""));
         return rejected > 0 ? 1 : 0;
+    }
+
+    private boolean hinted;
+
+    /** {@code --values}: the line is the value; key, time and id from the flags or from the fields they name. */
+    private Event valueEvent(String line, byte[] keyBytes, long eventTime, int partition) {
+        com.fasterxml.jackson.databind.JsonNode v;
+        try {
+            v = EventJson.MAPPER.readTree(line);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+            throw new IllegalArgumentException("not JSON: " + ex.getOriginalMessage());
+        }
+        byte[] value = v.isTextual() ? v.asText().getBytes(StandardCharsets.UTF_8) : line.strip().getBytes(StandardCharsets.UTF_8);
+        byte[] k = keyField == null ? keyBytes : text(field(v, keyField, "--key-field")).getBytes(StandardCharsets.UTF_8);
+        byte[] eventId = idField == null ? null : text(field(v, idField, "--id-field")).getBytes(StandardCharsets.UTF_8);
+        long t = eventTime;
+        if (timeField != null) {
+            com.fasterxml.jackson.databind.JsonNode f = field(v, timeField, "--time-field");
+            t = f.canConvertToExactIntegral() ? f.asLong()
+                : Position.parseTime(f.asText(), "--time-field " + timeField + " '" + f.asText() + "'");
+        }
+        return new Event(k, value, t, eventId, partition);
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode field(com.fasterxml.jackson.databind.JsonNode value, String path, String option) {
+        com.fasterxml.jackson.databind.JsonNode f = value.at("/" + path.replace(".", "/"));
+        if (f.isMissingNode() || f.isNull()) {
+            throw new IllegalArgumentException("the value has no field '" + path + "' (" + option + ")");
+        }
+        return f;
+    }
+
+    private static String text(com.fasterxml.jackson.databind.JsonNode f) {
+        return f.isValueNode() ? f.asText() : f.toString();
     }
 
     private static long flush(Topic t, List<Event> batch) {
