@@ -40,8 +40,9 @@ final class MirrorCommand implements Callable<Integer> {
     @Option(names = "--from-kafka", description = "Mirror the Kafka topic TOPIC into the local log.")
     boolean fromKafka;
     @Option(names = "--from", defaultValue = "earliest", paramLabel = "POSITION",
-        description = {"Where a new mirror starts in each source partition: earliest, latest, an ISO-8601 time or @epochMillis",
-            "(to Kafka also an offset). A mirror that ran before goes on where it stopped. Default: ${DEFAULT-VALUE}."})
+        description = {"Where a new mirror starts in each source partition: earliest, latest, a time (ISO-8601, @epochMillis,",
+            "now-5m; locally the append time, on Kafka the record timestamp), or, to Kafka, an offset or -N. A mirror that ran before",
+            "goes on where it stopped. Default: ${DEFAULT-VALUE}."})
     String from;
     @Option(names = "--until-caught-up", description = "Stop once every source partition is mirrored up to its end at start.")
     boolean untilCaughtUp;
@@ -72,7 +73,7 @@ final class MirrorCommand implements Callable<Integer> {
         Progress line = new Progress(err, progress || Progress.stderrIsTerminal(), "mirrored");
         try (EventLog log = data.open()) {
             if (fromKafka) {
-                if (start.kind() == Position.Kind.OFFSET) {
+                if (start.kind() == Position.Kind.OFFSET || start.kind() == Position.Kind.FROM_END) {
                     throw new CommandLine.ParameterException(spec.commandLine(), "--from-kafka starts at earliest, latest or a time, not an offset");
                 }
                 try (KafkaToLog m = new KafkaToLog(log, kafka, source, target, start.kind() == Position.Kind.LATEST

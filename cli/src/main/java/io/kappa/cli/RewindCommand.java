@@ -27,7 +27,7 @@ final class RewindCommand implements Callable<Integer> {
     DataDirOptions data;
     @Option(names = "--group", required = true, paramLabel = "G", description = "The group to rewind (it must not be running).")
     String group;
-    @Option(names = "--to", paramLabel = "POSITION", description = "earliest, latest, an offset, an ISO-8601 time or @epochMillis.")
+    @Option(names = "--to", paramLabel = "POSITION", description = "earliest, latest, an offset, -N (N before the end), or an append time: ISO-8601, @epochMillis, now, now-5m.")
     String to;
     @Option(names = "--shift", paramLabel = "N", description = "Move each partition by N records from its committed offset (e.g. -1000).")
     Long shift;
@@ -167,10 +167,15 @@ final class RewindCommand implements Callable<Integer> {
                 org.apache.kafka.clients.admin.OffsetSpec specOf = switch (position.kind()) {
                     case EARLIEST -> org.apache.kafka.clients.admin.OffsetSpec.earliest();
                     case LATEST -> org.apache.kafka.clients.admin.OffsetSpec.latest();
-                    case TIME -> org.apache.kafka.clients.admin.OffsetSpec.forTimestamp(position.value());
-                    case OFFSET -> null;
+                    // on Kafka a record's timestamp is its event time (docs/architecture.md): both kinds of time find it
+                    case TIME, EVENT_TIME -> org.apache.kafka.clients.admin.OffsetSpec.forTimestamp(position.value());
+                    case OFFSET, FROM_END -> null;
                 };
-                if (specOf == null) {
+                if (position.kind() == Position.Kind.FROM_END) {
+                    for (org.apache.kafka.common.TopicPartition tp : parts) {
+                        target.put(tp, Math.max(earliest.get(tp), ends.get(tp) - position.value()));
+                    }
+                } else if (specOf == null) {
                     for (org.apache.kafka.common.TopicPartition tp : parts) {
                         if (position.value() > ends.get(tp) || position.value() < earliest.get(tp)) {
                             throw new IllegalArgumentException("offset " + position.value() + " is outside " + tp + " (offsets "

@@ -114,8 +114,8 @@ class RunCommand implements Callable<Integer> {
         description = "A record that cannot be read or makes the processor throw: to GROUP.dlq and go on, or stop (default: ${DEFAULT-VALUE}).")
     String onError;
     @Option(names = "--from", defaultValue = "earliest", paramLabel = "POSITION",
-        description = "Where a group with no checkpoint starts: earliest, latest, an offset, an ISO-8601 time or @epochMillis "
-            + "(default: ${DEFAULT-VALUE}).")
+        description = "Where a group with no checkpoint starts: earliest, latest, an offset, -N (N before the end), or an append "
+            + "time: ISO-8601, @epochMillis, now, now-5m (default: ${DEFAULT-VALUE}).")
     String from;
     @Option(names = "--checkpoint-interval", defaultValue = "2s", paramLabel = "DURATION",
         description = "Checkpoint each task this often while it processes (default: ${DEFAULT-VALUE}).")
