@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
 /** The {@code kappa} command: picocli wiring only; the work lives in the library modules. */
 @Command(name = "kappa", mixinStandardHelpOptions = true, version = "kappa 0.1.0",
     description = "An append-only, partitioned event log and stream processor.",
-    subcommands = {TopicCommand.class, AppendCommand.class, ReadCommand.class, ServeCommand.class, RunCommand.class, MirrorCommand.class, StatusCommand.class, RewindCommand.class, ReplayCommand.class, DiffCommand.class, PromoteCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {TopicCommand.class, AppendCommand.class, ReadCommand.class, ServeCommand.class, RunCommand.class, MirrorCommand.class, StatusCommand.class, RewindCommand.class, ReplayCommand.class, DiffCommand.class, PromoteCommand.class, DemoCommand.class, CompletionCommand.class,
+        CommandLine.HelpCommand.class})
 public final class Kappa implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -36,8 +37,28 @@ public final class Kappa implements Runnable {
         CommandLine cl = new CommandLine(new Kappa());
         cl.setOut(out);
         cl.setErr(err);
+        if (args.length > 0 && args[0].equals("bench") || args.length == 2 && args[0].equals("help") && args[1].equals("bench")) {
+            return bench(args[0].equals("help") ? new String[] {"--help"} : java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
+        }
+        HelpLayout.install(cl);
         CommandLine.RunLast runLast = new CommandLine.RunLast();
         cl.setExecutionStrategy(OptionRanges.checking(OptionRanges.KAPPA, parseResult -> {
+            CommandLine.ParseResult last = parseResult;
+            while (last.hasSubcommand()) {
+                last = last.subcommand();
+            }
+            if (last.isUsageHelpRequested() && last.commandSpec().userObject() instanceof RunCommand) {
+                RunHelp.usage(last.commandSpec(), last.hasMatchedPositional(0) ? last.matchedPositionalValue(0, null) : null, out);
+                return 0;
+            }
+            if (last.commandSpec().userObject() instanceof CommandLine.HelpCommand && last.hasMatchedPositional(0)) {
+                java.util.List<String> about = last.matchedPositional(0).stringValues();
+                CommandLine sub = about == null || about.isEmpty() ? null : cl.getSubcommands().get(about.get(0));
+                if (sub != null && sub.getCommandSpec().userObject() instanceof RunCommand) {
+                    RunHelp.usage(sub.getCommandSpec(), about.size() > 1 ? about.get(1) : null, out);
+                    return 0;
+                }
+            }
             resolveKafka(parseResult);
             return runLast.execute(parseResult);
         }));
@@ -51,6 +72,24 @@ public final class Kappa implements Runnable {
             return 1;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * {@code kappa bench}: the benchmark harness lives in the bench module (it depends on this one); the launcher puts it
+     * on the class path for {@code bench} and help, and it is run through its own entry point.
+     */
+    private static int bench(String[] args, PrintWriter out, PrintWriter err) {
+        try {
+            Class<?> bench = Class.forName("io.kappa.bench.BenchCommand");
+            return (Integer) bench.getMethod("run", String[].class, PrintWriter.class, PrintWriter.class).invoke(null, args, out, err);
+        } catch (ClassNotFoundException e) {
+            err.println("kappa: bench is not on the class path (./kappa builds it with the rest; from Maven: mvn -pl bench -am package)");
+            return 1;
+        } catch (ReflectiveOperationException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            err.println("kappa: bench: " + oneLine(cause));
+            return 1;
+        }
     }
 
     /**

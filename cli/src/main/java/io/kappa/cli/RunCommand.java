@@ -33,13 +33,8 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code kappa run}: a processor as a foreground daemon, from its group's checkpoint, until SIGTERM or caught up. */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Run a processor for a group: read the inputs from the group's checkpointed offsets, keep state,",
-        "write the output. Built-ins: filter --where EXPR, map --select F1,F2, count --by key|FIELD,",
-        "sum --by key|FIELD --field F, dedup --window DURATION [--by id|key|FIELD],",
-        "window-count --by key|FIELD --size D [--advance D | --session-gap D] [--lateness D] [--out-of-order D] [--mode M],",
-        "window-agg (as window-count) --agg sum|min|max|avg|count --field F,",
-        "top --by FIELD --n N --size D [...window options], join --left T --right T (--within D | --table) [--join left];",
-        "or --class with --jar.",
-        "Stops with a last checkpoint on SIGTERM/SIGINT; --until-caught-up stops once the inputs are consumed."})
+        "write the output. Stops with a last checkpoint and exit status 0 on SIGTERM or SIGINT; --until-caught-up stops",
+        "once the inputs are consumed up to where they ended at start."})
 class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -108,7 +103,7 @@ class RunCommand implements Callable<Integer> {
     Path jar;
     @Option(names = {"-o", "--option"}, paramLabel = "KEY=VALUE", description = "Options passed to a TopologyFactory.")
     Map<String, String> options = new LinkedHashMap<>();
-    @Option(names = "--threads", defaultValue = "1", description = "Processing threads (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--threads", defaultValue = "1", paramLabel = "N", description = "Processing threads (default: ${DEFAULT-VALUE}).")
     int threads;
     @Option(names = "--on-error", defaultValue = "dlq", paramLabel = "dlq|fail",
         description = "A record that cannot be read or makes the processor throw: to GROUP.dlq and go on, or stop (default: ${DEFAULT-VALUE}).")
