@@ -53,6 +53,12 @@ final class BenchReport {
         }
     }
 
+    /** A figure's rate: events or operations per second in SI units; commands per second with two decimals. */
+    private static String rate(JsonNode f) {
+        double v = f.path("eventsPerSec").asDouble();
+        return f.path("unit").asText().equals("commands") ? String.format(Locale.ROOT, "%.2f", v) : TcpIngestBench.si(v);
+    }
+
     static String table(JsonNode results) {
         StringBuilder sb = new StringBuilder();
         String warning = loadWarning(results);
@@ -70,11 +76,13 @@ final class BenchReport {
             for (JsonNode c : section.path("comparisons")) {
                 JsonNode s = c.path("subject");
                 JsonNode b = c.path("baseline");
-                String name = c.path("name").asText() + (s.path("unit").asText().equals("operations") ? " [ops]" : "");
-                rows.add(new String[] {scenario, name, TcpIngestBench.si(s.path("eventsPerSec").asDouble()),
-                    TcpIngestBench.si(b.path("eventsPerSec").asDouble()), ratio(c.path("ratio").asDouble()), range(c)});
-                costs.add(new String[] {scenario, name, String.format(Locale.ROOT, "%,d", s.path("events").asLong()), cpu(s), cpu(b), disk(s),
-                    disk(b)});
+                String unit = s.path("unit").asText();
+                String name = c.path("name").asText() + (unit.equals("operations") ? " [ops]" : unit.equals("commands") ? " [cmd]" : "");
+                rows.add(new String[] {scenario, name, rate(s), rate(b), ratio(c.path("ratio").asDouble()), range(c)});
+                if (!(cpu(s) + cpu(b) + disk(s) + disk(b)).equals("----")) {
+                    costs.add(new String[] {scenario, name, String.format(Locale.ROOT, "%,d", s.path("events").asLong()), cpu(s), cpu(b),
+                        disk(s), disk(b)});
+                }
             }
             for (JsonNode l : section.path("latency")) {
                 JsonNode p = l.path("latencyUs");
@@ -92,14 +100,19 @@ final class BenchReport {
         }
         if (rows.size() > 1) {
             TcpIngestBench.format(sb, rows, 2);
-            sb.append("ratio: of the median subject and median baseline over the passes; min-max: the lowest and highest\n"
-                + "pass's own ratio; LOW: below the target of " + String.format(Locale.ROOT, "%.2f", RATIO_TARGET) + " (docs/benchmarks.md)\n");
-            sb.append('\n');
-            TcpIngestBench.format(sb, costs, 2);
-            sb.append("CPU seconds per million events and disk bytes per event, of the subject and of its baseline (base)\n");
             if (rows.stream().anyMatch(r -> r[1].endsWith(" [ops]"))) {
                 sb.append("[ops]: the rates are operations/s (one seek + read, or one time lookup, per operation)\n");
             }
+            if (rows.stream().anyMatch(r -> r[1].endsWith(" [cmd]"))) {
+                sb.append("[cmd]: the rates are commands/s of the median pass (startup: 1 / its wall time)\n");
+            }
+            sb.append("ratio: of the median subject and median baseline over the passes; min-max: the lowest and highest\n"
+                + "pass's own ratio; LOW: below the target of " + String.format(Locale.ROOT, "%.2f", RATIO_TARGET) + " (docs/benchmarks.md)\n");
+        }
+        if (costs.size() > 1) {
+            sb.append('\n');
+            TcpIngestBench.format(sb, costs, 2);
+            sb.append("CPU seconds per million events and disk bytes per event, of the subject and of its baseline (base)\n");
         }
         if (lat.size() > 1) {
             sb.append('\n');

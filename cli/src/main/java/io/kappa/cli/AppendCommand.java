@@ -126,7 +126,7 @@ final class AppendCommand implements Callable<Integer> {
                 }
                 progressLine.finish(appended);
                 err.println(interrupt.report(t.name()));
-                return 130;
+                return interrupt.exitCode();
             }
             try {
                 if (line == LineReader.TOO_LONG) {
@@ -246,8 +246,8 @@ final class AppendCommand implements Callable<Integer> {
     }
 
     /**
-     * Ctrl-C (SIGINT) during an import: the lines read so far are appended and the command exits 130 with a line
-     * saying how far it got and how to go on from there. If the import is waiting for input (a terminal, a silent
+     * Ctrl-C (SIGINT) during an import: the lines read so far are appended and the command exits 130 (SIGTERM: 143)
+     * with a line saying how far it got and how to go on from there. If the import is waiting for input (a terminal, a silent
      * pipe), it stops after a second with what was appended by then.
      */
     private final class Interrupt {
@@ -260,6 +260,11 @@ final class AppendCommand implements Callable<Integer> {
         Interrupt(PrintWriter err) {
             this.err = err;
             this.stop = Signals.onStop(this::whileWaiting);
+        }
+
+        /** 128 + the signal, as a shell reports a process that signal ended: 130 for SIGINT, 143 for SIGTERM. */
+        int exitCode() {
+            return "TERM".equals(stop.signal()) ? 143 : 130;
         }
 
         synchronized void done(long appendedSoFar, long line) {
@@ -279,7 +284,7 @@ final class AppendCommand implements Callable<Integer> {
                 }
                 err.println(report(topic));
                 err.flush();
-                Runtime.getRuntime().halt(130);
+                Runtime.getRuntime().halt(exitCode());
             }
         }
 
