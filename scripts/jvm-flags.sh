@@ -4,7 +4,20 @@
 kappa_jvm_flags() {
   local root="$1" java_version extra
   read -r -a flags < "$root/log/target/classes/kappa/jvm.flags"
-  java_version=$(java -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}')
+  # the JDK's release file says its version without starting a JVM (which would cost a start-up per command)
+  local java_home
+  java_home="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")"
+  java_version=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$java_home/release" 2>/dev/null || true)
+  if [[ -z "$java_version" ]]; then
+    java_version=$(java -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}')
+  fi
+  # JNA (Chronicle's thread affinity) runs `ldconfig -p` when its class loads unless told where libraries are: a
+  # process started on every command, 0.1-0.5 s of start-up on a busy machine
+  local d jna=""
+  for d in "/usr/lib/${HOSTTYPE:-x86_64}-linux-gnu" "/lib/${HOSTTYPE:-x86_64}-linux-gnu" /usr/lib64 /lib64 /usr/lib /lib; do
+    if [[ -d "$d" ]]; then jna="${jna:+$jna:}$d"; fi
+  done
+  if [[ -n "$jna" ]]; then flags+=("-Djna.platform.library.path=$jna"); fi
   if [[ "${java_version%%.*}" -ge 24 ]]; then
     read -r -a extra < "$root/log/target/classes/kappa/jvm24.flags"
     flags+=("${extra[@]}")

@@ -22,11 +22,53 @@ final class BenchReport {
 
     // ---- text
 
+    /** The ratio kappa aims for against its baseline (docs/benchmarks.md, "The target"): lower ones are flagged. */
+    static final double RATIO_TARGET = 0.80;
+
+    /** A ratio as the tables show it, flagged when below {@link #RATIO_TARGET}. */
+    static String ratio(double r) {
+        return String.format(Locale.ROOT, "%.2f", r) + (r < RATIO_TARGET ? " LOW" : "");
+    }
+
+    /**
+     * A warning when the machine was busy with other work during the run: the 1-minute load average at start or end
+     * above the number of cores ("" when it was not, or is unknown).
+     */
+    static String loadWarning(JsonNode results) {
+        int cores = results.path("machine").path("availableProcessors").asInt(Runtime.getRuntime().availableProcessors());
+        double start = firstNumber(results.path("loadAverageAtStart").asText());
+        double end = firstNumber(results.path("loadAverageAtEnd").asText());
+        if (Math.max(start, end) <= cores) {
+            return "";
+        }
+        return String.format(Locale.ROOT, "WARNING: the load average was %.2f at start and %.2f at end, above the %d cores: other work "
+            + "competed with this run,\n  so its rates are low and its ratios noisy; run it again on a quieter machine", start, end, cores);
+    }
+
+    private static double firstNumber(String loadAverage) {
+        try {
+            return Double.parseDouble(loadAverage.trim().split("\\s+")[0]);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** A figure's rate: events or operations per second in SI units; commands per second with two decimals. */
+    private static String rate(JsonNode f) {
+        double v = f.path("eventsPerSec").asDouble();
+        return f.path("unit").asText().equals("commands") ? String.format(Locale.ROOT, "%.2f", v) : TcpIngestBench.si(v);
+    }
+
     static String table(JsonNode results) {
         StringBuilder sb = new StringBuilder();
+        String warning = loadWarning(results);
+        if (!warning.isEmpty()) {
+            sb.append(warning).append("\n\n");
+        }
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"scenario", "subject", "events", "events/s", "baseline events/s", "ratio", "passes, ratio min-max",
-            "CPU s/M ev", "base CPU s/M ev", "disk B/ev", "base disk B/ev"});
+        rows.add(new String[] {"scenario", "subject", "events/s", "baseline/s", "ratio", "passes: min-max"});
+        List<String[]> costs = new ArrayList<>();
+        costs.add(new String[] {"scenario", "subject", "events", "CPU s/M ev", "base", "disk B/ev", "base"});
         List<String[]> lat = new ArrayList<>();
         lat.add(new String[] {"scenario", "latency (ms)", "offered/s", "p50", "p99", "p99.9", "p99.99", "max", ""});
         for (JsonNode section : results.path("scenarios")) {
@@ -34,10 +76,13 @@ final class BenchReport {
             for (JsonNode c : section.path("comparisons")) {
                 JsonNode s = c.path("subject");
                 JsonNode b = c.path("baseline");
-                String name = c.path("name").asText() + (s.path("unit").asText().equals("operations") ? " [ops]" : "");
-                rows.add(new String[] {scenario, name, String.format(Locale.ROOT, "%,d", s.path("events").asLong()),
-                    TcpIngestBench.si(s.path("eventsPerSec").asDouble()), TcpIngestBench.si(b.path("eventsPerSec").asDouble()),
-                    String.format(Locale.ROOT, "%.2f", c.path("ratio").asDouble()), range(c), cpu(s), cpu(b), disk(s), disk(b)});
+                String unit = s.path("unit").asText();
+                String name = c.path("name").asText() + (unit.equals("operations") ? " [ops]" : unit.equals("commands") ? " [cmd]" : "");
+                rows.add(new String[] {scenario, name, rate(s), rate(b), ratio(c.path("ratio").asDouble()), range(c)});
+                if (!(cpu(s) + cpu(b) + disk(s) + disk(b)).equals("----")) {
+                    costs.add(new String[] {scenario, name, String.format(Locale.ROOT, "%,d", s.path("events").asLong()), cpu(s), cpu(b),
+                        disk(s), disk(b)});
+                }
             }
             for (JsonNode l : section.path("latency")) {
                 JsonNode p = l.path("latencyUs");
@@ -54,11 +99,20 @@ final class BenchReport {
             }
         }
         if (rows.size() > 1) {
-            TcpIngestBench.format(sb, rows);
-            sb.append("ratio: of the median subject and median baseline over the passes; min-max: the lowest and highest pass's own ratio\n");
+            TcpIngestBench.format(sb, rows, 2);
             if (rows.stream().anyMatch(r -> r[1].endsWith(" [ops]"))) {
                 sb.append("[ops]: the rates are operations/s (one seek + read, or one time lookup, per operation)\n");
             }
+            if (rows.stream().anyMatch(r -> r[1].endsWith(" [cmd]"))) {
+                sb.append("[cmd]: the rates are commands/s of the median pass (startup: 1 / its wall time)\n");
+            }
+            sb.append("ratio: of the median subject and median baseline over the passes; min-max: the lowest and highest\n"
+                + "pass's own ratio; LOW: below the target of " + String.format(Locale.ROOT, "%.2f", RATIO_TARGET) + " (docs/benchmarks.md)\n");
+        }
+        if (costs.size() > 1) {
+            sb.append('\n');
+            TcpIngestBench.format(sb, costs, 2);
+            sb.append("CPU seconds per million events and disk bytes per event, of the subject and of its baseline (base)\n");
         }
         if (lat.size() > 1) {
             sb.append('\n');
@@ -97,7 +151,7 @@ final class BenchReport {
                 }
             }
         }
-        sb.append("ratio = subject events/s / baseline events/s, both measured in this run. Load average at start / end: ")
+        sb.append("ratio = subject events/s / baseline events/s, both measured in this run.\nLoad average at start / end: ")
             .append(results.path("loadAverageAtStart").asText()).append(" / ").append(results.path("loadAverageAtEnd").asText())
             .append('\n');
         return sb.toString();
@@ -157,6 +211,7 @@ final class BenchReport {
             .append("h1,h2,h3{font-weight:600}table{border-collapse:collapse;margin:1em 0}")
             .append("td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px}td.n{text-align:right;font-variant-numeric:tabular-nums}")
             .append("pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:12px}svg{display:block;margin:1em 0}")
+            .append("th{white-space:nowrap}td.low{background:#fdd;font-weight:600}p.warning{background:#fff3cd;padding:.5em 1em;border:1px solid #e0c060}")
             .append("svg text{font-size:12px;font-family:system-ui,sans-serif}.muted{color:#666;font-size:13px}\n</style></head><body>\n");
         h.append("<h1>kappa bench</h1>\n<p class=\"muted\">").append(esc(results.path("started").asText())).append(" to ")
             .append(esc(results.path("finished").asText())).append("; ").append(esc(results.path("machine").path("cpuModel").asText()))
@@ -169,25 +224,36 @@ final class BenchReport {
                 + "max=R offers R, the throughput the same scenario measured earlier in this run: the system at its limit, where a queue "
                 + "builds whenever it slows down, and the corrected latency includes that wait (SATURATED: under 97% of R was "
                 + "achieved).</p>\n");
+        String warning = loadWarning(results);
+        if (!warning.isEmpty()) {
+            h.append("<p class=\"warning\">").append(esc(warning)).append(".</p>\n");
+        }
         for (JsonNode section : results.path("scenarios")) {
             String scenario = section.path("scenario").asText();
             h.append("<h2>").append(esc(scenario)).append("</h2>\n");
             h.append(barChart(scenario, section.path("comparisons")));
             h.append("<table><tr><th>comparison</th><th>subject</th><th>events/s</th><th>baseline</th><th>events/s</th><th>ratio</th>"
-                + "<th>passes: ratio min-max</th><th>CPU s / M events</th><th>baseline CPU</th><th>disk B / event</th><th>baseline disk</th></tr>\n");
+                + "<th>passes: ratio min-max</th></tr>\n");
+            StringBuilder cost = new StringBuilder("<table><tr><th>comparison</th><th>CPU s / M events</th><th>baseline CPU</th>"
+                + "<th>disk B / event</th><th>baseline disk</th></tr>\n");
             for (JsonNode c : section.path("comparisons")) {
                 JsonNode s = c.path("subject");
                 JsonNode b = c.path("baseline");
                 h.append("<tr><td>").append(esc(c.path("name").asText())).append("</td><td>").append(esc(s.path("what").asText()))
                     .append("</td><td class=\"n\">").append(esc(TcpIngestBench.si(s.path("eventsPerSec").asDouble())))
                     .append("</td><td>").append(esc(b.path("what").asText())).append("</td><td class=\"n\">")
-                    .append(esc(TcpIngestBench.si(b.path("eventsPerSec").asDouble()))).append("</td><td class=\"n\">")
-                    .append(String.format(Locale.ROOT, "%.2f", c.path("ratio").asDouble())).append("</td><td class=\"n\">")
-                    .append(esc(range(c))).append("</td><td class=\"n\">")
-                    .append(cpu(s)).append("</td><td class=\"n\">").append(cpu(b)).append("</td><td class=\"n\">").append(disk(s))
+                    .append(esc(TcpIngestBench.si(b.path("eventsPerSec").asDouble()))).append("</td><td class=\"n")
+                    .append(c.path("ratio").asDouble() < RATIO_TARGET ? " low\" title=\"below the target of " + RATIO_TARGET + "\">" : "\">")
+                    .append(esc(ratio(c.path("ratio").asDouble()))).append("</td><td class=\"n\">")
+                    .append(esc(range(c))).append("</td></tr>\n");
+                cost.append("<tr><td>").append(esc(c.path("name").asText())).append("</td><td class=\"n\">").append(cpu(s))
+                    .append("</td><td class=\"n\">").append(cpu(b)).append("</td><td class=\"n\">").append(disk(s))
                     .append("</td><td class=\"n\">").append(disk(b)).append("</td></tr>\n");
             }
             h.append("</table>\n");
+            if (section.path("comparisons").size() > 0) {
+                h.append(cost).append("</table>\n");
+            }
             JsonNode targets = section.path("targets");
             if (targets.isArray() && targets.size() > 0) {
                 h.append("<table class=\"targets\"><tr><th>target</th><th>value</th><th>target value</th><th>met</th><th>note</th></tr>\n");

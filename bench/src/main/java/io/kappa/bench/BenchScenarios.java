@@ -50,6 +50,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 final class BenchScenarios {
     /** Every scenario, in the order {@code all} runs them. */
     static final List<String> ALL = List.of("append", "read", "seek", "tcp", "process", "replay");
+    /** Scenarios run only when named ({@code all} leaves them out): startup starts about 50 JVMs. */
+    static final List<String> EXTRA = List.of("startup");
     /** Events per {@code Topic.appendBatch} and per raw chunk in the append scenario. */
     static final int APPEND_BATCH = 1000;
 
@@ -95,6 +97,7 @@ final class BenchScenarios {
             case "tcp" -> tcp(s);
             case "process" -> process(s);
             case "replay" -> ReplayBench.run(s);
+            case "startup" -> StartupBench.run(s);
             default -> throw new IllegalArgumentException("unknown scenario " + scenario);
         };
     }
@@ -727,7 +730,7 @@ final class BenchScenarios {
         }
     }
 
-    private static void status(Settings s, String message) {
+    static void status(Settings s, String message) {
         if (s.progress()) {
             System.err.println("== " + message);
         }

@@ -462,6 +462,11 @@ public final class TcpIngestBench {
     }
 
     static void format(StringBuilder sb, List<String[]> rows) {
+        format(sb, rows, 1);
+    }
+
+    /** As {@link #format(StringBuilder, List)}, with the first {@code left} columns (names) aligned left. */
+    static void format(StringBuilder sb, List<String[]> rows, int left) {
         int[] width = new int[rows.get(0).length];
         for (String[] row : rows) {
             for (int i = 0; i < row.length; i++) {
@@ -471,7 +476,8 @@ public final class TcpIngestBench {
         for (String[] row : rows) {
             for (int i = 0; i < row.length; i++) {
                 String pad = " ".repeat(width[i] - row[i].length());
-                sb.append(i == 0 ? row[i] + pad : pad + row[i]).append(i + 1 < row.length ? "  " : "\n");
+                String cell = i < left ? row[i] + (i + 1 < row.length ? pad : "") : pad + row[i];
+                sb.append(cell).append(i + 1 < row.length ? "  " : "\n");
             }
         }
     }

@@ -1,47 +1,87 @@
 package io.kappa.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 import io.kappa.log.EventLog;
-import io.kappa.log.FsyncPolicy;
 import io.kappa.log.LogContext;
+import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** The options every command that touches data shares: where the data is, and how appends are synced. */
+/**
+ * Where a command's data is. The first of: this command's {@code --data-dir}, the global one ({@code kappa --data-dir
+ * X topic list}), the data directory of the profile named by {@code --profile}, {@code $KAPPA_DATA_DIR}, the data
+ * directory of the config file's default profile ({@link Settings}), {@code ./kappa-data}.
+ */
 final class DataDirOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec command;
 
     @Option(names = "--data-dir", paramLabel = "DIR",
-        description = "Data directory (default: $KAPPA_DATA_DIR, else ./kappa-data).")
+        description = "Data directory (default: kappa --data-dir, the --profile's, $KAPPA_DATA_DIR, the config file's default profile's, "
+            + "else ./kappa-data).")
     Path dataDir;
 
-    @Option(names = "--fsync", paramLabel = "POLICY", defaultValue = "none",
-        description = "When appends are forced to disk: none, interval or always (default: ${DEFAULT-VALUE}); see docs/durability.md.")
-    String fsync;
-
-    @Option(names = "--fsync-interval-ms", paramLabel = "MS", defaultValue = "1000",
-        description = "Sync interval for --fsync interval (default: ${DEFAULT-VALUE}).")
-    long fsyncIntervalMs;
-
-    @Option(names = "--max-record-bytes", paramLabel = "BYTES", defaultValue = "1048576",
-        description = "Largest key + id + value accepted (default: ${DEFAULT-VALUE}).")
-    int maxRecordBytes;
+    /** The data options of the command {@code commandLine} runs, or null if it has none. */
+    static DataDirOptions of(CommandLine commandLine) {
+        for (CommandSpec mixin : commandLine.getCommandSpec().mixins().values()) {
+            if (mixin.userObject() instanceof DataDirOptions d) {
+                return d;
+            }
+        }
+        return null;
+    }
 
     Path resolve() {
         if (dataDir != null) {
             return dataDir;
         }
+        Kappa root = root();
+        if (root != null && root.dataDir != null) {
+            return root.dataDir;
+        }
+        Settings settings = Settings.load();
+        String profile = root == null ? null : root.profile;
+        if (profile != null) {
+            return settings.profile(profile).dataDir().orElseThrow(() -> new IllegalArgumentException("profile '" + profile + "' in "
+                + settings.file() + " names no dataDir"));
+        }
         String env = System.getenv("KAPPA_DATA_DIR");
-        return env != null && !env.isBlank() ? Path.of(env) : Path.of("kappa-data");
+        if (env != null && !env.isBlank()) {
+            return Path.of(env);
+        }
+        return settings.defaultProfile().flatMap(Settings.Profile::dataDir).orElse(Path.of("kappa-data"));
+    }
+
+    private Kappa root() {
+        if (command == null) {
+            return null;
+        }
+        CommandSpec c = command;
+        while (c.parent() != null) {
+            c = c.parent();
+        }
+        return c.userObject() instanceof Kappa k ? k : null;
+    }
+
+    private WriteOptions write() {
+        if (command != null) {
+            for (CommandSpec mixin : command.mixins().values()) {
+                if (mixin.userObject() instanceof WriteOptions w) {
+                    return w;
+                }
+            }
+        }
+        return null;
     }
 
     LogContext context() {
-        return new LogContext().dataDir(resolve()).fsyncPolicy(FsyncPolicy.parse(fsync)).fsyncIntervalMs(fsyncIntervalMs)
-            .maxRecordBytes(maxRecordBytes).holder(holder());
+        LogContext context = new LogContext().dataDir(resolve()).holder(holder());
+        WriteOptions write = write();
+        return write == null ? context : write.applyTo(context);
     }
 
     /** This process as a refused {@code topic delete} names it: "kappa serve", "kappa run --group g". */
@@ -53,7 +93,26 @@ final class DataDirOptions {
         return command.qualifiedName() + (group != null && group.getValue() != null ? " --group " + group.getValue() : "");
     }
 
+    /** Opens the data directory, creating it if needed: for commands that write. */
     EventLog open() {
         return EventLog.open(context());
+    }
+
+    /** Whether the data directory holds kappa data (a read-only command then creates nothing where it does not). */
+    boolean exists() {
+        return Files.isDirectory(resolve().resolve("topics"));
+    }
+
+    /** Opens an existing data directory; where there is none, fails saying so rather than creating one. */
+    EventLog openExisting() {
+        if (!exists()) {
+            throw new CommandFailure(noData());
+        }
+        return open();
+    }
+
+    String noData() {
+        return "no kappa data in " + resolve() + " (nothing has been written there; `kappa topic create NAME` starts a data directory;"
+            + " --data-dir, $KAPPA_DATA_DIR or a --profile choose another)";
     }
 }

@@ -33,19 +33,42 @@ final class DiffCommand implements Callable<Integer> {
     String by;
     @Option(names = "--limit", defaultValue = "20", paramLabel = "N", description = "Differences to print (default: ${DEFAULT-VALUE}; 0 for all).")
     int limit;
+    @Option(names = "--json", description = "One JSON object: the counts, \"equal\", and the \"differences\" (key, left, right; null where missing).")
+    boolean json;
 
     @Override
     public Integer call() {
         java.util.List<io.kappa.processor.builtin.JsonPath> fields = DiffTool.rowFields(by);
         PrintWriter out = spec.commandLine().getOut();
+        if (!data.exists()) {
+            spec.commandLine().getErr().println("kappa: " + data.noData());
+            return 2;
+        }
         try (EventLog log = data.open()) {
             DiffTool.Result r;
             try {
                 r = DiffTool.diff(log, left, right, fields);
             } catch (io.kappa.log.LogException e) {
                 // as diff(1): 2 for trouble, so that 1 always means "different"
-                spec.commandLine().getErr().println("kappa: " + e.getMessage());
+                spec.commandLine().getErr().println("kappa: " + e.getMessage()
+                    + (e instanceof io.kappa.log.LogException.UnknownTopic u ? Names.didYouMean(u.topic(), Names.topics(log.dataDir())) : ""));
                 return 2;
+            }
+            if (json) {
+                com.fasterxml.jackson.databind.node.ObjectNode n = io.kappa.processor.Serdes.MAPPER.createObjectNode();
+                n.put("left", left).put("right", right).put("leftKeys", r.leftKeys()).put("rightKeys", r.rightKeys())
+                    .put("equalKeys", r.equalKeys()).put("changed", r.changed()).put("onlyLeft", r.onlyLeft()).put("onlyRight", r.onlyRight())
+                    .put("leftKeyless", r.leftKeyless()).put("rightKeyless", r.rightKeyless()).put("equal", r.equal());
+                com.fasterxml.jackson.databind.node.ArrayNode diffs = n.putArray("differences");
+                for (DiffTool.Difference d : r.differences()) {
+                    if (limit > 0 && diffs.size() >= limit) {
+                        break;
+                    }
+                    diffs.addObject().put("key", d.key()).put("left", d.left()).put("right", d.right());
+                }
+                out.println(n.toString());
+                out.flush();
+                return r.equal() ? 0 : 1;
             }
             int shown = 0;
             for (DiffTool.Difference d : r.differences()) {

@@ -9,10 +9,19 @@ import picocli.CommandLine.Command;
 /** The {@code kappa} command: picocli wiring only; the work lives in the library modules. */
 @Command(name = "kappa", mixinStandardHelpOptions = true, version = "kappa 0.1.0",
     description = "An append-only, partitioned event log and stream processor.",
-    subcommands = {TopicCommand.class, AppendCommand.class, ReadCommand.class, ServeCommand.class, RunCommand.class, MirrorCommand.class, StatusCommand.class, RewindCommand.class, ReplayCommand.class, DiffCommand.class, PromoteCommand.class, UiCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {TopicCommand.class, AppendCommand.class, ReadCommand.class, ServeCommand.class, RunCommand.class, MirrorCommand.class, StatusCommand.class, RewindCommand.class, ReplayCommand.class, DiffCommand.class, PromoteCommand.class, UiCommand.class, DemoCommand.class, CompletionCommand.class,
+        CommandLine.HelpCommand.class})
 public final class Kappa implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Option(names = "--data-dir", paramLabel = "DIR",
+        description = "Data directory for the command (a command's own --data-dir wins; default: $KAPPA_DATA_DIR, else ./kappa-data).")
+    java.nio.file.Path dataDir;
+
+    @CommandLine.Option(names = "--profile", paramLabel = "NAME",
+        description = "A profile of the config file ($XDG_CONFIG_HOME/kappa/config.json): its data directory and Kafka cluster.")
+    String profile;
 
     @Override
     public void run() {
@@ -28,16 +37,135 @@ public final class Kappa implements Runnable {
         CommandLine cl = new CommandLine(new Kappa());
         cl.setOut(out);
         cl.setErr(err);
-        cl.setExecutionStrategy(OptionRanges.checking(OptionRanges.KAPPA, new CommandLine.RunLast()));
+        if (args.length > 0 && args[0].equals("bench") || args.length == 2 && args[0].equals("help") && args[1].equals("bench")) {
+            return bench(args[0].equals("help") ? new String[] {"--help"} : java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
+        }
+        HelpLayout.install(cl);
+        CommandLine.RunLast runLast = new CommandLine.RunLast();
+        cl.setExecutionStrategy(OptionRanges.checking(OptionRanges.KAPPA, parseResult -> {
+            CommandLine.ParseResult last = parseResult;
+            while (last.hasSubcommand()) {
+                last = last.subcommand();
+            }
+            if (last.isUsageHelpRequested() && last.commandSpec().userObject() instanceof RunCommand) {
+                RunHelp.usage(last.commandSpec(), last.hasMatchedPositional(0) ? last.matchedPositionalValue(0, null) : null, out);
+                return 0;
+            }
+            if (last.commandSpec().userObject() instanceof CommandLine.HelpCommand && last.hasMatchedPositional(0)) {
+                java.util.List<String> about = last.matchedPositional(0).stringValues();
+                CommandLine sub = about == null || about.isEmpty() ? null : cl.getSubcommands().get(about.get(0));
+                if (sub != null && sub.getCommandSpec().userObject() instanceof RunCommand) {
+                    RunHelp.usage(sub.getCommandSpec(), about.size() > 1 ? about.get(1) : null, out);
+                    return 0;
+                }
+            }
+            resolveKafka(parseResult);
+            return runLast.execute(parseResult);
+        }));
+        cl.setParameterExceptionHandler(Kappa::usageError);
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            commandLine.getErr().println("kappa: " + oneLine(e));
+            if (e instanceof IllegalArgumentException || e instanceof LogException.InvalidTopicName) {
+                commandLine.getErr().println("kappa: " + e.getMessage() + seeHelp(commandLine));
+                return 2;
+            }
+            commandLine.getErr().println("kappa: " + oneLine(e) + suggestion(e, commandLine));
             return 1;
         });
         return cl.execute(args);
     }
 
+    /**
+     * {@code kappa bench}: the benchmark harness lives in the bench module (it depends on this one); the launcher puts it
+     * on the class path for {@code bench} and help, and it is run through its own entry point.
+     */
+    private static int bench(String[] args, PrintWriter out, PrintWriter err) {
+        try {
+            Class<?> bench = Class.forName("io.kappa.bench.BenchCommand");
+            return (Integer) bench.getMethod("run", String[].class, PrintWriter.class, PrintWriter.class).invoke(null, args, out, err);
+        } catch (ClassNotFoundException e) {
+            err.println("kappa: bench is not on the class path (./kappa builds it with the rest; from Maven: mvn -pl bench -am package)");
+            return 1;
+        } catch (ReflectiveOperationException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            err.println("kappa: bench: " + oneLine(cause));
+            return 1;
+        }
+    }
+
+    /**
+     * {@code --kafka NAME} for a cluster named in the config file becomes its bootstrap servers (its settings go under
+     * {@code --kafka-config}, where the command line wins); a bare {@code --kafka} means the profile's cluster.
+     */
+    private static void resolveKafka(CommandLine.ParseResult parseResult) {
+        Kappa root = (Kappa) parseResult.commandSpec().userObject();
+        for (CommandLine.ParseResult pr = parseResult; pr != null; pr = pr.subcommand()) {
+            CommandLine.Model.OptionSpec kafka = pr.matchedOption("--kafka");
+            CommandLine command = pr.commandSpec().commandLine();
+            if (kafka == null) {
+                continue;
+            }
+            String value = kafka.getValue();
+            Settings settings = Settings.load();
+            if (value == null || value.isEmpty()) {
+                java.util.Optional<Settings.Profile> profile = root.profile != null ? java.util.Optional.of(settings.profile(root.profile))
+                    : settings.defaultProfile();
+                value = profile.flatMap(Settings.Profile::kafka).orElseThrow(() -> new CommandLine.ParameterException(command,
+                    "--kafka needs BOOTSTRAP (host:port,...) or the name of a cluster in " + settings.file()
+                    + ", or a --profile that names one"));
+            }
+            java.util.Optional<Settings.Cluster> cluster = settings.cluster(value);
+            if (cluster.isPresent()) {
+                value = cluster.get().bootstrap();
+                CommandLine.Model.OptionSpec config = pr.commandSpec().findOption("--kafka-config");
+                if (config != null) {
+                    java.util.Map<String, String> merged = new java.util.LinkedHashMap<>(cluster.get().config());
+                    java.util.Map<String, String> given = config.getValue();
+                    if (given != null) {
+                        merged.putAll(given);
+                    }
+                    config.setValue(merged);
+                }
+            }
+            kafka.setValue(value);
+        }
+    }
+
+    /** A usage error in one line (no usage dump): the reason, picocli's suggestions if any, and where help is. */
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine cl = e.getCommandLine();
+        String hint = "";
+        if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+            hint = "; did you mean '" + String.join("' or '", u.getSuggestions()) + "'?";
+        }
+        String message = e.getMessage();
+        if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()
+            && !u.getUnmatched().get(0).startsWith("-") && !cl.getSubcommands().isEmpty()) {
+            message = "unknown command '" + u.getUnmatched().get(0) + "'";
+        }
+        if (message != null && message.endsWith(".")) {
+            message = message.substring(0, message.length() - 1);
+        }
+        cl.getErr().println("kappa: " + message + hint + seeHelp(cl));
+        cl.getErr().flush();
+        return 2;
+    }
+
+    /** "; see `kappa read --help`" for the command that was given. */
+    static String seeHelp(CommandLine commandLine) {
+        return "; see `" + commandLine.getCommandSpec().qualifiedName() + " --help`";
+    }
+
+    /** The nearest existing topic to an unknown one, from the command's data directory, if one is near. */
+    private static String suggestion(Throwable e, CommandLine commandLine) {
+        if (e instanceof LogException.UnknownTopic unknown) {
+            DataDirOptions data = DataDirOptions.of(commandLine);
+            return data == null ? "" : Names.didYouMean(unknown.topic(), Names.topics(data.resolve()));
+        }
+        return "";
+    }
+
     static String oneLine(Throwable e) {
-        if (e instanceof LogException || e instanceof IllegalArgumentException
+        if (e instanceof LogException || e instanceof IllegalArgumentException || e instanceof CommandFailure
             || (e.getClass().getName().startsWith("io.kappa.") && e.getMessage() != null)) {
             return e.getMessage();
         }

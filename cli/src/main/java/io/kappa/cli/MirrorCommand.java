@@ -9,7 +9,7 @@ import io.kappa.kafka.LogToKafka;
 import io.kappa.log.EventLog;
 import io.kappa.log.Position;
 import io.kappa.log.TopicNames;
-import io.kappa.processor.Durations;
+import io.kappa.log.Durations;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -30,17 +30,20 @@ final class MirrorCommand implements Callable<Integer> {
     CommandSpec spec;
     @Mixin
     DataDirOptions data;
+    @Mixin
+    WriteOptions write;
     @Parameters(index = "0", paramLabel = "TOPIC", description = "The source: a local topic, or with --from-kafka a Kafka topic.")
     String source;
-    @Option(names = "--kafka", required = true, paramLabel = "BOOTSTRAP", description = "The Kafka cluster (host:port[,host:port...]).")
+    @Option(names = "--kafka", arity = "0..1", fallbackValue = "", required = true, paramLabel = "BOOTSTRAP", description = "The Kafka cluster (host:port[,host:port...]).")
     String kafka;
     @Option(names = "--to", paramLabel = "TOPIC", description = "The destination topic (default: the same name).")
     String to;
     @Option(names = "--from-kafka", description = "Mirror the Kafka topic TOPIC into the local log.")
     boolean fromKafka;
     @Option(names = "--from", defaultValue = "earliest", paramLabel = "POSITION",
-        description = {"Where a new mirror starts in each source partition: earliest, latest, an ISO-8601 time or @epochMillis",
-            "(to Kafka also an offset). A mirror that ran before goes on where it stopped. Default: ${DEFAULT-VALUE}."})
+        description = {"Where a new mirror starts in each source partition: earliest, latest, a time (ISO-8601, @epochMillis,",
+            "now-5m; locally the append time, on Kafka the record timestamp), or, to Kafka, an offset or -N. A mirror that ran before",
+            "goes on where it stopped. Default: ${DEFAULT-VALUE}."})
     String from;
     @Option(names = "--until-caught-up", description = "Stop once every source partition is mirrored up to its end at start.")
     boolean untilCaughtUp;
@@ -71,7 +74,7 @@ final class MirrorCommand implements Callable<Integer> {
         Progress line = new Progress(err, progress || Progress.stderrIsTerminal(), "mirrored");
         try (EventLog log = data.open()) {
             if (fromKafka) {
-                if (start.kind() == Position.Kind.OFFSET) {
+                if (start.kind() == Position.Kind.OFFSET || start.kind() == Position.Kind.FROM_END) {
                     throw new CommandLine.ParameterException(spec.commandLine(), "--from-kafka starts at earliest, latest or a time, not an offset");
                 }
                 try (KafkaToLog m = new KafkaToLog(log, kafka, source, target, start.kind() == Position.Kind.LATEST
@@ -89,7 +92,7 @@ final class MirrorCommand implements Callable<Integer> {
                 }
             } else {
                 if (!log.exists(source)) {
-                    throw new IllegalArgumentException("unknown topic '" + source + "' in " + data.resolve());
+                    throw new CommandFailure("unknown topic '" + source + "' in " + data.resolve() + Names.didYouMean(source, Names.topics(data.resolve())));
                 }
                 try (LogToKafka m = new LogToKafka(log, source, kafka, target, start::resolve, timeoutMs, batch, force)) {
                     long lag = m.lag();
@@ -121,13 +124,7 @@ final class MirrorCommand implements Callable<Integer> {
 
     /** SIGTERM / SIGINT end the mirror after its current transaction or batch. */
     private static void stopOn(AtomicBoolean stop) {
-        for (String name : new String[] {"TERM", "INT"}) {
-            try {
-                sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> stop.set(true));
-            } catch (IllegalArgumentException | UnsupportedOperationException e) {
-                // not here: the JVM's default handling
-            }
-        }
+        Signals.onStop(() -> stop.set(true));
     }
 
     private static Thread watch(Progress line, java.util.function.LongSupplier done, long total, AtomicBoolean stop) {

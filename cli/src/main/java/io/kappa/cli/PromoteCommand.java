@@ -32,8 +32,13 @@ final class PromoteCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        try (EventLog log = data.open()) {
-            PromoteTool.Result r = PromoteTool.promote(log, topic, version, force);
+        try (EventLog log = data.openExisting()) {
+            PromoteTool.Result r;
+            try {
+                r = PromoteTool.promote(log, topic, version, force);
+            } catch (IllegalArgumentException e) {
+                throw new CommandFailure(e.getMessage(), e); // a refusal over the state of the topics, not a usage error
+            }
             out.printf("%s now reads as %s%s%s%n", r.name(), r.target(), r.previous() != null ? " (was " + r.previous() + ")" : "",
                 r.oldName() != null ? "; the first version stays readable as " + r.oldName() : "");
             out.flush();

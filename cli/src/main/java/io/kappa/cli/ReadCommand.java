@@ -36,8 +36,13 @@ final class ReadCommand implements Callable<Integer> {
     @Option(names = "--partition", paramLabel = "P", description = "Read only this partition (default: all).")
     Integer partition;
     @Option(names = "--from", paramLabel = "POSITION", defaultValue = "earliest",
-        description = "earliest (default), latest, an offset, an ISO-8601 time or @epochMillis (first event appended at or after it).")
+        description = "earliest (default), latest, an offset, -N (the last N), or a time: ISO-8601, @epochMillis, now, now-5m. A time"
+            + " is an append time (the first event the log appended at or after it; time index, no scan).")
     String from;
+    @Option(names = "--from-event-time", paramLabel = "TIME",
+        description = "Start at the first event whose event time (its \"time\") is at or after TIME; event times need not grow with "
+            + "offsets, so this scans each partition from its start.")
+    String fromEventTime;
     @Option(names = "--limit", paramLabel = "N", description = "Print at most N events.")
     Long limit;
     @Option(names = {"-f", "--follow"}, description = "Keep printing new events as they arrive, until interrupted.")
@@ -45,14 +50,17 @@ final class ReadCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        Position position = Position.parse(from);
+        if (fromEventTime != null && spec.commandLine().getParseResult().hasMatchedOption("--from")) {
+            throw new IllegalArgumentException("give --from (offsets, append times) or --from-event-time, not both");
+        }
+        Position position = fromEventTime != null ? Position.eventTime(fromEventTime) : Position.parse(from);
         if (limit != null && limit < 0) {
             throw new IllegalArgumentException("--limit must be >= 0, was " + limit);
         }
         long remaining = limit == null ? Long.MAX_VALUE : limit;
         PrintWriter out = spec.commandLine().getOut();
         Writer w = new BufferedWriter(out, 1 << 16);
-        try (EventLog log = data.open()) {
+        try (EventLog log = data.openExisting()) {
             Topic t = log.resolveTopic(topic);
             List<PartitionTailer> tailers = new ArrayList<>();
             try {
@@ -63,6 +71,9 @@ final class ReadCommand implements Callable<Integer> {
                         tailers.add(open(t.partition(p), position));
                     }
                 }
+                if (position.kind() == Position.Kind.TIME) {
+                    noteAppendTime(tailers, position);
+                }
                 if (follow) {
                     StringBuilder at = new StringBuilder();
                     for (PartitionTailer tailer : tailers) {
@@ -71,7 +82,8 @@ final class ReadCommand implements Callable<Integer> {
                     spec.commandLine().getErr().println("kappa: following " + t.name() + " from partition:offset " + at);
                 }
                 Printer printer = new Printer(w);
-                while (remaining > 0) {
+                Signals.Stop stop = follow ? Signals.onStop(() -> { }) : null;
+                while (remaining > 0 && (stop == null || !stop.requested())) {
                     long before = printer.printed;
                     for (PartitionTailer tailer : tailers) {
                         if (remaining <= 0) {
@@ -86,8 +98,11 @@ final class ReadCommand implements Callable<Integer> {
                             break;
                         }
                         Thread.sleep(20);
-                    } else if (follow) {
+                    } else if (follow || remaining <= 0) {
                         w.flush();
+                    }
+                    if (printer.printed != before && out.checkError()) {
+                        break; // stdout closed (`kappa read T | head -1`): stop reading, quietly and successfully
                     }
                 }
             } finally {
@@ -98,6 +113,25 @@ final class ReadCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * A time before every append of the partitions read means "from the start": said on stderr, with the clock a time
+     * position uses, since history imported with event times in the past is a common surprise.
+     */
+    private void noteAppendTime(List<PartitionTailer> tailers, Position position) {
+        long first = Long.MAX_VALUE;
+        for (PartitionTailer t : tailers) {
+            io.kappa.log.PartitionStats s = t.partition().stats();
+            if (s.records() == 0 || t.offset() != s.startOffset() || s.firstAppendTime() < position.value()) {
+                return;
+            }
+            first = Math.min(first, s.firstAppendTime());
+        }
+        if (first != Long.MAX_VALUE) {
+            spec.commandLine().getErr().println("kappa: note: --from " + from + " is before the first append (" + io.kappa.replay.RecordJson.formatTime(first)
+                + "), so this reads from the start; --from times are append times, use --from-event-time for event times");
+        }
     }
 
     private static PartitionTailer open(Partition p, Position position) {

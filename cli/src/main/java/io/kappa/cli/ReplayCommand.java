@@ -47,6 +47,9 @@ final class ReplayCommand extends RunCommand {
             throw new CommandLine.ParameterException(spec.commandLine(), "--verify replays the group's whole history: it takes no "
                 + "--from, --to, --max-rate or --drain");
         }
+        if (!io.kappa.processor.Groups.exists(data.resolve(), group)) {
+            throw Names.unknownGroup(group, data.resolve());
+        }
         try (EventLog log = data.open()) {
             Map<String, String> groupSpec = io.kappa.replay.GroupSpecs.spec(log.dataDir(), group);
             io.kappa.processor.Topology topology;

@@ -28,7 +28,7 @@ final class RewindCommand implements Callable<Integer> {
     DataDirOptions data;
     @Option(names = "--group", required = true, paramLabel = "G", description = "The group to rewind (it must not be running).")
     String group;
-    @Option(names = "--to", paramLabel = "POSITION", description = "earliest, latest, an offset, an ISO-8601 time or @epochMillis.")
+    @Option(names = "--to", paramLabel = "POSITION", description = "earliest, latest, an offset, -N (N before the end), or an append time: ISO-8601, @epochMillis, now, now-5m.")
     String to;
     @Option(names = "--shift", paramLabel = "N", description = "Move each partition by N records from its committed offset (e.g. -1000).")
     Long shift;
@@ -36,7 +36,7 @@ final class RewindCommand implements Callable<Integer> {
     Integer partition;
     @Option(names = "--dry-run", description = "Show what would change and what reprocessing would cost; change nothing.")
     boolean dryRun;
-    @Option(names = "--kafka", paramLabel = "BOOTSTRAP", description = {"A group run with `kappa run --kafka`: Kafka's own offset reset",
+    @Option(names = "--kafka", arity = "0..1", fallbackValue = "", paramLabel = "BOOTSTRAP", description = {"A group run with `kappa run --kafka`: Kafka's own offset reset",
         "(the group must have no running member); its state (changelog topics) is cleared, so it restarts empty at",
         "the new offsets, as Kafka's application reset does; what it had read it recomputes with isReplaying() true."})
     String kafka;
@@ -47,6 +47,8 @@ final class RewindCommand implements Callable<Integer> {
     String kafkaTimeout;
     @Option(names = "--undo", description = "Restore the offsets and state from before the last rewind.")
     boolean undo;
+    @Option(names = "--json", description = "The plan as one JSON object: the moves, events and bytes to reprocess, the expected time.")
+    boolean json;
 
     @Override
     public Integer call() {
@@ -68,7 +70,7 @@ final class RewindCommand implements Callable<Integer> {
             return onKafka(out);
         }
         if (!Groups.exists(data.resolve(), group)) {
-            throw new IllegalArgumentException("unknown group '" + group + "' in " + data.resolve());
+            throw Names.unknownGroup(group, data.resolve());
         }
         try (EventLog log = data.open()) {
             Consumer<String> progress = line -> {
@@ -78,14 +80,22 @@ final class RewindCommand implements Callable<Integer> {
             RewindTool.Plan plan;
             if (undo) {
                 plan = RewindTool.undo(log, group, dryRun, progress);
-                out.printf("group %s: undo the last rewind%s%n", group, dryRun ? " (dry run: nothing changed)" : "");
             } else {
                 Position position = to == null ? null : Position.parse(to);
                 plan = RewindTool.rewind(log, group, p -> position.resolve(p), to == null ? "shift " + shift : position.toString(),
                     shift == null ? 0 : shift, partition, dryRun, progress);
-                out.printf("group %s: %s%s%n", group, to != null ? "rewind to " + to : "shift by " + shift,
-                    dryRun ? " (dry run: nothing changed)" : "");
             }
+            String what = undo ? "undo the last rewind" : to != null ? "rewind to " + to : "shift by " + shift;
+            if (json) {
+                com.fasterxml.jackson.databind.node.ObjectNode n = io.kappa.processor.Serdes.MAPPER.valueToTree(plan);
+                n.put("action", what).put("dryRun", dryRun);
+                n.put("expectedSeconds", plan.expectedSeconds());
+                n.put("rebuildSeconds", plan.rebuildSeconds());
+                out.println(n.toString());
+                out.flush();
+                return 0;
+            }
+            out.printf("group %s: %s%s%n", group, what, dryRun ? " (dry run: nothing changed)" : "");
             table(out, plan.moves());
             for (String w : plan.warnings()) {
                 out.println("  warning: " + w);
@@ -117,7 +127,7 @@ final class RewindCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--partition is for the local log: on Kafka a rewind clears the"
                 + " whole group's state, so every input partition moves");
         }
-        try (io.kappa.kafka.KafkaGroups groups = new io.kappa.kafka.KafkaGroups(kafka, io.kappa.processor.Durations.parse(kafkaTimeout,
+        try (io.kappa.kafka.KafkaGroups groups = new io.kappa.kafka.KafkaGroups(kafka, io.kappa.log.Durations.parse(kafkaTimeout,
             "--kafka-timeout"))) {
             java.util.Map<org.apache.kafka.common.TopicPartition, Long> committed = groups.committed(group);
             List<String> topics = inputs;
@@ -129,7 +139,7 @@ final class RewindCommand implements Callable<Integer> {
                     }
                 }
                 if (found.isEmpty()) {
-                    throw new IllegalArgumentException("group " + group + " has no committed offsets on Kafka " + kafka
+                    throw new CommandFailure("group " + group + " has no committed offsets on Kafka " + kafka
                         + " (never run there?); give --input to set its offsets anyway");
                 }
                 topics = List.copyOf(found);
@@ -158,10 +168,15 @@ final class RewindCommand implements Callable<Integer> {
                 org.apache.kafka.clients.admin.OffsetSpec specOf = switch (position.kind()) {
                     case EARLIEST -> org.apache.kafka.clients.admin.OffsetSpec.earliest();
                     case LATEST -> org.apache.kafka.clients.admin.OffsetSpec.latest();
-                    case TIME -> org.apache.kafka.clients.admin.OffsetSpec.forTimestamp(position.value());
-                    case OFFSET -> null;
+                    // on Kafka a record's timestamp is its event time (docs/architecture.md): both kinds of time find it
+                    case TIME, EVENT_TIME -> org.apache.kafka.clients.admin.OffsetSpec.forTimestamp(position.value());
+                    case OFFSET, FROM_END -> null;
                 };
-                if (specOf == null) {
+                if (position.kind() == Position.Kind.FROM_END) {
+                    for (org.apache.kafka.common.TopicPartition tp : parts) {
+                        target.put(tp, Math.max(earliest.get(tp), ends.get(tp) - position.value()));
+                    }
+                } else if (specOf == null) {
                     for (org.apache.kafka.common.TopicPartition tp : parts) {
                         if (position.value() > ends.get(tp) || position.value() < earliest.get(tp)) {
                             throw new IllegalArgumentException("offset " + position.value() + " is outside " + tp + " (offsets "

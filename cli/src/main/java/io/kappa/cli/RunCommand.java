@@ -14,7 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.kappa.log.EventLog;
 import io.kappa.log.Position;
 import io.kappa.log.TopicNames;
-import io.kappa.processor.Durations;
+import io.kappa.log.Durations;
 import io.kappa.processor.Groups;
 import io.kappa.processor.OnError;
 import io.kappa.processor.ProcessorRunner;
@@ -34,19 +34,15 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code kappa run}: a processor as a foreground daemon, from its group's checkpoint, until SIGTERM or caught up. */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Run a processor for a group: read the inputs from the group's checkpointed offsets, keep state,",
-        "write the output. Built-ins: filter --where EXPR, map --select F1,F2, count --by key|FIELD,",
-        "sum --by key|FIELD --field F, dedup --window DURATION [--by id|key|FIELD],",
-        "window-count --by key|FIELD --size D [--advance D | --session-gap D] [--lateness D] [--out-of-order D] [--mode M],",
-        "window-agg (as window-count) --agg sum|min|max|avg|count|p50|p90|p95|p99|p999|distinct --field F,",
-        "windows of whole hours or days in a time zone with --zone (e.g. Asia/Seoul: 1d is the local day),",
-        "top --by FIELD --n N --size D [...window options], join --left T --right T (--within D | --table) [--join left];",
-        "or --class with --jar.",
-        "Stops with a last checkpoint on SIGTERM/SIGINT; --until-caught-up stops once the inputs are consumed."})
+        "write the output. Stops with a last checkpoint and exit status 0 on SIGTERM or SIGINT; --until-caught-up stops",
+        "once the inputs are consumed up to where they ended at start."})
 class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
     @Mixin
     DataDirOptions data;
+    @Mixin
+    WriteOptions write;
     @Parameters(index = "0", arity = "0..1", paramLabel = "PROCESSOR",
         description = "filter, map, count, sum, dedup, window-count, window-agg, top or join.")
     String processor;
@@ -114,14 +110,14 @@ class RunCommand implements Callable<Integer> {
     Path jar;
     @Option(names = {"-o", "--option"}, paramLabel = "KEY=VALUE", description = "Options passed to a TopologyFactory.")
     Map<String, String> options = new LinkedHashMap<>();
-    @Option(names = "--threads", defaultValue = "1", description = "Processing threads (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--threads", defaultValue = "1", paramLabel = "N", description = "Processing threads (default: ${DEFAULT-VALUE}).")
     int threads;
     @Option(names = "--on-error", defaultValue = "dlq", paramLabel = "dlq|fail",
         description = "A record that cannot be read or makes the processor throw: to GROUP.dlq and go on, or stop (default: ${DEFAULT-VALUE}).")
     String onError;
     @Option(names = "--from", defaultValue = "earliest", paramLabel = "POSITION",
-        description = "Where a group with no checkpoint starts: earliest, latest, an offset, an ISO-8601 time or @epochMillis "
-            + "(default: ${DEFAULT-VALUE}).")
+        description = "Where a group with no checkpoint starts: earliest, latest, an offset, -N (N before the end), or an append "
+            + "time: ISO-8601, @epochMillis, now, now-5m (default: ${DEFAULT-VALUE}).")
     String from;
     @Option(names = "--checkpoint-interval", defaultValue = "2s", paramLabel = "DURATION",
         description = "Checkpoint each task this often while it processes (default: ${DEFAULT-VALUE}).")
@@ -137,7 +133,10 @@ class RunCommand implements Callable<Integer> {
     boolean drain;
     @Option(names = "--progress", description = "Show progress on stderr even when it is not a terminal.")
     boolean progress;
-    @Option(names = "--kafka", paramLabel = "BOOTSTRAP", description = {"Run on Apache Kafka (Kafka Streams, exactly_once_v2): inputs and",
+    @Option(names = "--force", description = "Run a group that was last run with another processor or options (they are recorded in "
+        + "groups/G/group.json) from its checkpoints all the same.")
+    boolean force;
+    @Option(names = "--kafka", arity = "0..1", fallbackValue = "", paramLabel = "BOOTSTRAP", description = {"Run on Apache Kafka (Kafka Streams, exactly_once_v2): inputs and",
         "output are Kafka topics, the group is the application id, and every process running the same group shares",
         "its partitions. The local data directory only keeps Kafka Streams' state cache."})
     String kafka;
@@ -148,27 +147,15 @@ class RunCommand implements Callable<Integer> {
         description = "--kafka: a Kafka Streams or client setting (repeatable), e.g. consumer.session.timeout.ms=10000.")
     Map<String, String> kafkaConfig = new LinkedHashMap<>();
 
-    /**
-     * SIGTERM and SIGINT stop the runner (last checkpoint) and let {@code run} return, so the process exits 0
-     * rather than 143/130. Where signals cannot be handled, the shutdown hook still checkpoints.
-     */
+    /** SIGTERM and SIGINT stop the runner (last checkpoint) and let {@code run} return, so the process exits 0. */
     static void stopOnSignals(AutoCloseable runner) {
-        for (String name : new String[] {"TERM", "INT"}) {
+        Signals.onStop(() -> {
             try {
-                sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
-                    Thread t = new Thread(() -> {
-                        try {
-                            runner.close();
-                        } catch (Exception e) {
-                            // the run command reports the runner's failure
-                        }
-                    }, "kappa-run-stop");
-                    t.start();
-                });
-            } catch (IllegalArgumentException | UnsupportedOperationException e) {
-                // no such signal here: the shutdown hook covers it
+                runner.close();
+            } catch (Exception e) {
+                // the run command reports the runner's failure
             }
-        }
+        });
     }
 
     /** Per input partition: done / total of what this run has to read (at most 8 shown). */
@@ -364,6 +351,43 @@ class RunCommand implements Callable<Integer> {
         return code;
     }
 
+    /**
+     * A group's checkpoints, state and output belong to the processor it ran: running it with another (other options,
+     * inputs or output) is refused unless --force, which warns. Where it starts ({@code --from}) is not compared: it
+     * only applies to a group without checkpoints.
+     */
+    private void checkRecordedSpec(PrintWriter err) {
+        JsonNode info = Groups.info(data.resolve(), group);
+        if (info == null || !info.path("spec").isObject()) {
+            return;
+        }
+        Map<String, String> recorded = new java.util.TreeMap<>();
+        info.path("spec").fields().forEachRemaining(e -> recorded.put(e.getKey(), e.getValue().asText()));
+        Map<String, String> now = new java.util.TreeMap<>(spec());
+        recorded.remove("from");
+        now.remove("from");
+        if (recorded.equals(now)) {
+            return;
+        }
+        List<String> changes = new ArrayList<>();
+        Set<String> keys = new java.util.TreeSet<>(recorded.keySet());
+        keys.addAll(now.keySet());
+        for (String k : keys) {
+            String was = recorded.get(k);
+            String is = now.get(k);
+            if (!java.util.Objects.equals(was, is)) {
+                changes.add(k + " " + (was == null ? "(none)" : was) + " -> " + (is == null ? "(none)" : is));
+            }
+        }
+        String message = "group " + group + " was run as `" + info.path("description").asText() + "`; this run changes "
+            + String.join(", ", changes);
+        if (!force) {
+            throw new CommandFailure(message + ": its checkpoints, state and output belong to the recorded processor. Use a new --group"
+                + " (or `kappa replay`), or add --force to go on from its checkpoints with the new one");
+        }
+        err.println("kappa: warning: " + message + " (--force: going on from its checkpoints)");
+    }
+
     /** More settings for the runner (replay adds its own). */
     void configure(RunnerContext context, EventLog log) {
     }
@@ -439,10 +463,11 @@ class RunCommand implements Callable<Integer> {
         if (kafka != null) {
             return runOnKafka(out, err, builtin, description);
         }
+        checkRecordedSpec(err);
         RunnerContext context = new RunnerContext().group(group).threads(threads).onError(OnError.parse(onError))
             .checkpointIntervalMs(Durations.parse(checkpointInterval, "--checkpoint-interval")).checkpointRecords(checkpointRecords)
             .description(description).spec(spec()).drain(drain);
-        EventLog log = data.open();
+        EventLog log = data.openExisting();
         ProcessorRunner runner;
         try {
             resolveTopics(log, err);

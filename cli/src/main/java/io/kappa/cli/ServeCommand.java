@@ -22,6 +22,8 @@ final class ServeCommand implements Callable<Integer> {
     CommandSpec spec;
     @Mixin
     DataDirOptions data;
+    @Mixin
+    WriteOptions write;
     @Option(names = "--bind", defaultValue = "127.0.0.1", description = {"Address to listen on (default: ${DEFAULT-VALUE}). An",
         "address other machines can reach needs --token-file (TLS alone does not authenticate clients), or --insecure",
         "to accept anyone."})
@@ -73,7 +75,7 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ServerConfig defaults = ServerConfig.defaults();
-        int maxLine = data.maxRecordBytes * 2 + 64 * 1024;
+        int maxLine = write.maxRecordBytes * 2 + 64 * 1024;
         ServerConfig config = new ServerConfig(bind, port, maxConnections, maxFrameBytes, maxLine, stallTimeoutMs, idleTimeoutMs,
             defaults.dedupWindow(), defaults.maxPendingOutput(), requestTimeoutMs, writeTimeoutMs, maxBufferBytes, maxProducers,
             maxProducersPerConnection, maxProducerEntries);
@@ -99,10 +101,18 @@ final class ServeCommand implements Callable<Integer> {
             log.close();
         }, "kappa-serve-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        Signals.onStop(server::close);
         out.printf("kappa: serving %s on %s:%d%s%n", data.resolve(), server.address().getHostString(), server.address().getPort(),
             tls == null ? "" : " (TLS 1.3)");
         out.flush();
         Throwable failure = server.awaitStop();
+        server.close();
+        log.close();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // already shutting down: the hook closes them (again, harmlessly)
+        }
         if (failure != null) {
             spec.commandLine().getErr().println("kappa: server stopped by an error: " + failure);
             return 1;

@@ -32,7 +32,7 @@ final class StatusCommand implements Callable<Integer> {
     String group;
     @Option(names = "--json", description = "One JSON object per group.")
     boolean json;
-    @Option(names = "--kafka", paramLabel = "BOOTSTRAP",
+    @Option(names = "--kafka", arity = "0..1", fallbackValue = "", paramLabel = "BOOTSTRAP",
         description = "A group run with `kappa run --kafka` (give GROUP): lag from its committed offsets on Kafka, members, state topics.")
     String kafka;
     @Option(names = "--kafka-timeout", defaultValue = "30s", paramLabel = "DURATION", description = "--kafka: how long to wait for the cluster.")
@@ -48,8 +48,7 @@ final class StatusCommand implements Callable<Integer> {
         List<String> groups;
         if (group != null) {
             if (!Groups.exists(dir, group)) {
-                throw new IllegalArgumentException("unknown group '" + group + "' in " + dir + " (groups: "
-                    + (Groups.list(dir).isEmpty() ? "none" : String.join(", ", Groups.list(dir))) + ")");
+                throw Names.unknownGroup(group, dir);
             }
             groups = List.of(group);
         } else {
@@ -59,7 +58,7 @@ final class StatusCommand implements Callable<Integer> {
                 return 0;
             }
         }
-        try (EventLog log = data.open()) {
+        try (EventLog log = data.openExisting()) {
             for (String g : groups) {
                 ObjectNode s = io.kappa.replay.StatusTool.group(log, g);
                 if (json) {
@@ -77,10 +76,10 @@ final class StatusCommand implements Callable<Integer> {
         if (group == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "with --kafka, give the GROUP");
         }
-        try (io.kappa.kafka.KafkaGroups groups = new io.kappa.kafka.KafkaGroups(kafka, io.kappa.processor.Durations.parse(kafkaTimeout,
+        try (io.kappa.kafka.KafkaGroups groups = new io.kappa.kafka.KafkaGroups(kafka, io.kappa.log.Durations.parse(kafkaTimeout,
             "--kafka-timeout"))) {
             if (groups.committed(group).isEmpty()) {
-                throw new IllegalArgumentException("group " + group + " has no committed offsets on Kafka " + kafka + " (never run there?)");
+                throw new CommandFailure("group " + group + " has no committed offsets on Kafka " + kafka + " (never run there?)");
             }
             ObjectNode s = groups.status(group);
             JsonNode parts = s.get("partitions");

@@ -12,6 +12,7 @@ import io.kappa.log.PartitionStats;
 import io.kappa.log.Topic;
 import io.kappa.log.TopicConfig;
 import io.kappa.log.TopicMetadata;
+import io.kappa.processor.Serdes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -59,27 +60,59 @@ final class TopicCommand implements Runnable {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List topics.")
+    @Command(name = "list", mixinStandardHelpOptions = true, description = {"List topics, with the aliases `kappa promote` made.",
+        "Topics a group keeps for itself (GROUP.repartition, GROUP.gather, the scratch topics of a rewind or a verify) are",
+        "left out unless --all."})
     static final class ListTopics implements Callable<Integer> {
         @Spec
         CommandSpec spec;
         @Mixin
         DataDirOptions data;
+        @Option(names = "--all", description = "Also the topics groups keep for themselves.")
+        boolean all;
+        @Option(names = "--json", description = "One JSON object per topic: {\"name\",\"alias\" (its target, for an alias),\"internal\",\"aliases\"}.")
+        boolean json;
 
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
+            if (!data.exists()) {
+                spec.commandLine().getErr().println("kappa: no topics: " + data.noData());
+                return 0;
+            }
             try (EventLog log = data.open()) {
                 Map<String, String> aliases = log.aliases();
+                java.util.Set<String> internal = InternalTopics.of(log.dataDir(), log.topicNames());
                 java.util.TreeSet<String> names = new java.util.TreeSet<>(log.topicNames());
                 names.addAll(aliases.keySet());
+                int hidden = 0;
                 for (String name : names) {
+                    if (!all && internal.contains(name)) {
+                        hidden++;
+                        continue;
+                    }
                     if (aliases.containsKey(name)) {
-                        out.printf("%s -> %s  (alias)%n", name, aliases.get(name));
+                        if (json) {
+                            out.println(Serdes.MAPPER.createObjectNode().put("name", name).put("alias", aliases.get(name)).toString());
+                        } else {
+                            out.printf("%s -> %s  (alias)%n", name, aliases.get(name));
+                        }
                     }
                     if (log.exists(name)) {
-                        out.println(label(aliases, name));
+                        if (json) {
+                            com.fasterxml.jackson.databind.node.ObjectNode n = Serdes.MAPPER.createObjectNode().put("name", name)
+                                .put("internal", internal.contains(name));
+                            log.aliasesOf(name).forEach(n.putArray("aliases")::add);
+                            out.println(n.toString());
+                        } else {
+                            out.println(label(aliases, name) + (internal.contains(name) ? "  (internal)" : ""));
+                        }
                     }
+                }
+                if (names.isEmpty() && !json) {
+                    spec.commandLine().getErr().println("kappa: no topics in " + log.dataDir() + " yet (`kappa topic create NAME`)");
+                } else if (hidden > 0 && !json) {
+                    spec.commandLine().getErr().printf("kappa: %d internal topic%s not shown (--all shows them)%n", hidden, hidden == 1 ? "" : "s");
                 }
             }
             return 0;
@@ -94,12 +127,18 @@ final class TopicCommand implements Runnable {
         DataDirOptions data;
         @Parameters(paramLabel = "NAME")
         String name;
+        @Option(names = "--json", description = "one JSON object: the settings and \"partitionStats\".")
+        boolean json;
 
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            try (EventLog log = data.open()) {
+            try (EventLog log = data.openExisting()) {
                 Topic t = log.resolveTopic(name);
+                if (json) {
+                    out.println(describeJson(t).toString());
+                    return 0;
+                }
                 if (!t.name().equals(name)) {
                     out.printf("%s -> %s  (alias)%n", name, t.name());
                 }
@@ -118,6 +157,22 @@ final class TopicCommand implements Runnable {
             }
             return 0;
         }
+    }
+
+    private static com.fasterxml.jackson.databind.node.ObjectNode describeJson(Topic t) {
+        TopicMetadata m = t.metadata();
+        com.fasterxml.jackson.databind.node.ObjectNode n = Serdes.MAPPER.createObjectNode();
+        n.put("name", m.name()).put("partitions", m.partitions()).put("segment", m.segment()).put("retentionMs", m.retentionMs())
+            .put("retentionBytes", m.retentionBytes()).put("created", String.valueOf(m.createdTime()));
+        com.fasterxml.jackson.databind.node.ArrayNode parts = n.putArray("partitionStats");
+        for (int p = 0; p < t.partitionCount(); p++) {
+            PartitionStats s = t.partition(p).stats();
+            com.fasterxml.jackson.databind.node.ObjectNode o = parts.addObject().put("partition", p).put("start", s.startOffset())
+                .put("end", s.endOffset()).put("records", s.records()).put("segments", s.segments()).put("bytes", s.bytesUsed());
+            o.put("firstAppendTime", s.firstAppendTime() < 0 ? null : io.kappa.replay.RecordJson.formatTime(s.firstAppendTime()));
+            o.put("lastAppendTime", s.lastAppendTime() < 0 ? null : io.kappa.replay.RecordJson.formatTime(s.lastAppendTime()));
+        }
+        return n;
     }
 
     /**
@@ -155,7 +210,7 @@ final class TopicCommand implements Runnable {
         @Override
         public Integer call() {
             List<String> dropped;
-            try (EventLog log = data.open()) {
+            try (EventLog log = data.openExisting()) {
                 Map<String, String> aliases = log.aliases();
                 String target = aliases.get(name);
                 if (target != null && !physical) {
@@ -165,13 +220,13 @@ final class TopicCommand implements Runnable {
                         message += ". The topic physically named " + name + " is a different one (read as "
                             + String.join(", ", log.aliasesOf(name)) + "); to delete it: " + command(aliases, name);
                     }
-                    throw new IllegalArgumentException(message);
+                    throw new CommandFailure(message);
                 }
                 dropped = log.aliasesOf(name);
                 try {
                     log.deleteTopic(name, force);
                 } catch (LogException.TopicAliased e) {
-                    throw new IllegalArgumentException(e.getMessage() + "; to delete it and remove the alias" + (dropped.size() == 1 ? "" : "es")
+                    throw new CommandFailure(e.getMessage() + "; to delete it and remove the alias" + (dropped.size() == 1 ? "" : "es")
                         + ", add --force");
                 }
             }

@@ -50,7 +50,7 @@ final class UiCommand implements Callable<Integer> {
             allowActions ? " (and --allow-actions lets them stop groups)" : "");
         UiContext context = new UiContext().log(data.context()).bind(bind).port(port).allowActions(allowActions);
         if (kafka != null) {
-            context.kafka(kafka, io.kappa.processor.Durations.parse(kafkaTimeout, "--kafka-timeout"));
+            context.kafka(kafka, io.kappa.log.Durations.parse(kafkaTimeout, "--kafka-timeout"));
         }
         if (authentication != null) {
             context.tokens(token -> {

@@ -61,14 +61,33 @@ final class Cli {
 
     /** As {@link #start(Path, String...)}, with these JVM flags (a heap size, say). */
     static Process start(Path dataDir, List<String> jvmFlags, String... args) throws Exception {
+        return start(dataDir == null ? java.util.Map.of() : java.util.Map.of("KAPPA_DATA_DIR", dataDir.toString()), jvmFlags, args);
+    }
+
+    /** Starts {@code kappa ARGS} with these environment variables set (and no KAPPA_DATA_DIR unless among them). */
+    static Process start(java.util.Map<String, String> env, List<String> jvmFlags, String... args) throws Exception {
         List<String> cmd = JvmFlags.javaCommand(jvmFlags, Kappa.class.getName(), List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().put("KAPPA_DATA_DIR", dataDir.toString());
+        pb.environment().remove("KAPPA_DATA_DIR");
+        pb.environment().putAll(env);
         return pb.start();
     }
 
     static Result exec(Path dataDir, String stdin, String... args) throws Exception {
-        Process p = start(dataDir, args);
+        return exec(start(dataDir, args), stdin, args);
+    }
+
+    /** Runs {@code kappa ARGS} as a process with these environment variables and the given working directory. */
+    static Result execIn(Path workingDir, java.util.Map<String, String> env, String... args) throws Exception {
+        List<String> cmd = JvmFlags.javaCommand(List.of("-Xmx256m"), Kappa.class.getName(), List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(workingDir.toFile());
+        pb.environment().remove("KAPPA_DATA_DIR");
+        pb.environment().remove("KAPPA_PROFILE");
+        pb.environment().putAll(env);
+        return exec(pb.start(), null, args);
+    }
+
+    private static Result exec(Process p, String stdin, String... args) throws Exception {
         if (stdin != null) {
             p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
         }

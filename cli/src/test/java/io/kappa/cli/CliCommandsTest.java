@@ -52,7 +52,7 @@ class CliCommandsTest {
         fails("invalid topic name", "topic", "create", "../x");
         Cli.Result zero = Cli.runWithStdin(null, args("topic", "create", "zero", "--partitions", "0"));
         assertEquals(2, zero.code(), zero.err());
-        assertTrue(zero.err().startsWith("--partitions must be in 1..1024, was 0"), zero.err());
+        assertEquals("kappa: --partitions must be in 1..1024, was 0; see `kappa topic create --help`\n", zero.err());
         fails("unknown segment", "topic", "create", "seg", "--segment", "3h");
         ok(null, "topic", "delete", "orders");
         fails("unknown topic 'orders'", "topic", "describe", "orders");
@@ -192,7 +192,8 @@ class CliCommandsTest {
             String[] a = java.util.Arrays.copyOfRange(c, 1, c.length);
             Cli.Result r = Cli.runWithStdin(null, args(a));
             assertEquals(2, r.code(), () -> String.join(" ", a) + ": " + r.err());
-            assertTrue(r.err().startsWith(c[0] + "\n"), () -> String.join(" ", a) + ": " + r.err());
+            assertTrue(r.err().startsWith("kappa: " + c[0] + "; see `kappa ") && r.err().endsWith(" --help`\n"),
+                () -> String.join(" ", a) + ": " + r.err());
         }
         assertTrue(ok(null, "read", "t").lines().isEmpty(), "nothing was appended");
     }

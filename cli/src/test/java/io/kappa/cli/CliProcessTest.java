@@ -51,7 +51,7 @@ class CliProcessTest {
         assertEquals(0, Cli.exec(dir, null, "topic", "delete", "b").code());
         Cli.Result gone = Cli.exec(dir, null, "topic", "delete", "b");
         assertEquals(1, gone.code());
-        assertEquals("kappa: unknown topic 'b'\n", gone.err());
+        assertEquals("kappa: unknown topic 'b'\n", gone.err(), "no guess from one letter");
         Cli.Result help = Cli.exec(dir, null, "serve", "--help");
         assertEquals(0, help.code());
         assertTrue(help.out().contains("--port"), help.out());

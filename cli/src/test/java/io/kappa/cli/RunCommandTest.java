@@ -151,7 +151,7 @@ class RunCommandTest {
     void refusesBadArgumentsWithAClearMessage() {
         assertEquals(0, kappa("topic", "create", "in").code());
         Cli.Result r = kappa("run", "median", "--group", "g", "--input", "in", "--output", "o");
-        assertEquals(1, r.code());
+        assertEquals(2, r.code());
         assertTrue(r.err().contains("unknown processor 'median'"), r.err());
         r = kappa("run", "count", "--group", "g", "--input", "in");
         assertEquals(2, r.code());
@@ -160,16 +160,16 @@ class RunCommandTest {
         assertEquals(1, r.code());
         assertTrue(r.err().contains("nope"), r.err());
         r = kappa("run", "filter", "--where", "price >", "--group", "g", "--input", "in", "--output", "o");
-        assertEquals(1, r.code());
+        assertEquals(2, r.code());
         assertTrue(r.err().contains("position"), r.err());
         r = kappa("run", "count", "--by", "key", "--group", "../etc", "--input", "in", "--output", "o");
-        assertEquals(1, r.code());
+        assertEquals(2, r.code());
         assertTrue(r.err().contains("group name"), r.err());
         r = kappa("run", "count", "--by", "key", "--field", "x", "--group", "g", "--input", "in", "--output", "o");
-        assertEquals(1, r.code());
+        assertEquals(2, r.code());
         assertTrue(r.err().contains("count does not take --field"), r.err());
         r = kappa("run", "count", "--by", "key", "--group", "g", "--input", "in", "--output", "in");
-        assertEquals(1, r.code());
+        assertEquals(2, r.code());
         assertTrue(r.err().contains("also an input"), r.err());
         r = kappa("status", "ghost");
         assertEquals(1, r.code());
@@ -228,10 +228,10 @@ class RunCommandTest {
         assertEquals(List.of("HELLO", "WORLD"), values);
         assertTrue(Cli.run(withDir("read", "up.dlq")).out().contains("boom is not allowed"));
         r = kappa("run", "--class", "com.example.Missing", "--group", "x", "--input", "words", "--output", "o");
-        assertEquals(1, r.code());
+        assertEquals(2, r.code(), "a --class that is not there is a usage error");
         assertTrue(r.err().contains("class com.example.Missing not found"), r.err());
         r = kappa("run", "--class", "java.lang.String", "--group", "x", "--input", "words", "--output", "o");
-        assertEquals(1, r.code());
+        assertEquals(2, r.code());
         assertTrue(r.err().contains("implements neither"), r.err());
     }
 
@@ -291,7 +291,7 @@ class RunCommandTest {
         assertTrue(diff.out().contains("different"), diff.out());
 
         Cli.Result bad = kappa("replay", "count", "--by", "page", "--input", "clicks", "--output", "pages.v4", "--from", "20", "--to", "5");
-        assertEquals(1, bad.code());
+        assertEquals(2, bad.code());
         assertTrue(bad.err().contains("is after --to"), bad.err());
         bad = kappa("diff", "pages", "nope");
         assertEquals(2, bad.code(), "trouble is 2, as for diff(1)");

@@ -36,7 +36,7 @@ class ServeBindTest {
         assertNotEquals(0, missing.code());
         java.nio.file.Files.writeString(dir.resolve("weak"), "short\n");
         Cli.Result weak = Cli.run(Cli.inDir(dir, "serve", "--port", "0", "--token-file", dir.resolve("weak").toString()));
-        assertEquals(1, weak.code(), weak.err());
+        assertEquals(2, weak.code(), "a bad --token-file is a usage error: " + weak.err());
         assertTrue(weak.err().contains("at least 16"), weak.err());
     }
 }

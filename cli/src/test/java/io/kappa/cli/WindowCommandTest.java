@@ -106,7 +106,7 @@ class WindowCommandTest {
         assertTrue(noGroup.err().contains("unknown group 'ghost'"), noGroup.err());
 
         Cli.Result byKey = kappa("diff", "per-minute", "per-minute.v2", "--by", "windowStart");
-        assertEquals(1, byKey.code());
+        assertEquals(2, byKey.code(), "trouble, not a difference");
         assertTrue(byKey.err().contains("must start with key"), byKey.err());
 
         // A record of another shape (no windowStart, or not JSON) is a row of its own, shown with the field missing
@@ -274,7 +274,7 @@ class WindowCommandTest {
 
         assertEquals(0, kappa("topic", "create", "three", "--partitions", "3").code());
         Cli.Result mismatch = kappa("run", "join", "--left", "orders", "--right", "three", "--table", "--group", "bad", "--output", "x");
-        assertEquals(1, mismatch.code());
+        assertEquals(2, mismatch.code(), "topics that cannot be joined are a usage error");
         assertTrue(mismatch.err().contains("three") && mismatch.err().contains("orders"), mismatch.err());
     }
 
@@ -299,7 +299,7 @@ class WindowCommandTest {
             args.addAll(List.of(c).subList(1, c.length));
             args.addAll(List.of("--group", "g", "--input", "in", "--output", "o"));
             Cli.Result r = kappa(args.toArray(new String[0]));
-            assertEquals(1, r.code(), String.join(" ", args) + ": " + r.err());
+            assertEquals(2, r.code(), "a usage error: " + String.join(" ", args) + ": " + r.err());
             assertTrue(r.err().contains(c[0]), "'" + r.err() + "' should contain '" + c[0] + "'");
         }
         Cli.Result r = kappa("run", "join", "--left", "in", "--group", "g", "--output", "o");

@@ -21,8 +21,16 @@ public class LogException extends RuntimeException {
     }
 
     public static final class UnknownTopic extends LogException {
+        private final String topic;
+
         public UnknownTopic(String topic) {
             super("unknown topic '" + topic + "'");
+            this.topic = topic;
+        }
+
+        /** The name that was not found (so that a command can suggest the nearest one). */
+        public String topic() {
+            return topic;
         }
     }
 

@@ -8,7 +8,7 @@ import java.util.Map;
 
 import io.kappa.log.EventLog;
 import io.kappa.processor.TopicCatalog;
-import io.kappa.processor.Durations;
+import io.kappa.log.Durations;
 import io.kappa.processor.TimePolicy;
 import io.kappa.processor.Topology;
 import io.kappa.processor.window.WindowSpec;

@@ -1,4 +1,4 @@
-package io.kappa.processor;
+package io.kappa.log;
 
 import org.junit.jupiter.api.Test;
 
