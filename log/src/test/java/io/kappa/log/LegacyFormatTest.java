@@ -141,17 +141,6 @@ class LegacyFormatTest {
                 RecordBatchTest.assertSame(expected.get(offset), from.get(0));
             }
         }
-        long first = expected.get(0).appendTime();
-        long last = expected.get(expected.size() - 1).appendTime();
-        for (long time = first - 1; time <= last + 1; time += (time < first + 300 || time > last - 300) ? 1 : 99_997) {
-            long want = expected.size();
-            for (Record r : expected) {
-                if (r.appendTime() >= time) {
-                    want = r.offset();
-                    break;
-                }
-            }
-            assertEquals(want, p.offsetForTime(time), "offset for time " + time);
-        }
+        RecordBatchTest.assertTimeLookups(p, expected, 99_997);
     }
 }
