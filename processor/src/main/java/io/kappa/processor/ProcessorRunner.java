@@ -19,6 +19,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kappa.log.EventLog;
 import io.kappa.log.Topic;
 import io.kappa.log.TopicConfig;
+import io.kappa.processor.internal.DeadLetters;
+import io.kappa.processor.internal.FreshProcessors;
+import io.kappa.processor.internal.ProcessingFailure;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
@@ -37,9 +40,8 @@ public final class ProcessorRunner implements AutoCloseable {
     private final Topology topology;
     private final RunnerContext context;
     private final Path groupDir;
-    private final String lateTopic;
     private final Map<String, Topic> topics = new HashMap<>();
-    private final Set<Processor<?, ?, ?, ?>> handedOut = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final FreshProcessors processors = new FreshProcessors();
     private final List<Task<?, ?, ?, ?>> tasks = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -56,7 +58,6 @@ public final class ProcessorRunner implements AutoCloseable {
         this.topology = topology;
         this.context = context.conclude();
         this.groupDir = Groups.dir(log.dataDir(), context.stateGroup());
-        this.lateTopic = this.context.group() + ".late";
     }
 
     RunnerContext context() {
@@ -72,12 +73,7 @@ public final class ProcessorRunner implements AutoCloseable {
     }
 
     String deadLetterTopic() {
-        return context.group() + ".dlq";
-    }
-
-    /** Where records too late for event-time processing go (see {@code window.LateRecords}); tasks count them. */
-    String lateTopic() {
-        return lateTopic;
+        return DeadLetters.topic(context.group());
     }
 
     public String group() {
@@ -101,19 +97,9 @@ public final class ProcessorRunner implements AutoCloseable {
         return t;
     }
 
-    @SuppressWarnings("unchecked")
-    <KIn, VIn, KOut, VOut> Processor<KIn, VIn, KOut, VOut> newProcessor(Stage<KIn, VIn, KOut, VOut> stage) {
-        Processor<KIn, VIn, KOut, VOut> p = stage.processor().get();
-        if (p == null) {
-            throw new IllegalStateException("the processor supplier of stage '" + stage.name() + "' returned null");
-        }
-        synchronized (handedOut) {
-            if (!handedOut.add(p)) {
-                throw new IllegalStateException("the processor supplier of stage '" + stage.name()
-                    + "' returned the same instance twice; it must make a new processor per task");
-            }
-        }
-        return p;
+    /** Hands out each task's processor, checking it is a new one. */
+    FreshProcessors processors() {
+        return processors;
     }
 
     /** Locks the group, creates missing output topics, recovers every task and starts processing. */
@@ -334,7 +320,7 @@ public final class ProcessorRunner implements AutoCloseable {
                 }
                 idle.idle(n);
             }
-        } catch (Task.ProcessingFailure e) {
+        } catch (ProcessingFailure e) {
             fail(e);
             failed = null; // its state is clean: checkpoint it like the others
         } catch (Task.LogFailure e) {

@@ -3,30 +3,28 @@ package io.kappa.processor;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kappa.log.Partition;
 import io.kappa.log.PartitionTailer;
 import io.kappa.log.RecordDescriptor;
 import io.kappa.log.RecordHandler;
 import io.kappa.log.RecordView;
 import io.kappa.log.Topic;
-import org.agrona.DirectBuffer;
+import io.kappa.processor.internal.RecordStep;
+import io.kappa.processor.internal.RuntimeFailure;
+import io.kappa.processor.internal.StepRuntime;
 import org.agrona.ExpandableArrayBuffer;
 
 /**
  * One task: partition {@code id} of each of a stage's inputs, one processor instance, its stores, timers and
  * outputs. Runs on one runner thread; the runner reads only the volatile progress fields from other threads.
  */
-final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, RecordHandler {
+final class Task<KIn, VIn, KOut, VOut> implements StepRuntime<KOut, VOut>, RecordHandler {
     /** One input partition of the task, with the offset of the next record to process. */
     static final class Input {
         final String topic;
@@ -36,44 +34,25 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         long next;
         long limit = Long.MAX_VALUE; // stop before this offset (RunnerContext.stopAt)
         volatile long published;
-        // the head record, copied, when the task merges several inputs
-        final ExpandableArrayBuffer head = new ExpandableArrayBuffer(256);
+        // the record being handled: a view over the tailer's record, or the head copied while inputs are merged
+        final LogRecord record;
         boolean hasHead;
-        long headOffset;
-        long headEventTime;
-        long headAppendTime;
-        long headProducer;
-        long headSequence;
         // for an input written by the group's earlier stage: where its tasks' recomputed records end
         UpstreamBoundaries upstream;
         // how far the group had read this input before its last rewind: records below it are recomputed
         long reached;
         final int index;
-        int headKeyOffset;
-        int headKeyLength;
-        int headIdOffset;
-        int headIdLength;
-        int headValueOffset;
-        int headValueLength;
 
         Input(String topic, Partition partition, int index) {
             this.topic = topic;
             this.partition = partition;
             this.index = index;
-        }
-    }
-
-    /** A processor failed on a record under {@link OnError#FAIL}, or a timer failed; the task's state is clean. */
-    static final class ProcessingFailure extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        ProcessingFailure(String message, Throwable cause) {
-            super(message, cause);
+            this.record = new LogRecord(topic);
         }
     }
 
     /** The log failed under a task (creating or scanning an output): stops the runner, never dead-lettered. */
-    static final class LogFailure extends RuntimeException {
+    static final class LogFailure extends RuntimeFailure {
         private static final long serialVersionUID = 1L;
 
         LogFailure(String message, Throwable cause) {
@@ -89,30 +68,18 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
     // the id this task wrote under before ids were reserved, while its checkpoint is from that time; else none
     private long legacyProducer = RecordDescriptor.NO_PRODUCER;
     private final Path checkpointFile;
-    private final Processor<KIn, VIn, KOut, VOut> processor;
+    private final RecordStep<KIn, VIn, KOut, VOut> step;
     final Input[] inputs;
     private final TaskOutputs outputs;
     private final int mainOutput;
     private final Map<String, InMemoryKeyValueStore<?, ?>> stores = new LinkedHashMap<>();
     private InMemoryKeyValueStore<?, ?>[] storeArray = new InMemoryKeyValueStore<?, ?>[0];
-    private final Serde<KIn> keySerde;
-    private final Serde<VIn> valueSerde;
     private final Serde<KOut> outputKeySerde;
     private final Serde<VOut> outputValueSerde;
     private final Map<String, TaskCheckpoint.StoreSnapshot> snapshots = new LinkedHashMap<>();
     private final Map<String, Integer> extraOutputs = new HashMap<>();
-    private final TreeSet<TaskCheckpoint.Timer> timers = new TreeSet<>();
-    // timer changes of the current call, undone if it fails: (timer, true = added / false = removed)
-    private final List<TaskCheckpoint.Timer> timerUndo = new ArrayList<>();
-    private final List<Boolean> timerUndoAdded = new ArrayList<>();
-    private final Current<KIn, VIn> current = new Current<>();
     private final ExpandableArrayBuffer scratch = new ExpandableArrayBuffer(4096);
-    private long streamTime = Long.MIN_VALUE;
     private final TimePolicy.Clock clock;
-    private final Watermarks watermarks;
-    private long records;
-    private long deadLettered;
-    private long late; // records sent to GROUP.late
     // after a rewind: some input is still below how far the group had read it; the record handled is recomputed
     private boolean recomputing;
     private boolean recomputed;
@@ -137,9 +104,6 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         this.id = id;
         this.producerId = producerId(context.group(), stage.name(), id);
         this.checkpointFile = Groups.checkpointFile(groupDir, stage.name(), id);
-        this.processor = runner.newProcessor(stage);
-        this.keySerde = stage.keySerde().forTask();
-        this.valueSerde = stage.valueSerde().forTask();
         this.outputKeySerde = stage.outputKeySerde() == null ? null : stage.outputKeySerde().forTask();
         this.outputValueSerde = stage.outputValueSerde() == null ? null : stage.outputValueSerde().forTask();
         List<Input> ins = new ArrayList<>();
@@ -156,7 +120,8 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         }
         this.mainOutput = stage.output() == null ? -1 : outputs.add(stage.output(), runner.topic(stage.output()));
         this.clock = stage.time().clock();
-        this.watermarks = new Watermarks(stage.time());
+        this.step = new RecordStep<>(context.group(), stage, id, context.onError(), runner.processors().get(stage), this,
+            runner.maxRecordBytes(), null);
     }
 
     /**
@@ -206,21 +171,18 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
                     in.next = startOffset(in);
                 }
             }
-            streamTime = cp.streamTime();
             if (cp.legacyProducerIds()) {
                 legacyProducer = legacyProducerId(context.group(), stage.name(), id);
             }
-            watermarks.restore(cp.watermark(), cp.sources());
+            step.restore(cp.streamTime(), cp.watermark(), cp.sources());
         }
         for (Input in : inputs) {
-            watermarks.expect(in.index, runner.upstreamProducers(stage, in.topic));
+            step.watermarks().expect(in.index, runner.upstreamProducers(stage, in.topic));
         }
         if (cp != null) {
-            timers.addAll(cp.timers());
+            step.timers().restore(cp.timers());
             snapshots.putAll(cp.stores());
-            records = cp.records();
-            deadLettered = cp.deadLettered();
-            late = cp.late();
+            step.restoreCounts(cp.records(), cp.deadLettered(), cp.late());
             for (TaskCheckpoint.Output o : cp.outputs()) {
                 outByKey.put(o.topic() + "/" + o.partition(), o);
                 if (outputs.indexOf(o.topic()) < 0 && runner.log().exists(o.topic())) {
@@ -262,37 +224,32 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
             }
             in.published = in.next;
         }
-        if (watermarks.watermark() == Long.MAX_VALUE) {
+        if (step.watermarks().watermark() == Long.MAX_VALUE) {
             // drained (TaskCheckpoint.drained): it reads nothing more
             for (Input in : inputs) {
                 in.limit = in.next;
             }
         }
         openRecomputation();
-        publishedRecords = records;
-        publishedDeadLettered = deadLettered;
-        publishedLate = late;
+        publishedRecords = step.records();
+        publishedDeadLettered = step.deadLettered();
+        publishedLate = step.late();
         flushedNext = new long[inputs.length];
         for (int i = 0; i < inputs.length; i++) {
             flushedNext[i] = inputs[i].next;
         }
-        flushedRecords = records;
-        flushedDeadLettered = deadLettered;
-        flushedLate = late;
+        flushedRecords = step.records();
+        flushedDeadLettered = step.deadLettered();
+        flushedLate = step.late();
         lastCheckpointMs = context.clock().time();
-        recordsAtCheckpoint = records;
+        recordsAtCheckpoint = step.records();
         if (cp == null) {
             checkpoint();
         } else {
             lastCheckpointWallMs = cp.wallTimeMs();
             lastCheckpointBytes = cp.fileBytes();
         }
-        try {
-            processor.init(this);
-        } catch (RuntimeException e) {
-            throw new ProcessingFailure(where() + ": the processor's init failed: " + describe(e), e);
-        }
-        commitStores();
+        step.init();
         for (String name : snapshots.keySet()) {
             if (!stores.containsKey(name)) {
                 throw new CheckpointException("checkpoint " + checkpointFile + " holds state for store '" + name + "', which the "
@@ -311,7 +268,7 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
     }
 
     String where() {
-        return "group '" + context.group() + "' stage '" + stage.name() + "' task " + id;
+        return step.where();
     }
 
     /** Processes up to one batch per input, flushes outputs, and checkpoints when due. Returns records processed. */
@@ -335,12 +292,8 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         boolean fired = false;
         if (n == 0 && clock == TimePolicy.Clock.PROCESSING) {
             // processing time moves on without records: windows close on the wall clock
-            long before = watermarks.watermark();
-            watermarks.tick(context.clock().time());
-            if (watermarks.watermark() != before && !timers.isEmpty()) {
-                fireTimers();
-                fired = true;
-            }
+            boolean pending = !step.timers().isEmpty();
+            fired = step.tick(context.clock().time()) && pending;
         }
         try {
             if (n > 0 || fired) {
@@ -350,9 +303,9 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
                 for (int i = 0; i < inputs.length; i++) {
                     flushedNext[i] = inputs[i].next;
                 }
-                flushedRecords = records;
-                flushedDeadLettered = deadLettered;
-                flushedLate = late;
+                flushedRecords = step.records();
+                flushedDeadLettered = step.deadLettered();
+                flushedLate = step.late();
                 dirty = true;
             } else {
                 outputs.awaitWritten();
@@ -361,7 +314,7 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         } catch (TaskOutputs.WriteFailure e) {
             throw new LogFailure(where() + ": " + e.getMessage(), e);
         }
-        if (dirty && (records - recordsAtCheckpoint >= context.checkpointRecords()
+        if (dirty && (step.records() - recordsAtCheckpoint >= context.checkpointRecords()
             || nowMs - lastCheckpointMs >= context.checkpointIntervalMs())) {
             checkpoint();
         }
@@ -382,21 +335,8 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
     private Input loading;
 
     private void loadHead(RecordView v) {
-        Input in = loading;
-        int length = v.length();
-        in.head.putBytes(0, v.buffer(), 0, length);
-        in.headOffset = v.offset();
-        in.headEventTime = v.eventTime();
-        in.headAppendTime = v.appendTime();
-        in.headProducer = v.producerId();
-        in.headSequence = v.producerSequence();
-        in.headKeyOffset = v.keyOffset();
-        in.headKeyLength = v.keyLength();
-        in.headIdOffset = v.idOffset();
-        in.headIdLength = v.idLength();
-        in.headValueOffset = v.valueOffset();
-        in.headValueLength = v.valueLength();
-        in.hasHead = true;
+        loading.record.copy(v);
+        loading.hasHead = true;
     }
 
     /**
@@ -415,16 +355,14 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
                 }
                 if (!in.hasHead) {
                     allHaveHeads = false;
-                } else if (best == null || in.headAppendTime < best.headAppendTime) {
+                } else if (best == null || in.record.appendTime() < best.record.appendTime()) {
                     best = in;
                 }
             }
-            if (best == null || (!allHaveHeads && nowMs - best.headAppendTime < context.mergeWaitMs())) {
+            if (best == null || (!allHaveHeads && nowMs - best.record.appendTime() < context.mergeWaitMs())) {
                 break;
             }
-            handle(best, best.head, best.headOffset, best.headEventTime, best.headAppendTime, best.headProducer, best.headSequence,
-                best.headKeyOffset,
-                best.headKeyLength, best.headIdOffset, best.headIdLength, best.headValueOffset, best.headValueLength);
+            handle(best, best.record);
             best.hasHead = false;
             n++;
         }
@@ -433,169 +371,51 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
 
     @Override
     public void onRecord(RecordView v) {
-        handle(inputs[0], v.buffer(), v.offset(), v.eventTime(), v.appendTime(), v.producerId(), v.producerSequence(), v.keyOffset(),
-            v.keyLength(),
-            v.idOffset(),
-            v.idLength(), v.valueOffset(), v.valueLength());
+        Input in = inputs[0];
+        handle(in, in.record.view(v));
     }
 
-    private void handle(Input in, DirectBuffer buffer, long offset, long recordEventTime, long appendTime, long producer, long sequence,
-                        int keyOffset, int keyLength, int idOffset, int idLength, int valueOffset, int valueLength) {
+    private void handle(Input in, LogRecord r) {
+        long offset = r.offset();
         if (offset != in.next) {
             throw new IllegalStateException(where() + ": expected offset " + in.next + " of " + in.topic + " but read " + offset);
         }
-        recomputed = offset < in.reached || (in.upstream != null && in.upstream.recomputed(producer, sequence));
-        long eventTime = clock == TimePolicy.Clock.EVENT ? recordEventTime
-            : clock == TimePolicy.Clock.APPEND ? appendTime : context.clock().time();
-        watermarks.observe(in.index, producer, eventTime, appendTime);
-        long previousStreamTime = streamTime;
-        long previousLate = late;
-        if (eventTime > streamTime) {
-            streamTime = eventTime;
-        }
-        outputs.mark();
-        clearTimerUndo();
-        current.reset(in.topic, id, offset, eventTime, appendTime);
+        recomputed = offset < in.reached || (in.upstream != null && in.upstream.recomputed(r.producerId(), r.producerSequence()));
         if (outputs.tapped()) {
             outputs.position(in.topic, offset);
         }
-        try {
-            // the bytes first: a record the serdes cannot read is dead-lettered from them
-            current.idBuffer = buffer;
-            current.idOffset = idOffset;
-            current.idLength = idLength;
-            current.keyOffset = keyOffset;
-            current.keyLength = keyLength;
-            current.valueOffset = valueOffset;
-            current.valueLength = valueLength;
-            current.key = keyLength < 0 ? null : keySerde.deserialize(buffer, keyOffset, keyLength);
-            current.value = valueSerde.deserialize(buffer, valueOffset, valueLength);
-            processor.process(current, this);
-            commitStores();
-        } catch (LogFailure e) {
-            throw e;
-        } catch (Exception | StackOverflowError e) {
-            rollbackStores();
-            outputs.rollback();
-            rollbackTimers();
-            late = previousLate;
-            if (context.onError() == OnError.FAIL) {
-                streamTime = previousStreamTime;
-                throw new ProcessingFailure(where() + ": processing failed at " + in.topic + "/" + id + " offset " + offset
-                    + ": " + describe(e) + "; the checkpoint stays before this record (fix the processor or the input and"
-                    + " run again, or run with --on-error dlq)", e);
-            }
-            deadLetter(original(), e);
-        } finally {
-            current.key = null;
-            current.value = null;
-            current.idBuffer = null;
-        }
+        step.process(in.index, r);
         in.next = offset + 1;
-        records++;
-        if (!timers.isEmpty()) {
-            fireTimers();
-        }
+        step.fireTimers();
         if (recomputing && in.next >= in.reached) {
             caughtUpAfterRewind();
         }
     }
 
     static String describe(Throwable e) {
-        String m = e.getMessage();
-        return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+        return RecordStep.describe(e);
     }
 
-    /**
-     * Fires timers the watermark has reached; at most as many as were registered on entry, so a timer that
-     * re-registers itself cannot loop.
-     */
-    private void fireTimers() {
-        int budget = timers.size();
-        long watermark = watermarks.watermark();
-        while (budget-- > 0 && !timers.isEmpty() && timers.first().time() <= watermark) {
-            TaskCheckpoint.Timer t = timers.pollFirst();
-            outputs.mark();
-            clearTimerUndo();
-            long previousLate = late;
-            try {
-                processor.onTimer(t.time(), t.name(), this);
-                commitStores();
-            } catch (LogFailure e) {
-                throw e;
-            } catch (Exception | StackOverflowError e) {
-                late = previousLate;
-                rollbackStores();
-                outputs.rollback();
-                rollbackTimers();
-                timers.add(t);
-                throw new ProcessingFailure(where() + ": timer '" + t.name() + "' at " + t.time() + " failed: " + describe(e), e);
-            }
-        }
-    }
+    // ---- StepRuntime: where the step's outputs go, and the stores
 
-    /** The record being processed as its producer wrote it (see {@link Unwrapping}); itself when it wraps none. */
-    private InputRecord<?, ?> original() {
-        if (processor instanceof Unwrapping u) {
-            try {
-                return u.original(current);
-            } catch (RuntimeException unreadable) {
-                // a damaged wrapper: the dead letter shows the record as it is
-            }
-        }
-        return current;
-    }
-
-    private void deadLetter(InputRecord<?, ?> r, Throwable e) {
-        ObjectNode v = Serdes.MAPPER.createObjectNode();
-        v.put("error", describe(e));
-        v.put("group", context.group());
-        v.put("stage", stage.name());
-        v.put("topic", r.topic());
-        v.put("partition", r.partition());
-        v.put("offset", r.offset());
-        v.put("eventTime", Instant.ofEpochMilli(r.eventTime()).toString());
-        byte[] value = r.valueBytes();
-        byte[] key = r.keyBytes();
-        // the dead letter must fit in a record: the value is cut to what leaves room for the rest
-        int room = Math.max(0, runner.maxRecordBytes() - (key == null ? 0 : key.length) - 2048);
-        String text = Serdes.strictUtf8(value);
-        String field = text != null ? "value" : "valueBase64";
-        String embedded = text != null ? text : Base64.getEncoder().encodeToString(value);
-        int limit = text != null ? room / 6 : room; // JSON escaping may take 6 bytes per character
-        if (embedded.length() > limit) {
-            embedded = embedded.substring(0, limit);
-            v.put("valueTruncated", true);
-            v.put("valueLength", value.length);
-        }
-        v.put(field, embedded);
-        byte[] json;
-        try {
-            json = Serdes.MAPPER.writeValueAsBytes(v);
-        } catch (IOException ex) {
-            throw new IllegalStateException(ex);
-        }
+    @Override
+    public void begin() {
         outputs.mark();
-        try {
-            forwardTo(runner.deadLetterTopic(), key, json, r.eventTime());
-        } catch (IllegalArgumentException tooBig) {
-            throw new ProcessingFailure(where() + ": the record at " + r.topic() + "/" + r.partition() + " offset " + r.offset()
-                + " failed (" + describe(e) + ") and cannot be dead-lettered: " + tooBig.getMessage(), e);
-        }
-        deadLettered++;
     }
 
-
-    private void commitStores() {
+    @Override
+    public void commit() {
         for (InMemoryKeyValueStore<?, ?> s : storeArray) {
             s.commit();
         }
     }
 
-    private void rollbackStores() {
+    @Override
+    public void rollback() {
         for (InMemoryKeyValueStore<?, ?> s : storeArray) {
             s.rollback();
         }
+        outputs.rollback();
     }
 
     /** Flushes outputs and writes this task's checkpoint atomically. */
@@ -609,9 +429,10 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         for (int i = 0; i < inputs.length; i++) {
             flushedNext[i] = inputs[i].next;
         }
+        long records = step.records();
         flushedRecords = records;
-        flushedDeadLettered = deadLettered;
-        flushedLate = late;
+        flushedDeadLettered = step.deadLettered();
+        flushedLate = step.late();
         publishWritten();
         outputs.syncWritten();
         long now = context.clock().time();
@@ -629,11 +450,11 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
                 outs.add(new TaskCheckpoint.Output(o.name, p, o.nextSequence[p], outputs.checkpointPosition(o, p)));
             }
         }
-        List<TaskCheckpoint.Timer> ts = new ArrayList<>(timers);
+        List<TaskCheckpoint.Timer> ts = step.timers().list();
         Map<String, TaskCheckpoint.StoreSnapshot> unopened = new LinkedHashMap<>(snapshots);
         stores.keySet().forEach(unopened::remove);
-        long bytes = TaskCheckpoint.write(checkpointFile, context.group(), stage.name(), id, now, records, deadLettered, late, rate,
-            streamTime, watermarks.watermark(), watermarks.sources(), ins, outs, ts, stores.size() + unopened.size(), out -> {
+        long bytes = TaskCheckpoint.write(checkpointFile, context.group(), stage.name(), id, now, records, step.deadLettered(), step.late(),
+            rate, step.streamTime(), step.watermarks().watermark(), step.watermarks().sources(), ins, outs, ts, stores.size() + unopened.size(), out -> {
                 for (InMemoryKeyValueStore<?, ?> s : stores.values()) {
                     out.writeUTF(s.name());
                     s.writeSnapshot(out, scratch);
@@ -653,8 +474,6 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
 
     // ---- drain: the end of a bounded run (ProcessorRunner#awaitDrained)
 
-    /** Rounds of timers a drain fires: timers that timers register fire too, up to this many rounds. */
-    private static final int DRAIN_ROUNDS = 16;
     private volatile long[] drainAt;
     volatile boolean publishedDrained;
 
@@ -687,13 +506,10 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
                 return;
             }
         }
-        if (watermarks.watermark() != Long.MAX_VALUE) {
+        if (step.watermarks().watermark() != Long.MAX_VALUE) {
             checkpoint();
-            watermarks.drain();
         }
-        for (int round = 0; round < DRAIN_ROUNDS && !timers.isEmpty(); round++) {
-            fireTimers();
-        }
+        step.drain();
         checkpoint();
         publishedDrained = true;
     }
@@ -709,7 +525,7 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
             // the runner already failed on it, or the task is closing after a failure
         }
         try {
-            processor.close();
+            step.processor().close();
         } finally {
             for (Input in : inputs) {
                 if (in.tailer != null) {
@@ -727,31 +543,8 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         return n;
     }
 
-    // ---- ProcessorContext
-
     @Override
-    public String group() {
-        return context.group();
-    }
-
-    @Override
-    public int taskId() {
-        return id;
-    }
-
-    @Override
-    public void forward(KOut key, VOut value) {
-        forward(key, value, current.eventTime);
-    }
-
-    @Override
-    public void forward(KOut key, VOut value, long eventTime) {
-        if (mainOutput < 0) {
-            throw new IllegalStateException("stage '" + stage.name() + "' has no output topic; use forwardTo");
-        }
-        if (value == null) {
-            throw new NullPointerException("a forwarded value must not be null");
-        }
+    public void emit(KOut key, VOut value, long eventTime) {
         ExpandableArrayBuffer data = outputs.data();
         int at = outputs.dataLength();
         int keyLength = key == null ? RecordDescriptor.NO_BYTES : outputKeySerde.serializeTo(key, data, at);
@@ -761,10 +554,7 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
     }
 
     @Override
-    public void forwardTo(String topic, byte[] key, byte[] value, long eventTime) {
-        if (topic.equals(runner.lateTopic())) {
-            late++;
-        }
+    public void emitTo(String topic, byte[] key, byte[] value, long eventTime) {
         if (context.muteOutputs()) {
             if (outputs.tapped()) {
                 // as it would be written, without creating the topic
@@ -817,7 +607,7 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
 
     @Override
     @SuppressWarnings("unchecked")
-    public <K, V> KeyValueStore<K, V> keyValueStore(String name, Serde<K> keySerde, Serde<V> valueSerde) {
+    public <K, V> KeyValueStore<K, V> store(String name, Serde<K> keySerde, Serde<V> valueSerde) {
         InMemoryKeyValueStore<?, ?> existing = stores.get(name);
         if (existing != null) {
             return (KeyValueStore<K, V>) existing;
@@ -835,57 +625,6 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         stores.put(name, store);
         storeArray = stores.values().toArray(new InMemoryKeyValueStore<?, ?>[0]);
         return store;
-    }
-
-    @Override
-    public long streamTime() {
-        return streamTime;
-    }
-
-    @Override
-    public long watermark() {
-        return watermarks.watermark();
-    }
-
-    @Override
-    public TimePolicy timePolicy() {
-        return stage.time();
-    }
-
-    @Override
-    public void registerTimer(long time, String name) {
-        TaskCheckpoint.Timer t = new TaskCheckpoint.Timer(time, name);
-        if (timers.add(t)) {
-            timerUndo.add(t);
-            timerUndoAdded.add(Boolean.TRUE);
-        }
-    }
-
-    @Override
-    public void cancelTimer(long time, String name) {
-        TaskCheckpoint.Timer t = new TaskCheckpoint.Timer(time, name);
-        if (timers.remove(t)) {
-            timerUndo.add(t);
-            timerUndoAdded.add(Boolean.FALSE);
-        }
-    }
-
-    private void clearTimerUndo() {
-        if (!timerUndo.isEmpty()) {
-            timerUndo.clear();
-            timerUndoAdded.clear();
-        }
-    }
-
-    private void rollbackTimers() {
-        for (int i = timerUndo.size() - 1; i >= 0; i--) {
-            if (timerUndoAdded.get(i)) {
-                timers.remove(timerUndo.get(i));
-            } else {
-                timers.add(timerUndo.get(i));
-            }
-        }
-        clearTimerUndo();
     }
 
     @Override
@@ -947,92 +686,5 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
 
     long written() {
         return outputs.written();
-    }
-
-    /** The record being processed; one per task, refilled for each record. */
-    static final class Current<K, V> implements InputRecord<K, V> {
-        String topic;
-        int partition;
-        long offset;
-        long eventTime;
-        long appendTime;
-        K key;
-        V value;
-        DirectBuffer idBuffer;
-        int idOffset;
-        int idLength = RecordDescriptor.NO_BYTES;
-        int keyOffset;
-        int keyLength = RecordDescriptor.NO_BYTES;
-        int valueOffset;
-        int valueLength;
-
-        void reset(String topic, int partition, long offset, long eventTime, long appendTime) {
-            this.topic = topic;
-            this.partition = partition;
-            this.offset = offset;
-            this.eventTime = eventTime;
-            this.appendTime = appendTime;
-            this.idLength = RecordDescriptor.NO_BYTES;
-        }
-
-        @Override
-        public String topic() {
-            return topic;
-        }
-
-        @Override
-        public int partition() {
-            return partition;
-        }
-
-        @Override
-        public long offset() {
-            return offset;
-        }
-
-        @Override
-        public long eventTime() {
-            return eventTime;
-        }
-
-        @Override
-        public long appendTime() {
-            return appendTime;
-        }
-
-        @Override
-        public K key() {
-            return key;
-        }
-
-        @Override
-        public V value() {
-            return value;
-        }
-
-        @Override
-        public String id() {
-            return idBuffer == null || idLength < 0 ? null : idBuffer.getStringWithoutLengthUtf8(idOffset, idLength);
-        }
-
-        @Override
-        public byte[] keyBytes() {
-            if (idBuffer == null || keyLength < 0) {
-                return null;
-            }
-            byte[] b = new byte[keyLength];
-            idBuffer.getBytes(keyOffset, b);
-            return b;
-        }
-
-        @Override
-        public byte[] valueBytes() {
-            if (idBuffer == null) {
-                throw new IllegalStateException("the record is only valid while it is processed");
-            }
-            byte[] b = new byte[valueLength];
-            idBuffer.getBytes(valueOffset, b);
-            return b;
-        }
     }
 }
