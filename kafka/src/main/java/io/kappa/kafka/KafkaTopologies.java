@@ -13,6 +13,8 @@ import io.kappa.processor.Groups;
 import io.kappa.processor.OnError;
 import io.kappa.processor.Stage;
 import io.kappa.processor.TopicCatalog;
+import io.kappa.processor.internal.DeadLetters;
+import io.kappa.processor.internal.FreshProcessors;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -83,9 +85,10 @@ public final class KafkaTopologies {
             return topic;
         };
         Set<String> sideTopics = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        FreshProcessors processors = new FreshProcessors();
         if (onError == OnError.DEAD_LETTER) {
             // created up front, so a failing record never needs the admin client in the middle of processing
-            String dlq = group + ".dlq";
+            String dlq = DeadLetters.topic(group);
             if (!topics.exists(dlq)) {
                 topics.create(dlq, 1);
             }
@@ -118,7 +121,7 @@ public final class KafkaTopologies {
             t.addSource(start == Start.LATEST && !stage.internal() ? AutoOffsetReset.latest() : AutoOffsetReset.earliest(), source,
                 new ByteArrayDeserializer(), new ByteArrayDeserializer(), stage.inputs().toArray(new String[0]));
             t.addProcessor(node, processorSupplier(group, stage, store, upstream, inputPartitions, onError, topics, sideTopics, out, sideSink,
-                processed, recompute), source);
+                processed, recompute, processors), source);
             t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(store), Serdes.Bytes(), Serdes.ByteArray())
                 .withCachingEnabled().withLoggingEnabled(Map.of()), node);
             if (stage.output() != null) {
@@ -132,10 +135,9 @@ public final class KafkaTopologies {
     private static <KIn, VIn, KOut, VOut> org.apache.kafka.streams.processor.api.ProcessorSupplier<byte[], byte[], byte[], byte[]> processorSupplier(
         String group, Stage<KIn, VIn, KOut, VOut> stage, String store, long[][] upstream, int[] inputPartitions, OnError onError,
         TopicCatalog topics,
-        Set<String> sideTopics, String out, String sideSink, LongAdder processed, Recompute recompute) {
+        Set<String> sideTopics, String out, String sideSink, LongAdder processed, Recompute recompute, FreshProcessors processors) {
         return () -> new StageProcessor<>(group, stage, store, upstream, inputPartitions, onError, topics, sideTopics,
-            stage.output() == null ? null : out,
-            sideSink, processed, recompute);
+            stage.output() == null ? null : out, sideSink, processed, recompute, processors);
     }
 
     /** Keyed: Kafka's and kappa's murmur2; keyless: the writing task's partition. */
