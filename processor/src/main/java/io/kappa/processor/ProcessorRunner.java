@@ -180,14 +180,12 @@ public final class ProcessorRunner implements AutoCloseable {
                 }
             }
             for (Task<?, ?, ?, ?> t : tasks) {
-                if (upstreamFree.contains(t.stage)) {
-                    long[] targets = targets(t);
+                if (upstreamFree.contains(t.stage())) {
+                    long[] targets = t.targets();
                     caughtUpTargets.put(t, targets);
                     if (context.drain()) {
                         // it reads up to where the run is caught up, and no further
-                        for (int i = 0; i < targets.length; i++) {
-                            t.inputs[i].limit = targets[i];
-                        }
+                        t.stopAt(targets);
                         t.requestDrain(targets);
                     }
                 }
@@ -371,10 +369,6 @@ public final class ProcessorRunner implements AutoCloseable {
         running = false;
     }
 
-    void onCheckpoint(Task<?, ?, ?, ?> task, long bytes) {
-        // hook for metrics; nothing to do yet
-    }
-
     /** The first error that stopped the runner, or null. */
     public Throwable failure() {
         return failure.get();
@@ -394,17 +388,18 @@ public final class ProcessorRunner implements AutoCloseable {
         long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         for (Stage<?, ?, ?, ?> stage : topology.stages()) {
             for (Task<?, ?, ?, ?> t : tasks) {
-                if (t.stage != stage) {
+                if (t.stage() != stage) {
                     continue;
                 }
                 long[] targets = caughtUpTargets.get(t);
                 if (targets == null) {
-                    targets = targets(t);
+                    targets = t.targets();
                 }
+                TaskProgress progress = t.progress();
                 for (int i = 0; i < targets.length; i++) {
-                    Task.Input in = t.inputs[i];
+                    int input = i;
                     long target = targets[i];
-                    if (!waitUntil(() -> in.published >= target, start, timeoutNanos)) {
+                    if (!waitUntil(() -> progress.next(input) >= target, start, timeoutNanos)) {
                         return false;
                     }
                 }
@@ -412,15 +407,6 @@ public final class ProcessorRunner implements AutoCloseable {
         }
         checkAlive();
         return true;
-    }
-
-    /** Where a task's inputs end now (or stop earlier): what it has to reach to be caught up. */
-    private static long[] targets(Task<?, ?, ?, ?> t) {
-        long[] targets = new long[t.inputs.length];
-        for (int i = 0; i < targets.length; i++) {
-            targets[i] = Math.min(t.inputs[i].limit, t.inputs[i].partition.endOffset());
-        }
-        return targets;
     }
 
     /**
@@ -438,12 +424,12 @@ public final class ProcessorRunner implements AutoCloseable {
         long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         for (Stage<?, ?, ?, ?> stage : topology.stages()) {
             for (Task<?, ?, ?, ?> t : tasks) {
-                if (t.stage == stage && !t.drainRequested()) {
-                    t.requestDrain(targets(t));
+                if (t.stage() == stage && !t.drainRequested()) {
+                    t.requestDrain(t.targets());
                 }
             }
             for (Task<?, ?, ?, ?> t : tasks) {
-                if (t.stage == stage && !waitUntil(() -> t.publishedDrained, start, timeoutNanos)) {
+                if (t.stage() == stage && !waitUntil(() -> t.progress().isDrained(), start, timeoutNanos)) {
                     return false;
                 }
             }
@@ -483,7 +469,7 @@ public final class ProcessorRunner implements AutoCloseable {
     public long recordsProcessed() {
         long n = 0;
         for (Task<?, ?, ?, ?> t : tasks) {
-            n += t.publishedRecords;
+            n += t.progress().records();
         }
         return n;
     }
@@ -491,7 +477,7 @@ public final class ProcessorRunner implements AutoCloseable {
     public long deadLettered() {
         long n = 0;
         for (Task<?, ?, ?, ?> t : tasks) {
-            n += t.publishedDeadLettered;
+            n += t.progress().deadLettered();
         }
         return n;
     }
@@ -500,7 +486,7 @@ public final class ProcessorRunner implements AutoCloseable {
     public long late() {
         long n = 0;
         for (Task<?, ?, ?, ?> t : tasks) {
-            n += t.publishedLate;
+            n += t.progress().late();
         }
         return n;
     }
@@ -513,12 +499,12 @@ public final class ProcessorRunner implements AutoCloseable {
     public List<InputProgress> progress() {
         List<InputProgress> out = new ArrayList<>();
         for (Task<?, ?, ?, ?> t : tasks) {
-            if (!upstreamFree.contains(t.stage)) {
+            if (!upstreamFree.contains(t.stage())) {
                 continue;
             }
-            for (Task.Input in : t.inputs) {
-                out.add(new InputProgress(t.stage.name(), in.topic, t.id, in.published,
-                    Math.min(in.limit, in.partition.endOffset())));
+            TaskProgress p = t.progress();
+            for (int i = 0; i < p.inputCount(); i++) {
+                out.add(new InputProgress(t.stage().name(), p.topic(i), t.id(), p.next(i), p.target(i)));
             }
         }
         return out;
@@ -528,9 +514,7 @@ public final class ProcessorRunner implements AutoCloseable {
     public long lag() {
         long n = 0;
         for (Task<?, ?, ?, ?> t : tasks) {
-            for (Task.Input in : t.inputs) {
-                n += Math.max(0, in.partition.endOffset() - in.published);
-            }
+            n += t.progress().lag();
         }
         return n;
     }
