@@ -1,6 +1,5 @@
 package io.kappa.kafka;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -105,7 +104,7 @@ public final class KafkaTopologies {
             }
             long[][] upstream = new long[stage.inputs().size()][];
             for (int j = 0; j < upstream.length; j++) {
-                upstream[j] = upstreamProducers(group, stages, i, stage.inputs().get(j), topics);
+                upstream[j] = Groups.upstreamProducers(group, stages, stage, stage.inputs().get(j), topics);
             }
             String source = stage.name() + "-source";
             String node = stage.name();
@@ -146,23 +145,5 @@ public final class KafkaTopologies {
             return StageProcessor.CURRENT_TASK.get()[0] % partitions;
         }
         return (Partitioner.murmur2(key) & 0x7fffffff) % partitions;
-    }
-
-    /** For a topic an earlier stage writes, that stage's task producer ids (one watermark source each); otherwise null. */
-    private static long[] upstreamProducers(String group, List<Stage<?, ?, ?, ?>> stages, int reader, String topic, TopicCatalog topics) {
-        List<Long> ids = new ArrayList<>();
-        for (int s = 0; s < reader; s++) {
-            Stage<?, ?, ?, ?> stage = stages.get(s);
-            if (topic.equals(stage.output())) {
-                int partitions = 0;
-                for (String in : stage.inputs()) {
-                    partitions = Math.max(partitions, topics.partitionCount(in));
-                }
-                for (int task = 0; task < partitions; task++) {
-                    ids.add(Groups.producerId(group, stage.name(), task));
-                }
-            }
-        }
-        return ids.isEmpty() ? null : ids.stream().mapToLong(Long::longValue).toArray();
     }
 }

@@ -41,6 +41,22 @@ public final class ProcessorRunner implements AutoCloseable {
     private final RunnerContext context;
     private final Path groupDir;
     private final Map<String, Topic> topics = new HashMap<>();
+    private final TopicCatalog catalog = new TopicCatalog() {
+        @Override
+        public boolean exists(String topic) {
+            return log.exists(topic);
+        }
+
+        @Override
+        public int partitionCount(String topic) {
+            return topic(topic).partitionCount();
+        }
+
+        @Override
+        public void create(String name, int partitions) {
+            topicOrCreate(name, partitions);
+        }
+    };
     private final FreshProcessors processors = new FreshProcessors();
     private final List<Task<?, ?, ?, ?>> tasks = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
@@ -102,28 +118,9 @@ public final class ProcessorRunner implements AutoCloseable {
         return processors;
     }
 
-    /** Locks the group, creates missing output topics, recovers every task and starts processing. */
-    /**
-     * The producer ids of the tasks of the stages before {@code reader} in this topology that write {@code topic},
-     * or null when no such stage does (the topic comes from outside).
-     */
+    /** The producer ids of the upstream tasks that write {@code topic} for {@code reader}, or null (see {@link Groups}). */
     long[] upstreamProducers(Stage<?, ?, ?, ?> reader, String topic) {
-        List<Long> ids = new ArrayList<>();
-        for (Stage<?, ?, ?, ?> stage : topology.stages()) {
-            if (stage == reader) {
-                break;
-            }
-            if (topic.equals(stage.output())) {
-                int partitions = 0;
-                for (String in : stage.inputs()) {
-                    partitions = Math.max(partitions, topic(in).partitionCount());
-                }
-                for (int t = 0; t < partitions; t++) {
-                    ids.add(Task.producerId(context.group(), stage.name(), t));
-                }
-            }
-        }
-        return ids.isEmpty() ? null : ids.stream().mapToLong(Long::longValue).toArray();
+        return Groups.upstreamProducers(context.group(), topology.stages(), reader, topic, catalog);
     }
 
     /** What the group recomputes after a rewind (loaded at start). */
@@ -131,6 +128,7 @@ public final class ProcessorRunner implements AutoCloseable {
         return recomputation;
     }
 
+    /** Locks the group, creates missing output topics, recovers every task and starts processing. */
     public synchronized void start() {
         if (running || closed) {
             throw new IllegalStateException("runner already started or closed");
