@@ -3,7 +3,6 @@ package io.kappa.processor.internal;
 import io.kappa.processor.InputRecord;
 import io.kappa.processor.OnError;
 import io.kappa.processor.Processor;
-import io.kappa.processor.ProcessorContext;
 import io.kappa.processor.Serde;
 import io.kappa.processor.Stage;
 import io.kappa.processor.TaskCheckpoint.Timer;
@@ -251,10 +250,6 @@ public final class RecordStep<KIn, VIn, KOut, VOut> {
 
     long currentEventTime() {
         return current.eventTime;
-    }
-
-    public ProcessorContext<KOut, VOut> context() {
-        return context;
     }
 
     public Processor<KIn, VIn, KOut, VOut> processor() {
