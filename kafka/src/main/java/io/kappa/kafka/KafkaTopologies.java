@@ -1,6 +1,5 @@
 package io.kappa.kafka;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -13,6 +12,8 @@ import io.kappa.processor.Groups;
 import io.kappa.processor.OnError;
 import io.kappa.processor.Stage;
 import io.kappa.processor.TopicCatalog;
+import io.kappa.processor.internal.DeadLetters;
+import io.kappa.processor.internal.FreshProcessors;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -83,9 +84,10 @@ public final class KafkaTopologies {
             return topic;
         };
         Set<String> sideTopics = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        FreshProcessors processors = new FreshProcessors();
         if (onError == OnError.DEAD_LETTER) {
             // created up front, so a failing record never needs the admin client in the middle of processing
-            String dlq = group + ".dlq";
+            String dlq = DeadLetters.topic(group);
             if (!topics.exists(dlq)) {
                 topics.create(dlq, 1);
             }
@@ -102,7 +104,7 @@ public final class KafkaTopologies {
             }
             long[][] upstream = new long[stage.inputs().size()][];
             for (int j = 0; j < upstream.length; j++) {
-                upstream[j] = upstreamProducers(group, stages, i, stage.inputs().get(j), topics);
+                upstream[j] = Groups.upstreamProducers(group, stages, stage, stage.inputs().get(j), topics);
             }
             String source = stage.name() + "-source";
             String node = stage.name();
@@ -118,7 +120,7 @@ public final class KafkaTopologies {
             t.addSource(start == Start.LATEST && !stage.internal() ? AutoOffsetReset.latest() : AutoOffsetReset.earliest(), source,
                 new ByteArrayDeserializer(), new ByteArrayDeserializer(), stage.inputs().toArray(new String[0]));
             t.addProcessor(node, processorSupplier(group, stage, store, upstream, inputPartitions, onError, topics, sideTopics, out, sideSink,
-                processed, recompute), source);
+                processed, recompute, processors), source);
             t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(store), Serdes.Bytes(), Serdes.ByteArray())
                 .withCachingEnabled().withLoggingEnabled(Map.of()), node);
             if (stage.output() != null) {
@@ -132,10 +134,9 @@ public final class KafkaTopologies {
     private static <KIn, VIn, KOut, VOut> org.apache.kafka.streams.processor.api.ProcessorSupplier<byte[], byte[], byte[], byte[]> processorSupplier(
         String group, Stage<KIn, VIn, KOut, VOut> stage, String store, long[][] upstream, int[] inputPartitions, OnError onError,
         TopicCatalog topics,
-        Set<String> sideTopics, String out, String sideSink, LongAdder processed, Recompute recompute) {
+        Set<String> sideTopics, String out, String sideSink, LongAdder processed, Recompute recompute, FreshProcessors processors) {
         return () -> new StageProcessor<>(group, stage, store, upstream, inputPartitions, onError, topics, sideTopics,
-            stage.output() == null ? null : out,
-            sideSink, processed, recompute);
+            stage.output() == null ? null : out, sideSink, processed, recompute, processors);
     }
 
     /** Keyed: Kafka's and kappa's murmur2; keyless: the writing task's partition. */
@@ -144,23 +145,5 @@ public final class KafkaTopologies {
             return StageProcessor.CURRENT_TASK.get()[0] % partitions;
         }
         return (Partitioner.murmur2(key) & 0x7fffffff) % partitions;
-    }
-
-    /** For a topic an earlier stage writes, that stage's task producer ids (one watermark source each); otherwise null. */
-    private static long[] upstreamProducers(String group, List<Stage<?, ?, ?, ?>> stages, int reader, String topic, TopicCatalog topics) {
-        List<Long> ids = new ArrayList<>();
-        for (int s = 0; s < reader; s++) {
-            Stage<?, ?, ?, ?> stage = stages.get(s);
-            if (topic.equals(stage.output())) {
-                int partitions = 0;
-                for (String in : stage.inputs()) {
-                    partitions = Math.max(partitions, topics.partitionCount(in));
-                }
-                for (int task = 0; task < partitions; task++) {
-                    ids.add(Groups.producerId(group, stage.name(), task));
-                }
-            }
-        }
-        return ids.isEmpty() ? null : ids.stream().mapToLong(Long::longValue).toArray();
     }
 }

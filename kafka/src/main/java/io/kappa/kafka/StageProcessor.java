@@ -2,26 +2,27 @@ package io.kappa.kafka;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.kappa.processor.InputRecord;
+import io.kappa.log.RecordDescriptor;
 import io.kappa.processor.KeyValueStore;
 import io.kappa.processor.OnError;
 import io.kappa.processor.Processor;
-import io.kappa.processor.ProcessorContext;
 import io.kappa.processor.Serde;
-import io.kappa.processor.Serdes;
 import io.kappa.processor.Stage;
 import io.kappa.processor.TimePolicy;
 import io.kappa.processor.TopicCatalog;
-import io.kappa.processor.Watermarks;
+import io.kappa.processor.internal.FreshProcessors;
+import io.kappa.processor.internal.RecordStep;
+import io.kappa.processor.internal.RuntimeFailure;
+import io.kappa.processor.internal.StepRecord;
+import io.kappa.processor.internal.StepRuntime;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -29,19 +30,22 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 /**
- * One kappa stage's task on Kafka Streams: a Kafka Streams processor that runs the kappa {@link Processor} and is
- * its {@link ProcessorContext}. It gives the processor what the local runtime gives it, the same way: event time
- * by the stage's {@link TimePolicy}, the same {@link Watermarks} (sources are input partitions, or upstream kappa
- * tasks of a repartition topic, known by the {@link KappaHeaders#PRODUCER} header), timers fired in (time, name)
- * order when the watermark reaches them, stores iterated in insertion order, all-or-nothing processing of a
- * record (state writes and outputs of a failing record are dropped before anything reaches Kafka), the
- * dead-letter policy, and {@code isReplaying()} for what the group recomputes ({@link KafkaTopologies.Recompute}).
- * Durability, exactly-once and partition assignment are Kafka Streams' (changelogged store, exactly_once_v2).
+ * One kappa stage's task on Kafka Streams: a Kafka Streams processor that runs a kappa {@link RecordStep}, the same
+ * rules of processing as the local task (time by the stage's {@link TimePolicy}, watermarks, timers, the error
+ * policy, dead letters, a new processor per task), and is its {@link StepRuntime}: outputs are held until the record
+ * (or timer) succeeds and then forwarded to the sinks, stores and timers live in the stage's one changelogged Kafka
+ * Streams store ({@link TaskState}), and {@code isReplaying()} follows what the group recomputes
+ * ({@link KafkaTopologies.Recompute}). Durability, exactly-once and partition assignment are Kafka Streams'.
  */
 final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.streams.processor.api.Processor<byte[], byte[], byte[], byte[]>,
-    ProcessorContext<KOut, VOut> {
+    StepRuntime<KOut, VOut> {
     /** The task forwarding right now, for the sinks' partitioners: keyless records go to the task's own partition. */
     static final ThreadLocal<int[]> CURRENT_TASK = ThreadLocal.withInitial(() -> new int[1]);
+    /**
+     * The largest record written: Kafka's default {@code max.request.size} (1 MiB), below the broker's default
+     * {@code message.max.bytes}; dead letters are cut to fit it.
+     */
+    static final int MAX_RECORD_BYTES = 1 << 20;
     private static final byte[] NO_BYTES = new byte[0];
 
     private final String group;
@@ -56,19 +60,15 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
     private final String outChild;
     private final String sideChild;
     private final KafkaTopologies.Recompute recompute;
+    private final FreshProcessors processors;
 
     private org.apache.kafka.streams.processor.api.ProcessorContext<byte[], byte[]> ks;
-    private Processor<KIn, VIn, KOut, VOut> processor;
-    private Serde<KIn> keySerde;
-    private Serde<VIn> valueSerde;
+    private RecordStep<KIn, VIn, KOut, VOut> step;
     private Serde<KOut> outKeySerde;
     private Serde<VOut> outValueSerde;
     private TaskState state;
-    private Watermarks watermarks;
     private int task;
-    private long producerId;
     private byte[] producerHeader;
-    private long streamTime = Long.MIN_VALUE;
     /** Per input: how far the group had read this task's partition before its rewinds; below it a record is recomputed. */
     private long[] reached;
     /** What isReplaying() says for the record being processed. */
@@ -76,14 +76,11 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
     private final Map<String, KafkaKeyValueStore<?, ?>> stores = new LinkedHashMap<>();
     private final List<Record<byte[], byte[]>> pending = new ArrayList<>();
     private final List<String> pendingChild = new ArrayList<>();
-    private final List<TaskState.Timer> timersAdded = new ArrayList<>();
-    private final List<TaskState.Timer> timersRemoved = new ArrayList<>();
-    private final Current<KIn, VIn> current = new Current<>();
+    private final KafkaRecord record = new KafkaRecord();
 
     StageProcessor(String group, Stage<KIn, VIn, KOut, VOut> stage, String storeName, long[][] upstream, int[] inputPartitions,
-                   OnError onError,
-                   TopicCatalog topics, Set<String> sideTopics, String outChild, String sideChild,
-                   java.util.concurrent.atomic.LongAdder processed, KafkaTopologies.Recompute recompute) {
+                   OnError onError, TopicCatalog topics, Set<String> sideTopics, String outChild, String sideChild,
+                   java.util.concurrent.atomic.LongAdder processed, KafkaTopologies.Recompute recompute, FreshProcessors processors) {
         this.processed = processed;
         this.recompute = recompute;
         this.outChild = outChild;
@@ -96,6 +93,7 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
         this.onError = onError;
         this.topics = topics;
         this.sideTopics = sideTopics;
+        this.processors = processors;
     }
 
     @Override
@@ -105,100 +103,56 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
         stores.clear();
         pending.clear();
         pendingChild.clear();
-        timersAdded.clear();
-        timersRemoved.clear();
-        streamTime = Long.MIN_VALUE;
         this.ks = context;
         this.task = context.taskId().partition();
-        this.producerId = io.kappa.processor.Groups.producerId(group, stage.name(), task);
-        this.producerHeader = KappaHeaders.encodeLong(producerId);
-        this.keySerde = stage.keySerde().forTask();
-        this.valueSerde = stage.valueSerde().forTask();
+        this.producerHeader = KappaHeaders.encodeLong(io.kappa.processor.Groups.producerId(group, stage.name(), task));
         if (stage.output() != null) {
             this.outKeySerde = stage.outputKeySerde().forTask();
             this.outValueSerde = stage.outputValueSerde().forTask();
         }
         org.apache.kafka.streams.state.KeyValueStore<Bytes, byte[]> kv = context.getStateStore(storeName);
         this.state = new TaskState(kv);
-        this.watermarks = new Watermarks(stage.time());
-        if (state.meta != null) {
-            streamTime = state.meta.streamTime();
-            watermarks.restore(state.meta.watermark(), state.meta.sources());
+        if (step != null) {
+            step.processor().close();
         }
+        this.step = new RecordStep<>(group, stage, task, onError, processors.get(stage), this, MAX_RECORD_BYTES, state);
+        if (state.meta != null) {
+            step.restore(state.meta.streamTime(), state.meta.watermark(), state.meta.sources());
+        }
+        step.timers().restore(state.timers);
         for (int i = 0; i < stage.inputs().size(); i++) {
             // as locally: an input with no partition for this task is not a source of it
             if (task < inputPartitions[i]) {
-                watermarks.expect(i, upstream[i]);
+                step.watermarks().expect(i, upstream[i]);
             }
         }
         openRecomputation();
         if (stage.time().clock() == TimePolicy.Clock.PROCESSING) {
             context.schedule(Duration.ofMillis(200), PunctuationType.WALL_CLOCK_TIME, now -> {
-                long before = watermarks.watermark();
-                watermarks.tick(now);
-                if (watermarks.watermark() != before) {
-                    fireTimers();
+                if (step.tick(now)) {
                     saveMeta();
                 }
             });
         }
-        this.processor = stage.processor().get();
-        try {
-            processor.init(this);
-        } catch (RuntimeException e) {
-            throw new IllegalStateException("stage " + stage.name() + " task " + task + ": the processor's init failed: " + describe(e), e);
-        }
-        if (!pending.isEmpty()) {
-            throw new IllegalStateException("stage " + stage.name() + " task " + task + ": the processor forwarded records from init();"
-                + " on Kafka a record can only be forwarded while processing a record or a timer");
-        }
-        commitRecord();
+        step.init();
     }
 
     @Override
-    public void process(Record<byte[], byte[]> record) {
+    public void process(Record<byte[], byte[]> r) {
         RecordMetadata md = ks.recordMetadata().orElseThrow();
         int in = stage.inputs().indexOf(md.topic());
         if (in < 0) {
             throw new IllegalStateException("stage '" + stage.name() + "' got a record of topic " + md.topic());
         }
-        long appendTime = KappaHeaders.getLong(record.headers(), KappaHeaders.APPEND_TIME, record.timestamp());
-        long producer = KappaHeaders.getLong(record.headers(), KappaHeaders.PRODUCER, 0);
-        TimePolicy.Clock clock = stage.time().clock();
-        long eventTime = clock == TimePolicy.Clock.EVENT ? record.timestamp()
-            : clock == TimePolicy.Clock.APPEND ? appendTime : ks.currentSystemTimeMs();
-        watermarks.observe(in, producer, eventTime, appendTime);
-        long previousStreamTime = streamTime;
-        if (eventTime > streamTime) {
-            streamTime = eventTime;
-        }
-        current.reset(md, eventTime, appendTime, record);
+        record.reset(md, r);
         replaying = recompute.replay() || md.offset() < reached[in]
-            || (upstream[in] != null && record.headers().lastHeader(KappaHeaders.RECOMPUTED) != null);
+            || (upstream[in] != null && r.headers().lastHeader(KappaHeaders.RECOMPUTED) != null);
         try {
-            current.key = record.key() == null ? null : keySerde.deserialize(record.key());
-            current.value = valueSerde.deserialize(record.value() == null ? new byte[0] : record.value());
-            processor.process(current, this);
-            commitRecord();
-        } catch (SideTopicFailure e) {
-            rollbackRecord();
-            throw e; // the cluster's fault, not the record's: never dead-lettered
-        } catch (Exception | StackOverflowError e) {
-            rollbackRecord();
-            if (onError == OnError.FAIL) {
-                streamTime = previousStreamTime;
-                throw new IllegalStateException("stage " + stage.name() + " task " + task + ": processing failed at " + md.topic()
-                    + "/" + md.partition() + " offset " + md.offset() + ": " + describe(e)
-                    + "; the committed offsets stay before this record", e);
-            }
-            deadLetter(md, record, eventTime, e);
-            commitRecord();
+            step.process(in, record);
         } finally {
-            current.key = null;
-            current.value = null;
-            current.record = null;
+            record.reset(null, null);
         }
-        fireTimers();
+        step.fireTimers();
         saveMeta();
         processed.increment();
     }
@@ -228,39 +182,26 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
      * cached, so only the last value before a commit reaches the changelog.
      */
     private void saveMeta() {
-        state.putMeta(streamTime, watermarks.watermark(), watermarks.sources());
+        state.putMeta(step.streamTime(), step.watermarks().watermark(), step.watermarks().sources());
     }
 
-    private void fireTimers() {
-        int budget = state.timers.size();
-        long watermark = watermarks.watermark();
-        while (budget-- > 0 && !state.timers.isEmpty() && state.timers.first().time() <= watermark) {
-            TaskState.Timer t = state.timers.pollFirst();
-            timersRemoved.add(t);
-            try {
-                processor.onTimer(t.time(), t.name(), this);
-                commitRecord();
-            } catch (Exception | StackOverflowError e) {
-                rollbackRecord();
-                throw new IllegalStateException("stage " + stage.name() + " task " + task + ": timer '" + t.name() + "' at " + t.time()
-                    + " failed: " + describe(e), e);
-            }
-        }
+    // ---- StepRuntime
+
+    @Override
+    public void begin() {
+        pending.clear();
+        pendingChild.clear();
     }
 
     /** The record (or timer) succeeded: state goes to the Kafka store, outputs to the sinks. */
-    private void commitRecord() {
+    @Override
+    public void commit() {
         for (KafkaKeyValueStore<?, ?> s : stores.values()) {
             s.commit();
         }
-        for (TaskState.Timer t : timersRemoved) {
-            state.deleteTimer(t);
+        if (pending.isEmpty()) {
+            return;
         }
-        for (TaskState.Timer t : timersAdded) {
-            state.putTimer(t);
-        }
-        timersAdded.clear();
-        timersRemoved.clear();
         int[] holder = CURRENT_TASK.get();
         holder[0] = task;
         for (int i = 0; i < pending.size(); i++) {
@@ -270,87 +211,24 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
         pendingChild.clear();
     }
 
-    private void rollbackRecord() {
+    @Override
+    public void rollback() {
         for (KafkaKeyValueStore<?, ?> s : stores.values()) {
             s.rollback();
         }
-        for (int i = timersAdded.size() - 1; i >= 0; i--) {
-            state.timers.remove(timersAdded.get(i));
-        }
-        state.timers.addAll(timersRemoved);
-        timersAdded.clear();
-        timersRemoved.clear();
         pending.clear();
         pendingChild.clear();
     }
 
-    private void deadLetter(RecordMetadata md, Record<byte[], byte[]> record, long eventTime, Throwable e) {
-        ObjectNode v = Serdes.MAPPER.createObjectNode();
-        v.put("error", describe(e));
-        v.put("group", group);
-        v.put("stage", stage.name());
-        v.put("topic", md.topic());
-        v.put("partition", md.partition());
-        v.put("offset", md.offset());
-        v.put("eventTime", Instant.ofEpochMilli(eventTime).toString());
-        byte[] value = record.value() == null ? new byte[0] : record.value();
-        String text = Serdes.strictUtf8(value);
-        if (text != null) {
-            v.put("value", text);
-        } else {
-            v.put("valueBase64", Base64.getEncoder().encodeToString(value));
-        }
-        try {
-            forwardTo(group + ".dlq", record.key(), Serdes.MAPPER.writeValueAsBytes(v), eventTime);
-        } catch (java.io.IOException ex) {
-            throw new IllegalStateException(ex);
-        }
-    }
-
-    static String describe(Throwable e) {
-        String m = e.getMessage();
-        return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
-    }
-
-    // ---- kappa ProcessorContext ----
-
     @Override
-    public String group() {
-        return group;
-    }
-
-    @Override
-    public int taskId() {
-        return task;
-    }
-
-    @Override
-    public void forward(KOut key, VOut value) {
-        forward(key, value, current.eventTime);
-    }
-
-    @Override
-    public void forward(KOut key, VOut value, long eventTime) {
-        if (stage.output() == null) {
-            throw new IllegalStateException("stage '" + stage.name() + "' has no output topic; use forwardTo");
-        }
-        if (value == null) {
-            throw new NullPointerException("a forwarded value must not be null");
-        }
+    public void emit(KOut key, VOut value, long eventTime) {
         byte[] k = key == null ? null : outKeySerde.serialize(key);
-        RecordHeaders h = new RecordHeaders();
-        h.add(KappaHeaders.PRODUCER, producerHeader);
-        // written now: as on the local log, a later stage judges idle upstream tasks by when their records were written
-        h.add(KappaHeaders.APPEND_TIME, KappaHeaders.encodeLong(ks.currentSystemTimeMs()));
-        if (replaying) {
-            h.add(KappaHeaders.RECOMPUTED, NO_BYTES);
-        }
-        pending.add(new Record<>(k, outValueSerde.serialize(value), eventTime, h));
+        pending.add(new Record<>(k, outValueSerde.serialize(value), eventTime, headers()));
         pendingChild.add(outChild);
     }
 
     @Override
-    public void forwardTo(String topic, byte[] key, byte[] value, long eventTime) {
+    public void emitTo(String topic, byte[] key, byte[] value, long eventTime) {
         if (!sideTopics.contains(topic)) {
             if (topics != null) {
                 try {
@@ -358,27 +236,31 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
                         topics.create(topic, 1);
                     }
                 } catch (RuntimeException e) {
-                    throw new SideTopicFailure("stage " + stage.name() + " task " + task + ": cannot create topic " + topic + " on Kafka: "
-                        + describe(e), e);
+                    throw new RuntimeFailure(step.where() + ": cannot create topic " + topic + " on Kafka: " + RecordStep.describe(e), e);
                 }
             }
             sideTopics.add(topic);
         }
-        RecordHeaders h = new RecordHeaders();
-        h.add(KappaHeaders.PRODUCER, producerHeader);
-        // written now: as on the local log, a later stage judges idle upstream tasks by when their records were written
-        h.add(KappaHeaders.APPEND_TIME, KappaHeaders.encodeLong(ks.currentSystemTimeMs()));
+        RecordHeaders h = headers();
         h.add(KappaHeaders.TOPIC, topic.getBytes(StandardCharsets.UTF_8));
-        if (replaying) {
-            h.add(KappaHeaders.RECOMPUTED, NO_BYTES);
-        }
         pending.add(new Record<>(key, value, eventTime, h));
         pendingChild.add(sideChild);
     }
 
+    private RecordHeaders headers() {
+        RecordHeaders h = new RecordHeaders();
+        h.add(KappaHeaders.PRODUCER, producerHeader);
+        // written now: as on the local log, a later stage judges idle upstream tasks by when their records were written
+        h.add(KappaHeaders.APPEND_TIME, KappaHeaders.encodeLong(ks.currentSystemTimeMs()));
+        if (replaying) {
+            h.add(KappaHeaders.RECOMPUTED, NO_BYTES);
+        }
+        return h;
+    }
+
     @Override
     @SuppressWarnings("unchecked")
-    public <K, V> KeyValueStore<K, V> keyValueStore(String name, Serde<K> keySerde, Serde<V> valueSerde) {
+    public <K, V> KeyValueStore<K, V> store(String name, Serde<K> keySerde, Serde<V> valueSerde) {
         KafkaKeyValueStore<?, ?> existing = stores.get(name);
         if (existing != null) {
             return (KeyValueStore<K, V>) existing;
@@ -386,45 +268,10 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
         KafkaKeyValueStore<K, V> store = new KafkaKeyValueStore<>(name, keySerde, valueSerde, ks.getStateStore(storeName));
         List<byte[][]> entries = state.data.remove(name);
         if (entries != null) {
-            store.restore(entries, "group " + group + " stage " + stage.name() + " task " + task);
+            store.restore(entries, step.where());
         }
         stores.put(name, store);
         return store;
-    }
-
-    @Override
-    public long streamTime() {
-        return streamTime;
-    }
-
-    @Override
-    public long watermark() {
-        return watermarks.watermark();
-    }
-
-    @Override
-    public TimePolicy timePolicy() {
-        return stage.time();
-    }
-
-    @Override
-    public void registerTimer(long time, String name) {
-        TaskState.Timer t = new TaskState.Timer(time, name);
-        if (state.timers.add(t)) {
-            if (!timersRemoved.remove(t)) {
-                timersAdded.add(t);
-            }
-        }
-    }
-
-    @Override
-    public void cancelTimer(long time, String name) {
-        TaskState.Timer t = new TaskState.Timer(time, name);
-        if (state.timers.remove(t)) {
-            if (!timersAdded.remove(t)) {
-                timersRemoved.add(t);
-            }
-        }
     }
 
     @Override
@@ -439,35 +286,33 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
 
     @Override
     public void close() {
-        if (processor != null) {
-            processor.close();
-            processor = null;
+        if (step != null) {
+            step.processor().close();
+            step = null;
         }
     }
 
-    /** Kafka could not create a side-output topic: stops the task instead of dead-lettering the record. */
-    static final class SideTopicFailure extends RuntimeException {
-        private static final long serialVersionUID = 1L;
+    /** A Kafka record as the step reads it; one per task, pointed at each record in turn. */
+    static final class KafkaRecord implements StepRecord {
+        private final UnsafeBuffer key = new UnsafeBuffer(NO_BYTES);
+        private final UnsafeBuffer value = new UnsafeBuffer(NO_BYTES);
+        private RecordMetadata md;
+        private Record<byte[], byte[]> record;
+        private long appendTime;
+        private long producer;
 
-        SideTopicFailure(String message, Throwable cause) {
-            super(message, cause);
-        }
-    }
-
-    /** The record being processed. */
-    static final class Current<K, V> implements InputRecord<K, V> {
-        RecordMetadata md;
-        long eventTime;
-        long appendTime;
-        K key;
-        V value;
-        Record<byte[], byte[]> record;
-
-        void reset(RecordMetadata md, long eventTime, long appendTime, Record<byte[], byte[]> record) {
+        void reset(RecordMetadata md, Record<byte[], byte[]> record) {
             this.md = md;
-            this.eventTime = eventTime;
-            this.appendTime = appendTime;
             this.record = record;
+            if (record == null) {
+                key.wrap(NO_BYTES);
+                value.wrap(NO_BYTES);
+                return;
+            }
+            key.wrap(record.key() == null ? NO_BYTES : record.key());
+            value.wrap(record.value() == null ? NO_BYTES : record.value());
+            appendTime = KappaHeaders.getLong(record.headers(), KappaHeaders.APPEND_TIME, record.timestamp());
+            producer = KappaHeaders.getLong(record.headers(), KappaHeaders.PRODUCER, 0);
         }
 
         @Override
@@ -487,7 +332,7 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
 
         @Override
         public long eventTime() {
-            return eventTime;
+            return record.timestamp();
         }
 
         @Override
@@ -496,32 +341,43 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
         }
 
         @Override
-        public K key() {
+        public long producerId() {
+            return producer;
+        }
+
+        @Override
+        public DirectBuffer keyBuffer() {
             return key;
         }
 
         @Override
-        public V value() {
+        public int keyOffset() {
+            return 0;
+        }
+
+        @Override
+        public int keyLength() {
+            return record.key() == null ? RecordDescriptor.NO_BYTES : record.key().length;
+        }
+
+        @Override
+        public DirectBuffer valueBuffer() {
             return value;
         }
 
         @Override
+        public int valueOffset() {
+            return 0;
+        }
+
+        @Override
+        public int valueLength() {
+            return record.value() == null ? 0 : record.value().length;
+        }
+
+        @Override
         public String id() {
-            return record == null ? null : KappaHeaders.getString(record.headers(), KappaHeaders.ID);
-        }
-
-        @Override
-        public byte[] keyBytes() {
-            return record == null || record.key() == null ? null : record.key().clone();
-        }
-
-        @Override
-        public byte[] valueBytes() {
-            if (record == null) {
-                throw new IllegalStateException("the record is only valid while it is processed");
-            }
-            return record.value() == null ? new byte[0] : record.value().clone();
+            return KappaHeaders.getString(record.headers(), KappaHeaders.ID);
         }
     }
-
 }

@@ -7,9 +7,10 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 
+import io.kappa.processor.TaskCheckpoint.Timer;
 import io.kappa.processor.Watermarks;
+import io.kappa.processor.internal.Timers;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -26,26 +27,18 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *   <li>{@code META}: nothing; the value is stream time, watermark and the watermark sources.</li>
  * </ul>
  */
-final class TaskState {
+final class TaskState implements Timers.Changes {
     static final byte DATA = 1;
     static final byte TIMER = 2;
     static final byte META = 3;
     private static final Bytes META_KEY = Bytes.wrap(new byte[] {META});
-
-    record Timer(long time, String name) implements Comparable<Timer> {
-        @Override
-        public int compareTo(Timer o) {
-            int c = Long.compare(time, o.time);
-            return c != 0 ? c : name.compareTo(o.name);
-        }
-    }
 
     record Meta(long streamTime, long watermark, List<Watermarks.Source> sources) {
     }
 
     private final KeyValueStore<Bytes, byte[]> kv;
     final Map<String, List<byte[][]>> data = new HashMap<>();
-    final TreeSet<Timer> timers = new TreeSet<>();
+    final List<Timer> timers = new ArrayList<>();
     Meta meta;
 
     TaskState(KeyValueStore<Bytes, byte[]> kv) {
@@ -69,11 +62,13 @@ final class TaskState {
         }
     }
 
-    void putTimer(Timer t) {
+    @Override
+    public void added(Timer t) {
         kv.put(timerKey(t), new byte[0]);
     }
 
-    void deleteTimer(Timer t) {
+    @Override
+    public void removed(Timer t) {
         kv.delete(timerKey(t));
     }
 

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
+import java.util.function.Function;
 
 import io.kappa.log.Event;
 import io.kappa.log.EventLog;
@@ -18,6 +19,9 @@ import io.kappa.log.PartitionTailer;
 import io.kappa.log.Topic;
 import io.kappa.log.TopicConfig;
 import io.kappa.processor.OnError;
+import io.kappa.processor.Processor;
+import io.kappa.processor.Serdes;
+import io.kappa.processor.Stage;
 import io.kappa.processor.ProcessorRunner;
 import io.kappa.processor.RunnerContext;
 import io.kappa.processor.TopicCatalog;
@@ -35,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -80,7 +85,10 @@ class KafkaTopologiesTest {
         }
     }
 
-    record In(String key, String value, long time, String id) {
+    record In(String key, byte[] value, long time, String id) {
+        In(String key, String value, long time, String id) {
+            this(key, value.getBytes(StandardCharsets.UTF_8), time, id);
+        }
     }
 
     static List<In> clicks(long seed, int n, long disorderMs) {
@@ -97,14 +105,19 @@ class KafkaTopologiesTest {
 
     /** topic -> values (key TAB value TAB event time) as the local runner writes them. */
     Map<String, List<String>> local(BuiltinSpec spec, List<In> input, String... outputs) throws Exception {
+        return local(catalog -> spec.topology(catalog, "g", List.of("in"), "out"), input, outputs);
+    }
+
+    Map<String, List<String>> local(Function<TopicCatalog, io.kappa.processor.Topology> topology, List<In> input, String... outputs)
+        throws Exception {
         try (EventLog log = EventLog.open(new LogContext().dataDir(dir.resolve("local" + (runs++))).pretouch(false))) {
             Topic t = log.createTopic("in", TopicConfig.partitions(1));
             for (In e : input) {
-                t.append(0, new Event(e.key.getBytes(StandardCharsets.UTF_8), e.value.getBytes(StandardCharsets.UTF_8), e.time,
+                t.append(0, new Event(e.key.getBytes(StandardCharsets.UTF_8), e.value, e.time,
                     e.id.getBytes(StandardCharsets.UTF_8)));
             }
-            ProcessorRunner r = new ProcessorRunner(log, spec.topology(log, "g", List.of("in"), "out"),
-                new RunnerContext().group("g").onError(OnError.DEAD_LETTER).description(spec.describe()));
+            ProcessorRunner r = new ProcessorRunner(log, topology.apply(TopicCatalog.of(log)),
+                new RunnerContext().group("g").onError(OnError.DEAD_LETTER));
             r.start();
             try {
                 assertTrue(r.awaitCaughtUp(60_000), "caught up");
@@ -134,8 +147,12 @@ class KafkaTopologiesTest {
 
     /** The same through the Kafka Streams adapter in the test driver. */
     static Map<String, List<String>> kafka(BuiltinSpec spec, List<In> input, String... outputs) {
+        return kafka(catalog -> spec.topology(catalog, "g", List.of("in"), "out"), input, outputs);
+    }
+
+    static Map<String, List<String>> kafka(Function<TopicCatalog, io.kappa.processor.Topology> kappa, List<In> input, String... outputs) {
         OnePartition topics = new OnePartition("in");
-        org.apache.kafka.streams.Topology topology = KafkaTopologies.build(spec.topology(topics, "g", List.of("in"), "out"), "g", topics,
+        org.apache.kafka.streams.Topology topology = KafkaTopologies.build(kappa.apply(topics), "g", topics,
             OnError.DEAD_LETTER, KafkaTopologies.Start.EARLIEST);
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "g");
@@ -146,7 +163,7 @@ class KafkaTopologiesTest {
             for (In e : input) {
                 RecordHeaders h = new RecordHeaders();
                 h.add(KappaHeaders.ID, e.id.getBytes(StandardCharsets.UTF_8));
-                in.pipeInput(new TestRecord<>(e.key.getBytes(StandardCharsets.UTF_8), e.value.getBytes(StandardCharsets.UTF_8), h,
+                in.pipeInput(new TestRecord<>(e.key.getBytes(StandardCharsets.UTF_8), e.value, h,
                     Instant.ofEpochMilli(e.time)));
             }
             for (String o : outputs) {
@@ -209,5 +226,46 @@ class KafkaTopologiesTest {
         assertSame(spec("window-agg", "agg", "sum", "field", "v", "by", "page", "size", "30s", "advance", "10s", "out-of-order", "1s"),
             input, "out", "g.late", "g.dlq");
         assertSame(spec("filter", "where", "v > 50"), input, "out", "g.dlq");
+    }
+
+    /** A processor that fails on every record. */
+    static io.kappa.processor.Topology failing(TopicCatalog topics) {
+        return io.kappa.processor.Topology.single(List.of("in"), Serdes.string(), Serdes.bytes(), () -> (r, c) -> {
+            throw new IllegalStateException("refused");
+        }, "out", Serdes.string(), Serdes.bytes());
+    }
+
+    @Test
+    void anOversizedDeadLetterIsShortenedToFitARecordAsOnTheLocalLog() throws Exception {
+        // 900 KB that are not UTF-8: base64 makes them 1.2 MB, more than a record may hold on either runtime
+        byte[] big = new byte[900_000];
+        java.util.Arrays.fill(big, (byte) 0xff);
+        List<In> input = List.of(new In("k", big, BASE, "e0"), new In("k", "small", BASE + 1, "e1"));
+        Map<String, List<String>> expected = local(KafkaTopologiesTest::failing, input, "g.dlq");
+        Map<String, List<String>> actual = kafka(KafkaTopologiesTest::failing, input, "g.dlq");
+        assertEquals(2, expected.get("g.dlq").size(), "both records dead-lettered locally");
+        assertEquals(expected, actual, "the same dead letters, byte for byte");
+        String letter = actual.get("g.dlq").get(0);
+        assertTrue(letter.contains("\"valueTruncated\":true") && letter.contains("\"valueLength\":900000"), letter.substring(0, 300));
+        assertTrue(letter.length() < StageProcessor.MAX_RECORD_BYTES, "fits in a Kafka record: " + letter.length());
+    }
+
+    @Test
+    void aSupplierThatReturnsTheSameInstanceTwiceIsRefusedOnKafka() {
+        Processor<String, String, String, String> shared = (r, c) -> c.forward(r.key(), r.value());
+        io.kappa.processor.Topology twice = io.kappa.processor.Topology.of(List.of(
+            new Stage<>("a", List.of("in"), Serdes.string(), Serdes.string(), () -> shared, "mid", Serdes.string(), Serdes.string(), false),
+            new Stage<>("b", List.of("mid"), Serdes.string(), Serdes.string(), () -> shared, "out", Serdes.string(), Serdes.string(), true)));
+        OnePartition topics = new OnePartition("in");
+        org.apache.kafka.streams.Topology topology = KafkaTopologies.build(twice, "g", topics, OnError.DEAD_LETTER,
+            KafkaTopologies.Start.EARLIEST);
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "g");
+        Throwable e = assertThrows(RuntimeException.class, () -> new TopologyTestDriver(topology, p).close());
+        StringBuilder messages = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            messages.append(t.getMessage()).append('\n');
+        }
+        assertTrue(messages.toString().contains("stage 'b' returned the same instance twice"), messages.toString());
     }
 }

@@ -56,6 +56,31 @@ public final class Groups {
     }
 
     /**
+     * The producer ids of the tasks of the stages before {@code reader} in {@code stages} that write {@code topic} (a
+     * stage has a task per partition of its widest input), or null when no such stage does (the topic comes from
+     * outside): the watermark sources of a task reading {@code topic}, on every runtime.
+     */
+    public static long[] upstreamProducers(String group, List<Stage<?, ?, ?, ?>> stages, Stage<?, ?, ?, ?> reader, String topic,
+                                           TopicCatalog topics) {
+        List<Long> ids = new ArrayList<>();
+        for (Stage<?, ?, ?, ?> stage : stages) {
+            if (stage == reader) {
+                break;
+            }
+            if (topic.equals(stage.output())) {
+                int partitions = 0;
+                for (String in : stage.inputs()) {
+                    partitions = Math.max(partitions, topics.partitionCount(in));
+                }
+                for (int t = 0; t < partitions; t++) {
+                    ids.add(producerId(group, stage.name(), t));
+                }
+            }
+        }
+        return ids.isEmpty() ? null : ids.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    /**
      * The last sequence a task wrote to output {@code partition} after its checkpoint {@code c}, which recorded
      * {@code o} for that partition: the end of the contiguous run of the task's sequences from
      * {@code o.nextSequence()} at or after {@code from}, or {@code o.nextSequence() - 1}. Records under the task's

@@ -19,6 +19,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kappa.log.EventLog;
 import io.kappa.log.Topic;
 import io.kappa.log.TopicConfig;
+import io.kappa.processor.internal.DeadLetters;
+import io.kappa.processor.internal.FreshProcessors;
+import io.kappa.processor.internal.ProcessingFailure;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
@@ -37,9 +40,24 @@ public final class ProcessorRunner implements AutoCloseable {
     private final Topology topology;
     private final RunnerContext context;
     private final Path groupDir;
-    private final String lateTopic;
     private final Map<String, Topic> topics = new HashMap<>();
-    private final Set<Processor<?, ?, ?, ?>> handedOut = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final TopicCatalog catalog = new TopicCatalog() {
+        @Override
+        public boolean exists(String topic) {
+            return log.exists(topic);
+        }
+
+        @Override
+        public int partitionCount(String topic) {
+            return topic(topic).partitionCount();
+        }
+
+        @Override
+        public void create(String name, int partitions) {
+            topicOrCreate(name, partitions);
+        }
+    };
+    private final FreshProcessors processors = new FreshProcessors();
     private final List<Task<?, ?, ?, ?>> tasks = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -56,7 +74,6 @@ public final class ProcessorRunner implements AutoCloseable {
         this.topology = topology;
         this.context = context.conclude();
         this.groupDir = Groups.dir(log.dataDir(), context.stateGroup());
-        this.lateTopic = this.context.group() + ".late";
     }
 
     RunnerContext context() {
@@ -72,12 +89,7 @@ public final class ProcessorRunner implements AutoCloseable {
     }
 
     String deadLetterTopic() {
-        return context.group() + ".dlq";
-    }
-
-    /** Where records too late for event-time processing go (see {@code window.LateRecords}); tasks count them. */
-    String lateTopic() {
-        return lateTopic;
+        return DeadLetters.topic(context.group());
     }
 
     public String group() {
@@ -101,43 +113,14 @@ public final class ProcessorRunner implements AutoCloseable {
         return t;
     }
 
-    @SuppressWarnings("unchecked")
-    <KIn, VIn, KOut, VOut> Processor<KIn, VIn, KOut, VOut> newProcessor(Stage<KIn, VIn, KOut, VOut> stage) {
-        Processor<KIn, VIn, KOut, VOut> p = stage.processor().get();
-        if (p == null) {
-            throw new IllegalStateException("the processor supplier of stage '" + stage.name() + "' returned null");
-        }
-        synchronized (handedOut) {
-            if (!handedOut.add(p)) {
-                throw new IllegalStateException("the processor supplier of stage '" + stage.name()
-                    + "' returned the same instance twice; it must make a new processor per task");
-            }
-        }
-        return p;
+    /** Hands out each task's processor, checking it is a new one. */
+    FreshProcessors processors() {
+        return processors;
     }
 
-    /** Locks the group, creates missing output topics, recovers every task and starts processing. */
-    /**
-     * The producer ids of the tasks of the stages before {@code reader} in this topology that write {@code topic},
-     * or null when no such stage does (the topic comes from outside).
-     */
+    /** The producer ids of the upstream tasks that write {@code topic} for {@code reader}, or null (see {@link Groups}). */
     long[] upstreamProducers(Stage<?, ?, ?, ?> reader, String topic) {
-        List<Long> ids = new ArrayList<>();
-        for (Stage<?, ?, ?, ?> stage : topology.stages()) {
-            if (stage == reader) {
-                break;
-            }
-            if (topic.equals(stage.output())) {
-                int partitions = 0;
-                for (String in : stage.inputs()) {
-                    partitions = Math.max(partitions, topic(in).partitionCount());
-                }
-                for (int t = 0; t < partitions; t++) {
-                    ids.add(Task.producerId(context.group(), stage.name(), t));
-                }
-            }
-        }
-        return ids.isEmpty() ? null : ids.stream().mapToLong(Long::longValue).toArray();
+        return Groups.upstreamProducers(context.group(), topology.stages(), reader, topic, catalog);
     }
 
     /** What the group recomputes after a rewind (loaded at start). */
@@ -145,6 +128,7 @@ public final class ProcessorRunner implements AutoCloseable {
         return recomputation;
     }
 
+    /** Locks the group, creates missing output topics, recovers every task and starts processing. */
     public synchronized void start() {
         if (running || closed) {
             throw new IllegalStateException("runner already started or closed");
@@ -194,14 +178,12 @@ public final class ProcessorRunner implements AutoCloseable {
                 }
             }
             for (Task<?, ?, ?, ?> t : tasks) {
-                if (upstreamFree.contains(t.stage)) {
-                    long[] targets = targets(t);
+                if (upstreamFree.contains(t.stage())) {
+                    long[] targets = t.targets();
                     caughtUpTargets.put(t, targets);
                     if (context.drain()) {
                         // it reads up to where the run is caught up, and no further
-                        for (int i = 0; i < targets.length; i++) {
-                            t.inputs[i].limit = targets[i];
-                        }
+                        t.stopAt(targets);
                         t.requestDrain(targets);
                     }
                 }
@@ -346,7 +328,7 @@ public final class ProcessorRunner implements AutoCloseable {
                 }
                 idle.idle(n);
             }
-        } catch (Task.ProcessingFailure e) {
+        } catch (ProcessingFailure e) {
             fail(e);
             failed = null; // its state is clean: checkpoint it like the others
         } catch (Task.LogFailure e) {
@@ -397,10 +379,6 @@ public final class ProcessorRunner implements AutoCloseable {
         running = false;
     }
 
-    void onCheckpoint(Task<?, ?, ?, ?> task, long bytes) {
-        // hook for metrics; nothing to do yet
-    }
-
     /** The first error that stopped the runner, or null. */
     public Throwable failure() {
         return failure.get();
@@ -420,17 +398,18 @@ public final class ProcessorRunner implements AutoCloseable {
         long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         for (Stage<?, ?, ?, ?> stage : topology.stages()) {
             for (Task<?, ?, ?, ?> t : tasks) {
-                if (t.stage != stage) {
+                if (t.stage() != stage) {
                     continue;
                 }
                 long[] targets = caughtUpTargets.get(t);
                 if (targets == null) {
-                    targets = targets(t);
+                    targets = t.targets();
                 }
+                TaskProgress progress = t.progress();
                 for (int i = 0; i < targets.length; i++) {
-                    Task.Input in = t.inputs[i];
+                    int input = i;
                     long target = targets[i];
-                    if (!waitUntil(() -> in.published >= target, start, timeoutNanos)) {
+                    if (!waitUntil(() -> progress.next(input) >= target, start, timeoutNanos)) {
                         return false;
                     }
                 }
@@ -438,15 +417,6 @@ public final class ProcessorRunner implements AutoCloseable {
         }
         checkAlive();
         return true;
-    }
-
-    /** Where a task's inputs end now (or stop earlier): what it has to reach to be caught up. */
-    private static long[] targets(Task<?, ?, ?, ?> t) {
-        long[] targets = new long[t.inputs.length];
-        for (int i = 0; i < targets.length; i++) {
-            targets[i] = Math.min(t.inputs[i].limit, t.inputs[i].partition.endOffset());
-        }
-        return targets;
     }
 
     /**
@@ -464,12 +434,12 @@ public final class ProcessorRunner implements AutoCloseable {
         long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         for (Stage<?, ?, ?, ?> stage : topology.stages()) {
             for (Task<?, ?, ?, ?> t : tasks) {
-                if (t.stage == stage && !t.drainRequested()) {
-                    t.requestDrain(targets(t));
+                if (t.stage() == stage && !t.drainRequested()) {
+                    t.requestDrain(t.targets());
                 }
             }
             for (Task<?, ?, ?, ?> t : tasks) {
-                if (t.stage == stage && !waitUntil(() -> t.publishedDrained, start, timeoutNanos)) {
+                if (t.stage() == stage && !waitUntil(() -> t.progress().isDrained(), start, timeoutNanos)) {
                     return false;
                 }
             }
@@ -509,7 +479,7 @@ public final class ProcessorRunner implements AutoCloseable {
     public long recordsProcessed() {
         long n = 0;
         for (Task<?, ?, ?, ?> t : tasks) {
-            n += t.publishedRecords;
+            n += t.progress().records();
         }
         return n;
     }
@@ -517,7 +487,7 @@ public final class ProcessorRunner implements AutoCloseable {
     public long deadLettered() {
         long n = 0;
         for (Task<?, ?, ?, ?> t : tasks) {
-            n += t.publishedDeadLettered;
+            n += t.progress().deadLettered();
         }
         return n;
     }
@@ -526,7 +496,7 @@ public final class ProcessorRunner implements AutoCloseable {
     public long late() {
         long n = 0;
         for (Task<?, ?, ?, ?> t : tasks) {
-            n += t.publishedLate;
+            n += t.progress().late();
         }
         return n;
     }
@@ -539,12 +509,12 @@ public final class ProcessorRunner implements AutoCloseable {
     public List<InputProgress> progress() {
         List<InputProgress> out = new ArrayList<>();
         for (Task<?, ?, ?, ?> t : tasks) {
-            if (!upstreamFree.contains(t.stage)) {
+            if (!upstreamFree.contains(t.stage())) {
                 continue;
             }
-            for (Task.Input in : t.inputs) {
-                out.add(new InputProgress(t.stage.name(), in.topic, t.id, in.published,
-                    Math.min(in.limit, in.partition.endOffset())));
+            TaskProgress p = t.progress();
+            for (int i = 0; i < p.inputCount(); i++) {
+                out.add(new InputProgress(t.stage().name(), p.topic(i), t.id(), p.next(i), p.target(i)));
             }
         }
         return out;
@@ -554,9 +524,7 @@ public final class ProcessorRunner implements AutoCloseable {
     public long lag() {
         long n = 0;
         for (Task<?, ?, ?, ?> t : tasks) {
-            for (Task.Input in : t.inputs) {
-                n += Math.max(0, in.partition.endOffset() - in.published);
-            }
+            n += t.progress().lag();
         }
         return n;
     }

@@ -1,79 +1,25 @@
 package io.kappa.processor;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeSet;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.kappa.log.Partition;
-import io.kappa.log.PartitionTailer;
 import io.kappa.log.RecordDescriptor;
-import io.kappa.log.RecordHandler;
-import io.kappa.log.RecordView;
-import io.kappa.log.Topic;
-import org.agrona.DirectBuffer;
-import org.agrona.ExpandableArrayBuffer;
+import io.kappa.processor.internal.RecordStep;
+import io.kappa.processor.internal.RuntimeFailure;
 
 /**
  * One task: partition {@code id} of each of a stage's inputs, one processor instance, its stores, timers and
- * outputs. Runs on one runner thread; the runner reads only the volatile progress fields from other threads.
+ * outputs. Composed of parts with one job each: {@link TaskInputs} (reading and merging the inputs), a
+ * {@link RecordStep} (the rules of processing a record, shared with the Kafka runtime) over {@link TaskContext}
+ * (outputs and stores), {@link TaskOutputs} (exactly-once writing), {@link TaskRestore} (from the checkpoint),
+ * {@link TaskRecomputation} (what a rewind computes again) and {@link TaskProgress} (what other threads see). This
+ * class runs them: a batch, a flush, a checkpoint when due, a drain. Runs on one runner thread.
  */
-final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, RecordHandler {
-    /** One input partition of the task, with the offset of the next record to process. */
-    static final class Input {
-        final String topic;
-        final Partition partition;
-        // created on the task's thread: Chronicle tailers must stay on one thread
-        PartitionTailer tailer;
-        long next;
-        long limit = Long.MAX_VALUE; // stop before this offset (RunnerContext.stopAt)
-        volatile long published;
-        // the head record, copied, when the task merges several inputs
-        final ExpandableArrayBuffer head = new ExpandableArrayBuffer(256);
-        boolean hasHead;
-        long headOffset;
-        long headEventTime;
-        long headAppendTime;
-        long headProducer;
-        long headSequence;
-        // for an input written by the group's earlier stage: where its tasks' recomputed records end
-        UpstreamBoundaries upstream;
-        // how far the group had read this input before its last rewind: records below it are recomputed
-        long reached;
-        final int index;
-        int headKeyOffset;
-        int headKeyLength;
-        int headIdOffset;
-        int headIdLength;
-        int headValueOffset;
-        int headValueLength;
-
-        Input(String topic, Partition partition, int index) {
-            this.topic = topic;
-            this.partition = partition;
-            this.index = index;
-        }
-    }
-
-    /** A processor failed on a record under {@link OnError#FAIL}, or a timer failed; the task's state is clean. */
-    static final class ProcessingFailure extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        ProcessingFailure(String message, Throwable cause) {
-            super(message, cause);
-        }
-    }
-
+final class Task<KIn, VIn, KOut, VOut> {
     /** The log failed under a task (creating or scanning an output): stops the runner, never dead-lettered. */
-    static final class LogFailure extends RuntimeException {
+    static final class LogFailure extends RuntimeFailure {
         private static final long serialVersionUID = 1L;
 
         LogFailure(String message, Throwable cause) {
@@ -83,52 +29,22 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
 
     private final ProcessorRunner runner;
     private final RunnerContext context;
-    final Stage<KIn, VIn, KOut, VOut> stage;
-    final int id;
+    private final Stage<KIn, VIn, KOut, VOut> stage;
+    private final int id;
     private final long producerId;
-    // the id this task wrote under before ids were reserved, while its checkpoint is from that time; else none
-    private long legacyProducer = RecordDescriptor.NO_PRODUCER;
     private final Path checkpointFile;
-    private final Processor<KIn, VIn, KOut, VOut> processor;
-    final Input[] inputs;
+    private final TaskInputs inputs;
     private final TaskOutputs outputs;
-    private final int mainOutput;
-    private final Map<String, InMemoryKeyValueStore<?, ?>> stores = new LinkedHashMap<>();
-    private InMemoryKeyValueStore<?, ?>[] storeArray = new InMemoryKeyValueStore<?, ?>[0];
-    private final Serde<KIn> keySerde;
-    private final Serde<VIn> valueSerde;
-    private final Serde<KOut> outputKeySerde;
-    private final Serde<VOut> outputValueSerde;
-    private final Map<String, TaskCheckpoint.StoreSnapshot> snapshots = new LinkedHashMap<>();
-    private final Map<String, Integer> extraOutputs = new HashMap<>();
-    private final TreeSet<TaskCheckpoint.Timer> timers = new TreeSet<>();
-    // timer changes of the current call, undone if it fails: (timer, true = added / false = removed)
-    private final List<TaskCheckpoint.Timer> timerUndo = new ArrayList<>();
-    private final List<Boolean> timerUndoAdded = new ArrayList<>();
-    private final Current<KIn, VIn> current = new Current<>();
-    private final ExpandableArrayBuffer scratch = new ExpandableArrayBuffer(4096);
-    private long streamTime = Long.MIN_VALUE;
-    private final TimePolicy.Clock clock;
-    private final Watermarks watermarks;
-    private long records;
-    private long deadLettered;
-    private long late; // records sent to GROUP.late
-    // after a rewind: some input is still below how far the group had read it; the record handled is recomputed
-    private boolean recomputing;
-    private boolean recomputed;
+    private final TaskContext<KOut, VOut> taskContext;
+    private final RecordStep<KIn, VIn, KOut, VOut> step;
+    private final TaskProgress progress;
+    private TaskRecomputation recomputation;
     private long lastCheckpointMs;
     private long recordsAtCheckpoint;
     private long rate;
     private boolean dirty;
-    private long[] flushedNext;
-    private long flushedRecords;
-    private long flushedDeadLettered;
-    private long flushedLate;
-    volatile long publishedRecords;
-    volatile long publishedDeadLettered;
-    volatile long publishedLate;
-    volatile long lastCheckpointWallMs;
-    volatile long lastCheckpointBytes;
+    /** Drains once every input has reached its offset here (one per input); set by the runner, read by the task. */
+    private volatile long[] drainAt;
 
     Task(ProcessorRunner runner, Stage<KIn, VIn, KOut, VOut> stage, int id, Path groupDir) {
         this.runner = runner;
@@ -137,26 +53,16 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         this.id = id;
         this.producerId = producerId(context.group(), stage.name(), id);
         this.checkpointFile = Groups.checkpointFile(groupDir, stage.name(), id);
-        this.processor = runner.newProcessor(stage);
-        this.keySerde = stage.keySerde().forTask();
-        this.valueSerde = stage.valueSerde().forTask();
-        this.outputKeySerde = stage.outputKeySerde() == null ? null : stage.outputKeySerde().forTask();
-        this.outputValueSerde = stage.outputValueSerde() == null ? null : stage.outputValueSerde().forTask();
-        List<Input> ins = new ArrayList<>();
-        for (String t : stage.inputs()) {
-            Topic topic = runner.topic(t);
-            if (id < topic.partitionCount()) {
-                ins.add(new Input(t, topic.partition(id), ins.size()));
-            }
-        }
-        this.inputs = ins.toArray(new Input[0]);
+        this.inputs = new TaskInputs(runner, stage, id, this::handle);
         this.outputs = new TaskOutputs(producerId, id, runner.maxRecordBytes(), context.muteOutputs(), context.writtenWhenMuted());
         if (context.outputTap() != null) {
             outputs.tap(context.outputTap(), stage.name());
         }
-        this.mainOutput = stage.output() == null ? -1 : outputs.add(stage.output(), runner.topic(stage.output()));
-        this.clock = stage.time().clock();
-        this.watermarks = new Watermarks(stage.time());
+        String where = "group '" + context.group() + "' stage '" + stage.name() + "' task " + id;
+        this.taskContext = new TaskContext<>(runner, stage, where, checkpointFile, outputs);
+        this.step = new RecordStep<>(context.group(), stage, id, context.onError(), runner.processors().get(stage), taskContext,
+            runner.maxRecordBytes(), null);
+        this.progress = new TaskProgress(inputs.all());
     }
 
     /**
@@ -182,420 +88,98 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         return h == RecordDescriptor.NO_PRODUCER ? 1 : h;
     }
 
-    long producerId() {
-        return producerId;
+    static String describe(Throwable e) {
+        return RecordStep.describe(e);
+    }
+
+    Stage<KIn, VIn, KOut, VOut> stage() {
+        return stage;
+    }
+
+    int id() {
+        return id;
+    }
+
+    String where() {
+        return step.where();
+    }
+
+    TaskProgress progress() {
+        return progress;
+    }
+
+    /** Where the task's inputs end now (or stop earlier): what it has to reach to be caught up. */
+    long[] targets() {
+        return inputs.targets();
+    }
+
+    /** Reads up to {@code targets} (one per input) and no further. */
+    void stopAt(long[] targets) {
+        TaskInput[] ins = inputs.all();
+        for (int i = 0; i < targets.length; i++) {
+            ins[i].limit = targets[i];
+        }
     }
 
     /** Restores from the checkpoint (or starts fresh and writes a first checkpoint), then initialises the processor. */
     void open() {
-        TaskCheckpoint cp = TaskCheckpoint.read(checkpointFile);
-        Map<String, TaskCheckpoint.Output> outByKey = new HashMap<>();
-        if (cp != null) {
-            if (!cp.group().equals(context.group()) || !cp.stage().equals(stage.name()) || cp.task() != id) {
-                throw new CheckpointException("checkpoint " + checkpointFile + " belongs to group '" + cp.group() + "' stage '"
-                    + cp.stage() + "' task " + cp.task() + ", not to this task");
-            }
-            for (Input in : inputs) {
-                in.next = -1;
-                for (TaskCheckpoint.Input ci : cp.inputs()) {
-                    if (ci.topic().equals(in.topic) && ci.partition() == id) {
-                        in.next = ci.nextOffset();
-                    }
-                }
-                if (in.next < 0) {
-                    in.next = startOffset(in);
-                }
-            }
-            streamTime = cp.streamTime();
-            if (cp.legacyProducerIds()) {
-                legacyProducer = legacyProducerId(context.group(), stage.name(), id);
-            }
-            watermarks.restore(cp.watermark(), cp.sources());
-        }
-        for (Input in : inputs) {
-            watermarks.expect(in.index, runner.upstreamProducers(stage, in.topic));
-        }
-        if (cp != null) {
-            timers.addAll(cp.timers());
-            snapshots.putAll(cp.stores());
-            records = cp.records();
-            deadLettered = cp.deadLettered();
-            late = cp.late();
-            for (TaskCheckpoint.Output o : cp.outputs()) {
-                outByKey.put(o.topic() + "/" + o.partition(), o);
-                if (outputs.indexOf(o.topic()) < 0 && runner.log().exists(o.topic())) {
-                    extraOutputs.put(o.topic(), outputs.add(o.topic(), runner.topic(o.topic())));
-                }
-            }
-        } else {
-            for (Input in : inputs) {
-                in.next = startOffset(in);
-            }
-        }
-        String dlq = runner.deadLetterTopic();
-        if (outputs.indexOf(dlq) < 0 && runner.log().exists(dlq)) {
-            extraOutputs.put(dlq, outputs.add(dlq, runner.topic(dlq)));
-        }
-        if (cp != null) {
-            for (TaskOutputs.Out o : outputs.outs()) {
-                long[] next = new long[o.partitions];
-                long[] from = new long[o.partitions];
-                for (int p = 0; p < o.partitions; p++) {
-                    TaskCheckpoint.Output co = outByKey.get(o.name + "/" + p);
-                    next[p] = co == null ? 0 : co.nextSequence();
-                    from[p] = co == null ? 0 : co.endOffset();
-                }
-                outputs.recover(o, next, from, legacyProducer);
-            }
-        }
-        for (Input in : inputs) {
-            long[] stops = context.stopAt().get(in.topic);
-            if (stops != null && id < stops.length && stops[id] >= 0) {
-                in.limit = stops[id];
-            }
-            long start = in.partition.startOffset();
-            long end = in.partition.endOffset();
-            if (in.next < start || in.next > end) {
-                throw new CheckpointException("checkpoint " + checkpointFile + " says to resume " + in.topic + "/" + id + " at offset "
-                    + in.next + ", outside the partition's range [" + start + ", " + end + "]"
-                    + (in.next < start ? " (retention removed those records)" : ""));
-            }
-            in.published = in.next;
-        }
-        if (watermarks.watermark() == Long.MAX_VALUE) {
-            // drained (TaskCheckpoint.drained): it reads nothing more
-            for (Input in : inputs) {
-                in.limit = in.next;
-            }
-        }
-        openRecomputation();
-        publishedRecords = records;
-        publishedDeadLettered = deadLettered;
-        publishedLate = late;
-        flushedNext = new long[inputs.length];
-        for (int i = 0; i < inputs.length; i++) {
-            flushedNext[i] = inputs[i].next;
-        }
-        flushedRecords = records;
-        flushedDeadLettered = deadLettered;
-        flushedLate = late;
+        TaskCheckpoint cp = TaskRestore.restore(runner, stage, id, checkpointFile, inputs.all(), step, taskContext, outputs);
+        recomputation = new TaskRecomputation(runner, stage, id, inputs.all(), outputs, producerId);
+        progress.note(step);
+        progress.publish();
         lastCheckpointMs = context.clock().time();
-        recordsAtCheckpoint = records;
+        recordsAtCheckpoint = step.records();
         if (cp == null) {
             checkpoint();
-        } else {
-            lastCheckpointWallMs = cp.wallTimeMs();
-            lastCheckpointBytes = cp.fileBytes();
         }
-        try {
-            processor.init(this);
-        } catch (RuntimeException e) {
-            throw new ProcessingFailure(where() + ": the processor's init failed: " + describe(e), e);
-        }
-        commitStores();
-        for (String name : snapshots.keySet()) {
-            if (!stores.containsKey(name)) {
-                throw new CheckpointException("checkpoint " + checkpointFile + " holds state for store '" + name + "', which the "
-                    + "processor did not open in init (it opens " + stores.keySet() + "): the processor has changed; run it under a "
-                    + "new group, or rewind this one to earliest");
-            }
-        }
-    }
-
-    private long startOffset(Input in) {
-        long[] at = context.startAt().get(in.topic);
-        if (at != null && id < at.length && at[id] >= 0) {
-            return Math.max(in.partition.startOffset(), Math.min(in.partition.endOffset(), at[id]));
-        }
-        return context.startFrom() == RunnerContext.StartFrom.LATEST ? in.partition.endOffset() : in.partition.startOffset();
-    }
-
-    String where() {
-        return "group '" + context.group() + "' stage '" + stage.name() + "' task " + id;
+        step.init();
+        taskContext.checkStoresOpened();
     }
 
     /** Processes up to one batch per input, flushes outputs, and checkpoints when due. Returns records processed. */
     int runOnce(long nowMs) {
-        if (inputs.length > 0 && inputs[0].tailer == null) {
-            for (Input in : inputs) {
-                in.tailer = in.partition.newTailer();
-                in.tailer.moveToOffset(in.next);
-            }
-        }
-        int n;
-        if (inputs.length == 1) {
-            Input in = inputs[0];
-            int max = (int) Math.min(context.batch(), in.limit - in.next);
-            n = max <= 0 ? 0 : in.tailer.poll(this, max);
-        } else if (inputs.length == 0) {
-            n = 0;
-        } else {
-            n = pollMerged(nowMs);
-        }
+        int n = inputs.poll(context.batch(), context.mergeWaitMs(), nowMs);
         boolean fired = false;
-        if (n == 0 && clock == TimePolicy.Clock.PROCESSING) {
+        if (n == 0 && stage.time().clock() == TimePolicy.Clock.PROCESSING) {
             // processing time moves on without records: windows close on the wall clock
-            long before = watermarks.watermark();
-            watermarks.tick(context.clock().time());
-            if (watermarks.watermark() != before && !timers.isEmpty()) {
-                fireTimers();
-                fired = true;
-            }
+            boolean pending = !step.timers().isEmpty();
+            fired = step.tick(context.clock().time()) && pending;
         }
         try {
             if (n > 0 || fired) {
-                // the previous batch is in the log once flush returns: publish its progress, remember this one's
+                // the previous batch is in the log once flush returns: publish its progress, note this one's
                 outputs.flush();
-                publishWritten();
-                for (int i = 0; i < inputs.length; i++) {
-                    flushedNext[i] = inputs[i].next;
-                }
-                flushedRecords = records;
-                flushedDeadLettered = deadLettered;
-                flushedLate = late;
+                progress.publish();
+                progress.note(step);
                 dirty = true;
             } else {
                 outputs.awaitWritten();
-                publishWritten();
+                progress.publish();
             }
         } catch (TaskOutputs.WriteFailure e) {
             throw new LogFailure(where() + ": " + e.getMessage(), e);
         }
-        if (dirty && (records - recordsAtCheckpoint >= context.checkpointRecords()
+        if (dirty && (step.records() - recordsAtCheckpoint >= context.checkpointRecords()
             || nowMs - lastCheckpointMs >= context.checkpointIntervalMs())) {
             checkpoint();
         }
         return n;
     }
 
-    /** Progress whose outputs are all in the log: what status, lag and awaitCaughtUp see. */
-    private void publishWritten() {
-        for (int i = 0; i < inputs.length; i++) {
-            inputs[i].published = flushedNext[i];
-        }
-        publishedRecords = flushedRecords;
-        publishedDeadLettered = flushedDeadLettered;
-        publishedLate = flushedLate;
-    }
-
-    private final RecordHandler headLoader = this::loadHead;
-    private Input loading;
-
-    private void loadHead(RecordView v) {
-        Input in = loading;
-        int length = v.length();
-        in.head.putBytes(0, v.buffer(), 0, length);
-        in.headOffset = v.offset();
-        in.headEventTime = v.eventTime();
-        in.headAppendTime = v.appendTime();
-        in.headProducer = v.producerId();
-        in.headSequence = v.producerSequence();
-        in.headKeyOffset = v.keyOffset();
-        in.headKeyLength = v.keyLength();
-        in.headIdOffset = v.idOffset();
-        in.headIdLength = v.idLength();
-        in.headValueOffset = v.valueOffset();
-        in.headValueLength = v.valueLength();
-        in.hasHead = true;
-    }
-
-    /**
-     * Several inputs: records in append-time order (ties by input order). A head is taken only when every other
-     * input has one too, or has had nothing for {@link RunnerContext#mergeWaitMs()} past its append time.
-     */
-    private int pollMerged(long nowMs) {
-        int n = 0;
-        while (n < context.batch()) {
-            Input best = null;
-            boolean allHaveHeads = true;
-            for (Input in : inputs) {
-                if (!in.hasHead && in.next < in.limit) {
-                    loading = in;
-                    in.tailer.poll(headLoader, 1);
-                }
-                if (!in.hasHead) {
-                    allHaveHeads = false;
-                } else if (best == null || in.headAppendTime < best.headAppendTime) {
-                    best = in;
-                }
-            }
-            if (best == null || (!allHaveHeads && nowMs - best.headAppendTime < context.mergeWaitMs())) {
-                break;
-            }
-            handle(best, best.head, best.headOffset, best.headEventTime, best.headAppendTime, best.headProducer, best.headSequence,
-                best.headKeyOffset,
-                best.headKeyLength, best.headIdOffset, best.headIdLength, best.headValueOffset, best.headValueLength);
-            best.hasHead = false;
-            n++;
-        }
-        return n;
-    }
-
-    @Override
-    public void onRecord(RecordView v) {
-        handle(inputs[0], v.buffer(), v.offset(), v.eventTime(), v.appendTime(), v.producerId(), v.producerSequence(), v.keyOffset(),
-            v.keyLength(),
-            v.idOffset(),
-            v.idLength(), v.valueOffset(), v.valueLength());
-    }
-
-    private void handle(Input in, DirectBuffer buffer, long offset, long recordEventTime, long appendTime, long producer, long sequence,
-                        int keyOffset, int keyLength, int idOffset, int idLength, int valueOffset, int valueLength) {
+    /** One record of {@code in}, as the inputs give it. */
+    private void handle(TaskInput in, LogRecord r) {
+        long offset = r.offset();
         if (offset != in.next) {
             throw new IllegalStateException(where() + ": expected offset " + in.next + " of " + in.topic + " but read " + offset);
         }
-        recomputed = offset < in.reached || (in.upstream != null && in.upstream.recomputed(producer, sequence));
-        long eventTime = clock == TimePolicy.Clock.EVENT ? recordEventTime
-            : clock == TimePolicy.Clock.APPEND ? appendTime : context.clock().time();
-        watermarks.observe(in.index, producer, eventTime, appendTime);
-        long previousStreamTime = streamTime;
-        long previousLate = late;
-        if (eventTime > streamTime) {
-            streamTime = eventTime;
-        }
-        outputs.mark();
-        clearTimerUndo();
-        current.reset(in.topic, id, offset, eventTime, appendTime);
+        taskContext.recomputed = recomputation.recomputed(in, r);
         if (outputs.tapped()) {
             outputs.position(in.topic, offset);
         }
-        try {
-            // the bytes first: a record the serdes cannot read is dead-lettered from them
-            current.idBuffer = buffer;
-            current.idOffset = idOffset;
-            current.idLength = idLength;
-            current.keyOffset = keyOffset;
-            current.keyLength = keyLength;
-            current.valueOffset = valueOffset;
-            current.valueLength = valueLength;
-            current.key = keyLength < 0 ? null : keySerde.deserialize(buffer, keyOffset, keyLength);
-            current.value = valueSerde.deserialize(buffer, valueOffset, valueLength);
-            processor.process(current, this);
-            commitStores();
-        } catch (LogFailure e) {
-            throw e;
-        } catch (Exception | StackOverflowError e) {
-            rollbackStores();
-            outputs.rollback();
-            rollbackTimers();
-            late = previousLate;
-            if (context.onError() == OnError.FAIL) {
-                streamTime = previousStreamTime;
-                throw new ProcessingFailure(where() + ": processing failed at " + in.topic + "/" + id + " offset " + offset
-                    + ": " + describe(e) + "; the checkpoint stays before this record (fix the processor or the input and"
-                    + " run again, or run with --on-error dlq)", e);
-            }
-            deadLetter(original(), e);
-        } finally {
-            current.key = null;
-            current.value = null;
-            current.idBuffer = null;
-        }
+        step.process(in.index, r);
         in.next = offset + 1;
-        records++;
-        if (!timers.isEmpty()) {
-            fireTimers();
-        }
-        if (recomputing && in.next >= in.reached) {
-            caughtUpAfterRewind();
-        }
-    }
-
-    static String describe(Throwable e) {
-        String m = e.getMessage();
-        return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
-    }
-
-    /**
-     * Fires timers the watermark has reached; at most as many as were registered on entry, so a timer that
-     * re-registers itself cannot loop.
-     */
-    private void fireTimers() {
-        int budget = timers.size();
-        long watermark = watermarks.watermark();
-        while (budget-- > 0 && !timers.isEmpty() && timers.first().time() <= watermark) {
-            TaskCheckpoint.Timer t = timers.pollFirst();
-            outputs.mark();
-            clearTimerUndo();
-            long previousLate = late;
-            try {
-                processor.onTimer(t.time(), t.name(), this);
-                commitStores();
-            } catch (LogFailure e) {
-                throw e;
-            } catch (Exception | StackOverflowError e) {
-                late = previousLate;
-                rollbackStores();
-                outputs.rollback();
-                rollbackTimers();
-                timers.add(t);
-                throw new ProcessingFailure(where() + ": timer '" + t.name() + "' at " + t.time() + " failed: " + describe(e), e);
-            }
-        }
-    }
-
-    /** The record being processed as its producer wrote it (see {@link Unwrapping}); itself when it wraps none. */
-    private InputRecord<?, ?> original() {
-        if (processor instanceof Unwrapping u) {
-            try {
-                return u.original(current);
-            } catch (RuntimeException unreadable) {
-                // a damaged wrapper: the dead letter shows the record as it is
-            }
-        }
-        return current;
-    }
-
-    private void deadLetter(InputRecord<?, ?> r, Throwable e) {
-        ObjectNode v = Serdes.MAPPER.createObjectNode();
-        v.put("error", describe(e));
-        v.put("group", context.group());
-        v.put("stage", stage.name());
-        v.put("topic", r.topic());
-        v.put("partition", r.partition());
-        v.put("offset", r.offset());
-        v.put("eventTime", Instant.ofEpochMilli(r.eventTime()).toString());
-        byte[] value = r.valueBytes();
-        byte[] key = r.keyBytes();
-        // the dead letter must fit in a record: the value is cut to what leaves room for the rest
-        int room = Math.max(0, runner.maxRecordBytes() - (key == null ? 0 : key.length) - 2048);
-        String text = Serdes.strictUtf8(value);
-        String field = text != null ? "value" : "valueBase64";
-        String embedded = text != null ? text : Base64.getEncoder().encodeToString(value);
-        int limit = text != null ? room / 6 : room; // JSON escaping may take 6 bytes per character
-        if (embedded.length() > limit) {
-            embedded = embedded.substring(0, limit);
-            v.put("valueTruncated", true);
-            v.put("valueLength", value.length);
-        }
-        v.put(field, embedded);
-        byte[] json;
-        try {
-            json = Serdes.MAPPER.writeValueAsBytes(v);
-        } catch (IOException ex) {
-            throw new IllegalStateException(ex);
-        }
-        outputs.mark();
-        try {
-            forwardTo(runner.deadLetterTopic(), key, json, r.eventTime());
-        } catch (IllegalArgumentException tooBig) {
-            throw new ProcessingFailure(where() + ": the record at " + r.topic() + "/" + r.partition() + " offset " + r.offset()
-                + " failed (" + describe(e) + ") and cannot be dead-lettered: " + tooBig.getMessage(), e);
-        }
-        deadLettered++;
-    }
-
-
-    private void commitStores() {
-        for (InMemoryKeyValueStore<?, ?> s : storeArray) {
-            s.commit();
-        }
-    }
-
-    private void rollbackStores() {
-        for (InMemoryKeyValueStore<?, ?> s : storeArray) {
-            s.rollback();
-        }
+        step.fireTimers();
+        recomputation.processed(in);
     }
 
     /** Flushes outputs and writes this task's checkpoint atomically. */
@@ -606,21 +190,17 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
         } catch (TaskOutputs.WriteFailure e) {
             throw new LogFailure(where() + ": " + e.getMessage(), e);
         }
-        for (int i = 0; i < inputs.length; i++) {
-            flushedNext[i] = inputs[i].next;
-        }
-        flushedRecords = records;
-        flushedDeadLettered = deadLettered;
-        flushedLate = late;
-        publishWritten();
+        progress.note(step);
+        progress.publish();
         outputs.syncWritten();
         long now = context.clock().time();
+        long records = step.records();
         long elapsed = now - lastCheckpointMs;
         if (elapsed > 0) {
             rate = (records - recordsAtCheckpoint) * 1000 / elapsed;
         }
         List<TaskCheckpoint.Input> ins = new ArrayList<>();
-        for (Input in : inputs) {
+        for (TaskInput in : inputs.all()) {
             ins.add(new TaskCheckpoint.Input(in.topic, id, in.next));
         }
         List<TaskCheckpoint.Output> outs = new ArrayList<>();
@@ -629,34 +209,15 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
                 outs.add(new TaskCheckpoint.Output(o.name, p, o.nextSequence[p], outputs.checkpointPosition(o, p)));
             }
         }
-        List<TaskCheckpoint.Timer> ts = new ArrayList<>(timers);
-        Map<String, TaskCheckpoint.StoreSnapshot> unopened = new LinkedHashMap<>(snapshots);
-        stores.keySet().forEach(unopened::remove);
-        long bytes = TaskCheckpoint.write(checkpointFile, context.group(), stage.name(), id, now, records, deadLettered, late, rate,
-            streamTime, watermarks.watermark(), watermarks.sources(), ins, outs, ts, stores.size() + unopened.size(), out -> {
-                for (InMemoryKeyValueStore<?, ?> s : stores.values()) {
-                    out.writeUTF(s.name());
-                    s.writeSnapshot(out, scratch);
-                }
-                for (TaskCheckpoint.StoreSnapshot s : unopened.values()) {
-                    out.writeUTF(s.name());
-                    out.write(s.bytes(), s.offset(), s.length());
-                }
-            });
+        TaskCheckpoint.write(checkpointFile, context.group(), stage.name(), id, now, records, step.deadLettered(), step.late(), rate,
+            step.streamTime(), step.watermarks().watermark(), step.watermarks().sources(), ins, outs, step.timers().list(),
+            taskContext.storeCount(), taskContext::writeStores);
         lastCheckpointMs = now;
         recordsAtCheckpoint = records;
         dirty = false;
-        lastCheckpointWallMs = now;
-        lastCheckpointBytes = bytes;
-        runner.onCheckpoint(this, bytes);
     }
 
     // ---- drain: the end of a bounded run (ProcessorRunner#awaitDrained)
-
-    /** Rounds of timers a drain fires: timers that timers register fire too, up to this many rounds. */
-    private static final int DRAIN_ROUNDS = 16;
-    private volatile long[] drainAt;
-    volatile boolean publishedDrained;
 
     /** Drains once every input has reached its offset in {@code targets} (one per input); the first request holds. */
     void requestDrain(long[] targets) {
@@ -677,25 +238,15 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
      */
     void drainIfDue() {
         long[] at = drainAt;
-        if (at == null || publishedDrained) {
+        if (at == null || progress.isDrained() || !inputs.reachedAndStopped(at)) {
             return;
         }
-        for (int i = 0; i < inputs.length; i++) {
-            Input in = inputs[i];
-            in.limit = Math.min(in.limit, Math.max(in.next, at[i]));
-            if (in.next < in.limit) {
-                return;
-            }
-        }
-        if (watermarks.watermark() != Long.MAX_VALUE) {
+        if (step.watermarks().watermark() != Long.MAX_VALUE) {
             checkpoint();
-            watermarks.drain();
         }
-        for (int round = 0; round < DRAIN_ROUNDS && !timers.isEmpty(); round++) {
-            fireTimers();
-        }
+        step.drain();
         checkpoint();
-        publishedDrained = true;
+        progress.drained();
     }
 
     void writer(java.util.concurrent.Executor writer) {
@@ -709,330 +260,9 @@ final class Task<KIn, VIn, KOut, VOut> implements ProcessorContext<KOut, VOut>, 
             // the runner already failed on it, or the task is closing after a failure
         }
         try {
-            processor.close();
+            step.processor().close();
         } finally {
-            for (Input in : inputs) {
-                if (in.tailer != null) {
-                    in.tailer.close();
-                }
-            }
-        }
-    }
-
-    long stateEntries() {
-        long n = 0;
-        for (InMemoryKeyValueStore<?, ?> s : stores.values()) {
-            n += s.size();
-        }
-        return n;
-    }
-
-    // ---- ProcessorContext
-
-    @Override
-    public String group() {
-        return context.group();
-    }
-
-    @Override
-    public int taskId() {
-        return id;
-    }
-
-    @Override
-    public void forward(KOut key, VOut value) {
-        forward(key, value, current.eventTime);
-    }
-
-    @Override
-    public void forward(KOut key, VOut value, long eventTime) {
-        if (mainOutput < 0) {
-            throw new IllegalStateException("stage '" + stage.name() + "' has no output topic; use forwardTo");
-        }
-        if (value == null) {
-            throw new NullPointerException("a forwarded value must not be null");
-        }
-        ExpandableArrayBuffer data = outputs.data();
-        int at = outputs.dataLength();
-        int keyLength = key == null ? RecordDescriptor.NO_BYTES : outputKeySerde.serializeTo(key, data, at);
-        int valueOffset = at + Math.max(0, keyLength);
-        int valueLength = outputValueSerde.serializeTo(value, data, valueOffset);
-        outputs.emit(mainOutput, at, keyLength, valueOffset, valueLength, eventTime);
-    }
-
-    @Override
-    public void forwardTo(String topic, byte[] key, byte[] value, long eventTime) {
-        if (topic.equals(runner.lateTopic())) {
-            late++;
-        }
-        if (context.muteOutputs()) {
-            if (outputs.tapped()) {
-                // as it would be written, without creating the topic
-                int p = 0;
-                if (key != null && runner.log().exists(topic) && runner.topic(topic).partitionCount() > 1) {
-                    p = runner.topic(topic).partitionFor(key);
-                }
-                org.agrona.concurrent.UnsafeBuffer b = new org.agrona.concurrent.UnsafeBuffer(new byte[Math.max(1,
-                    (key == null ? 0 : key.length) + value.length)]);
-                int keyLength = RecordDescriptor.NO_BYTES;
-                if (key != null) {
-                    b.putBytes(0, key);
-                    keyLength = key.length;
-                }
-                int valueOffset = Math.max(0, keyLength);
-                b.putBytes(valueOffset, value);
-                outputs.tapOut(topic, p, b, 0, keyLength, valueOffset, value.length, eventTime);
-            }
-            return;
-        }
-        Integer index = extraOutputs.get(topic);
-        if (index == null) {
-            int existing = outputs.indexOf(topic);
-            if (existing >= 0) {
-                index = existing;
-            } else {
-                // first written since the checkpoint: anything of ours in it was written after the checkpoint
-                TaskOutputs.Out o;
-                try {
-                    o = new TaskOutputs.Out(topic, runner.topicOrCreate(topic, 1));
-                    outputs.recover(o, new long[o.partitions], new long[o.partitions], legacyProducer);
-                } catch (RuntimeException e) {
-                    throw new LogFailure(where() + ": cannot open output topic '" + topic + "': " + describe(e), e);
-                }
-                index = outputs.add(o);
-            }
-            extraOutputs.put(topic, index);
-        }
-        ExpandableArrayBuffer data = outputs.data();
-        int at = outputs.dataLength();
-        int keyLength = RecordDescriptor.NO_BYTES;
-        if (key != null) {
-            data.putBytes(at, key);
-            keyLength = key.length;
-        }
-        int valueOffset = at + Math.max(0, keyLength);
-        data.putBytes(valueOffset, value);
-        outputs.emit(index, at, keyLength, valueOffset, value.length, eventTime);
-    }
-
-    @Override
-    @SuppressWarnings("unchecked")
-    public <K, V> KeyValueStore<K, V> keyValueStore(String name, Serde<K> keySerde, Serde<V> valueSerde) {
-        InMemoryKeyValueStore<?, ?> existing = stores.get(name);
-        if (existing != null) {
-            return (KeyValueStore<K, V>) existing;
-        }
-        InMemoryKeyValueStore<K, V> store = new InMemoryKeyValueStore<>(name, keySerde, valueSerde);
-        TaskCheckpoint.StoreSnapshot snapshot = snapshots.get(name);
-        if (snapshot != null) {
-            try {
-                store.readSnapshot(snapshot.bytes(), snapshot.offset(), snapshot.length(), "checkpoint " + checkpointFile);
-            } catch (IOException | RuntimeException e) {
-                throw new CheckpointException("checkpoint " + checkpointFile + ": store '" + name
-                    + "' cannot be restored with the serdes given: " + describe(e));
-            }
-        }
-        stores.put(name, store);
-        storeArray = stores.values().toArray(new InMemoryKeyValueStore<?, ?>[0]);
-        return store;
-    }
-
-    @Override
-    public long streamTime() {
-        return streamTime;
-    }
-
-    @Override
-    public long watermark() {
-        return watermarks.watermark();
-    }
-
-    @Override
-    public TimePolicy timePolicy() {
-        return stage.time();
-    }
-
-    @Override
-    public void registerTimer(long time, String name) {
-        TaskCheckpoint.Timer t = new TaskCheckpoint.Timer(time, name);
-        if (timers.add(t)) {
-            timerUndo.add(t);
-            timerUndoAdded.add(Boolean.TRUE);
-        }
-    }
-
-    @Override
-    public void cancelTimer(long time, String name) {
-        TaskCheckpoint.Timer t = new TaskCheckpoint.Timer(time, name);
-        if (timers.remove(t)) {
-            timerUndo.add(t);
-            timerUndoAdded.add(Boolean.FALSE);
-        }
-    }
-
-    private void clearTimerUndo() {
-        if (!timerUndo.isEmpty()) {
-            timerUndo.clear();
-            timerUndoAdded.clear();
-        }
-    }
-
-    private void rollbackTimers() {
-        for (int i = timerUndo.size() - 1; i >= 0; i--) {
-            if (timerUndoAdded.get(i)) {
-                timers.remove(timerUndo.get(i));
-            } else {
-                timers.add(timerUndo.get(i));
-            }
-        }
-        clearTimerUndo();
-    }
-
-    @Override
-    public long wallClockTime() {
-        return context.clock().time();
-    }
-
-    @Override
-    public boolean isReplaying() {
-        return context.replay() || outputs.recovering() || recomputed;
-    }
-
-    /**
-     * After a rewind: what the group had read before is recomputed ({@link Recomputation}). Notes how far each input
-     * had been read, and where the records of the group's earlier stage that this task reads stop being recomputed.
-     */
-    private void openRecomputation() {
-        Recomputation r = runner.recomputation();
-        for (Input in : inputs) {
-            in.reached = r.reached(in.topic, id);
-            long[] producers = runner.upstreamProducers(stage, in.topic);
-            if (producers != null && producers.length > 0) {
-                in.upstream = UpstreamBoundaries.of(r, producers, in.topic, id);
-            }
-            recomputing |= in.next < in.reached;
-        }
-        if (!recomputing) {
-            publishBoundaries();
-        }
-    }
-
-    /** Once every input is back where it had been before the rewind, what the task writes from here on is new. */
-    private void caughtUpAfterRewind() {
-        for (Input in : inputs) {
-            if (in.next < in.reached) {
-                return;
-            }
-        }
-        recomputing = false;
-        publishBoundaries();
-    }
-
-    /** Tells readers of this task's outputs (a later stage) from which sequence on its records are new. */
-    private void publishBoundaries() {
-        Recomputation r = runner.recomputation();
-        for (TaskOutputs.Out o : outputs.outs()) {
-            for (int p = 0; p < o.partitions; p++) {
-                java.util.concurrent.atomic.AtomicLong b = r.boundary(producerId, o.name, p);
-                if (b != null && b.get() < 0) {
-                    r.caughtUp(b, o.nextSequence[p]);
-                }
-            }
-        }
-    }
-
-    long suppressed() {
-        return outputs.suppressed();
-    }
-
-    long written() {
-        return outputs.written();
-    }
-
-    /** The record being processed; one per task, refilled for each record. */
-    static final class Current<K, V> implements InputRecord<K, V> {
-        String topic;
-        int partition;
-        long offset;
-        long eventTime;
-        long appendTime;
-        K key;
-        V value;
-        DirectBuffer idBuffer;
-        int idOffset;
-        int idLength = RecordDescriptor.NO_BYTES;
-        int keyOffset;
-        int keyLength = RecordDescriptor.NO_BYTES;
-        int valueOffset;
-        int valueLength;
-
-        void reset(String topic, int partition, long offset, long eventTime, long appendTime) {
-            this.topic = topic;
-            this.partition = partition;
-            this.offset = offset;
-            this.eventTime = eventTime;
-            this.appendTime = appendTime;
-            this.idLength = RecordDescriptor.NO_BYTES;
-        }
-
-        @Override
-        public String topic() {
-            return topic;
-        }
-
-        @Override
-        public int partition() {
-            return partition;
-        }
-
-        @Override
-        public long offset() {
-            return offset;
-        }
-
-        @Override
-        public long eventTime() {
-            return eventTime;
-        }
-
-        @Override
-        public long appendTime() {
-            return appendTime;
-        }
-
-        @Override
-        public K key() {
-            return key;
-        }
-
-        @Override
-        public V value() {
-            return value;
-        }
-
-        @Override
-        public String id() {
-            return idBuffer == null || idLength < 0 ? null : idBuffer.getStringWithoutLengthUtf8(idOffset, idLength);
-        }
-
-        @Override
-        public byte[] keyBytes() {
-            if (idBuffer == null || keyLength < 0) {
-                return null;
-            }
-            byte[] b = new byte[keyLength];
-            idBuffer.getBytes(keyOffset, b);
-            return b;
-        }
-
-        @Override
-        public byte[] valueBytes() {
-            if (idBuffer == null) {
-                throw new IllegalStateException("the record is only valid while it is processed");
-            }
-            byte[] b = new byte[valueLength];
-            idBuffer.getBytes(valueOffset, b);
-            return b;
+            inputs.close();
         }
     }
 }
