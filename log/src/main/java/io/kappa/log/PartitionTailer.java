@@ -117,66 +117,79 @@ public final class PartitionTailer implements AutoCloseable {
     public int poll(RecordHandler handler, int maxRecords) {
         int count = 0;
         while (count < maxRecords) {
-            boolean reposition = false;
+            int delivered;
             try (DocumentContext dc = tailer.readingDocument()) {
                 if (!dc.isPresent()) {
                     break;
                 }
-                Bytes<?> bytes = dc.wire().bytes();
-                RecordBatch b = batch;
-                long index = dc.index();
-                long address = bytes.addressForRead(bytes.readPosition());
-                int length = (int) bytes.readRemaining();
                 try {
-                    if (index == checkedIndex) {
-                        b.rewrap(address, length);
-                    } else {
-                        checkedIndex = -1;
-                        b.wrap(partition.id(), address, length);
-                        b.verify(verifyChecksums, partition.where(), nextOffset, view);
-                        checkedIndex = index;
-                    }
-                    long base = b.baseOffset();
-                    if (nextOffset < base || nextOffset >= b.endOffset()) {
-                        if (!guessed) {
-                            throw notExpected(b);
-                        }
-                        dc.rollbackOnClose();
-                        reposition = true;
-                    } else {
-                        guessed = false;
-                    }
-                    int n = b.count();
-                    for (int i = reposition ? n : (int) (nextOffset - base); i < n; i++) {
-                        if (count == maxRecords) {
-                            // Stop inside the batch: the document is read again from its start next time, and
-                            // records before nextOffset are skipped.
-                            dc.rollbackOnClose();
-                            break;
-                        }
-                        b.record(i, view);
-                        handler.onRecord(view);
-                        nextOffset++;
-                        count++;
-                    }
+                    delivered = deliver(dc, handler, maxRecords - count);
                 } catch (RuntimeException | Error e) {
                     dc.rollbackOnClose();
                     throw e;
                 }
-            }
-            if (reposition) {
-                guessed = false;
-                long index = partition.segments().indexOf(nextOffset);
-                if (index < 0 || !tailer.moveToIndex(index)) {
-                    throw new LogException.CorruptRecord(partition.where() + ": cannot position on offset " + nextOffset
-                        + " (Chronicle index " + Long.toHexString(index) + ")");
+                if (delivered <= 0 || batch.endOffset() != nextOffset) {
+                    // Stopped inside the batch (or guessed the wrong document): the document is read again from its
+                    // start next time, and records before nextOffset are skipped.
+                    dc.rollbackOnClose();
                 }
+            }
+            if (delivered < 0) {
+                repositionExactly();
+            } else {
+                count += delivered;
             }
         }
         if (count > 0) {
             handler.onEndOfBatch(count);
         }
         return count;
+    }
+
+    /**
+     * Hands the records of the current document from {@link #nextOffset} on to the handler, at most {@code max};
+     * returns how many, or -1 when a guessed position turned out to be the wrong document.
+     */
+    private int deliver(DocumentContext dc, RecordHandler handler, int max) {
+        Bytes<?> bytes = dc.wire().bytes();
+        RecordBatch b = batch;
+        long index = dc.index();
+        long address = bytes.addressForRead(bytes.readPosition());
+        int length = (int) bytes.readRemaining();
+        if (index == checkedIndex) {
+            b.rewrap(address, length);
+        } else {
+            checkedIndex = -1;
+            b.wrap(partition.id(), address, length);
+            b.verify(verifyChecksums, partition.where(), nextOffset, view);
+            checkedIndex = index;
+        }
+        long base = b.baseOffset();
+        if (nextOffset < base || nextOffset >= b.endOffset()) {
+            if (!guessed) {
+                throw notExpected(b);
+            }
+            return -1;
+        }
+        guessed = false;
+        int from = (int) (nextOffset - base);
+        int to = (int) Math.min(b.count(), (long) from + max);
+        RecordView v = view;
+        for (int i = from; i < to; i++) {
+            b.record(i, v);
+            handler.onRecord(v);
+            nextOffset++;
+        }
+        return to - from;
+    }
+
+    private void repositionExactly() {
+        guessed = false;
+        long index = partition.segments().indexOf(nextOffset);
+        if (index < 0 || !tailer.moveToIndex(index)) {
+            throw new LogException.CorruptRecord(partition.where() + ": cannot position on offset " + nextOffset
+                + " (Chronicle index " + Long.toHexString(index) + ")");
+        }
     }
 
     private LogException.CorruptRecord notExpected(RecordBatch b) {
