@@ -216,7 +216,7 @@ class WindowCommandTest {
         assertTrue(verify.out().contains("equal: the replay reproduces the recorded output and state"), verify.out());
         Cli.Result badZone = kappa("run", "window-agg", "--agg", "p50", "--field", "ms", "--by", "key", "--size", "1d", "--zone",
             "Seoul", "--group", "bad", "--input", "orders", "--output", "x");
-        assertEquals(1, badZone.code());
+        assertEquals(2, badZone.code(), "a usage error");
         assertTrue(badZone.err().contains("unknown --zone 'Seoul'"), badZone.err());
     }
 
