@@ -289,7 +289,6 @@ public final class Partition implements AutoCloseable {
                 long last = base + (to - from) - 1;
                 if (rollCycle.toSequenceNumber(index) == 0 || writeFile == null) {
                     if (rollCycle.toSequenceNumber(index) == 0) {
-                        segments.learn(rollCycle.toCycle(index), base, appendTime);
                         startedSegment = true;
                     }
                     writeFile = a.currentFile();
@@ -303,7 +302,11 @@ public final class Partition implements AutoCloseable {
                 throw e;
             }
         }
-        // Only now is the document visible: a tailer's fast seek trusts offsets below this to be readable.
+        // Only now is the document visible: a tailer's fast seek trusts offsets below this to be readable, and a
+        // segment's first document may be learnt (a time lookup must not pick a segment that still looks empty).
+        if (rollCycle.toSequenceNumber(lastIndex) == 0) {
+            segments.learn(rollCycle.toCycle(lastIndex), lastOffset + 1 - (to - from), lastAppendTime);
+        }
         knownEnd.lazySet(lastOffset + 1); // a plain store on x86; readers only need it eventually
         return lastOffset + 1 - (to - from); // the base offset
     }

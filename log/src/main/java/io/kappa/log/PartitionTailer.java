@@ -25,6 +25,9 @@ public final class PartitionTailer implements AutoCloseable {
     private long checkedIndex = -1;
     // Whether the tailer stands on a document guessed by moveToOffset's fast path, not yet seen to hold nextOffset.
     private boolean guessed;
+    // Whether the next document read may hold nextOffset somewhere inside it (after a seek, or a stop inside a batch)
+    // rather than start with it.
+    private boolean mayStartInside = true;
 
     PartitionTailer(Partition partition, ExcerptTailer tailer, boolean verifyChecksums) {
         this.partition = partition;
@@ -54,10 +57,12 @@ public final class PartitionTailer implements AutoCloseable {
             if (index >= 0 && tailer.moveToIndex(index)) {
                 nextOffset = offset;
                 guessed = true;
+                mayStartInside = true;
                 return this;
             }
         }
         guessed = false;
+        mayStartInside = true;
         long start = partition.startOffset();
         long end = partition.endOffset();
         if (offset < start || offset > end) {
@@ -165,7 +170,10 @@ public final class PartitionTailer implements AutoCloseable {
             checkedIndex = index;
         }
         long base = b.baseOffset();
-        if (nextOffset < base || nextOffset >= b.endOffset()) {
+        // After a whole document, the next one must start at the next offset; only after a seek or a stop inside a
+        // batch may the tailer stand inside a document. Anything else is a corrupt log (documents that overlap or
+        // leave a gap), not a position.
+        if (nextOffset < base || nextOffset >= b.endOffset() || (base != nextOffset && !mayStartInside)) {
             if (!guessed) {
                 throw notExpected(b);
             }
@@ -175,17 +183,23 @@ public final class PartitionTailer implements AutoCloseable {
         int from = (int) (nextOffset - base);
         int to = (int) Math.min(b.count(), (long) from + max);
         RecordView v = view;
+        mayStartInside = true; // a failing handler or a stop inside leaves the tailer inside this document
         for (int i = from; i < to; i++) {
             b.record(i, v);
             handler.onRecord(v);
             nextOffset++;
         }
+        mayStartInside = to < b.count();
         return to - from;
     }
 
     private void repositionExactly() {
         guessed = false;
+        mayStartInside = true;
         long index = partition.segments().indexOf(nextOffset);
+        if (index < 0 && nextOffset < partition.startOffset()) {
+            throw new LogException.OffsetOutOfRange(partition.where(), nextOffset, partition.startOffset(), partition.endOffset());
+        }
         if (index < 0 || !tailer.moveToIndex(index)) {
             throw new LogException.CorruptRecord(partition.where() + ": cannot position on offset " + nextOffset
                 + " (Chronicle index " + Long.toHexString(index) + ")");

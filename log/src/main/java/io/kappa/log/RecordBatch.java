@@ -33,9 +33,9 @@ final class RecordBatch {
 
     /** Wraps the same document as before, already checked, at {@code address} (where it is mapped now). */
     void rewrap(long address, int length) {
+        // The cursor is relative to the document's start, so it stays valid: a tailer that reads a batch a record
+        // per poll goes on from where it was instead of walking from the first record each time.
         buffer.wrap(address, length);
-        cursorIndex = 0;
-        cursorPosition = batched ? BATCH_HEADER_LENGTH : 0;
     }
 
     /**

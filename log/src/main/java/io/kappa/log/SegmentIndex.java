@@ -321,6 +321,9 @@ final class SegmentIndex implements AutoCloseable {
             return startOffset();
         }
         long count = documentsInCycle(before.cycle());
+        if (count == 0) {
+            return endOffset(); // the segment's first document is being written: nothing at or after the time yet
+        }
         long sequence = firstAbove(before.cycle(), count, before.firstAppendTime(), time - 1, true);
         return sequence == count ? endOfCycle(before.cycle(), count) : documentAt(before.cycle(), sequence).baseOffset();
     }

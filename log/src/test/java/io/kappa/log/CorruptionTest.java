@@ -56,6 +56,56 @@ class CorruptionTest {
         }
     }
 
+    @Test
+    void aBatchWhoseOffsetsOverlapThePreviousOneIsReportedNotSkipped() throws Exception {
+        try (EventLog log = EventLog.open(dir)) {
+            Partition p = log.createTopic("overlap", TopicConfig.partitions(1)).partition(0);
+            for (int b = 0; b < 2; b++) {
+                List<Event> batch = new java.util.ArrayList<>();
+                for (int i = 0; i < 5; i++) {
+                    batch.add(new Event(null, ("batch-" + b + "-record-" + i).getBytes(StandardCharsets.US_ASCII), Event.NO_TIME, null));
+                }
+                p.appendBatch(batch);
+            }
+        }
+        Path segment;
+        try (Stream<Path> files = Files.list(dir.resolve("topics/overlap/0"))) {
+            segment = files.filter(f -> f.toString().endsWith(".cq4")).findFirst().orElseThrow();
+        }
+        // The second batch claims offsets 3..7, as if two writers had both taken 3..4: a consistent document (its CRC
+        // made again) that only the order of offsets gives away.
+        byte[] file = Files.readAllBytes(segment);
+        int header = (int) indexOf(file, "batch-1-record-0".getBytes(StandardCharsets.US_ASCII)) - RecordDescriptor.REC_HEADER_LENGTH
+            - RecordDescriptor.BATCH_HEADER_LENGTH;
+        org.agrona.concurrent.UnsafeBuffer doc = new org.agrona.concurrent.UnsafeBuffer(file);
+        assertEquals(5, doc.getLong(header + RecordDescriptor.BATCH_BASE_OFFSET_OFFSET));
+        doc.putLong(header + RecordDescriptor.BATCH_BASE_OFFSET_OFFSET, 3);
+        int length = RecordDescriptor.BATCH_HEADER_LENGTH;
+        for (int i = 0; i < 5; i++) {
+            length += doc.getInt(header + length);
+        }
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(file, header + RecordDescriptor.CHECKSUMMED_FROM, length - RecordDescriptor.CHECKSUMMED_FROM);
+        doc.putInt(header, (int) crc.getValue());
+        try (RandomAccessFile raf = new RandomAccessFile(segment.toFile(), "rw")) {
+            raf.seek(header);
+            raf.write(file, header, length);
+        }
+        try (EventLog log = EventLog.open(dir)) {
+            Partition p = log.topic("overlap").partition(0);
+            try (PartitionTailer t = p.newTailer()) {
+                List<Long> read = new java.util.ArrayList<>();
+                LogException.CorruptRecord e = assertThrows(LogException.CorruptRecord.class, () -> {
+                    while (t.poll(r -> read.add(r.offset()), 100) > 0) {
+                        // read until the damage
+                    }
+                });
+                assertEquals(List.of(0L, 1L, 2L, 3L, 4L), read);
+                assertTrue(e.getMessage().contains("expected offset 5") && e.getMessage().contains("3 to 7"), e.getMessage());
+            }
+        }
+    }
+
     private static long indexOf(byte[] haystack, byte[] needle) {
         outer:
         for (int i = 0; i + needle.length <= haystack.length; i++) {
