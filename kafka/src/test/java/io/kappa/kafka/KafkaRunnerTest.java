@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.TreeMap;
 
@@ -26,9 +25,7 @@ import io.kappa.processor.builtin.BuiltinSpec;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -75,15 +72,10 @@ class KafkaRunnerTest {
         if (!broker.admin().listTopics().names().get().contains(topic)) {
             broker.createTopic(topic, partitions);
         }
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
-        // Every send is checked: an unchecked send that failed under load left the input short, and a test that
-        // compares counts then failed far from the cause. Not idempotent, one request in flight: order kept.
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
+        // every send is checked: an unchecked send that failed under load left the input short, and a test that
+        // compares counts then failed far from the cause
         List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
-        try (KafkaProducer<byte[], byte[]> prod = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> prod = broker.inputProducer()) {
             for (Click c : clicks) {
                 int part = new Partitioner().partition(c.key(), partitions);
                 t.append(part, new Event(c.key(), c.value(), c.time(), null));

@@ -96,6 +96,21 @@ public final class TestBroker implements AutoCloseable, org.junit.jupiter.api.ex
      * producer's open transaction would hide the committed records after it until the broker aborts it (Kafka
      * Streams' transaction timeout, 10 s): read to the high watermark instead, waiting for that.
      */
+    /**
+     * A producer for a test's input whose every send the caller checks. Not idempotent: started right after a group's
+     * transactional producers closed, an idempotent producer was seen to send nothing until its batches expired
+     * (2 min), leaving a prefix of the input missing. acks=all and one request in flight keep every record, in order.
+     */
+    public org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> inputProducer() {
+        Properties p = new Properties();
+        p.put(org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        p.put(org.apache.kafka.clients.producer.ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
+        p.put(org.apache.kafka.clients.producer.ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
+        p.put(org.apache.kafka.clients.producer.ProducerConfig.ACKS_CONFIG, "all");
+        return new org.apache.kafka.clients.producer.KafkaProducer<>(p, new org.apache.kafka.common.serialization.ByteArraySerializer(),
+            new org.apache.kafka.common.serialization.ByteArraySerializer());
+    }
+
     public List<ConsumerRecord<byte[], byte[]>> readAll(String topic) throws Exception {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
