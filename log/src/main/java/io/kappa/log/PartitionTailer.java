@@ -61,6 +61,11 @@ public final class PartitionTailer implements AutoCloseable {
                 return this;
             }
         }
+        return moveExactly(offset);
+    }
+
+    /** The slow path of {@link #moveToOffset}: the range checked, the document holding the offset searched for. */
+    private PartitionTailer moveExactly(long offset) {
         guessed = false;
         mayStartInside = true;
         long start = partition.startOffset();
@@ -140,7 +145,7 @@ public final class PartitionTailer implements AutoCloseable {
                 }
             }
             if (delivered < 0) {
-                repositionExactly();
+                moveExactly(nextOffset); // the guessed document was the wrong one
             } else {
                 count += delivered;
             }
@@ -191,19 +196,6 @@ public final class PartitionTailer implements AutoCloseable {
         }
         mayStartInside = to < b.count();
         return to - from;
-    }
-
-    private void repositionExactly() {
-        guessed = false;
-        mayStartInside = true;
-        long index = partition.segments().indexOf(nextOffset);
-        if (index < 0 && nextOffset < partition.startOffset()) {
-            throw new LogException.OffsetOutOfRange(partition.where(), nextOffset, partition.startOffset(), partition.endOffset());
-        }
-        if (index < 0 || !tailer.moveToIndex(index)) {
-            throw new LogException.CorruptRecord(partition.where() + ": cannot position on offset " + nextOffset
-                + " (Chronicle index " + Long.toHexString(index) + ")");
-        }
     }
 
     private LogException.CorruptRecord notExpected(RecordBatch b) {
