@@ -125,6 +125,14 @@ class RunCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-records", defaultValue = "1000000", paramLabel = "N",
         description = "... or after this many records (default: ${DEFAULT-VALUE}).")
     long checkpointRecords;
+    @Option(names = "--emit", defaultValue = "changes", paramLabel = "changes|latest-per-commit",
+        description = {"changes: write every record the processor forwards (default). latest-per-commit: hold the keyed",
+            "records for --output and write the latest per key at each checkpoint (as Kafka Streams' record cache), so an",
+            "aggregation writes each key once per --checkpoint-interval instead of every change."})
+    String emit;
+    @Option(names = "--emit-cache-bytes", defaultValue = "16777216", paramLabel = "BYTES",
+        description = "--emit latest-per-commit: write the cache out early when its keys and values exceed this (default: ${DEFAULT-VALUE}).")
+    long emitCacheBytes;
     @Option(names = "--until-caught-up", description = "Stop once every input partition is consumed up to its end at start.")
     boolean untilCaughtUp;
     @Option(names = "--drain", description = {"With --until-caught-up (replay: or --to): at the end, move the watermark to the end of",
@@ -171,6 +179,16 @@ class RunCommand implements Callable<Integer> {
             b.append(String.format(" %s/%d %,d/%,d", p.topic(), p.partition(), p.next(), p.target()));
         }
         return all.isEmpty() ? "" : " |" + b;
+    }
+
+    /** The output cache's size in bytes for {@code --emit latest-per-commit}, or 0 for {@code --emit changes}. */
+    private long emitCache() {
+        return switch (emit) {
+            case "changes" -> 0;
+            case "latest-per-commit" -> emitCacheBytes;
+            default -> throw new CommandLine.ParameterException(spec.commandLine(), "--emit takes changes or latest-per-commit, not '"
+                + emit + "'");
+        };
     }
 
     /** The built-in's options, by name without dashes. */
@@ -460,13 +478,18 @@ class RunCommand implements Callable<Integer> {
         }
         BuiltinSpec builtin = processor == null ? null : new BuiltinSpec(processor, builtinOptions());
         String description = builtin != null ? builtin.describe() : "--class " + className;
+        long cacheBytes = emitCache();
         if (kafka != null) {
+            if (cacheBytes > 0) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--emit latest-per-commit is for the local log; it does not "
+                    + "run on --kafka");
+            }
             return runOnKafka(out, err, builtin, description);
         }
         checkRecordedSpec(err);
         RunnerContext context = new RunnerContext().group(group).threads(threads).onError(OnError.parse(onError))
             .checkpointIntervalMs(Durations.parse(checkpointInterval, "--checkpoint-interval")).checkpointRecords(checkpointRecords)
-            .description(description).spec(spec()).drain(drain);
+            .description(description).spec(spec()).drain(drain).emitCacheBytes(cacheBytes);
         EventLog log = data.openExisting();
         ProcessorRunner runner;
         try {

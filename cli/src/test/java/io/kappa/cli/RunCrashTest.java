@@ -100,22 +100,20 @@ class RunCrashTest {
         return false;
     }
 
-    @Test
-    void countOutputsEqualAnUninterruptedRunAfterKillNineAtRandomMoments() throws Exception {
-        long seed = Long.getLong("kappa.test.seed", System.nanoTime());
-        System.out.println("RunCrashTest seed " + seed);
-        Random random = new Random(seed);
+    /** Counts per key of what was appended, after {@code rounds} runs of the group killed with SIGKILL at random moments. */
+    private Map<String, Integer> killRounds(Random random, long seed, List<String> emit, int total, int rounds, int perRound,
+                                            int[] killsPastCheckpoint) throws Exception {
         Map<String, Integer> counts = new HashMap<>();
         int kills = 0;
-        int killsWithOutputPastCheckpoint = 0;
         try (EventLog log = EventLog.open(dir)) {
             Topic in = log.createTopic("in", TopicConfig.partitions(4));
-            append(in, random, TOTAL - ROUNDS * PER_ROUND, counts);
-            for (int round = 0; round < ROUNDS; round++) {
+            append(in, random, total - rounds * perRound, counts);
+            for (int round = 0; round < rounds; round++) {
                 Path childErr = dir.resolve("child-" + round + ".err");
-                ProcessBuilder pb = new ProcessBuilder(JvmFlags.javaCommand(List.of("-Xmx256m"), Kappa.class.getName(),
-                    List.of("run", "count", "--by", "key", "--group", "crash", "--input", "in", "--output", "out",
-                        "--checkpoint-interval", (5 + random.nextInt(50)) + "ms", "--progress")));
+                List<String> args = new ArrayList<>(List.of("run", "count", "--by", "key", "--group", "crash", "--input", "in", "--output",
+                    "out", "--checkpoint-interval", (5 + random.nextInt(50)) + "ms", "--progress"));
+                args.addAll(emit);
+                ProcessBuilder pb = new ProcessBuilder(JvmFlags.javaCommand(List.of("-Xmx256m"), Kappa.class.getName(), args));
                 pb.environment().put("KAPPA_DATA_DIR", dir.toString());
                 pb.redirectError(childErr.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD);
                 Process child = pb.start();
@@ -127,7 +125,7 @@ class RunCrashTest {
                 }
                 Thread.sleep(random.nextInt(600));
                 // append this round's share while the child runs, and kill it somewhere in the middle
-                int killAt = random.nextInt(PER_ROUND);
+                int killAt = random.nextInt(perRound);
                 append(in, random, killAt, counts);
                 if (!child.isAlive()) {
                     fail("seed " + seed + ": the child exited early: " + read(childErr));
@@ -141,23 +139,35 @@ class RunCrashTest {
                     + " / out " + (log.exists("out") ? log.topic("out").partition(0).endOffset() : -1));
                 kills++;
                 if (outputBeyondCheckpoints(log)) {
-                    killsWithOutputPastCheckpoint++;
+                    killsPastCheckpoint[0]++;
                 }
-                append(in, random, PER_ROUND - killAt, counts);
+                append(in, random, perRound - killAt, counts);
             }
-            assertEquals(TOTAL, counts.values().stream().mapToInt(Integer::intValue).sum());
+            assertEquals(total, counts.values().stream().mapToInt(Integer::intValue).sum());
         }
-        Cli.Result last = Cli.exec(dir, null, "run", "count", "--by", "key", "--group", "crash", "--input", "in", "--output", "out",
-            "--until-caught-up");
-        assertEquals(0, last.code(), last.err());
+        assertEquals(rounds, kills);
+        List<String> last = new ArrayList<>(List.of("run", "count", "--by", "key", "--group", "crash", "--input", "in", "--output", "out",
+            "--until-caught-up"));
+        last.addAll(emit);
+        Cli.Result result = Cli.exec(dir, null, last.toArray(new String[0]));
+        assertEquals(0, result.code(), result.err());
+        return counts;
+    }
+
+    @Test
+    void countOutputsEqualAnUninterruptedRunAfterKillNineAtRandomMoments() throws Exception {
+        long seed = Long.getLong("kappa.test.seed", System.nanoTime());
+        System.out.println("RunCrashTest seed " + seed);
+        Random random = new Random(seed);
+        int[] killsWithOutputPastCheckpoint = {0};
+        Map<String, Integer> counts = killRounds(random, seed, List.of(), TOTAL, ROUNDS, PER_ROUND, killsWithOutputPastCheckpoint);
         Cli.Result reference = Cli.exec(dir, null, "run", "count", "--by", "key", "--group", "reference", "--input", "in", "--output",
             "reference-out", "--until-caught-up");
         assertEquals(0, reference.code(), reference.err());
-        assertTrue(kills >= 10);
-        System.out.println("RunCrashTest: " + kills + " kills, " + killsWithOutputPastCheckpoint
+        System.out.println("RunCrashTest: " + ROUNDS + " kills, " + killsWithOutputPastCheckpoint[0]
             + " of them with outputs written after a task's last checkpoint");
-        assertTrue(killsWithOutputPastCheckpoint >= 3, "seed " + seed + ": kills should land between checkpoints and outputs, "
-            + "only " + killsWithOutputPastCheckpoint + " did");
+        assertTrue(killsWithOutputPastCheckpoint[0] >= 3, "seed " + seed + ": kills should land between checkpoints and outputs, "
+            + "only " + killsWithOutputPastCheckpoint[0] + " did");
         try (EventLog log = EventLog.open(dir)) {
             Map<String, List<Long>> crashed = outputs(log, "out");
             Map<String, List<Long>> uninterrupted = outputs(log, "reference-out");
@@ -171,6 +181,35 @@ class RunCrashTest {
                 }
             }
             assertEquals(uninterrupted, crashed, "seed " + seed + ": per-key output sequences equal the uninterrupted run's");
+            assertFalse(log.exists("crash.dlq"), "nothing dead-lettered");
+        }
+    }
+
+    /**
+     * The same with {@code --emit latest-per-commit}: a key's outputs are fewer, but still rising with no value twice
+     * (a cached write that a crash cut short is finished after the restart, never repeated), and the last is its count.
+     */
+    @Test
+    void latestPerCommitOutputsAreWrittenOnceAfterKillNine() throws Exception {
+        long seed = Long.getLong("kappa.test.seed", System.nanoTime());
+        System.out.println("RunCrashTest (latest-per-commit) seed " + seed);
+        Random random = new Random(seed);
+        int total = 300_000;
+        int[] past = {0};
+        Map<String, Integer> counts = killRounds(random, seed, List.of("--emit", "latest-per-commit"), total, 8, 25_000, past);
+        System.out.println("RunCrashTest (latest-per-commit): 8 kills, " + past[0] + " with outputs written after a checkpoint");
+        try (EventLog log = EventLog.open(dir)) {
+            Map<String, List<Long>> crashed = outputs(log, "out");
+            assertEquals(counts.size(), crashed.size(), "seed " + seed + ": keys");
+            for (Map.Entry<String, Integer> e : counts.entrySet()) {
+                List<Long> seq = crashed.get(e.getKey());
+                assertNotNull(seq, "seed " + seed + ": no output for " + e.getKey());
+                for (int i = 1; i < seq.size(); i++) {
+                    assertTrue(seq.get(i) > seq.get(i - 1), "seed " + seed + ": " + e.getKey() + " wrote " + seq + ": a value twice or "
+                        + "out of order");
+                }
+                assertEquals(e.getValue().longValue(), seq.get(seq.size() - 1).longValue(), "seed " + seed + ": last count of " + e.getKey());
+            }
             assertFalse(log.exists("crash.dlq"), "nothing dead-lettered");
         }
     }

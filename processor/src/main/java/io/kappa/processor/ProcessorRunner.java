@@ -76,6 +76,16 @@ public final class ProcessorRunner implements AutoCloseable {
         this.groupDir = Groups.dir(log.dataDir(), context.stateGroup());
     }
 
+    /** Whether a stage of this topology reads {@code topic} (an internal topic: repartition, gather). */
+    boolean readsInternally(String topic) {
+        for (Stage<?, ?, ?, ?> s : topology.stages()) {
+            if (s.inputs().contains(topic)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     RunnerContext context() {
         return context;
     }

@@ -38,6 +38,7 @@ public final class RunnerContext {
     private java.util.Map<String, long[]> startAt = java.util.Map.of();
     private long maxRatePerSecond;
     private java.util.Map<String, long[]> stopAt = java.util.Map.of();
+    private long emitCacheBytes;
 
     public RunnerContext group(String group) {
         this.group = group;
@@ -262,6 +263,25 @@ public final class RunnerContext {
         return drain;
     }
 
+    /**
+     * {@code --emit latest-per-commit}: a task holds the keyed records for its group's output (not an internal topic
+     * of the topology) in an {@link EmitCache} of at most this many bytes and writes the latest per key at each
+     * checkpoint; 0 (the default, {@code --emit changes}) writes every record as it is forwarded.
+     */
+    public RunnerContext emitCacheBytes(long bytes) {
+        this.emitCacheBytes = bytes;
+        return this;
+    }
+
+    /** {@code --emit latest-per-commit} with the default cache size. */
+    public RunnerContext emitLatestPerCommit() {
+        return emitCacheBytes(EmitCache.DEFAULT_MAX_BYTES);
+    }
+
+    public long emitCacheBytes() {
+        return emitCacheBytes;
+    }
+
     public RunnerContext conclude() {
         Objects.requireNonNull(group, "a group id is required");
         Groups.validateName(group);
@@ -285,6 +305,9 @@ public final class RunnerContext {
         }
         if (mergeWaitMs < MIN_MERGE_WAIT_MS) {
             throw new IllegalArgumentException("merge wait must be >= " + MIN_MERGE_WAIT_MS + " ms, got " + mergeWaitMs);
+        }
+        if (emitCacheBytes < 0) {
+            throw new IllegalArgumentException("emit cache bytes must be >= 0, got " + emitCacheBytes);
         }
         if (maxRatePerSecond < 0) {
             throw new IllegalArgumentException("max rate must be >= 0 records/s, got " + maxRatePerSecond);

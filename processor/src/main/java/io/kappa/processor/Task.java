@@ -132,6 +132,9 @@ final class Task<KIn, VIn, KOut, VOut> {
         if (cp == null) {
             checkpoint();
         }
+        if (taskContext.openCache()) {
+            checkpoint();
+        }
         step.init();
         taskContext.checkStoresOpened();
     }
@@ -182,8 +185,28 @@ final class Task<KIn, VIn, KOut, VOut> {
         recomputation.processed(in);
     }
 
-    /** Flushes outputs and writes this task's checkpoint atomically. */
+    /**
+     * Flushes outputs and writes this task's checkpoint atomically. With cached outputs ({@link EmitCache}) it
+     * checkpoints with them first, then writes them and checkpoints again.
+     */
     void checkpoint() {
+        long now = context.clock().time();
+        long records = step.records();
+        long elapsed = now - lastCheckpointMs;
+        if (elapsed > 0) {
+            rate = (records - recordsAtCheckpoint) * 1000 / elapsed;
+        }
+        if (taskContext.cacheHoldsRecords()) {
+            write(now);
+            taskContext.writeCache();
+        }
+        write(now);
+        lastCheckpointMs = now;
+        recordsAtCheckpoint = records;
+        dirty = false;
+    }
+
+    private void write(long now) {
         try {
             outputs.flush();
             outputs.awaitWritten();
@@ -193,12 +216,6 @@ final class Task<KIn, VIn, KOut, VOut> {
         progress.note(step);
         progress.publish();
         outputs.syncWritten();
-        long now = context.clock().time();
-        long records = step.records();
-        long elapsed = now - lastCheckpointMs;
-        if (elapsed > 0) {
-            rate = (records - recordsAtCheckpoint) * 1000 / elapsed;
-        }
         List<TaskCheckpoint.Input> ins = new ArrayList<>();
         for (TaskInput in : inputs.all()) {
             ins.add(new TaskCheckpoint.Input(in.topic, id, in.next));
@@ -209,12 +226,9 @@ final class Task<KIn, VIn, KOut, VOut> {
                 outs.add(new TaskCheckpoint.Output(o.name, p, o.nextSequence[p], outputs.checkpointPosition(o, p)));
             }
         }
-        TaskCheckpoint.write(checkpointFile, context.group(), stage.name(), id, now, records, step.deadLettered(), step.late(), rate,
-            step.streamTime(), step.watermarks().watermark(), step.watermarks().sources(), ins, outs, step.timers().list(),
+        TaskCheckpoint.write(checkpointFile, context.group(), stage.name(), id, now, step.records(), step.deadLettered(), step.late(),
+            rate, step.streamTime(), step.watermarks().watermark(), step.watermarks().sources(), ins, outs, step.timers().list(),
             taskContext.storeCount(), taskContext::writeStores);
-        lastCheckpointMs = now;
-        recordsAtCheckpoint = records;
-        dirty = false;
     }
 
     // ---- drain: the end of a bounded run (ProcessorRunner#awaitDrained)

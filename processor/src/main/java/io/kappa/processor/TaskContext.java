@@ -35,6 +35,9 @@ final class TaskContext<KOut, VOut> implements StepRuntime<KOut, VOut> {
     private long legacyProducer = RecordDescriptor.NO_PRODUCER;
     // the record being processed is one the group computes again
     boolean recomputed;
+    // --emit latest-per-commit (or a checkpoint that holds cached records): the main output's keyed records wait here
+    private EmitCache cache;
+    private final boolean cacheable;
 
     TaskContext(ProcessorRunner runner, Stage<?, ?, KOut, VOut> stage, String where, Path checkpointFile, TaskOutputs outputs) {
         this.runner = runner;
@@ -45,6 +48,44 @@ final class TaskContext<KOut, VOut> implements StepRuntime<KOut, VOut> {
         this.outputKeySerde = stage.outputKeySerde() == null ? null : stage.outputKeySerde().forTask();
         this.outputValueSerde = stage.outputValueSerde() == null ? null : stage.outputValueSerde().forTask();
         this.mainOutput = stage.output() == null ? -1 : outputs.add(stage.output(), runner.topic(stage.output()));
+        this.cacheable = stage.output() != null && !runner.readsInternally(stage.output());
+    }
+
+    /**
+     * After restore, before the processor opens its stores: opens the output cache when the run asks for one
+     * ({@link RunnerContext#emitCacheBytes}) and the stage writes the group's output, or when the checkpoint holds
+     * one (cached records whose write a crash may have cut short, or a group run with the cache before); then
+     * writes what it holds (see {@link EmitCache}: recovery drops what is already in the log). Returns whether it
+     * wrote anything, which the task then checkpoints.
+     */
+    boolean openCache() {
+        long max = context.emitCacheBytes();
+        boolean wrote = false;
+        if ((max > 0 && cacheable) || snapshots.containsKey(EmitCache.STORE)) {
+            cache = new EmitCache(this, max > 0 ? max : EmitCache.DEFAULT_MAX_BYTES);
+            wrote = cacheHoldsRecords();
+            writeCache();
+            if (max == 0 || !cacheable) {
+                cache = null;
+            }
+        }
+        return wrote;
+    }
+
+    /** Whether the output cache holds records, to be written at the checkpoint. */
+    boolean cacheHoldsRecords() {
+        return cache != null && !cache.isEmpty();
+    }
+
+    /** Writes every cached record to the main output (latest per key, in the order keys were first cached). */
+    void writeCache() {
+        cache.drainTo((key, value, eventTime) -> {
+            ExpandableArrayBuffer data = outputs.data();
+            int at = outputs.dataLength();
+            data.putBytes(at, key);
+            data.putBytes(at + key.length, value);
+            outputs.emit(mainOutput, at, key.length, at + key.length, value.length, eventTime);
+        });
     }
 
     long legacyProducer() {
@@ -105,12 +146,18 @@ final class TaskContext<KOut, VOut> implements StepRuntime<KOut, VOut> {
     @Override
     public void begin() {
         outputs.mark();
+        if (cache != null) {
+            cache.mark();
+        }
     }
 
     @Override
     public void commit() {
         for (InMemoryKeyValueStore<?, ?> s : storeArray) {
             s.commit();
+        }
+        if (cache != null && cache.full()) {
+            writeCache();
         }
     }
 
@@ -120,6 +167,9 @@ final class TaskContext<KOut, VOut> implements StepRuntime<KOut, VOut> {
             s.rollback();
         }
         outputs.rollback();
+        if (cache != null) {
+            cache.rollback();
+        }
     }
 
     @Override
@@ -129,6 +179,12 @@ final class TaskContext<KOut, VOut> implements StepRuntime<KOut, VOut> {
         int keyLength = key == null ? RecordDescriptor.NO_BYTES : outputKeySerde.serializeTo(key, data, at);
         int valueOffset = at + Math.max(0, keyLength);
         int valueLength = outputValueSerde.serializeTo(value, data, valueOffset);
+        if (cache != null && keyLength >= 0) {
+            // the bytes were serialized past the buffer's end as scratch: the cache copies them, the batch ignores them
+            outputs.checkSize(mainOutput, keyLength + valueLength);
+            cache.put(data, at, keyLength, valueOffset, valueLength, eventTime);
+            return;
+        }
         outputs.emit(mainOutput, at, keyLength, valueOffset, valueLength, eventTime);
     }
 

@@ -202,11 +202,7 @@ final class TaskOutputs {
 
     void emit(int outIndex, int keyOffset, int keyLength, int valueOffset, int valueLength, long eventTime) {
         Out o = outs.get(outIndex);
-        long size = (long) Math.max(0, keyLength) + valueLength;
-        if (size > maxRecordBytes) {
-            throw new IllegalArgumentException("an output record of " + size + " bytes for topic '" + o.name
-                + "' exceeds the maximum record size of " + maxRecordBytes + " bytes");
-        }
+        checkSize(outIndex, (long) Math.max(0, keyLength) + valueLength);
         if (o.muted && tap == null) {
             return;
         }
@@ -231,6 +227,14 @@ final class TaskOutputs {
         o.pending[p][n] = i;
         o.pendingSequences[p][n] = sequence;
         o.pendingCount[p] = n + 1;
+    }
+
+    /** Refuses an output record of {@code size} key and value bytes for output {@code outIndex} that the log would refuse. */
+    void checkSize(int outIndex, long size) {
+        if (size > maxRecordBytes) {
+            throw new IllegalArgumentException("an output record of " + size + " bytes for topic '" + outs.get(outIndex).name
+                + "' exceeds the maximum record size of " + maxRecordBytes + " bytes");
+        }
     }
 
     private void touch(int outIndex, int partition, boolean buffered) {

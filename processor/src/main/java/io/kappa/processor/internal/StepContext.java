@@ -67,6 +67,10 @@ final class StepContext<KOut, VOut> implements ProcessorContext<KOut, VOut> {
 
     @Override
     public <K, V> KeyValueStore<K, V> keyValueStore(String name, Serde<K> keySerde, Serde<V> valueSerde) {
+        if (name.startsWith("kappa.")) {
+            throw new IllegalArgumentException("stage '" + stage.name() + "': store name '" + name
+                + "' starts with 'kappa.', which is kept for kappa's own stores (such as the output cache)");
+        }
         return runtime.store(name, keySerde, valueSerde);
     }
 
