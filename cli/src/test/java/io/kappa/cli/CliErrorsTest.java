@@ -38,6 +38,12 @@ class CliErrorsTest {
             "--threads must be in 1..1024", "run");
         assertOneLineUsageError(kappa("run", "count", "--group", "g", "--input", "t", "--output", "o"), "count needs --by", "run");
         assertOneLineUsageError(kappa("read", "t", "--from", "yesterday"), "bad position 'yesterday'", "read");
+        assertOneLineUsageError(kappa("run", "count", "--by", "key", "--group", "g", "--input", "t", "--output", "o", "--emit", "latest"),
+            "--emit takes changes or latest-per-commit, not 'latest'", "run");
+        assertOneLineUsageError(kappa("run", "count", "--by", "key", "--group", "g", "--input", "t", "--output", "o", "--emit",
+            "latest-per-commit", "--kafka", "localhost:1"), "--emit latest-per-commit is for the local log", "run");
+        assertOneLineUsageError(kappa("run", "count", "--by", "key", "--group", "g", "--input", "t", "--output", "o",
+            "--emit-cache-bytes", "0"), "--emit-cache-bytes must be at least 1, was 0", "run");
         assertOneLineUsageError(kappa("topic", "create", "bad/name"), "bad/name", "topic create");
     }
 

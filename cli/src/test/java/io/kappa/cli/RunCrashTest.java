@@ -136,7 +136,9 @@ class RunCrashTest {
                 String said = Files.readString(childErr).trim();
                 System.out.println("round " + round + ": " + said.substring(Math.max(0, said.lastIndexOf('\r') + 1))
                     + " / checkpoints " + Groups.checkpoints(dir, "crash").stream().map(c -> c.inputs().get(0).nextOffset() + "").toList()
-                    + " / out " + (log.exists("out") ? log.topic("out").partition(0).endOffset() : -1));
+                    + " / out " + (log.exists("out") ? log.topic("out").partition(0).endOffset() : -1)
+                    + " / cached records in checkpoints " + Groups.checkpoints(dir, "crash").stream()
+                        .mapToLong(c -> c.storeSizes().getOrDefault("kappa.emit-cache", 0L)).sum());
                 kills++;
                 if (outputBeyondCheckpoints(log)) {
                     killsPastCheckpoint[0]++;

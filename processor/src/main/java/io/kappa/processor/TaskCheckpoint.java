@@ -213,6 +213,11 @@ public final class TaskCheckpoint {
     }
 
     /** Bytes of state in this checkpoint. */
+    /** Whether the task has run with {@code --emit latest-per-commit}: its output cache's store stays in its checkpoints. */
+    public boolean emitCacheUsed() {
+        return storeSizes().containsKey(EmitCache.STORE);
+    }
+
     public long stateBytes() {
         long n = 0;
         for (StoreSnapshot s : stores.values()) {

@@ -91,6 +91,11 @@ public final class VerifyTool {
             throw new UncheckedIOException("cannot read " + audit + ": " + e.getMessage(), e);
         }
         for (TaskCheckpoint c : checkpoints) {
+            if (c.emitCacheUsed()) {
+                throw new IllegalArgumentException("group '" + group + "' has run with --emit latest-per-commit: which changes reach its "
+                    + "output depends on when checkpoints happened, so a replay cannot be compared with it record by record; diff "
+                    + "the latest value per key instead (kappa diff)");
+            }
             for (TaskCheckpoint.Input in : c.inputs()) {
                 Partition p = log.topic(in.topic()).partition(in.partition());
                 if (p.startOffset() > 0) {

@@ -163,6 +163,19 @@ class VerifyToolTest {
         assertTrue(rewound.getMessage().contains("has been rewound"), rewound.getMessage());
     }
 
+    @Test
+    void aGroupRunWithTheOutputCacheIsRefused() throws Exception {
+        try (ProcessorRunner r = new ProcessorRunner(log, counter(null, false, false),
+            new RunnerContext().group("g").emitLatestPerCommit())) {
+            r.start();
+            assertTrue(r.awaitCaughtUp(30_000));
+            r.close();
+            assertNull(r.failure());
+        }
+        IllegalArgumentException cached = assertThrows(IllegalArgumentException.class, () -> verify(counter(null, false, false)));
+        assertTrue(cached.getMessage().contains("--emit latest-per-commit"), cached.getMessage());
+    }
+
     private long countRecords(String topic) {
         long n = 0;
         Topic t = log.topic(topic);
