@@ -188,6 +188,7 @@ public final class Builtins {
         private final ExpandableArrayBuffer json = new ExpandableArrayBuffer(128);
         private final UnsafeBuffer jsonView = new UnsafeBuffer(0, 0);
         private KeyValueStore<String, Number> store;
+        private final KeyStrings strings = new KeyStrings();
 
         Aggregate(GroupKey by, JsonPath field) {
             this.by = by;
@@ -201,7 +202,7 @@ public final class Builtins {
 
         @Override
         public void process(InputRecord<DirectBuffer, DirectBuffer> r, ProcessorContext<String, DirectBuffer> ctx) {
-            String key = by.of(r, r.key(), r.value());
+            String key = by.of(r, r.key(), r.value(), strings);
             DirectBuffer value = r.value();
             Number old = store.get(key);
             Number now;

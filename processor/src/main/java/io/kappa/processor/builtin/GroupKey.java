@@ -53,6 +53,11 @@ public final class GroupKey {
      * after a repartition ({@link Envelope}) has it already.
      */
     String of(InputRecord<DirectBuffer, DirectBuffer> record, DirectBuffer key, DirectBuffer value) {
+        return of(record, key, value, null);
+    }
+
+    /** As above; a record key is made a {@code String} through {@code strings} (a task's own), when given. */
+    String of(InputRecord<DirectBuffer, DirectBuffer> record, DirectBuffer key, DirectBuffer value, KeyStrings strings) {
         if (record instanceof Envelope repartitioned) {
             return repartitioned.groupKey();
         }
@@ -61,7 +66,7 @@ public final class GroupKey {
                 if (key == null) {
                     throw new IllegalArgumentException("the record has no key to group by");
                 }
-                return key.getStringWithoutLengthUtf8(0, key.capacity());
+                return strings != null ? strings.of(key, key.capacity()) : key.getStringWithoutLengthUtf8(0, key.capacity());
             }
             case ID -> {
                 String id = record.id();

@@ -110,7 +110,8 @@ public final class WindowBuiltins {
 
     private static WindowedAggregate<DirectBuffer, DirectBuffer, String, ?, String, DirectBuffer> windowed(
         WindowSpec windows, WindowSpec.Mode mode, String store, GroupKey by, WindowAgg.Kind kind, JsonPath field) {
-        WindowedAggregate.KeySelector<DirectBuffer, DirectBuffer, String> key = (r) -> by.of(r, r.key(), r.value());
+        KeyStrings strings = new KeyStrings(); // one per processor instance, as this is called per task
+        WindowedAggregate.KeySelector<DirectBuffer, DirectBuffer, String> key = (r) -> by.of(r, r.key(), r.value(), strings);
         if (kind.isPercentile()) {
             byte[] name = bytes(",\"" + kind.field() + "\":");
             return new WindowedAggregate<>(windows, mode, store, key, WindowAgg.percentiles(field), Serdes.string(), Percentiles.SERDE,

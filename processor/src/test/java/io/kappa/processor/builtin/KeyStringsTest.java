@@ -1,0 +1,33 @@
+package io.kappa.processor.builtin;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Random;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class KeyStringsTest {
+    private static String through(KeyStrings strings, String text) {
+        byte[] b = text.getBytes(StandardCharsets.UTF_8);
+        // the key sits at the start of a larger buffer, as a record view's key does
+        byte[] padded = java.util.Arrays.copyOf(b, b.length + 7);
+        return strings.of(new UnsafeBuffer(padded, 0, b.length), b.length);
+    }
+
+    @Test
+    void everyKeyComesBackAsItsTextAndARepeatIsTheSameInstance() {
+        KeyStrings strings = new KeyStrings();
+        Random random = new Random(7);
+        String[] keys = new String[300_000];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = random.nextInt(10) == 0 ? "ü-" + random.nextInt(1000) : "k" + random.nextInt(50_000);
+            assertEquals(keys[i], through(strings, keys[i]));
+        }
+        assertEquals("", through(strings, ""));
+        String first = through(strings, "hot");
+        assertSame(first, through(strings, "hot"), "a key seen just before is the same String");
+        // keys of equal length and hash slot never come back as each other: checked against the text above
+    }
+}
