@@ -1,42 +1,22 @@
 package io.kappa.processor;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 import io.kappa.log.Event;
-import io.kappa.log.EventLog;
-import io.kappa.log.LogContext;
 import io.kappa.log.Record;
 import io.kappa.log.Topic;
 import io.kappa.log.TopicConfig;
 import io.kappa.processor.builtin.Builtins;
 import io.kappa.processor.builtin.GroupKey;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 /** {@code --emit latest-per-commit}: the latest value per key at each checkpoint, undone with its record, exactly once. */
-class EmitCacheTest {
-    @TempDir
-    Path dir;
-    EventLog log;
-
-    @BeforeEach
-    void open() {
-        log = EventLog.open(new LogContext().dataDir(dir).pretouch(false));
-    }
-
-    @AfterEach
-    void close() {
-        log.close();
-    }
-
+class EmitCacheTest extends LogTest {
     private void append(Topic t, int from, int n, int keys) {
         append(t, from, n, i -> i % keys);
     }

@@ -26,30 +26,13 @@ import io.kappa.log.Topic;
 import io.kappa.log.TopicConfig;
 import io.kappa.processor.builtin.Builtins;
 import io.kappa.processor.builtin.GroupKey;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 /** What the runner promises around processors: error policies, rollback, locking, replay, timers, merging, checkpoints. */
-class RunnerBehaviourTest {
+class RunnerBehaviourTest extends LogTest {
     static final ObjectMapper JSON = new ObjectMapper();
-
-    @TempDir
-    Path dir;
-    EventLog log;
-
-    @BeforeEach
-    void open() {
-        log = EventLog.open(new LogContext().dataDir(dir).pretouch(false));
-    }
-
-    @AfterEach
-    void close() {
-        log.close();
-    }
 
     // ---- helpers
 

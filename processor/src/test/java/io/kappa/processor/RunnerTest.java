@@ -10,8 +10,6 @@ import java.util.List;
 import java.util.Map;
 
 import io.kappa.log.Event;
-import io.kappa.log.EventLog;
-import io.kappa.log.LogContext;
 import io.kappa.log.Partition;
 import io.kappa.log.PartitionTailer;
 import io.kappa.log.Record;
@@ -19,28 +17,11 @@ import io.kappa.log.Topic;
 import io.kappa.log.TopicConfig;
 import io.kappa.processor.builtin.Builtins;
 import io.kappa.processor.builtin.GroupKey;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-class RunnerTest {
-    @TempDir
-    Path dir;
-    EventLog log;
-
-    @BeforeEach
-    void open() {
-        log = EventLog.open(new LogContext().dataDir(dir).pretouch(false));
-    }
-
-    @AfterEach
-    void close() {
-        log.close();
-    }
-
+class RunnerTest extends LogTest {
     static List<Record> readAll(Topic t) {
         List<Record> out = new ArrayList<>();
         for (int p = 0; p < t.partitionCount(); p++) {

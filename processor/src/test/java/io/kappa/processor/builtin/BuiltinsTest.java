@@ -1,7 +1,7 @@
 package io.kappa.processor.builtin;
 
+import io.kappa.processor.LogTest;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -14,8 +14,6 @@ import java.util.TreeMap;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kappa.log.Event;
-import io.kappa.log.EventLog;
-import io.kappa.log.LogContext;
 import io.kappa.log.Partition;
 import io.kappa.log.PartitionTailer;
 import io.kappa.log.Record;
@@ -24,31 +22,14 @@ import io.kappa.log.TopicConfig;
 import io.kappa.processor.ProcessorRunner;
 import io.kappa.processor.RunnerContext;
 import io.kappa.processor.Topology;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 /** The built-in processors run end to end: a real log, a real runner, the topology BuiltinSpec builds. */
-class BuiltinsTest {
+class BuiltinsTest extends LogTest {
     static final ObjectMapper JSON = new ObjectMapper();
-
-    @TempDir
-    Path dir;
-    EventLog log;
-
-    @BeforeEach
-    void open() {
-        log = EventLog.open(new LogContext().dataDir(dir).pretouch(false));
-    }
-
-    @AfterEach
-    void close() {
-        log.close();
-    }
 
     // ---- helpers
 

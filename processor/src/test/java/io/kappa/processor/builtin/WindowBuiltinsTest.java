@@ -1,7 +1,7 @@
 package io.kappa.processor.builtin;
 
+import io.kappa.processor.LogTest;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -13,8 +13,6 @@ import java.util.TreeMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.kappa.log.Event;
-import io.kappa.log.EventLog;
-import io.kappa.log.LogContext;
 import io.kappa.log.Partitioner;
 import io.kappa.log.Record;
 import io.kappa.log.Topic;
@@ -24,10 +22,7 @@ import io.kappa.processor.ProcessorRunner;
 import io.kappa.processor.RunnerContext;
 import io.kappa.processor.TaskCheckpoint;
 import io.kappa.processor.Topology;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -40,23 +35,9 @@ import static org.junit.jupiter.api.Assertions.*;
  * event times, delivered out of order within the allowed disorder (out-of-orderness plus lateness), must give
  * exactly the batch result; events beyond it must land in GROUP.late.
  */
-class WindowBuiltinsTest {
+class WindowBuiltinsTest extends LogTest {
     static final long BASE = 1_763_800_000_000L; // a multiple of every window size used here
     static final String FLUSH = "~flush";
-
-    @TempDir
-    Path dir;
-    EventLog log;
-
-    @BeforeEach
-    void open() {
-        log = EventLog.open(new LogContext().dataDir(dir).pretouch(false));
-    }
-
-    @AfterEach
-    void close() {
-        log.close();
-    }
 
     /** One generated event. */
     record Ev(String key, String page, long time, long value, int index) {

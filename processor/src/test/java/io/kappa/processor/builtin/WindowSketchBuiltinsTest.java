@@ -1,7 +1,7 @@
 package io.kappa.processor.builtin;
 
+import io.kappa.processor.LogTest;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
@@ -19,8 +19,6 @@ import java.util.TreeMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.kappa.log.Event;
-import io.kappa.log.EventLog;
-import io.kappa.log.LogContext;
 import io.kappa.log.Partitioner;
 import io.kappa.log.Record;
 import io.kappa.log.Topic;
@@ -29,10 +27,7 @@ import io.kappa.processor.ProcessorRunner;
 import io.kappa.processor.RunnerContext;
 import io.kappa.processor.Topology;
 import io.kappa.processor.window.DistinctCount;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -45,25 +40,11 @@ import static org.junit.jupiter.api.Assertions.*;
  * the same events grouped by the local date; and a run stopped in the middle of the days and started again from its
  * checkpoint writes the windows an uninterrupted run writes.
  */
-class WindowSketchBuiltinsTest {
+class WindowSketchBuiltinsTest extends LogTest {
     static final ZoneId NEW_YORK = ZoneId.of("America/New_York");
     // 2026-03-05 .. 2026-03-11 in New York: clocks go forward on the 8th, so that day lasts 23 hours
     static final long FROM = Instant.parse("2026-03-05T05:00:00Z").toEpochMilli();
     static final long SPAN = 7 * 86_400_000L - 3_600_000L;
-
-    @TempDir
-    Path dir;
-    EventLog log;
-
-    @BeforeEach
-    void open() {
-        log = EventLog.open(new LogContext().dataDir(dir).pretouch(false));
-    }
-
-    @AfterEach
-    void close() {
-        log.close();
-    }
 
     record Ev(String user, String page, long time, double load) {
         byte[] json() {

@@ -1,7 +1,7 @@
 package io.kappa.processor.dsl;
 
+import io.kappa.processor.LogTest;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -10,8 +10,6 @@ import java.util.Random;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.kappa.log.Event;
-import io.kappa.log.EventLog;
-import io.kappa.log.LogContext;
 import io.kappa.log.PartitionTailer;
 import io.kappa.log.Topic;
 import io.kappa.log.TopicConfig;
@@ -19,28 +17,11 @@ import io.kappa.processor.ProcessorRunner;
 import io.kappa.processor.RunnerContext;
 import io.kappa.processor.Serdes;
 import io.kappa.processor.Topology;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-class PipelineTest {
-    @TempDir
-    Path dir;
-    EventLog log;
-
-    @BeforeEach
-    void open() {
-        log = EventLog.open(new LogContext().dataDir(dir).pretouch(false));
-    }
-
-    @AfterEach
-    void close() {
-        log.close();
-    }
-
+class PipelineTest extends LogTest {
     private Map<String, List<String>> read(String topic) {
         Map<String, List<String>> out = new HashMap<>();
         Topic t = log.topic(topic);

@@ -1,7 +1,7 @@
 package io.kappa.processor.dsl;
 
+import io.kappa.processor.LogTest;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -11,8 +11,6 @@ import java.util.TreeMap;
 import java.time.ZoneId;
 
 import io.kappa.log.Event;
-import io.kappa.log.EventLog;
-import io.kappa.log.LogContext;
 import io.kappa.log.PartitionTailer;
 import io.kappa.log.Topic;
 import io.kappa.log.TopicConfig;
@@ -22,30 +20,13 @@ import io.kappa.processor.Serdes;
 import io.kappa.processor.TimePolicy;
 import io.kappa.processor.Topology;
 import io.kappa.processor.window.WindowSpec;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 /** windowedBy in the DSL: the same windows as the built-ins, checked against a batch count. */
-class WindowedPipelineTest {
+class WindowedPipelineTest extends LogTest {
     static final long BASE = 1_763_800_000_000L;
-
-    @TempDir
-    Path dir;
-    EventLog log;
-
-    @BeforeEach
-    void open() {
-        log = EventLog.open(new LogContext().dataDir(dir).pretouch(false));
-    }
-
-    @AfterEach
-    void close() {
-        log.close();
-    }
 
     List<String> values(String topic) {
         List<String> out = new ArrayList<>();

@@ -1,14 +1,12 @@
 package io.kappa.processor.window;
 
+import io.kappa.processor.LogTest;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 
 import io.kappa.log.Event;
-import io.kappa.log.EventLog;
-import io.kappa.log.LogContext;
 import io.kappa.log.PartitionTailer;
 import io.kappa.log.Topic;
 import io.kappa.log.TopicConfig;
@@ -20,29 +18,12 @@ import io.kappa.processor.Serdes;
 import io.kappa.processor.Stage;
 import io.kappa.processor.TimePolicy;
 import io.kappa.processor.Topology;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 /** WindowedAggregate with a user-defined aggregator, as Java code uses it (no built-in). */
-class WindowedAggregateTest {
-    @TempDir
-    Path dir;
-    EventLog log;
-
-    @BeforeEach
-    void open() {
-        log = EventLog.open(new LogContext().dataDir(dir).pretouch(false));
-    }
-
-    @AfterEach
-    void close() {
-        log.close();
-    }
-
+class WindowedAggregateTest extends LogTest {
     /** Distinct users per page, as "u1,u3"; a value "boom" makes it throw after it has built its new aggregate. */
     static final WindowAggregator<InputRecord<String, String>, String> DISTINCT = new WindowAggregator<>() {
         @Override
