@@ -215,6 +215,7 @@ final class Task<KIn, VIn, KOut, VOut> {
         lastCheckpointMs = now;
         recordsAtCheckpoint = records;
         dirty = false;
+        runner.checkpointed();
     }
 
     // ---- drain: the end of a bounded run (ProcessorRunner#awaitDrained)
