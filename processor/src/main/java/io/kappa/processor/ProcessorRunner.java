@@ -124,10 +124,13 @@ public final class ProcessorRunner implements AutoCloseable {
         return Groups.upstreamProducers(context.group(), topology.stages(), reader, topic, catalog);
     }
 
-    /** After a task's checkpoint: takes a snapshot of the group's checkpoints when one is due (off this thread). */
+    /**
+     * After a task's checkpoint: takes a snapshot of the group's checkpoints when one is due (off this thread). Once the
+     * runner is stopping, the last thread to stop does it instead, after every task's last checkpoint.
+     */
     void checkpointed() {
         SnapshotTaker s = snapshots;
-        if (s != null) {
+        if (s != null && running) {
             s.checkpointed(recordsProcessed(), context.clock().time());
         }
     }
@@ -370,6 +373,8 @@ public final class ProcessorRunner implements AutoCloseable {
         synchronized (this) {
             if (--threadsLeft == 0) {
                 if (snapshots != null) {
+                    // every task's last checkpoint is written: a snapshot due now holds them all
+                    snapshots.checkpointed(recordsProcessed(), context.clock().time());
                     snapshots.close();
                 }
                 lock.close();

@@ -222,6 +222,20 @@ public final class Snapshots {
         return manifest(done, m);
     }
 
+    /** A snapshot as {@code kappa status --snapshots --json} and {@code kappa rewind --json} show it. */
+    public static ObjectNode json(Snapshot s) {
+        ObjectNode n = Serdes.MAPPER.createObjectNode();
+        n.put("id", s.id());
+        n.put("time", Instant.ofEpochMilli(s.timeMs()).toString());
+        n.put("records", s.records());
+        n.put("bytes", s.bytes());
+        ArrayNode ps = n.putArray("positions");
+        for (Position p : s.positions()) {
+            ps.addObject().put("stage", p.stage()).put("topic", p.topic()).put("partition", p.partition()).put("next", p.next());
+        }
+        return n;
+    }
+
     /** Removes the oldest complete snapshots (lowest ids) beyond the newest {@code keep}. */
     static void prune(Path root, int keep) throws IOException {
         List<Path> dirs = ids(root);
