@@ -151,7 +151,7 @@ public final class RewindTool {
     }
 
     /** A snapshot's positions in a few words: {@code t/0@120, t/1@98}. */
-    public static String positions(Snapshots.Snapshot s) {
+    private static String positions(Snapshots.Snapshot s) {
         StringBuilder b = new StringBuilder();
         for (Snapshots.Position p : s.positions()) {
             b.append(b.isEmpty() ? "" : ", ").append(p.topic()).append('/').append(p.partition()).append('@').append(p.next());
@@ -357,10 +357,17 @@ public final class RewindTool {
     private static Start start(EventLog log, String group, Map<String, long[]> targets, List<String> warnings, Consumer<String> progress) {
         Path dataDir = log.dataDir();
         long fromStart = 0;
-        for (Map.Entry<String, long[]> e : targets.entrySet()) {
-            for (int p = 0; p < e.getValue().length; p++) {
-                if (e.getValue()[p] >= 0) {
-                    fromStart += e.getValue()[p] - log.topic(e.getKey()).partition(p).startOffset();
+        JsonNode info = Groups.info(dataDir, group);
+        for (JsonNode stage : info == null ? JSON.createArrayNode() : info.path("stages")) {
+            if (stage.path("internal").asBoolean()) {
+                continue;
+            }
+            for (JsonNode topic : stage.path("inputs")) {
+                long[] t = targets.getOrDefault(topic.asText(), new long[0]);
+                for (int p = 0; p < t.length; p++) {
+                    if (t[p] >= 0) {
+                        fromStart += t[p] - log.topic(topic.asText()).partition(p).startOffset();
+                    }
                 }
             }
         }
@@ -372,7 +379,7 @@ public final class RewindTool {
         Map<String, Long> cost = new HashMap<>();
         for (Snapshots.Snapshot s : Snapshots.list(dataDir, group, warnings::add)) {
             long events = 0;
-            int covered = 0;
+            java.util.Set<String> covered = new java.util.HashSet<>();
             for (Snapshots.Position pos : s.positions()) {
                 long[] t = targets.get(pos.topic());
                 if (t == null || pos.partition() >= t.length || t[pos.partition()] < 0 || pos.next() > t[pos.partition()]
@@ -380,10 +387,10 @@ public final class RewindTool {
                     events = -1;
                     break;
                 }
-                covered++;
+                covered.add(pos.topic() + "/" + pos.partition());
                 events += t[pos.partition()] - pos.next();
             }
-            if (events < 0 || covered != countTargets(targets)) {
+            if (events < 0 || covered.size() != countTargets(targets)) {
                 continue;
             }
             if (!s.spec().equals(spec)) {
