@@ -241,6 +241,20 @@ class SnapshotRewindTest {
         assertTrue(plan.warnings().stream().anyMatch(w -> w.contains("another processor")), plan.warnings().toString());
     }
 
+    @Test
+    void aGroupWithALaterStageTakesNoSnapshotAndIsRebuiltFromTheStart() throws Exception {
+        append();
+        Map<String, String> byField = spec("count", "out");
+        byField.put("by", "n"); // a field: a repartition stage before the count
+        run("g", byField, 20, Map.of());
+        assertEquals(List.of(), Snapshots.list(dir, "g", w -> fail(w)));
+        assertFalse(Files.exists(Snapshots.dir(dir, "g")));
+        RewindTool.Plan plan = rewind("g", 1100, true);
+        assertNull(plan.snapshot());
+        assertEquals(2 * 1100, plan.rebuildEvents());
+        assertTrue(plan.how().contains("snapshots are not used for a group with later stages"), plan.how());
+    }
+
     private static Map<String, byte[]> files(Path root) throws IOException {
         Map<String, byte[]> m = new HashMap<>();
         try (Stream<Path> walk = Files.walk(root)) {
