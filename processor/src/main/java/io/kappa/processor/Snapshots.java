@@ -86,7 +86,7 @@ public final class Snapshots {
 
     private static Snapshot manifest(Path dir, JsonNode m) {
         Map<String, String> spec = new TreeMap<>();
-        m.path("spec").fields().forEachRemaining(e -> spec.put(e.getKey(), e.getValue().asText()));
+        m.path("spec").properties().forEach(e -> spec.put(e.getKey(), e.getValue().asText()));
         List<Position> positions = new ArrayList<>();
         for (JsonNode p : m.path("positions")) {
             positions.add(new Position(p.path("stage").asText(), p.path("topic").asText(), p.path("partition").asInt(),
