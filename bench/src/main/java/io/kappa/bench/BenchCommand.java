@@ -31,18 +31,19 @@ import picocli.CommandLine.Parameters;
             + "percentiles), tcp (binary and line protocol vs in-process raw append; ack latency at --rate, max: the binary throughput), process "
             + "(pass-through and count by key vs bare reader and copy, window count vs bare reader; end-to-end latency at "
             + "--rate, max: the pass-through's throughput), replay (a pass-through and a count by key replayed over history vs the bare reader and vs the same "
-            + "processor run live), all. Each scenario also records this JVM's resident memory at its end (VmRSS, and the "
+            + "processor run live), all; and, left out of all, rewind (a count by key over N events rewound to N - N/100, its "
+            + "state rebuilt from the nearest retained snapshot vs from offset 0). Each scenario also records this JVM's resident memory at its end (VmRSS, and the "
             + "peak so far, VmHWM)."})
 public final class BenchCommand implements Callable<Integer> {
     static final String DEFAULT_OUT = "bench/target/report";
 
     static final long DEFAULT_EVENTS = 2_000_000;
 
-    @Parameters(index = "0", paramLabel = "SCENARIO", description = "append, read, seek, tcp, process, replay, several joined by commas (append,read), or all; or startup (the start-up of the short kappa commands as processes, left out of all)")
+    @Parameters(index = "0", paramLabel = "SCENARIO", description = "append, read, seek, tcp, process, replay, several joined by commas (append,read), or all; or startup (the start-up of the short kappa commands as processes) or rewind (a rewind near the end from a snapshot vs from offset 0), left out of all")
     String scenario;
 
     @Option(names = "--events", paramLabel = "N", converter = CountConverter.class,
-        description = "events per throughput figure (k and M suffixes; default 2M, replay 8M). The line protocol uses N/4; "
+        description = "events per throughput figure (k and M suffixes; default 2M, replay 8M, rewind 10M). The line protocol uses N/4; "
             + "replay builds topics of N events (10M and more work: about 0.4 GB of disk per million at a time).")
     Long events;
 
@@ -144,7 +145,7 @@ public final class BenchCommand implements Callable<Integer> {
         Files.createDirectories(dir);
         List<Integer> partitionCounts = partitions != null ? List.of(partitions) : List.of(1, 2, 4);
         BenchScenarios.Settings s = new BenchScenarios.Settings(events, size, partitionCounts, List.copyOf(rates), duration, dir, !quiet,
-            replayEvents, passes, seekOps);
+            replayEvents, passes, seekOps, this.events != null ? this.events : RewindBench.DEFAULT_EVENTS);
         if (size != BenchSupport.VALUE_LENGTH && (scenarios.contains("tcp") || scenarios.contains("process") || scenarios.contains("replay"))
             && !quiet) {
             System.err.println("kappa bench: --size applies to append, read and seek; tcp, process and replay use " + BenchSupport.VALUE_LENGTH

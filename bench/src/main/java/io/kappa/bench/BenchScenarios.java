@@ -51,13 +51,13 @@ final class BenchScenarios {
     /** Every scenario, in the order {@code all} runs them. */
     static final List<String> ALL = List.of("append", "read", "seek", "tcp", "process", "replay");
     /** Scenarios run only when named ({@code all} leaves them out): startup starts about 50 JVMs. */
-    static final List<String> EXTRA = List.of("startup");
+    static final List<String> EXTRA = List.of("startup", "rewind");
     /** Events per {@code Topic.appendBatch} and per raw chunk in the append scenario. */
     static final int APPEND_BATCH = 1000;
 
     /** What to run, from the command line. */
     record Settings(long events, int valueBytes, List<Integer> partitions, List<Long> rates, double durationS, Path out,
-                    boolean progress, long replayEvents, Integer passes, long seekOps) {
+                    boolean progress, long replayEvents, Integer passes, long seekOps, long rewindEvents) {
         double latencyWarmupS() {
             return Math.max(0.5, Math.min(5, durationS / 2));
         }
@@ -98,6 +98,7 @@ final class BenchScenarios {
             case "process" -> process(s);
             case "replay" -> ReplayBench.run(s);
             case "startup" -> StartupBench.run(s);
+            case "rewind" -> RewindBench.run(s);
             default -> throw new IllegalArgumentException("unknown scenario " + scenario);
         };
     }

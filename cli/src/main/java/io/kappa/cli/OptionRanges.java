@@ -24,6 +24,8 @@ public final class OptionRanges {
         Map.entry("--threads", new Range(1, 1024)),
         Map.entry("--checkpoint-records", new Range(1, Long.MAX_VALUE)),
         Map.entry("--emit-cache-bytes", new Range(1, Long.MAX_VALUE)),
+        Map.entry("--snapshot-every-records", new Range(1, Long.MAX_VALUE)),
+        Map.entry("--snapshots-keep", new Range(0, 1000)),
         Map.entry("--block", new Range(1, Long.MAX_VALUE)),
         Map.entry("--max-rate", new Range(0, Long.MAX_VALUE)),
         Map.entry("--events", new Range(1, Integer.MAX_VALUE)),

@@ -91,6 +91,9 @@ final class RewindCommand implements Callable<Integer> {
                 n.put("action", what).put("dryRun", dryRun);
                 n.put("expectedSeconds", plan.expectedSeconds());
                 n.put("rebuildSeconds", plan.rebuildSeconds());
+                if (plan.snapshot() != null) {
+                    n.set("snapshot", io.kappa.processor.Snapshots.json(plan.snapshot()));
+                }
                 out.println(n.toString());
                 out.flush();
                 return 0;
@@ -103,7 +106,8 @@ final class RewindCommand implements Callable<Integer> {
             out.printf("  state: %s%n", plan.how());
             if (plan.rebuildEvents() > 0) {
                 double rebuild = plan.rebuildSeconds();
-                out.printf("  to rebuild the state: %,d events replayed with outputs muted%s%n", plan.rebuildEvents(),
+                out.printf("  to rebuild the state: %,d events replayed with outputs muted%s%s%n", plan.rebuildEvents(),
+                    plan.snapshot() == null ? "" : " from snapshot " + plan.snapshot().id(),
                     rebuild >= 0 ? String.format(", about %.1f s at the last measured %,d events/s", rebuild, plan.ratePerSecond()) : "");
             }
             double seconds = plan.expectedSeconds();

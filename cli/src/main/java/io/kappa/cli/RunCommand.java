@@ -133,6 +133,16 @@ class RunCommand implements Callable<Integer> {
     @Option(names = "--emit-cache-bytes", defaultValue = "16777216", paramLabel = "BYTES",
         description = "--emit latest-per-commit: write the cache out early when its keys and values exceed this (default: ${DEFAULT-VALUE}).")
     long emitCacheBytes;
+    @Option(names = "--snapshot-every-records", defaultValue = "1000000", paramLabel = "N",
+        description = {"Retain a snapshot of the group's checkpoints (groups/G/snapshots/) after this many records since the last",
+            "one, so a rewind rebuilds its state from the nearest snapshot instead of the start (default: ${DEFAULT-VALUE})."})
+    long snapshotRecords;
+    @Option(names = "--snapshot-every", defaultValue = "10m", paramLabel = "DURATION",
+        description = "... or this long after the last one, with records processed since (default: ${DEFAULT-VALUE}).")
+    String snapshotInterval;
+    @Option(names = "--snapshots-keep", defaultValue = "5", paramLabel = "K",
+        description = "Snapshots kept, newest first; 0 takes none (default: ${DEFAULT-VALUE}). Groups with a later stage take none.")
+    int snapshotsKept;
     @Option(names = "--until-caught-up", description = "Stop once every input partition is consumed up to its end at start.")
     boolean untilCaughtUp;
     @Option(names = "--drain", description = {"With --until-caught-up (replay: or --to): at the end, move the watermark to the end of",
@@ -489,7 +499,8 @@ class RunCommand implements Callable<Integer> {
         checkRecordedSpec(err);
         RunnerContext context = new RunnerContext().group(group).threads(threads).onError(OnError.parse(onError))
             .checkpointIntervalMs(Durations.parse(checkpointInterval, "--checkpoint-interval")).checkpointRecords(checkpointRecords)
-            .description(description).spec(spec()).drain(drain).emitCacheBytes(cacheBytes);
+            .snapshotRecords(snapshotRecords).snapshotIntervalMs(Durations.parse(snapshotInterval, "--snapshot-every"))
+            .snapshotsKept(snapshotsKept).description(description).spec(spec()).drain(drain).emitCacheBytes(cacheBytes);
         EventLog log = data.openExisting();
         ProcessorRunner runner;
         try {

@@ -32,6 +32,9 @@ final class StatusCommand implements Callable<Integer> {
     String group;
     @Option(names = "--json", description = "One JSON object per group.")
     boolean json;
+    @Option(names = "--snapshots", description = {"Also list the group's retained snapshots: id, time, records, bytes, and each input",
+        "partition's offset (--json: `snapshots`, with the policy from `kappa run`)."})
+    boolean snapshots;
     @Option(names = "--kafka", arity = "0..1", fallbackValue = "", paramLabel = "BOOTSTRAP",
         description = "A group run with `kappa run --kafka` (give GROUP): lag from its committed offsets on Kafka, members, state topics.")
     String kafka;
@@ -61,10 +64,16 @@ final class StatusCommand implements Callable<Integer> {
         try (EventLog log = data.openExisting()) {
             for (String g : groups) {
                 ObjectNode s = io.kappa.replay.StatusTool.group(log, g);
+                if (snapshots) {
+                    s.set("snapshots", io.kappa.replay.StatusTool.snapshots(dir, g, w -> err().println("kappa: warning: " + w)));
+                }
                 if (json) {
                     out.println(s.toString());
                 } else {
                     print(out, s, log.aliases());
+                    if (snapshots) {
+                        printSnapshots(out, s.get("snapshots"));
+                    }
                 }
             }
         }
@@ -130,6 +139,29 @@ final class StatusCommand implements Callable<Integer> {
                 p.get("partition").asInt(), p.get("committed").asLong(), p.get("end").isNull() ? "-" : p.get("end").asText(),
                 p.has("lag") ? p.get("lag").asText() : "-", t == null ? "" : t.get("deadLettered").asText(),
                 t == null ? "" : t.get("late").asText(), p.has("watermark") ? p.get("watermark").asText() : "-");
+        }
+    }
+
+    private PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+
+    private static void printSnapshots(PrintWriter out, JsonNode n) {
+        JsonNode policy = n.path("policy");
+        out.printf("  snapshots: %d kept%s%n", n.get("list").size(), policy.isMissingNode() ? "" : String.format(
+            " (one every %,d records or %d s, keep %d)", policy.path("everyRecords").asLong(), policy.path("everyMs").asLong() / 1000,
+            policy.path("keep").asInt()));
+        if (!n.get("list").isEmpty()) {
+            out.printf("  %-10s %-26s %14s %12s  %s%n", "SNAPSHOT", "TIME", "RECORDS", "BYTES", "POSITIONS (topic/partition@offset)");
+        }
+        for (JsonNode s : n.get("list")) {
+            StringBuilder positions = new StringBuilder();
+            for (JsonNode p : s.get("positions")) {
+                positions.append(positions.isEmpty() ? "" : " ").append(p.get("topic").asText()).append('/').append(p.get("partition").asInt())
+                    .append('@').append(p.get("next").asLong());
+            }
+            out.printf("  %-10s %-26s %,14d %12s  %s%n", s.get("id").asText(), s.get("time").asText(), s.get("records").asLong(),
+                bytes(s.get("bytes").asLong()), positions);
         }
     }
 

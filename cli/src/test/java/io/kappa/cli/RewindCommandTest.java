@@ -73,6 +73,63 @@ class RewindCommandTest {
         return m;
     }
 
+    /** count --by key (one stage), a snapshot after every 100 records. */
+    private void runKeys() {
+        ok("run", "count", "--by", "key", "--group", "keys", "--input", "clicks", "--output", "key-counts", "--until-caught-up",
+            "--snapshot-every-records", "100", "--snapshots-keep", "3");
+    }
+
+    @Test
+    void aRewindRebuildsFromTheNearestSnapshotStatusListsAndTheDryRunNames() throws Exception {
+        ok("topic", "create", "clicks", "--partitions", "3");
+        for (int round = 0; round < 4; round++) {
+            appendClicks(round * 300, 300);
+            runKeys();
+        }
+        JsonNode status = JSON.readTree(ok("status", "keys", "--snapshots", "--json").out());
+        JsonNode list = status.get("snapshots").get("list");
+        assertEquals(3, list.size(), "--snapshots-keep 3: " + list);
+        assertEquals(3, status.get("snapshots").get("policy").get("keep").asInt());
+        String text = ok("status", "keys", "--snapshots").out();
+        assertTrue(text.contains("snapshots: 3 kept") && text.contains(list.get(0).get("id").asText()), text);
+        // the snapshot nearest below 100 records back in every partition
+        Map<Integer, Long> target = new HashMap<>();
+        status.get("partitions").forEach(p -> target.put(p.get("partition").asInt(), p.get("committed").asLong() - 100));
+        String nearest = null;
+        long fewest = Long.MAX_VALUE;
+        for (JsonNode snap : list) {
+            long events = 0;
+            for (JsonNode p : snap.get("positions")) {
+                long next = p.get("next").asLong();
+                long to = target.get(p.get("partition").asInt());
+                events = events < 0 || next > to ? -1 : events + to - next;
+            }
+            if (events >= 0 && events < fewest) {
+                fewest = events;
+                nearest = snap.get("id").asText();
+            }
+        }
+        assertNotNull(nearest, "a snapshot at or below " + target + ": " + list);
+        Map<String, String> before = groupFiles();
+        JsonNode dry = JSON.readTree(ok("rewind", "--group", "keys", "--shift", "-100", "--dry-run", "--json").out());
+        assertEquals(nearest, dry.get("snapshot").get("id").asText());
+        assertEquals(fewest, dry.get("rebuildEvents").asLong());
+        assertEquals(before, groupFiles(), "a dry run changes no checkpoint and no snapshot");
+        Cli.Result rewind = ok("rewind", "--group", "keys", "--shift", "-100");
+        assertTrue(rewind.out().contains("from snapshot " + nearest), rewind.out());
+        runKeys();
+        Map<String, Long> latest = new HashMap<>();
+        for (String line : ok("read", "key-counts").lines()) {
+            JsonNode n = JSON.readTree(line);
+            latest.put(n.get("key").asText(), n.get("value").get("count").asLong());
+        }
+        Map<String, Long> expected = new HashMap<>();
+        for (int i = 0; i < 1_200; i++) {
+            expected.merge("u" + (i % 13), 1L, Long::sum);
+        }
+        assertEquals(expected, latest, "counts after a rewind rebuilt from a snapshot");
+    }
+
     @Test
     void undoDryRunChangesNothing() throws Exception {
         ok("topic", "create", "clicks", "--partitions", "3");

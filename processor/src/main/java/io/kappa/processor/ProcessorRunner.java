@@ -65,6 +65,7 @@ public final class ProcessorRunner implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Set<Stage<?, ?, ?, ?>> upstreamFree = Collections.newSetFromMap(new IdentityHashMap<>());
     private Groups.GroupLock lock;
+    private SnapshotTaker snapshots;
     private volatile boolean running;
     private volatile int threadsLeft;
     private boolean closed;
@@ -133,6 +134,17 @@ public final class ProcessorRunner implements AutoCloseable {
         return Groups.upstreamProducers(context.group(), topology.stages(), reader, topic, catalog);
     }
 
+    /**
+     * After a task's checkpoint: takes a snapshot of the group's checkpoints when one is due (off this thread). Once the
+     * runner is stopping, the last thread to stop does it instead, after every task's last checkpoint.
+     */
+    void checkpointed() {
+        SnapshotTaker s = snapshots;
+        if (s != null && running) {
+            s.checkpointed(recordsProcessed(), context.clock().time());
+        }
+    }
+
     /** What the group recomputes after a rewind (loaded at start). */
     Recomputation recomputation() {
         return recomputation;
@@ -162,6 +174,7 @@ public final class ProcessorRunner implements AutoCloseable {
             }
             writeInfo();
             checkCheckpointsMatch();
+            snapshots = SnapshotTaker.of(groupDir, context, topology);
             recomputation = Recomputation.load(log.dataDir(), context.stateGroup());
             for (Stage<?, ?, ?, ?> stage : topology.stages()) {
                 int partitions = 0;
@@ -200,6 +213,9 @@ public final class ProcessorRunner implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             closeTasks();
+            if (snapshots != null) {
+                snapshots.close();
+            }
             lock.close();
             throw e;
         }
@@ -301,6 +317,10 @@ public final class ProcessorRunner implements AutoCloseable {
         ArrayNode outs = info.putArray("outputs");
         topology.outputs().forEach(outs::add);
         info.put("deadLetterTopic", deadLetterTopic());
+        ObjectNode snap = info.putObject("snapshots");
+        snap.put("everyRecords", context.snapshotRecords());
+        snap.put("everyMs", context.snapshotIntervalMs());
+        snap.put("keep", context.snapshotsKept());
         if (context.replay()) {
             info.put("replay", true); // kappa status and kappa ui show it with its remaining records and ETA
         }
@@ -362,6 +382,11 @@ public final class ProcessorRunner implements AutoCloseable {
         }
         synchronized (this) {
             if (--threadsLeft == 0) {
+                if (snapshots != null) {
+                    // every task's last checkpoint is written: a snapshot due now holds them all
+                    snapshots.checkpointed(recordsProcessed(), context.clock().time());
+                    snapshots.close();
+                }
                 lock.close();
                 stopped.countDown();
             }

@@ -14,6 +14,9 @@ public final class RunnerContext {
     public static final int DEFAULT_BATCH = 1_000;
     public static final long DEFAULT_MERGE_WAIT_MS = 1_000;
     public static final long MIN_MERGE_WAIT_MS = 1_000;
+    public static final long DEFAULT_SNAPSHOT_RECORDS = 1_000_000;
+    public static final long DEFAULT_SNAPSHOT_INTERVAL_MS = 600_000;
+    public static final int DEFAULT_SNAPSHOTS_KEPT = 5;
 
     /** Where a group with no checkpoint starts reading. */
     public enum StartFrom { EARLIEST, LATEST }
@@ -39,6 +42,9 @@ public final class RunnerContext {
     private long maxRatePerSecond;
     private java.util.Map<String, long[]> stopAt = java.util.Map.of();
     private long emitCacheBytes;
+    private long snapshotRecords = DEFAULT_SNAPSHOT_RECORDS;
+    private long snapshotIntervalMs = DEFAULT_SNAPSHOT_INTERVAL_MS;
+    private int snapshotsKept = DEFAULT_SNAPSHOTS_KEPT;
 
     public RunnerContext group(String group) {
         this.group = group;
@@ -282,6 +288,39 @@ public final class RunnerContext {
         return emitCacheBytes;
     }
 
+    /**
+     * Retain a snapshot of the group's checkpoints ({@link Snapshots}) once its tasks have processed this many records
+     * since the last one ...
+     */
+    public RunnerContext snapshotRecords(long snapshotRecords) {
+        this.snapshotRecords = snapshotRecords;
+        return this;
+    }
+
+    public long snapshotRecords() {
+        return snapshotRecords;
+    }
+
+    /** ... or this many milliseconds after it with records processed since, whichever comes first. */
+    public RunnerContext snapshotIntervalMs(long snapshotIntervalMs) {
+        this.snapshotIntervalMs = snapshotIntervalMs;
+        return this;
+    }
+
+    public long snapshotIntervalMs() {
+        return snapshotIntervalMs;
+    }
+
+    /** How many snapshots to keep, newest first (0: none are taken). */
+    public RunnerContext snapshotsKept(int snapshotsKept) {
+        this.snapshotsKept = snapshotsKept;
+        return this;
+    }
+
+    public int snapshotsKept() {
+        return snapshotsKept;
+    }
+
     public RunnerContext conclude() {
         Objects.requireNonNull(group, "a group id is required");
         Groups.validateName(group);
@@ -299,6 +338,15 @@ public final class RunnerContext {
         }
         if (checkpointIntervalMs < 1) {
             throw new IllegalArgumentException("checkpoint interval must be >= 1 ms, got " + checkpointIntervalMs);
+        }
+        if (snapshotRecords < 1) {
+            throw new IllegalArgumentException("snapshot records must be >= 1, got " + snapshotRecords);
+        }
+        if (snapshotIntervalMs < 1) {
+            throw new IllegalArgumentException("snapshot interval must be >= 1 ms, got " + snapshotIntervalMs);
+        }
+        if (snapshotsKept < 0) {
+            throw new IllegalArgumentException("snapshots kept must be >= 0, got " + snapshotsKept);
         }
         if (batch < 1) {
             throw new IllegalArgumentException("batch must be >= 1, got " + batch);

@@ -204,6 +204,7 @@ final class Task<KIn, VIn, KOut, VOut> {
         lastCheckpointMs = now;
         recordsAtCheckpoint = records;
         dirty = false;
+        runner.checkpointed();
     }
 
     private void write(long now) {

@@ -21,10 +21,12 @@ import io.kappa.log.Dirs;
 import io.kappa.log.EventLog;
 import io.kappa.log.Partition;
 import io.kappa.log.PartitionStats;
+import io.kappa.processor.CheckpointException;
 import io.kappa.processor.Groups;
 import io.kappa.processor.ProcessorRunner;
 import io.kappa.processor.Recomputation;
 import io.kappa.processor.RunnerContext;
+import io.kappa.processor.Snapshots;
 import io.kappa.processor.TaskCheckpoint;
 import io.kappa.processor.Topology;
 
@@ -49,10 +51,11 @@ public final class RewindTool {
     /**
      * What a rewind (or undo) does or would do, with its cost: {@code rebuildEvents} records replayed with outputs muted
      * to rebuild the state at the new offsets (0 when the state is cleared or restored), then {@code events} records
-     * reprocessed by the next run. {@code how} says in a sentence how the state follows.
+     * reprocessed by the next run. {@code how} says in a sentence how the state follows; {@code snapshot} is the
+     * retained snapshot the rebuild starts from (null: from the start of the inputs, or no rebuild).
      */
     public record Plan(String group, List<Move> moves, long events, long bytes, long rebuildEvents, long ratePerSecond,
-                       List<String> warnings, String how) {
+                       List<String> warnings, String how, Snapshots.Snapshot snapshot) {
         /** Seconds to reprocess at the group's last measured rate, or -1 when no rate is known. */
         public double expectedSeconds() {
             return ratePerSecond > 0 ? events / (double) ratePerSecond : -1;
@@ -132,17 +135,43 @@ public final class RewindTool {
         }
         long rebuild = 0;
         String how = "cleared: every input moves to its start";
+        Snapshots.Snapshot snapshot = null;
         if (needsRebuild(moves)) {
-            boolean stages = moves.stream().anyMatch(Move::downstream);
-            for (Move m : moves) {
-                if (!m.downstream()) {
-                    rebuild += m.target() - m.start();
-                }
-            }
-            how = "rebuilt by a replay from the start of the inputs to the new offsets, outputs muted"
-                + (stages ? " (every stage, through scratch internal topics)" : "");
+            Start start = start(log, group, targets(log, moves), warnings);
+            rebuild = start.events();
+            snapshot = start.snapshot();
+            how = snapshot != null
+                ? "rebuilt from snapshot " + snapshot.id() + " (taken " + java.time.Instant.ofEpochMilli(snapshot.timeMs()) + ", at "
+                    + positions(snapshot) + ") by a replay to the new offsets, outputs muted"
+                : "rebuilt by a replay from the start of the inputs to the new offsets, outputs muted"
+                    + (start.stages() ? " (every stage, through scratch internal topics; snapshots are not used for a group with "
+                    + "later stages)" : "");
         }
-        return new Plan(group, moves, events, bytes, rebuild, rate, warnings, how);
+        return new Plan(group, moves, events, bytes, rebuild, rate, warnings, how, snapshot);
+    }
+
+    /** A snapshot's positions in a few words: {@code t/0@120, t/1@98}. */
+    private static String positions(Snapshots.Snapshot s) {
+        StringBuilder b = new StringBuilder();
+        for (Snapshots.Position p : s.positions()) {
+            b.append(b.isEmpty() ? "" : ", ").append(p.topic()).append('/').append(p.partition()).append('@').append(p.next());
+        }
+        return b.toString();
+    }
+
+    /** The offsets the state is rebuilt at: per first-stage input topic, the target of each partition (-1: none). */
+    private static Map<String, long[]> targets(EventLog log, List<Move> moves) {
+        Map<String, long[]> targets = new HashMap<>();
+        for (Move m : moves) {
+            if (!m.downstream()) {
+                targets.computeIfAbsent(m.topic(), t -> {
+                    long[] a = new long[log.topic(t).partitionCount()];
+                    java.util.Arrays.fill(a, -1);
+                    return a;
+                })[m.partition()] = m.target();
+            }
+        }
+        return targets;
     }
 
     private static Map<String, Boolean> stagesInternal(Path dataDir, String group) {
@@ -163,7 +192,7 @@ public final class RewindTool {
         boolean stages = plan.moves().stream().anyMatch(Move::downstream);
         saveUndo(dataDir, group);
         Map<String, TaskCheckpoint> rebuilt = !needsRebuild(plan) && !drain ? Map.of()
-            : stages ? rebuildStages(log, group, plan, drain, progress) : rebuild(log, group, plan, drain, progress);
+            : rebuild(log, group, targets(log, plan.moves()), drain, progress).checkpoints();
         if (stages) {
             // a later stage goes on after the current end of what the earlier one wrote: a new epoch starts there
             ObjectNode e = JSON.createObjectNode();
@@ -250,45 +279,177 @@ public final class RewindTool {
         return outs;
     }
 
-    /** Runs the group's processor from the start of its inputs to the new offsets, muted, under a scratch group. */
-    private static Map<String, TaskCheckpoint> rebuild(EventLog log, String group, Plan plan, boolean drain, Consumer<String> progress) {
+    /**
+     * The state a group's tasks rebuilt at some offsets ({@code checkpoints}, by {@code STAGE-TASK}; their inputs at the
+     * targets, their outputs not meaningful), the snapshot the rebuild started from (null: the start of the inputs),
+     * and the {@code events} it replayed.
+     */
+    public record Rebuilt(Map<String, TaskCheckpoint> checkpoints, Snapshots.Snapshot snapshot, long events) {
+    }
+
+    /** Where a rebuild starts: a snapshot (or null, the start of the inputs), the events it replays, whether it runs every stage. */
+    record Start(Snapshots.Snapshot snapshot, long events, boolean stages) {
+    }
+
+    /**
+     * Rebuilds the state group {@code group} would have at {@code targets} (per first-stage input topic, the offset of
+     * each partition; -1: the partition's end) by running its processor, as the group, muted, in the scratch group
+     * {@code G.rewind}: from the retained snapshot nearest below the targets ({@link #start}), or from the start of the
+     * inputs; a group with later stages always from the start, through scratch internal topics ({@link #rebuildStages}).
+     * The group's lock must be held. The result is what an uninterrupted run stopped at the targets would have had.
+     */
+    public static Rebuilt rebuild(EventLog log, String group, Map<String, long[]> targets, boolean drain, Consumer<String> progress) {
+        Map<String, long[]> stops = new HashMap<>();
+        targets.forEach((t, offsets) -> {
+            long[] a = offsets.clone();
+            for (int p = 0; p < a.length; p++) {
+                a[p] = a[p] < 0 ? log.topic(t).partition(p).endOffset() : a[p];
+            }
+            stops.put(t, a);
+        });
+        Start start = start(log, group, stops, new ArrayList<>(), progress);
+        if (start.stages()) {
+            return new Rebuilt(rebuildStages(log, group, stops, drain, progress), null, start.events());
+        }
         Path dataDir = log.dataDir();
         String scratch = group + ".rewind";
-        Path scratchDir = Groups.dir(dataDir, scratch);
-        deleteRecursively(scratchDir);
         Topology topology = GroupSpecs.topology(log, group, GroupSpecs.spec(dataDir, group));
-        Map<String, long[]> stopAt = new HashMap<>();
-        long total = 0;
-        for (Move m : plan.moves()) {
-            long[] stops = stopAt.computeIfAbsent(m.topic(), t -> {
-                long[] a = new long[log.topic(t).partitionCount()];
-                java.util.Arrays.fill(a, -1);
-                return a;
-            });
-            stops[m.partition()] = m.target();
-            total += m.target() - m.start();
+        List<TaskCheckpoint> seed = new ArrayList<>();
+        if (start.snapshot() != null) {
+            for (TaskCheckpoint c : Snapshots.load(start.snapshot())) {
+                // muted outputs: nothing to recognise after the snapshot's output positions, so recovery scans from the ends
+                seed.add(c.rewound(c.inputs(), outputsAtEnd(log, c), c));
+            }
+            progress.accept(String.format("rebuilding the state at the new offsets from snapshot %s: replaying %,d records with outputs "
+                + "muted", start.snapshot().id(), start.events()));
+        } else {
+            progress.accept(String.format("rebuilding the state at the new offsets: replaying %,d records with outputs muted",
+                start.events()));
         }
-        progress.accept(String.format("rebuilding the state at the new offsets: replaying %,d records with outputs muted", total));
-        return runMuted(log, topology, new RunnerContext().group(group).stateGroup(scratch).stopAt(stopAt).drain(drain), total, progress);
+        Map<String, TaskCheckpoint> state = runMuted(log, topology, new RunnerContext().group(group).stateGroup(scratch).stopAt(stops)
+            .drain(drain), seed, start.events(), progress);
+        return new Rebuilt(state, start.snapshot(), start.events());
+    }
+
+    /** {@code c}'s outputs with their positions at the partitions' current ends. */
+    private static List<TaskCheckpoint.Output> outputsAtEnd(EventLog log, TaskCheckpoint c) {
+        List<TaskCheckpoint.Output> outs = new ArrayList<>();
+        for (TaskCheckpoint.Output o : c.outputs()) {
+            if (log.exists(o.topic())) {
+                outs.add(new TaskCheckpoint.Output(o.topic(), o.partition(), o.nextSequence(),
+                    log.topic(o.topic()).partition(o.partition()).endOffset()));
+            }
+        }
+        return outs;
+    }
+
+    /** {@link #start(EventLog, String, Map, List, Consumer)} with the skipped snapshots only noted in {@code warnings}. */
+    private static Start start(EventLog log, String group, Map<String, long[]> targets, List<String> warnings) {
+        return start(log, group, targets, warnings, line -> { });
+    }
+
+    /**
+     * Where a rebuild at {@code targets} starts: of the group's snapshots taken by its current processor (the spec in
+     * {@code group.json}) whose every position is at or before its target and still retained, the one with the fewest
+     * records to replay (the newest of equals); a damaged one is skipped with a warning and the next is tried. None: the
+     * start of the inputs. A group with later stages never starts from a snapshot.
+     */
+    private static Start start(EventLog log, String group, Map<String, long[]> targets, List<String> warnings, Consumer<String> progress) {
+        Path dataDir = log.dataDir();
+        long fromStart = 0;
+        JsonNode info = Groups.info(dataDir, group);
+        for (JsonNode stage : info == null ? JSON.createArrayNode() : info.path("stages")) {
+            if (stage.path("internal").asBoolean()) {
+                continue;
+            }
+            for (JsonNode topic : stage.path("inputs")) {
+                long[] t = targets.getOrDefault(topic.asText(), new long[0]);
+                for (int p = 0; p < t.length; p++) {
+                    if (t[p] >= 0) {
+                        fromStart += t[p] - log.topic(topic.asText()).partition(p).startOffset();
+                    }
+                }
+            }
+        }
+        if (stagesInternal(dataDir, group).containsValue(true)) {
+            return new Start(null, fromStart, true);
+        }
+        Map<String, String> spec = new java.util.TreeMap<>(GroupSpecs.spec(dataDir, group));
+        List<Snapshots.Snapshot> usable = new ArrayList<>();
+        Map<String, Long> cost = new HashMap<>();
+        for (Snapshots.Snapshot s : Snapshots.list(dataDir, group, warnings::add)) {
+            long events = 0;
+            java.util.Set<String> covered = new java.util.HashSet<>();
+            for (Snapshots.Position pos : s.positions()) {
+                long[] t = targets.get(pos.topic());
+                if (t == null || pos.partition() >= t.length || t[pos.partition()] < 0 || pos.next() > t[pos.partition()]
+                    || !log.exists(pos.topic()) || pos.next() < log.topic(pos.topic()).partition(pos.partition()).startOffset()) {
+                    events = -1;
+                    break;
+                }
+                covered.add(pos.topic() + "/" + pos.partition());
+                events += t[pos.partition()] - pos.next();
+            }
+            if (events < 0 || covered.size() != countTargets(targets)) {
+                continue;
+            }
+            if (!s.spec().equals(spec)) {
+                warnings.add("snapshot " + s.id() + " was taken with another processor or options: not used");
+                continue;
+            }
+            cost.put(s.id(), events);
+            usable.add(s);
+        }
+        usable.sort((a, b) -> Long.compare(cost.get(a.id()), cost.get(b.id()))); // stable: the newest of equals first
+        for (Snapshots.Snapshot s : usable) {
+            try {
+                Snapshots.load(s);
+                return new Start(s, cost.get(s.id()), false);
+            } catch (CheckpointException | UncheckedIOException e) {
+                String w = "snapshot " + s.id() + " is damaged, skipped: " + e.getMessage();
+                warnings.add(w);
+                progress.accept("kappa: warning: " + w);
+            }
+        }
+        return new Start(null, fromStart, false);
+    }
+
+    private static int countTargets(Map<String, long[]> targets) {
+        int n = 0;
+        for (long[] t : targets.values()) {
+            for (long o : t) {
+                n += o >= 0 ? 1 : 0;
+            }
+        }
+        return n;
     }
 
     /**
      * Runs {@code topology} as the group (its producer ids, so later stages see the same sources) with its state in
      * the scratch directory {@code context.stateGroup()}, outputs muted; returns the checkpoints it ends with.
      */
-    private static Map<String, TaskCheckpoint> runMuted(EventLog log, Topology topology, RunnerContext context, long total,
-                                                        Consumer<String> progress) {
+    private static Map<String, TaskCheckpoint> runMuted(EventLog log, Topology topology, RunnerContext context, List<TaskCheckpoint> seed,
+                                                        long total, Consumer<String> progress) {
         Path dataDir = log.dataDir();
         String scratch = context.stateGroup();
         Path scratchDir = Groups.dir(dataDir, scratch);
         deleteRecursively(scratchDir);
+        try {
+            Files.createDirectories(scratchDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + scratchDir + ": " + e.getMessage(), e);
+        }
+        for (TaskCheckpoint c : seed) {
+            c.writeTo(Groups.checkpointPath(dataDir, scratch, c.stage(), c.task()));
+        }
         ProcessorRunner runner = new ProcessorRunner(log, topology, context.muteOutputs(true).replay(true)
             .checkpointIntervalMs(Long.MAX_VALUE).checkpointRecords(Long.MAX_VALUE).description("rewind of " + context.group()));
         try {
             runner.start();
             long started = System.nanoTime();
+            long before = runner.recordsProcessed(); // a seeded task starts from its snapshot's count
             while (!await(runner, context.drain())) {
-                long done = runner.recordsProcessed();
+                long done = runner.recordsProcessed() - before;
                 double seconds = (System.nanoTime() - started) / 1e9;
                 double r = done / Math.max(seconds, 1e-9);
                 progress.accept(String.format("  %,d / %,d records (%,.0f/s, ETA %.0f s)", done, total, r,
@@ -318,7 +479,7 @@ public final class RewindTool {
      * producers to the group's. The later stages then go on from the current end of the group's internal topics, where
      * the first stages' recomputed records will arrive. The scratch topics and state are removed afterwards.
      */
-    private static Map<String, TaskCheckpoint> rebuildStages(EventLog log, String group, Plan plan, boolean drain,
+    private static Map<String, TaskCheckpoint> rebuildStages(EventLog log, String group, Map<String, long[]> stopAt, boolean drain,
                                                              Consumer<String> progress) {
         Path dataDir = log.dataDir();
         String scratch = group + ".rewind";
@@ -332,30 +493,22 @@ public final class RewindTool {
         // built again now that a last rebuild's topics are gone: building may create an internal topic with its own
         // partition count (top's one-partition G.gather), which the runner would otherwise create like any output
         copy = GroupSpecs.topology(log, scratch, GroupSpecs.spec(dataDir, group));
-        Map<String, long[]> stopAt = new HashMap<>();
         Map<String, long[]> startAt = new HashMap<>();
         long first = 0;
-        for (Move m : plan.moves()) {
-            if (m.downstream()) {
-                continue;
+        for (Map.Entry<String, long[]> e : stopAt.entrySet()) {
+            long[] start = new long[e.getValue().length];
+            for (int p = 0; p < start.length; p++) {
+                start[p] = log.topic(e.getKey()).partition(p).startOffset();
+                first += Math.max(0, e.getValue()[p] - start[p]);
             }
-            int n = log.topic(m.topic()).partitionCount();
-            long[] stop = stopAt.computeIfAbsent(m.topic(), t -> {
-                long[] a = new long[n];
-                java.util.Arrays.fill(a, -1);
-                return a;
-            });
-            long[] start = startAt.computeIfAbsent(m.topic(), t -> new long[n]);
-            stop[m.partition()] = m.target();
-            start[m.partition()] = m.start();
-            first += m.target() - m.start();
+            startAt.put(e.getKey(), start);
         }
         progress.accept(String.format("rebuilding the state at the new offsets: replaying %,d records through every stage of a scratch "
             + "copy of the group, outputs muted", first));
         Map<String, TaskCheckpoint> out = new HashMap<>();
         try {
             Map<String, TaskCheckpoint> rebuilt = runMuted(log, copy, new RunnerContext().group(scratch).stateGroup(scratch)
-                .startAt(startAt).stopAt(stopAt).writtenWhenMuted(internal).drain(drain), first, progress);
+                .startAt(startAt).stopAt(stopAt).writtenWhenMuted(internal).drain(drain), List.of(), first, progress);
             Map<Long, Long> renamed = new HashMap<>();
             for (TaskCheckpoint c : rebuilt.values()) {
                 renamed.put(Groups.producerId(scratch, c.stage(), c.task()), Groups.producerId(group, c.stage(), c.task()));
@@ -504,7 +657,7 @@ public final class RewindTool {
                 Plan p = plan(log, group, checkpoints, part -> targets.getOrDefault(part.topic() + "/" + part.id(), part.endOffset()), 0, null);
                 Plan plan = new Plan(p.group(), p.moves(), p.events(), p.bytes(), p.rebuildEvents(), p.ratePerSecond(), p.warnings(),
                     "rebuilt at the offsets from before the rewind (" + moved + " was written since the rewind, so the later stage "
-                        + "cannot take its old offset back)");
+                        + "cannot take its old offset back)", null);
                 if (!dryRun) {
                     // the state before the rewind may have been drained (kappa run --drain): so is the rebuilt one
                     apply(log, group, checkpoints, plan, Groups.drainedAt(saved) != Long.MIN_VALUE, progress);
@@ -536,7 +689,8 @@ public final class RewindTool {
                     }
                 }
             }
-            Plan plan = new Plan(group, moves, events, 0, 0, 0, List.of(), "restored from the checkpoints saved by the rewind");
+            Plan plan = new Plan(group, moves, events, 0, 0, 0, List.of(), "restored from the checkpoints saved by the rewind",
+                null);
             if (dryRun) {
                 return plan;
             }

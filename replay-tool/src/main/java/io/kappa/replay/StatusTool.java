@@ -12,6 +12,7 @@ import io.kappa.log.EventLog;
 import io.kappa.log.Partition;
 import io.kappa.log.PartitionTailer;
 import io.kappa.processor.Groups;
+import io.kappa.processor.Snapshots;
 import io.kappa.processor.TaskCheckpoint;
 import io.kappa.processor.window.LateRecords;
 
@@ -131,6 +132,23 @@ public final class StatusTool {
             }
         }
         return s;
+    }
+
+    /**
+     * The group's snapshots, newest first ({@link Snapshots#json}), and what {@code group.json} says about taking them
+     * ({@code everyRecords}, {@code everyMs}, {@code keep}): {@code kappa status G --snapshots}.
+     */
+    public static ObjectNode snapshots(Path dataDir, String g, java.util.function.Consumer<String> warn) {
+        ObjectNode n = JSON.createObjectNode();
+        JsonNode info = Groups.info(dataDir, g);
+        if (info != null && info.has("snapshots")) {
+            n.set("policy", info.get("snapshots"));
+        }
+        ArrayNode list = n.putArray("list");
+        for (Snapshots.Snapshot s : Snapshots.list(dataDir, g, warn)) {
+            list.add(Snapshots.json(s));
+        }
+        return n;
     }
 
     /** Append time of the newest record minus that of the oldest unprocessed one ({@code next}), never below 0. */

@@ -239,6 +239,9 @@ final class Api {
         }
         n.put("state", plan.how());
         n.put("rebuildEvents", plan.rebuildEvents());
+        if (plan.snapshot() != null) {
+            n.set("snapshot", io.kappa.processor.Snapshots.json(plan.snapshot()));
+        }
         n.put("events", plan.events());
         n.put("bytes", plan.bytes());
         n.put("ratePerSecond", plan.ratePerSecond());
