@@ -46,8 +46,12 @@ class WindowCrashTest {
     private static final Map<String, String[]> PROCESSORS = Map.of(
         "count", new String[] {"window-count", "--by", "key", "--size", "1s"},
         "p99", new String[] {"window-agg", "--agg", "p99", "--field", "v", "--by", "key", "--size", "1s"},
-        // about 2,000 users per 4 s window of group g0 or g1: past the exact limit, through G.repartition
-        "distinct", new String[] {"window-agg", "--agg", "distinct", "--field", "u", "--by", "g", "--size", "4s"});
+        // about 2,000 users per 4 s window of group g0 or g1: past the exact limit, through G.repartition. The idle
+        // timeout is above every pause of the test (see distinctOverARepartition...): after a repartition, idleness is
+        // measured in the append times of G.repartition, which a kill and a slow restart stretch, and an upstream task
+        // that counts as idle makes the others' records late; an uninterrupted run has no such pause to compare with
+        "distinct", new String[] {"window-agg", "--agg", "distinct", "--field", "u", "--by", "g", "--size", "4s",
+            "--idle-timeout", "1h"});
 
     @TempDir
     Path dir;
@@ -82,6 +86,67 @@ class WindowCrashTest {
         return out;
     }
 
+    /** Records in {@code out.repartition} now (0 before the first stage created it). */
+    private static long repartitioned(EventLog log) {
+        if (!log.exists("out.repartition")) {
+            return 0;
+        }
+        Topic t = log.topic("out.repartition");
+        long n = 0;
+        for (int q = 0; q < t.partitionCount(); q++) {
+            n += t.partition(q).endOffset();
+        }
+        return n;
+    }
+
+    /**
+     * Every input record crossed the group's repartition topic exactly once: its envelope (layout 2: int -2, int
+     * partition, long offset, little-endian) names where it came from. Prints the largest gap in append time there,
+     * the pause a source of the window stage may have been silent for.
+     */
+    private static void crossedOnce(EventLog log, String group, long seed) {
+        Topic in = log.topic("in");
+        Topic rep = log.topic(group + ".repartition");
+        java.util.Set<Long> seen = new java.util.HashSet<>();
+        List<String> twice = new ArrayList<>();
+        long[] gap = {0, Long.MIN_VALUE}; // largest, previous append time
+        for (int q = 0; q < rep.partitionCount(); q++) {
+            gap[1] = Long.MIN_VALUE;
+            try (PartitionTailer tailer = rep.partition(q).newTailer()) {
+                while (tailer.poll(v -> {
+                    if (gap[1] != Long.MIN_VALUE) {
+                        gap[0] = Math.max(gap[0], v.appendTime() - gap[1]);
+                    }
+                    gap[1] = v.appendTime();
+                    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(v.toRecord().value())
+                        .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                    assertEquals(-2, b.getInt(0), "an envelope of layout 2");
+                    if (!seen.add(((long) b.getInt(4) << 40) | b.getLong(8)) && twice.size() < 10) {
+                        twice.add(b.getInt(4) + "/" + b.getLong(8));
+                    }
+                }, 10_000) > 0) {
+                    // drain
+                }
+            }
+        }
+        List<String> missing = new ArrayList<>();
+        long inputs = 0;
+        for (int p = 0; p < in.partitionCount(); p++) {
+            long end = in.partition(p).endOffset();
+            inputs += end;
+            for (long o = 0; o < end && missing.size() < 10; o++) {
+                if (!seen.contains(((long) p << 40) | o)) {
+                    missing.add(p + "/" + o);
+                }
+            }
+        }
+        System.out.println(group + ".repartition: largest gap in append time " + gap[0] + " ms");
+        assertEquals(List.of(), missing, "seed " + seed + ": input records that never reached " + rep.name()
+            + " (the first ten)");
+        assertEquals(List.of(), twice, "seed " + seed + ": input records in " + rep.name() + " twice (the first ten)");
+        assertEquals(inputs, seen.size(), "seed " + seed + ": every input record in " + rep.name());
+    }
+
     private static String read(Path file) {
         try {
             return Files.readString(file);
@@ -107,13 +172,21 @@ class WindowCrashTest {
     }
 
     /**
-     * The distinct count over a repartition, past the exact limit. Out of the default run while a failure is open: one
-     * run in five (seed 17823902141843 among them) wrote a window whose estimate was one less than the uninterrupted
-     * run's, and it is not yet known whether a record was lost across the repartition or the estimate differs. Run it
-     * with {@code -Dkappa.test.excludedGroups= -Dtest=WindowCrashTest}.
+     * The distinct count over a repartition, past the exact limit: every input record crosses {@code out.repartition}
+     * exactly once, and the windows are those of the uninterrupted run. It runs with an idle timeout of an hour, as a
+     * crash test must: a source of the window stage is an upstream task, idle once the stage has read records of the
+     * others appended {@code --idle-timeout} after that task's last one; {@code G.repartition}'s append times are when
+     * the first stage wrote, so a kill, the test's appends and a restart leave gaps there that the uninterrupted run
+     * does not have, and on a loaded machine (rounds of about 20 s) a task that wrote nothing in a round (killed before
+     * its first flush) was silent for more than the default 30 s. It then counts as idle when the next round's records
+     * of another task arrive, the watermark moves on with the others, and its next records are late: one run here sent
+     * 6,110 records to {@code out.late}, and before late records were checked this showed as a window's estimate one
+     * lower than the uninterrupted run's. With {@code --idle-timeout 2s}, below the 5 s gaps of a quick run, a seed
+     * that passes with an hour sent 14,268. That is the documented rule (docs/architecture.md, "Event time and
+     * watermarks": set the idle timeout above the pauses you expect), not a lost record; within the allowed disorder
+     * and with no source idle, nothing is late whatever the interleaving, so the comparison holds.
      */
     @org.junit.jupiter.api.Test
-    @Tag("investigating")
     void distinctOverARepartitionKilledAtRandomMomentsWritesWhatAnUninterruptedRunWrites() throws Exception {
         killAtRandomMoments("distinct");
     }
@@ -140,6 +213,16 @@ class WindowCrashTest {
                     assertTrue(System.nanoTime() < deadline, "the child did not start");
                     Thread.sleep(5);
                 }
+                if (agg.equals("distinct")) {
+                    // kill once the child is at work (it wrote to out.repartition, or 30 s passed): on a loaded
+                    // machine a child can take longer to start than the round lasts, and a child killed before it
+                    // read anything tests no recovery
+                    long before = repartitioned(log);
+                    long atWork = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                    while (repartitioned(log) == before && child.isAlive() && System.nanoTime() < atWork) {
+                        Thread.sleep(5);
+                    }
+                }
                 Thread.sleep(random.nextInt(400));
                 int killAt = random.nextInt(PER_ROUND);
                 append(in, random, killAt);
@@ -164,8 +247,21 @@ class WindowCrashTest {
         assertEquals(0, reference.code(), reference.err());
         try (EventLog log = EventLog.open(dir)) {
             // a record sent aside would explain a difference below: say so first
-            assertFalse(log.exists("out.late") && log.topic("out.late").partition(0).endOffset() > 0, "seed " + seed + ": nothing late");
-            assertFalse(log.exists("out.dlq") && log.topic("out.dlq").partition(0).endOffset() > 0, "seed " + seed + ": nothing dead-lettered");
+            for (String group : new String[] {"out", "reference"}) {
+                if (log.exists(group + ".late")) {
+                    List<Record> late = partition(log.topic(group + ".late"), 0);
+                    System.out.println(group + ".late: " + late.size() + " records, the first: "
+                        + late.stream().limit(3).map(r -> new String(r.value(), StandardCharsets.UTF_8)).toList());
+                }
+                assertFalse(log.exists(group + ".late") && log.topic(group + ".late").partition(0).endOffset() > 0,
+                    "seed " + seed + ": nothing late in group " + group);
+                assertFalse(log.exists(group + ".dlq") && log.topic(group + ".dlq").partition(0).endOffset() > 0,
+                    "seed " + seed + ": nothing dead-lettered in group " + group);
+            }
+            if (agg.equals("distinct")) {
+                crossedOnce(log, "out", seed);
+                crossedOnce(log, "reference", seed);
+            }
             Topic out = log.topic("out");
             Topic ref = log.topic("reference-out");
             Map<String, Long> written = new TreeMap<>();
