@@ -9,11 +9,12 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.kappa.log.EventLog;
 import io.kappa.processor.Groups;
+import io.kappa.processor.TopicCatalog;
 import io.kappa.processor.Topology;
 import io.kappa.processor.UserClasses;
 import io.kappa.processor.builtin.BuiltinSpec;
 
-/** Rebuilds a group's topology from the spec {@code kappa run} kept in its {@code group.json}. */
+/** Rebuilds a group's topology from the spec {@code kappa run} kept in its {@code group.json} (on Kafka: {@code KafkaGroups.spec}). */
 public final class GroupSpecs {
     private GroupSpecs() {
     }
@@ -33,6 +34,11 @@ public final class GroupSpecs {
     }
 
     public static Topology topology(EventLog log, String group, Map<String, String> spec) {
+        return topology(TopicCatalog.of(log), group, spec);
+    }
+
+    /** The topology of a spec over a local log's or a Kafka cluster's topics ({@code kappa rewind --kafka}). */
+    public static Topology topology(TopicCatalog log, String group, Map<String, String> spec) {
         List<String> inputs = Arrays.asList(spec.getOrDefault("inputs", "").split(","));
         String output = spec.get("output");
         if (spec.containsKey("class")) {
