@@ -271,11 +271,16 @@ public final class KafkaRewind {
         }
         try {
             Topology copy = topology.apply(scratch);
+            Map<TopicPartition, Long> stops = new LinkedHashMap<>(targets);
+            Map<TopicPartition, Long> committed = groups.committed(group);
+            for (TopicPartition tp : groups.partitions(copy.externalInputs())) {
+                stops.putIfAbsent(tp, committed.getOrDefault(tp, 0L)); // an input not moved stays where the group is
+            }
             progress.accept(String.format("rebuilding the state at the new offsets: %,d records through the group's topology, outputs muted",
                 total));
             // the rebuild dead-letters (muted) what fails: a group that stops on errors never got past such a record
             KafkaRunner runner = new KafkaRunner(copy, new KafkaRunner.Options(groups.bootstrap(), scratch, 1, OnError.DEAD_LETTER,
-                KafkaTopologies.Start.EARLIEST, dir, groups.timeoutMs(), Map.of(), true, new KafkaTopologies.Rebuild(targets)));
+                KafkaTopologies.Start.EARLIEST, dir, groups.timeoutMs(), Map.of(), true, new KafkaTopologies.Rebuild(stops)));
             try {
                 runner.start();
                 while (!runner.awaitCaughtUp(1_000)) {

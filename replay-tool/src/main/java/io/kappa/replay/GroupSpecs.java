@@ -24,12 +24,18 @@ public final class GroupSpecs {
         if (info == null) {
             throw new IllegalArgumentException("unknown group '" + group + "' in " + dataDir + " (it has never run)");
         }
-        Map<String, String> spec = new LinkedHashMap<>();
-        info.path("spec").fields().forEachRemaining(e -> spec.put(e.getKey(), e.getValue().asText()));
+        Map<String, String> spec = of(info);
         if (spec.isEmpty()) {
             throw new IllegalArgumentException("group '" + group + "' was not started by `kappa run`: its group.json holds no "
                 + "processor spec, so its state cannot be rebuilt here");
         }
+        return spec;
+    }
+
+    /** The {@code spec} of a group's description ({@code group.json}, or {@code KafkaGroups.spec} on Kafka); empty if none. */
+    public static Map<String, String> of(JsonNode info) {
+        Map<String, String> spec = new LinkedHashMap<>();
+        info.path("spec").fields().forEachRemaining(e -> spec.put(e.getKey(), e.getValue().asText()));
         return spec;
     }
 
