@@ -12,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.kappa.log.Partitioner;
-import io.kappa.processor.OnError;
 import io.kappa.processor.Serdes;
 import io.kappa.processor.builtin.BuiltinSpec;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -24,7 +23,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -64,15 +62,7 @@ class KafkaRewindTest {
     }
 
     void run(BuiltinSpec spec, String group, String in, String out) throws Exception {
-        KafkaRunner r = new KafkaRunner(topology(spec, group, in, out), new KafkaRunner.Options(broker.bootstrap(), group, 2,
-            OnError.DEAD_LETTER, KafkaTopologies.Start.EARLIEST, dir.resolve("streams-" + group), 30_000, Map.of()));
-        r.start();
-        try {
-            assertTrue(r.awaitCaughtUp(120_000), "caught up on Kafka");
-        } finally {
-            r.close();
-        }
-        assertNull(r.failure());
+        broker.runCaughtUp(topology(spec, group, in, out), group, dir.resolve("streams-" + group), Map.of());
     }
 
     KafkaRewind.Plan rewind(KafkaGroups g, BuiltinSpec spec, String group, String in, String out, Map<TopicPartition, Long> to,

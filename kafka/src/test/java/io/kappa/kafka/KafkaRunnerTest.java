@@ -99,23 +99,11 @@ class KafkaRunnerTest {
     }
 
     KafkaRunner runKafka(BuiltinSpec spec, String group, String in, String out) throws Exception {
-        KafkaGroups groups = new KafkaGroups(broker.bootstrap(), 30_000);
         io.kappa.processor.Topology topology;
-        try {
+        try (KafkaGroups groups = new KafkaGroups(broker.bootstrap(), 30_000)) {
             topology = spec.topology(groups.catalog(), group, List.of(in), out);
-        } finally {
-            groups.close();
         }
-        KafkaRunner r = new KafkaRunner(topology, new KafkaRunner.Options(broker.bootstrap(), group, 2, OnError.DEAD_LETTER,
-            KafkaTopologies.Start.EARLIEST, dir.resolve("streams-" + group), 30_000, Map.of()));
-        r.start();
-        try {
-            assertTrue(r.awaitCaughtUp(120_000), "caught up on Kafka");
-        } finally {
-            r.close();
-        }
-        assertNull(r.failure());
-        return r;
+        return broker.runCaughtUp(topology, group, dir.resolve("streams-" + group), Map.of());
     }
 
     static List<String> localValues(EventLog log, String topic) {
