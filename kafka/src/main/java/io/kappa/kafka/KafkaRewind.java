@@ -12,7 +12,6 @@ import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kappa.processor.AuditLog;
 import io.kappa.processor.Groups;
@@ -25,7 +24,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * Rewind and undo of a stopped group on Kafka, as the local {@code RewindTool} does them: the group's committed offsets
@@ -55,9 +53,6 @@ public final class KafkaRewind {
     public record Plan(String group, List<Move> moves, long events, long rebuildEvents, String how, List<String> changelogs,
                        List<String> warnings) {
     }
-
-    private static final String KIND = "kappa.undo";
-    private static final String PARTITION = "kappa.partition";
 
     private KafkaRewind() {
     }
@@ -96,8 +91,8 @@ public final class KafkaRewind {
             return plan;
         }
         requireStopped(groups, group);
-        Map<TopicPartition, Map<ChangelogKey, byte[]>> before = readState(groups, changelogs);
-        Map<TopicPartition, Map<ChangelogKey, byte[]>> after = rebuild == 0 ? Map.of()
+        Map<TopicPartition, Map<GroupState.Key, byte[]>> before = GroupState.read(groups, changelogs);
+        Map<TopicPartition, Map<GroupState.Key, byte[]>> after = rebuild == 0 ? Map.of()
             : rebuild(groups, group, targets, topology, stateDir, rebuild, progress);
         // what the group had read of its inputs is recomputed (isReplaying()); noted offsets only grow, so first
         Map<TopicPartition, Long> reached = new LinkedHashMap<>();
@@ -132,7 +127,7 @@ public final class KafkaRewind {
      * records the later stage had not read before the rewind.
      */
     public static Plan undo(KafkaGroups groups, String group, boolean dryRun, Consumer<String> progress) {
-        Undo saved = readUndo(groups, group);
+        GroupState.Undo saved = GroupState.readUndo(groups, group);
         if (saved == null) {
             throw new IllegalArgumentException("group " + group + " has no rewind on Kafka to undo (none, or it was undone already)");
         }
@@ -176,7 +171,7 @@ public final class KafkaRewind {
             }
         }
         groups.noteRecomputation(group, reached);
-        commit(groups, group, readState(groups, changelogs), saved.state(), offsets, audit("undo", groups, moves, plan.how()), null);
+        commit(groups, group, GroupState.read(groups, changelogs), saved.state(), offsets, audit("undo", groups, moves, plan.how()), null);
         progress.accept("undone: offsets and state from before the rewind committed in one transaction");
         return plan;
     }
@@ -216,44 +211,12 @@ public final class KafkaRewind {
         return group + ".rewind";
     }
 
-    /** A changelog record's key, comparable by content. */
-    record ChangelogKey(byte[] bytes) {
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof ChangelogKey k && java.util.Arrays.equals(bytes, k.bytes);
-        }
-
-        @Override
-        public int hashCode() {
-            return java.util.Arrays.hashCode(bytes);
-        }
-    }
-
-    /** The latest value of every key of each partition of the changelog topics (tombstones remove keys). */
-    private static Map<TopicPartition, Map<ChangelogKey, byte[]>> readState(KafkaGroups groups, List<String> changelogs) {
-        Map<TopicPartition, Map<ChangelogKey, byte[]>> out = new LinkedHashMap<>();
-        if (changelogs.isEmpty()) {
-            return out;
-        }
-        List<TopicPartition> parts = groups.partitions(changelogs);
-        parts.forEach(tp -> out.put(tp, new LinkedHashMap<>()));
-        groups.readToEnd(parts, r -> {
-            Map<ChangelogKey, byte[]> m = out.get(new TopicPartition(r.topic(), r.partition()));
-            if (r.value() == null) {
-                m.remove(new ChangelogKey(r.key()));
-            } else {
-                m.put(new ChangelogKey(r.key()), r.value());
-            }
-        });
-        return out;
-    }
-
     /**
      * Runs the group's topology as {@code G.rewind} from the start of the inputs to the targets, muted, and returns its
      * changelogs' contents under the group's changelog names (watermark sources renamed from the scratch tasks to the
      * group's). The scratch application's topics, consumer group and state are removed before and after.
      */
-    private static Map<TopicPartition, Map<ChangelogKey, byte[]>> rebuild(KafkaGroups groups, String group, Map<TopicPartition, Long> targets,
+    private static Map<TopicPartition, Map<GroupState.Key, byte[]>> rebuild(KafkaGroups groups, String group, Map<TopicPartition, Long> targets,
                                                                           Function<String, Topology> topology, Path stateDir, long total,
                                                                           Consumer<String> progress) {
         if (topology == null) {
@@ -305,8 +268,8 @@ public final class KafkaRewind {
                     renamed.put(Groups.producerId(scratch, s.name(), t), Groups.producerId(group, s.name(), t));
                 }
             }
-            Map<TopicPartition, Map<ChangelogKey, byte[]>> out = new LinkedHashMap<>();
-            readState(groups, groups.changelogs(scratch)).forEach((tp, m) -> {
+            Map<TopicPartition, Map<GroupState.Key, byte[]>> out = new LinkedHashMap<>();
+            GroupState.read(groups, groups.changelogs(scratch)).forEach((tp, m) -> {
                 m.replaceAll((k, v) -> TaskState.isMeta(k.bytes()) ? TaskState.withSourcesRenamed(v, renamed) : v);
                 out.put(new TopicPartition(group + tp.topic().substring(scratch.length()), tp.partition()), m);
             });
@@ -338,8 +301,8 @@ public final class KafkaRewind {
      * the audit entry to {@code G-kappa-audit}, and either the undo of this rewind ({@code saved}: the offsets, then
      * {@code before}) to {@code G-kappa-undo}, or (an undo: {@code saved} null) a marker that the last rewind was undone.
      */
-    private static void commit(KafkaGroups groups, String group, Map<TopicPartition, Map<ChangelogKey, byte[]>> before,
-                               Map<TopicPartition, Map<ChangelogKey, byte[]>> after, Map<TopicPartition, Long> offsets,
+    private static void commit(KafkaGroups groups, String group, Map<TopicPartition, Map<GroupState.Key, byte[]>> before,
+                               Map<TopicPartition, Map<GroupState.Key, byte[]>> after, Map<TopicPartition, Long> offsets,
                                ObjectNode entry, ObjectNode saved) {
         String undo = KafkaGroups.undoTopic(group);
         groups.ensureTopic(undo, 1, Map.of());
@@ -352,32 +315,11 @@ public final class KafkaRewind {
             p.initTransactions();
             p.beginTransaction();
             if (saved != null) {
-                p.send(undoRecord(undo, "offsets", null, saved.toString().getBytes(StandardCharsets.UTF_8)));
-                before.forEach((tp, m) -> m.forEach((k, v) -> {
-                    RecordHeaders h = kind("state");
-                    h.add(KappaHeaders.TOPIC, tp.topic().getBytes(StandardCharsets.UTF_8));
-                    h.add(PARTITION, KappaHeaders.encodeLong(tp.partition()));
-                    p.send(new ProducerRecord<>(undo, 0, null, k.bytes(), v, h));
-                }));
+                GroupState.writeUndo(p, undo, saved, before);
             } else {
-                p.send(undoRecord(undo, "undone", null, new byte[0]));
+                GroupState.writeUndone(p, undo);
             }
-            java.util.Set<TopicPartition> all = new java.util.LinkedHashSet<>(before.keySet());
-            all.addAll(after.keySet());
-            for (TopicPartition tp : all) {
-                Map<ChangelogKey, byte[]> was = before.getOrDefault(tp, Map.of());
-                Map<ChangelogKey, byte[]> now = after.getOrDefault(tp, Map.of());
-                for (ChangelogKey k : was.keySet()) {
-                    if (!now.containsKey(k)) {
-                        p.send(new ProducerRecord<>(tp.topic(), tp.partition(), k.bytes(), null));
-                    }
-                }
-                now.forEach((k, v) -> {
-                    if (!java.util.Arrays.equals(was.get(k), v)) {
-                        p.send(new ProducerRecord<>(tp.topic(), tp.partition(), k.bytes(), v));
-                    }
-                });
-            }
+            GroupState.writeChanges(p, before, after);
             p.send(new ProducerRecord<>(KafkaGroups.auditTopic(group), 0, null, entry.toString().getBytes(StandardCharsets.UTF_8)));
             Map<TopicPartition, OffsetAndMetadata> commit = new LinkedHashMap<>();
             offsets.forEach((tp, o) -> commit.put(tp, new OffsetAndMetadata(o)));
@@ -391,50 +333,5 @@ public final class KafkaRewind {
         groups.deleteRecordsBefore(new TopicPartition(undo, 0), undoEnd);
     }
 
-    private static RecordHeaders kind(String kind) {
-        RecordHeaders h = new RecordHeaders();
-        h.add(KIND, kind.getBytes(StandardCharsets.UTF_8));
-        return h;
-    }
 
-    private static ProducerRecord<byte[], byte[]> undoRecord(String topic, String kind, byte[] key, byte[] value) {
-        return new ProducerRecord<>(topic, 0, null, key, value, kind(kind));
-    }
-
-    /** What the last rewind saved: offsets, the ends its own topics had, the changelog contents before it. */
-    private record Undo(Map<TopicPartition, Long> offsets, Map<TopicPartition, Long> ownEnds,
-                        Map<TopicPartition, Map<ChangelogKey, byte[]>> state) {
-    }
-
-    /** The undo of the last rewind, or null when there is none or it was undone. */
-    private static Undo readUndo(KafkaGroups groups, String group) {
-        String topic = KafkaGroups.undoTopic(group);
-        if (!groups.topicExists(topic)) {
-            return null;
-        }
-        Undo[] last = {null};
-        groups.readToEnd(List.of(new TopicPartition(topic, 0)), r -> {
-            String kind = KappaHeaders.getString(r.headers(), KIND);
-            if ("offsets".equals(kind)) {
-                JsonNode n = AuditLog.parse(new String(r.value(), StandardCharsets.UTF_8));
-                last[0] = new Undo(partitions(n.path("offsets")), partitions(n.path("ownEnds")), new LinkedHashMap<>());
-            } else if ("undone".equals(kind)) {
-                last[0] = null;
-            } else if ("state".equals(kind) && last[0] != null) {
-                TopicPartition tp = new TopicPartition(KappaHeaders.getString(r.headers(), KappaHeaders.TOPIC),
-                    (int) KappaHeaders.getLong(r.headers(), PARTITION, 0));
-                last[0].state().computeIfAbsent(tp, x -> new LinkedHashMap<>()).put(new ChangelogKey(r.key()), r.value());
-            }
-        });
-        return last[0];
-    }
-
-    private static Map<TopicPartition, Long> partitions(JsonNode n) {
-        Map<TopicPartition, Long> m = new LinkedHashMap<>();
-        n.fields().forEachRemaining(e -> {
-            int slash = e.getKey().lastIndexOf('/');
-            m.put(new TopicPartition(e.getKey().substring(0, slash), Integer.parseInt(e.getKey().substring(slash + 1))), e.getValue().asLong());
-        });
-        return m;
-    }
 }

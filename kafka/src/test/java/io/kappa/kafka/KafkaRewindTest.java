@@ -143,6 +143,10 @@ class KafkaRewindTest {
         }
 
         try (KafkaGroups g = groups()) {
+            Map<String, Object> beforeUndo = brokerState(g, "rc");
+            KafkaRewind.Plan dryUndo = KafkaRewind.undo(g, "rc", true, line -> { });
+            assertTrue(dryUndo.how().startsWith("restored"), dryUndo.how());
+            assertEquals(beforeUndo, brokerState(g, "rc"), "a dry-run undo changes nothing on the broker");
             KafkaRewind.undo(g, "rc", false, line -> { });
             assertEquals("undo", g.audit("rc").get(1).get("action").asText());
             for (Map.Entry<TopicPartition, Long> e : g.committed("rc").entrySet()) {
