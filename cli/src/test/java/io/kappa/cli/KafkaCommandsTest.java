@@ -106,6 +106,16 @@ class KafkaCommandsTest {
         assertEquals(0, dry.code(), dry.err());
         assertTrue(dry.out().contains("to reprocess: 1,000 events"), dry.out());
         assertTrue(dry.out().contains("to rebuild the state: 2,000 events replayed with outputs muted"), dry.out());
+        Cli.Result dryJson = kappa("rewind", "--kafka", b, "--group", "kc", "--to", t, "--dry-run", "--json");
+        assertEquals(0, dryJson.code(), dryJson.err());
+        JsonNode plan = Serdes.MAPPER.readTree(dryJson.out());
+        assertEquals(1000, plan.get("events").asLong(), dryJson.out());
+        assertEquals(2000, plan.get("rebuildEvents").asLong(), dryJson.out());
+        int inputs = 0;
+        for (JsonNode m : plan.get("moves")) {
+            inputs += m.get("own").asBoolean() ? 0 : 1;
+        }
+        assertEquals(3, inputs, "one move per input partition: " + dryJson.out());
         Cli.Result rewind = kappa("rewind", "--kafka", b, "--group", "kc", "--to", t);
         assertEquals(0, rewind.code(), rewind.err());
         assertTrue(rewind.out().contains("state: rebuilt by a run of the group's topology"), rewind.out());

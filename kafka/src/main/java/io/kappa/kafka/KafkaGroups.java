@@ -309,15 +309,17 @@ public final class KafkaGroups implements AutoCloseable {
     }
 
     /**
-     * Every committed record of the partitions from their start to their end now (read_committed: the last stable
-     * offset), each partition in offset order; an error after the timeout.
+     * Every committed record of the partitions from their start to their end now, each partition in offset order; an
+     * error after the timeout. The end is the high watermark, not the last stable offset a read_committed consumer
+     * reports: a transaction just committed may not have its markers written yet, and its records must not be missed,
+     * so this waits until every transaction before the end is resolved.
      */
     void readToEnd(java.util.Collection<TopicPartition> parts,
                    java.util.function.Consumer<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> each) {
         try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> c = consumer()) {
             c.assign(parts);
             c.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = c.endOffsets(parts, java.time.Duration.ofMillis(timeoutMs));
+            Map<TopicPartition, Long> end = offsets(List.copyOf(parts), OffsetSpec.latest());
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
             while (true) {
                 boolean done = true;

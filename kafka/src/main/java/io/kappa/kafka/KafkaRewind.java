@@ -176,6 +176,22 @@ public final class KafkaRewind {
         return plan;
     }
 
+    private static void awaitCommitted(KafkaGroups groups, String group, Map<TopicPartition, Long> offsets) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(groups.timeoutMs());
+        while (!groups.committed(group).entrySet().containsAll(offsets.entrySet())) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("Kafka: the offsets of group " + group + " were committed but are not visible after "
+                    + groups.timeoutMs() + " ms");
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        }
+    }
+
     private static ObjectNode audit(String action, KafkaGroups groups, List<Move> moves, String how) {
         ObjectNode n = AuditLog.entry(action);
         n.put("kafka", groups.bootstrap());
@@ -329,6 +345,9 @@ public final class KafkaRewind {
             throw new IllegalStateException("Kafka: the " + entry.path("action").asText() + " of group " + group
                 + " was not committed (nothing changed): " + e.getMessage(), e);
         }
+        // the commit returns before the transaction's markers are written: its offsets become visible to a reader that
+        // does not wait for stable offsets (status, lag) a moment later. Wait for that, so what follows sees the rewind
+        awaitCommitted(groups, group, offsets);
         // only the newest undo is kept
         groups.deleteRecordsBefore(new TopicPartition(undo, 0), undoEnd);
     }

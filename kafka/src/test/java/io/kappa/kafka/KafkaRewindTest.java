@@ -188,6 +188,14 @@ class KafkaRewindTest {
             rewind(g, spec, "rwin", "rw-win", "rw-win-out", Map.of(new TopicPartition("rw-win", 0), 525L), false);
         }
         run(spec, "rwin", "rw-win", "rw-win-out");
+        try (KafkaGroups g = groups()) {
+            // a group whose processor is not known cannot have its state rebuilt: refused before anything changes
+            Map<String, Object> before = brokerState(g, "rwin");
+            IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> KafkaRewind.rewind(g, "rwin",
+                Map.of(new TopicPartition("rw-win", 0), 300L), "offset 300", null, dir.resolve("rewind"), false, line -> { }));
+            assertTrue(unknown.getMessage().contains("has no processor recorded on Kafka"), unknown.getMessage());
+            assertEquals(before, brokerState(g, "rwin"), "nothing changed");
+        }
         Map<String, String> clean = latestPerWindow("rw-win-clean");
         Map<String, String> rewound = latestPerWindow("rw-win-out");
         assertEquals(clean.keySet(), rewound.keySet(), "the same windows");
