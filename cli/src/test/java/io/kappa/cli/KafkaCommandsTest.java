@@ -139,6 +139,14 @@ class KafkaCommandsTest {
         Cli.Result twice = kappa("rewind", "--kafka", b, "--group", "kc", "--undo");
         assertNotEquals(0, twice.code());
         assertTrue(twice.err().contains("group kc has no rewind on Kafka to undo"), twice.err());
+        // one partition: the others stay where the group is
+        Cli.Result one = kappa("rewind", "--kafka", b, "--group", "kc", "--to", "earliest", "--partition", "1", "--dry-run", "--json");
+        assertEquals(0, one.code(), one.err());
+        for (JsonNode m : Serdes.MAPPER.readTree(one.out()).get("moves")) {
+            if (!m.get("own").asBoolean()) {
+                assertEquals(m.get("partition").asInt() == 1 ? 0 : m.get("current").asLong(), m.get("target").asLong(), one.out());
+            }
+        }
 
         // a replay under a fresh application id (the output's name) recomputes everything into a versioned output
         Cli.Result replay = kappa("replay", "count", "--by", "page", "--input", "k-clicks", "--output", "k-counts.v2", "--kafka", b,

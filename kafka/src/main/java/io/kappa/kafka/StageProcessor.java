@@ -35,7 +35,9 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  * policy, dead letters, a new processor per task), and is its {@link StepRuntime}: outputs are held until the record
  * (or timer) succeeds and then forwarded to the sinks, stores and timers live in the stage's one changelogged Kafka
  * Streams store ({@link TaskState}), and {@code isReplaying()} follows what the group recomputes
- * ({@link KafkaTopologies.Recompute}). Durability, exactly-once and partition assignment are Kafka Streams'.
+ * ({@link KafkaTopologies.Recompute}). In a rebuild for a rewind ({@link KafkaTopologies.Rebuild}) it skips records of
+ * an external input at or past the stop offset and forwards only to the sinks it was given (null: muted). Durability,
+ * exactly-once and partition assignment are Kafka Streams'.
  */
 final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.streams.processor.api.Processor<byte[], byte[], byte[], byte[]>,
     StepRuntime<KOut, VOut> {
