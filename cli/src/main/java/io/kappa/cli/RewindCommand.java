@@ -36,9 +36,9 @@ final class RewindCommand implements Callable<Integer> {
     Integer partition;
     @Option(names = "--dry-run", description = "Show what would change and what reprocessing would cost; change nothing.")
     boolean dryRun;
-    @Option(names = "--kafka", arity = "0..1", fallbackValue = "", paramLabel = "BOOTSTRAP", description = {"A group run with `kappa run --kafka`: Kafka's own offset reset",
-        "(the group must have no running member); its state (changelog topics) is cleared, so it restarts empty at",
-        "the new offsets, as Kafka's application reset does; what it had read it recomputes with isReplaying() true."})
+    @Option(names = "--kafka", arity = "0..1", fallbackValue = "", paramLabel = "BOOTSTRAP", description = {"A group run with `kappa run --kafka`: its committed offsets move",
+        "(the group must have no running member) and its state (changelog topics) follows, rebuilt by a muted run of",
+        "its processor up to the new offsets, as locally; audited in topic G-kappa-audit, undone with --undo."})
     String kafka;
     @Option(names = "--input", split = ",", paramLabel = "TOPIC",
         description = "--kafka: the input topics to move (default: those the group has committed, except its own GROUP.* topics).")
@@ -67,7 +67,7 @@ final class RewindCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--shift 0 moves nothing");
         }
         if (kafka != null) {
-            return onKafka(out);
+            return onKafka(out, err);
         }
         if (!Groups.exists(data.resolve(), group)) {
             throw Names.unknownGroup(group, data.resolve());
@@ -122,17 +122,17 @@ final class RewindCommand implements Callable<Integer> {
         }
     }
 
-    /** {@code rewind --kafka}: offsets by Kafka's offset reset, state cleared. */
-    private int onKafka(PrintWriter out) {
-        if (undo) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--undo is for the local log (on Kafka, rewind again)");
-        }
-        if (partition != null) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--partition is for the local log: on Kafka a rewind clears the"
-                + " whole group's state, so every input partition moves");
-        }
+    /** {@code rewind --kafka}: offsets by Kafka's offset reset, state rebuilt, undone or cleared (KafkaRewind). */
+    private int onKafka(PrintWriter out, PrintWriter err) {
+        Consumer<String> progress = line -> {
+            err.println("kappa: " + line);
+            err.flush();
+        };
         try (io.kappa.kafka.KafkaGroups groups = new io.kappa.kafka.KafkaGroups(kafka, io.kappa.log.Durations.parse(kafkaTimeout,
             "--kafka-timeout"))) {
+            if (undo) {
+                return print(out, "undo the last rewind", io.kappa.kafka.KafkaRewind.undo(groups, group, dryRun, progress));
+            }
             java.util.Map<org.apache.kafka.common.TopicPartition, Long> committed = groups.committed(group);
             List<String> topics = inputs;
             if (topics == null) {
@@ -148,13 +148,8 @@ final class RewindCommand implements Callable<Integer> {
                 }
                 topics = List.copyOf(found);
             }
-            List<org.apache.kafka.common.TopicPartition> parts = new java.util.ArrayList<>();
-            for (org.apache.kafka.common.TopicPartition tp : groups.partitions(topics)) {
-                if (partition == null || tp.partition() == partition) {
-                    parts.add(tp);
-                }
-            }
-            if (parts.isEmpty()) {
+            List<org.apache.kafka.common.TopicPartition> parts = groups.partitions(topics);
+            if (partition != null && parts.stream().noneMatch(tp -> tp.partition() == partition)) {
                 throw new IllegalArgumentException("no partition " + partition + " in " + topics);
             }
             java.util.Map<org.apache.kafka.common.TopicPartition, Long> target = new java.util.LinkedHashMap<>();
@@ -192,53 +187,50 @@ final class RewindCommand implements Callable<Integer> {
                     target.putAll(groups.offsets(parts, specOf));
                 }
             }
-            out.printf("group %s on Kafka: %s%s%n", group, to != null ? "rewind to " + to : "shift by " + shift,
-                dryRun ? " (dry run: nothing changed)" : "");
-            out.printf("  %-24s %9s %14s %14s%n", "TOPIC", "PARTITION", "CURRENT", "NEW");
-            long events = 0;
-            for (java.util.Map.Entry<org.apache.kafka.common.TopicPartition, Long> e : target.entrySet()) {
-                long current = committed.getOrDefault(e.getKey(), -1L);
-                out.printf("  %-24s %9d %14s %14d%n", e.getKey().topic(), e.getKey().partition(), current < 0 ? "-" : Long.toString(current),
-                    e.getValue());
-                events += ends.get(e.getKey()) - e.getValue();
-            }
-            // the group's own topics (G.repartition, ...) move to their ends: what earlier stages wrote before the
-            // rewind must not reach the emptied state again (it is written anew from the rewound inputs)
-            java.util.Map<org.apache.kafka.common.TopicPartition, Long> reset = new java.util.LinkedHashMap<>(target);
-            java.util.TreeSet<String> own = new java.util.TreeSet<>();
-            for (org.apache.kafka.common.TopicPartition tp : committed.keySet()) {
-                if (tp.topic().startsWith(group + ".")) {
-                    own.add(tp.topic());
-                }
-            }
-            if (!own.isEmpty()) {
-                java.util.Map<org.apache.kafka.common.TopicPartition, Long> ownEnds = groups.ends(List.copyOf(own));
-                reset.putAll(ownEnds);
-                for (java.util.Map.Entry<org.apache.kafka.common.TopicPartition, Long> e : ownEnds.entrySet()) {
-                    long current = committed.getOrDefault(e.getKey(), -1L);
-                    out.printf("  %-24s %9d %14s %14d  (the group's own topic: to its end)%n", e.getKey().topic(), e.getKey().partition(),
-                        current < 0 ? "-" : Long.toString(current), e.getValue());
-                }
-            }
-            List<String> changelogs = groups.changelogs(group);
-            if (!dryRun) {
-                // what the group had read of its inputs is recomputed (isReplaying()), on whatever machine runs it
-                java.util.Map<org.apache.kafka.common.TopicPartition, Long> reached = new java.util.LinkedHashMap<>();
-                for (org.apache.kafka.common.TopicPartition tp : target.keySet()) {
-                    if (committed.containsKey(tp)) {
-                        reached.put(tp, committed.get(tp));
+            if (partition != null) {
+                // the other partitions stay where the group is; the state is rebuilt for that combination
+                for (org.apache.kafka.common.TopicPartition tp : parts) {
+                    if (tp.partition() != partition) {
+                        target.put(tp, committed.getOrDefault(tp, earliest.get(tp)));
                     }
                 }
-                groups.reset(group, reset, reached, true);
             }
-            out.printf("  state: %s%n", changelogs.isEmpty() ? "none kept on Kafka" : (dryRun ? "would clear " : "cleared ")
-                + String.join(", ", changelogs) + " (the group restarts with empty state at the new offsets)");
-            out.printf("  to reprocess: %,d events%n", events);
-            out.printf("  recomputed: what the group had read is seen as replaying (isReplaying()); %s in consumer group %s%n",
-                dryRun ? "would be noted" : "noted", io.kappa.kafka.KafkaGroups.recomputeGroup(group));
+            com.fasterxml.jackson.databind.JsonNode recorded = groups.spec(group);
+            java.util.function.Function<String, io.kappa.processor.Topology> topology = recorded == null ? null
+                : name -> io.kappa.replay.GroupSpecs.topology(groups.catalog(), name, io.kappa.replay.GroupSpecs.of(recorded));
+            String what = to != null ? "rewind to " + to : "shift by " + shift;
+            return print(out, what, io.kappa.kafka.KafkaRewind.rewind(groups, group, target, what + (partition == null ? ""
+                : " (partition " + partition + ")"), topology, data.resolve().resolve("kafka-streams"), dryRun, progress));
+        }
+    }
+
+    private int print(PrintWriter out, String what, io.kappa.kafka.KafkaRewind.Plan plan) {
+        if (json) {
+            com.fasterxml.jackson.databind.node.ObjectNode n = io.kappa.processor.Serdes.MAPPER.valueToTree(plan);
+            n.put("action", what).put("dryRun", dryRun).put("kafka", kafka);
+            out.println(n.toString());
             out.flush();
             return 0;
         }
+        out.printf("group %s on Kafka: %s%s%n", group, what, dryRun ? " (dry run: nothing changed)" : "");
+        out.printf("  %-24s %9s %14s %14s%n", "TOPIC", "PARTITION", "CURRENT", "NEW");
+        for (io.kappa.kafka.KafkaRewind.Move m : plan.moves()) {
+            out.printf("  %-24s %9d %14s %14d%s%n", m.topic(), m.partition(), m.current() < 0 ? "-" : Long.toString(m.current()), m.target(),
+                m.own() ? "  (the group's own topic: to its end)" : "");
+        }
+        for (String w : plan.warnings()) {
+            out.println("  warning: " + w);
+        }
+        out.printf("  state: %s%s%n", plan.how(), plan.changelogs().isEmpty() ? "" : " (" + String.join(", ", plan.changelogs()) + ")");
+        if (plan.rebuildEvents() > 0) {
+            out.printf("  to rebuild the state: %,d events replayed with outputs muted%n", plan.rebuildEvents());
+        }
+        out.printf("  to reprocess: %,d events%n", plan.events());
+        out.printf("  recomputed: what the group had read is seen as replaying (isReplaying()); %s in consumer group %s%n",
+            dryRun ? "would be noted" : "noted", io.kappa.kafka.KafkaGroups.recomputeGroup(group));
+        out.printf("  audit: %s%s%n", io.kappa.kafka.KafkaGroups.auditTopic(group), dryRun ? " (nothing written)" : "");
+        out.flush();
+        return 0;
     }
 
     private static void table(PrintWriter out, List<RewindTool.Move> moves) {

@@ -323,6 +323,12 @@ class RunCommand implements Callable<Integer> {
             List<String> ins = new ArrayList<>(inputs);
             topology = builtin != null ? builtin.topology(catalog, group, ins, output)
                 : UserClasses.topology(className, jar, group, ins, output, options);
+            // on the cluster, as group.json locally: `kappa rewind --kafka` rebuilds the group's state with it
+            com.fasterxml.jackson.databind.node.ObjectNode recorded = io.kappa.processor.Serdes.MAPPER.createObjectNode();
+            recorded.put("description", description);
+            com.fasterxml.jackson.databind.node.ObjectNode s = recorded.putObject("spec");
+            spec().forEach(s::put);
+            groups.recordSpec(group, recorded);
         }
         java.nio.file.Path stateDir = data.resolve().resolve("kafka-streams");
         java.nio.file.Files.createDirectories(stateDir);

@@ -100,22 +100,53 @@ class KafkaCommandsTest {
         assertTrue(status.out().contains("k-clicks"), status.out());
         assertTrue(status.out().contains("kc-kappa-"), "state topics listed: " + status.out());
 
-        // rewind by time to the last 1000 clicks: their counts are recomputed from empty state
+        // rewind by time to the last 1000 clicks: the state is rebuilt there, so their counts go on from it
         String t = Instant.ofEpochMilli(BASE + 2000 * 10L).toString();
         Cli.Result dry = kappa("rewind", "--kafka", b, "--group", "kc", "--to", t, "--dry-run");
         assertEquals(0, dry.code(), dry.err());
         assertTrue(dry.out().contains("to reprocess: 1,000 events"), dry.out());
+        assertTrue(dry.out().contains("to rebuild the state: 2,000 events replayed with outputs muted"), dry.out());
+        Cli.Result dryJson = kappa("rewind", "--kafka", b, "--group", "kc", "--to", t, "--dry-run", "--json");
+        assertEquals(0, dryJson.code(), dryJson.err());
+        JsonNode plan = Serdes.MAPPER.readTree(dryJson.out());
+        assertEquals(1000, plan.get("events").asLong(), dryJson.out());
+        assertEquals(2000, plan.get("rebuildEvents").asLong(), dryJson.out());
+        int inputs = 0;
+        for (JsonNode m : plan.get("moves")) {
+            inputs += m.get("own").asBoolean() ? 0 : 1;
+        }
+        assertEquals(3, inputs, "one move per input partition: " + dryJson.out());
         Cli.Result rewind = kappa("rewind", "--kafka", b, "--group", "kc", "--to", t);
         assertEquals(0, rewind.code(), rewind.err());
-        assertTrue(rewind.out().contains("cleared kc-kappa-"), rewind.out());
+        assertTrue(rewind.out().contains("state: rebuilt by a run of the group's topology"), rewind.out());
         Cli.Result lagging = kappa("status", "kc", "--kafka", b, "--json");
         assertEquals(1000, Serdes.MAPPER.readTree(lagging.out()).get("lag").asLong(), lagging.out());
         Cli.Result again = kappa("run", "count", "--by", "page", "--group", "kc", "--input", "k-clicks", "--output", "k-counts", "--kafka", b,
             "--until-caught-up");
         assertEquals(0, again.code(), again.err());
-        Map<String, Long> sinceRewind = new TreeMap<>();
-        counts("k-counts").forEach((k, v) -> sinceRewind.put(k, v.size() > perPage.get(k) ? v.get(v.size() - 1) : 0L));
-        assertEquals(1000, sinceRewind.values().stream().mapToLong(Long::longValue).sum(), "the last 1000 clicks counted again from 0");
+        Map<String, List<Long>> recounted = counts("k-counts");
+        int appended = 0;
+        for (Map.Entry<String, List<Long>> e : recounted.entrySet()) {
+            appended += e.getValue().size() - counts.get(e.getKey()).size();
+            assertEquals(perPage.get(e.getKey()), e.getValue().get(e.getValue().size() - 1), e.getKey() + ": counted on from the rebuilt state");
+        }
+        assertEquals(1000, appended, "the last 1000 clicks counted again");
+
+        // undo: the offsets (at the end) and the state from before the rewind; once
+        Cli.Result undo = kappa("rewind", "--kafka", b, "--group", "kc", "--undo");
+        assertEquals(0, undo.code(), undo.err());
+        assertTrue(undo.out().contains("state: restored from what the rewind saved in kc-kappa-undo"), undo.out());
+        Cli.Result twice = kappa("rewind", "--kafka", b, "--group", "kc", "--undo");
+        assertNotEquals(0, twice.code());
+        assertTrue(twice.err().contains("group kc has no rewind on Kafka to undo"), twice.err());
+        // one partition: the others stay where the group is
+        Cli.Result one = kappa("rewind", "--kafka", b, "--group", "kc", "--to", "earliest", "--partition", "1", "--dry-run", "--json");
+        assertEquals(0, one.code(), one.err());
+        for (JsonNode m : Serdes.MAPPER.readTree(one.out()).get("moves")) {
+            if (!m.get("own").asBoolean()) {
+                assertEquals(m.get("partition").asInt() == 1 ? 0 : m.get("current").asLong(), m.get("target").asLong(), one.out());
+            }
+        }
 
         // a replay under a fresh application id (the output's name) recomputes everything into a versioned output
         Cli.Result replay = kappa("replay", "count", "--by", "page", "--input", "k-clicks", "--output", "k-counts.v2", "--kafka", b,

@@ -22,9 +22,9 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 /**
  * A kappa group on Kafka, seen through the admin client: a group is a Kafka Streams application whose
  * application id is the group's name, so its input offsets are that consumer group's committed offsets and its
- * state is in the changelog topics {@code G-kappa-STAGE-changelog}. Lag, rewind (Kafka's own offset reset, by
- * offset, time or shift), state reset and the note of what a rewound group recomputes happen here. Every call
- * waits at most the timeout.
+ * state is in the changelog topics {@code G-kappa-STAGE-changelog}. Lag, the note of what a rewound group
+ * recomputes, and the group's topics beside its changelogs ({@code G-kappa-spec}, {@code G-kappa-audit},
+ * {@code G-kappa-undo}) are here; {@link KafkaRewind} moves offsets and state. Every call waits at most the timeout.
  */
 public final class KafkaGroups implements AutoCloseable {
     /** One input partition of a group: committed offset (-1: none yet) and end offset. */
@@ -168,6 +168,179 @@ public final class KafkaGroups implements AutoCloseable {
         }
     }
 
+    /** The topic holding the processor spec a group last ran with on Kafka ({@code kappa rewind --kafka} rebuilds state with it). */
+    public static String specTopic(String group) {
+        return group + "-kappa-spec";
+    }
+
+    /** The group's audit log on Kafka: one {@code AuditLog} entry (JSON) a record, appended by rewinds and undos. */
+    public static String auditTopic(String group) {
+        return group + "-kappa-audit";
+    }
+
+    /** What {@code kappa rewind --kafka --undo} needs to undo the group's last rewind ({@link KafkaRewind}). */
+    public static String undoTopic(String group) {
+        return group + "-kappa-undo";
+    }
+
+    /**
+     * Records what the group runs ({@code {"description":..,"spec":{..}}}, as {@code group.json} locally) on the cluster,
+     * where any machine that rewinds it finds it; written only when it changed.
+     */
+    public void recordSpec(String group, com.fasterxml.jackson.databind.node.ObjectNode spec) {
+        if (spec.equals(spec(group))) {
+            return;
+        }
+        ensureTopic(specTopic(group), 1, Map.of("cleanup.policy", "compact"));
+        try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> p = producer(Map.of())) {
+            p.send(new org.apache.kafka.clients.producer.ProducerRecord<>(specTopic(group), 0,
+                "spec".getBytes(java.nio.charset.StandardCharsets.UTF_8), spec.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .get(timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("Kafka: cannot record the spec of group " + group + " in " + specTopic(group) + ": "
+                + (e.getCause() == null ? e : e.getCause()), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** The spec the group last ran with ({@link #recordSpec}), or null when none is recorded. */
+    public com.fasterxml.jackson.databind.JsonNode spec(String group) {
+        com.fasterxml.jackson.databind.JsonNode[] last = {null};
+        if (topicExists(specTopic(group))) {
+            readToEnd(List.of(new TopicPartition(specTopic(group), 0)), r -> last[0] = io.kappa.processor.AuditLog.parse(
+                new String(r.value(), java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        return last[0];
+    }
+
+    /** The group's audit entries on Kafka, oldest first (empty when it has none). */
+    public List<com.fasterxml.jackson.databind.JsonNode> audit(String group) {
+        List<com.fasterxml.jackson.databind.JsonNode> out = new ArrayList<>();
+        if (topicExists(auditTopic(group))) {
+            readToEnd(List.of(new TopicPartition(auditTopic(group), 0)), r -> {
+                com.fasterxml.jackson.databind.JsonNode n = io.kappa.processor.AuditLog.parse(new String(r.value(),
+                    java.nio.charset.StandardCharsets.UTF_8));
+                if (n != null) {
+                    out.add(n);
+                }
+            });
+        }
+        return out;
+    }
+
+    /** How long every call waits for the cluster. */
+    public long timeoutMs() {
+        return timeoutMs;
+    }
+
+    Set<String> topics() {
+        return get(admin.listTopics().names(), "list topics");
+    }
+
+    void deleteTopics(List<String> topics) {
+        if (!topics.isEmpty()) {
+            get(admin.deleteTopics(topics).all(), "delete the topics " + topics);
+        }
+    }
+
+    /** Deletes a consumer group that has no member; nothing when it does not exist. */
+    void deleteGroup(String group) {
+        try {
+            get(admin.deleteConsumerGroups(List.of(group)).all(), "delete consumer group " + group);
+        } catch (GroupIdNotFoundException e) {
+            // none
+        } catch (IllegalStateException e) {
+            if (!(e.getCause() instanceof org.apache.kafka.common.errors.GroupIdNotFoundException)) {
+                throw e;
+            }
+        }
+    }
+
+    /** Deletes the records of a partition before {@code offset} (its log start moves there). */
+    void deleteRecordsBefore(TopicPartition tp, long offset) {
+        if (offset > 0) {
+            get(admin.deleteRecords(Map.of(tp, org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(offset))).all(),
+                "delete the records of " + tp + " before offset " + offset);
+        }
+    }
+
+    boolean topicExists(String topic) {
+        return topics().contains(topic);
+    }
+
+    /** Creates the topic (keeping every record, plus {@code configs}) unless it exists, and waits until it is visible. */
+    void ensureTopic(String topic, int partitions, Map<String, String> configs) {
+        if (topicExists(topic)) {
+            return;
+        }
+        Map<String, String> c = new HashMap<>(configs);
+        c.putIfAbsent("retention.ms", "-1");
+        try {
+            get(admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, java.util.Optional.of(partitions),
+                java.util.Optional.empty()).configs(c))).all(), "create topic " + topic);
+        } catch (IllegalStateException e) {
+            if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+                throw e;
+            }
+        }
+        catalog().awaitVisible(topic);
+    }
+
+    /** A producer of this cluster (acks=all), with {@code extra} settings (a transactional id, say). */
+    org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> producer(Map<String, Object> extra) {
+        Map<String, Object> p = new HashMap<>(extra);
+        p.put(org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(org.apache.kafka.clients.producer.ProducerConfig.ACKS_CONFIG, "all");
+        p.put(org.apache.kafka.clients.producer.ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE, timeoutMs));
+        return new org.apache.kafka.clients.producer.KafkaProducer<>(p, new org.apache.kafka.common.serialization.ByteArraySerializer(),
+            new org.apache.kafka.common.serialization.ByteArraySerializer());
+    }
+
+    private org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer() {
+        Map<String, Object> p = new HashMap<>();
+        p.put(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(org.apache.kafka.clients.consumer.ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
+        return new org.apache.kafka.clients.consumer.KafkaConsumer<>(p, new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+            new org.apache.kafka.common.serialization.ByteArrayDeserializer());
+    }
+
+    /**
+     * Every committed record of the partitions from their start to their end now, each partition in offset order; an
+     * error after the timeout. The end is the high watermark, not the last stable offset a read_committed consumer
+     * reports: a transaction just committed may not have its markers written yet, and its records must not be missed,
+     * so this waits until every transaction before the end is resolved.
+     */
+    void readToEnd(java.util.Collection<TopicPartition> parts,
+                   java.util.function.Consumer<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> each) {
+        try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> c = consumer()) {
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = offsets(List.copyOf(parts), OffsetSpec.latest());
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+            while (true) {
+                boolean done = true;
+                for (TopicPartition tp : parts) {
+                    done &= c.position(tp) >= end.get(tp);
+                }
+                if (done) {
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("Kafka: cannot read " + parts + " to its end " + end + " within " + timeoutMs + " ms");
+                }
+                for (var r : c.poll(java.time.Duration.ofMillis(100))) {
+                    if (r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
+                        each.accept(r);
+                    }
+                }
+            }
+        }
+    }
+
     /** Committed and end offsets of every partition of {@code topics} for the group. */
     public List<PartitionLag> lag(String group, List<String> topics) {
         Map<TopicPartition, Long> committed = committed(group);
@@ -181,13 +354,7 @@ public final class KafkaGroups implements AutoCloseable {
      * committed offset, or 0): only transaction markers or aborted records are left.
      */
     public boolean noRecordsBefore(Map<TopicPartition, Long> from, Map<TopicPartition, Long> to) {
-        Map<String, Object> p = new HashMap<>();
-        p.put(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        p.put(org.apache.kafka.clients.consumer.ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
-        try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> c = new org.apache.kafka.clients.consumer.KafkaConsumer<>(p,
-            new org.apache.kafka.common.serialization.ByteArrayDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+        try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> c = consumer()) {
             c.assign(to.keySet());
             Map<TopicPartition, Long> beginning = c.beginningOffsets(to.keySet());
             for (TopicPartition tp : to.keySet()) {
@@ -281,38 +448,6 @@ public final class KafkaGroups implements AutoCloseable {
         }
         out.sort(null);
         return out;
-    }
-
-    /**
-     * Moves the group's committed offsets (Kafka's offset reset; the group must have no running member) and
-     * deletes its changelog topics, so its state starts empty at the new offsets, as Kafka's own application
-     * reset does.
-     */
-    public void reset(String group, Map<TopicPartition, Long> offsets, boolean resetState) {
-        reset(group, offsets, Map.of(), resetState);
-    }
-
-    /**
-     * The same, first noting how far the group had read its inputs ({@code reached}: its committed offsets of them),
-     * so that it sees what it reads again as recomputed ({@link #noteRecomputation}).
-     */
-    public void reset(String group, Map<TopicPartition, Long> offsets, Map<TopicPartition, Long> reached, boolean resetState) {
-        if (members(group) > 0) {
-            throw new IllegalStateException("group " + group + " is running on Kafka (" + members(group) + " member(s)): stop every"
-                + " `kappa run --kafka` of it first (a process that crashed stays a member until its session times out,"
-                + " consumer.session.timeout.ms, 45 s by default)");
-        }
-        // before the offsets move: noted offsets only grow, so a failure in between leaves nothing wrong
-        noteRecomputation(group, reached);
-        Map<TopicPartition, OffsetAndMetadata> m = new LinkedHashMap<>();
-        offsets.forEach((tp, o) -> m.put(tp, new OffsetAndMetadata(o)));
-        get(admin.alterConsumerGroupOffsets(group, m).all(), "reset the offsets of group " + group);
-        if (resetState) {
-            List<String> logs = changelogs(group);
-            if (!logs.isEmpty()) {
-                get(admin.deleteTopics(logs).all(), "delete the changelog topics " + logs);
-            }
-        }
     }
 
     private <T> T get(KafkaFuture<T> f, String what) {

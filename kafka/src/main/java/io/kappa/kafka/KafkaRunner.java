@@ -30,9 +30,16 @@ public final class KafkaRunner implements AutoCloseable {
      *               kappa's
      * @param replay processors see {@code isReplaying()} true throughout ({@code kappa replay}); otherwise for what the
      *               group recomputes after a rewind
+     * @param rebuild a run that rebuilds state for a rewind (stops at its offsets, outputs muted), or null; it is caught
+     *               up when it has read to those offsets
      */
     public record Options(String bootstrap, String group, int threads, OnError onError, KafkaTopologies.Start start, Path stateDir,
-                          long timeoutMs, Map<String, String> config, boolean replay) {
+                          long timeoutMs, Map<String, String> config, boolean replay, KafkaTopologies.Rebuild rebuild) {
+        public Options(String bootstrap, String group, int threads, OnError onError, KafkaTopologies.Start start, Path stateDir,
+                       long timeoutMs, Map<String, String> config, boolean replay) {
+            this(bootstrap, group, threads, onError, start, stateDir, timeoutMs, config, replay, null);
+        }
+
         public Options(String bootstrap, String group, int threads, OnError onError, KafkaTopologies.Start start, Path stateDir,
                        long timeoutMs, Map<String, String> config) {
             this(bootstrap, group, threads, onError, start, stateDir, timeoutMs, config, false);
@@ -71,7 +78,8 @@ public final class KafkaRunner implements AutoCloseable {
                 }
             }
             org.apache.kafka.streams.Topology ks = KafkaTopologies.build(topology, options.group(), catalog, options.onError(),
-                options.start(), processed, new KafkaTopologies.Recompute(options.replay(), () -> groups.recomputed(options.group())));
+                options.start(), processed, new KafkaTopologies.Recompute(options.replay(), () -> groups.recomputed(options.group())),
+                options.rebuild());
             this.streams = new KafkaStreams(ks, properties(options));
         } catch (RuntimeException e) {
             groups.close();
@@ -101,7 +109,7 @@ public final class KafkaRunner implements AutoCloseable {
     }
 
     public void start() {
-        targets = groups.ends(external);
+        targets = options.rebuild() != null ? options.rebuild().stopAt() : groups.ends(external);
         streams.start();
     }
 

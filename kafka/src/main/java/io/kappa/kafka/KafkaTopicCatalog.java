@@ -73,8 +73,12 @@ public final class KafkaTopicCatalog implements TopicCatalog {
         } catch (TopicExistsException e) {
             // created a moment ago by another process: fine if the partition count matches (checked by callers)
         }
+        awaitVisible(topic);
+    }
+
+    /** Waits until a topic just created is described with its partitions (creation is asynchronous on the brokers). */
+    void awaitVisible(String topic) {
         known.remove(topic);
-        // creation is asynchronous on the brokers: wait until the topic is described with its partitions
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         while (true) {
             try {

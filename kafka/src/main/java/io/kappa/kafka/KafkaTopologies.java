@@ -48,6 +48,14 @@ public final class KafkaTopologies {
         public static final Recompute NONE = new Recompute(false, Map::of);
     }
 
+    /**
+     * A run that rebuilds a group's state for a rewind ({@link KafkaRewind}): records of an external input partition at or
+     * past its offset in {@code stopAt} are skipped, so the state stops where a run stopped there would have left it,
+     * and outputs are muted (the topics a later stage reads are written, as the later stage needs them).
+     */
+    public record Rebuild(Map<TopicPartition, Long> stopAt) {
+    }
+
     private KafkaTopologies() {
     }
 
@@ -73,7 +81,15 @@ public final class KafkaTopologies {
     /** The same, telling processors what the group recomputes ({@code isReplaying()}). */
     public static Topology build(io.kappa.processor.Topology topology, String group, TopicCatalog topics, OnError onError, Start start,
                                  LongAdder processed, Recompute recompute) {
+        return build(topology, group, topics, onError, start, processed, recompute, null);
+    }
+
+    /** The same, as a rebuild of the group's state when {@code rebuild} is not null. */
+    public static Topology build(io.kappa.processor.Topology topology, String group, TopicCatalog topics, OnError onError, Start start,
+                                 LongAdder processed, Recompute recompute, Rebuild rebuild) {
         Topology t = new Topology();
+        Set<String> read = new java.util.HashSet<>();
+        topology.stages().forEach(s -> read.addAll(s.inputs()));
         List<Stage<?, ?, ?, ?>> stages = topology.stages();
         StreamPartitioner<byte[], byte[]> partitioner = (topic, key, value, n) -> Optional.of(Set.of(partition(key, n)));
         TopicNameExtractor<byte[], byte[]> side = (key, value, ctx) -> {
@@ -119,8 +135,10 @@ public final class KafkaTopologies {
             // a partition before it committed anything there must not skip what the earlier stage wrote
             t.addSource(start == Start.LATEST && !stage.internal() ? AutoOffsetReset.latest() : AutoOffsetReset.earliest(), source,
                 new ByteArrayDeserializer(), new ByteArrayDeserializer(), stage.inputs().toArray(new String[0]));
+            // a rebuild writes only what a later stage reads
+            boolean muteOut = rebuild != null && !read.contains(stage.output());
             t.addProcessor(node, processorSupplier(group, stage, store, upstream, inputPartitions, onError, topics, sideTopics, out, sideSink,
-                processed, recompute, processors), source);
+                processed, recompute, processors, rebuild, muteOut), source);
             t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(store), Serdes.Bytes(), Serdes.ByteArray())
                 .withCachingEnabled().withLoggingEnabled(Map.of()), node);
             if (stage.output() != null) {
@@ -134,9 +152,11 @@ public final class KafkaTopologies {
     private static <KIn, VIn, KOut, VOut> org.apache.kafka.streams.processor.api.ProcessorSupplier<byte[], byte[], byte[], byte[]> processorSupplier(
         String group, Stage<KIn, VIn, KOut, VOut> stage, String store, long[][] upstream, int[] inputPartitions, OnError onError,
         TopicCatalog topics,
-        Set<String> sideTopics, String out, String sideSink, LongAdder processed, Recompute recompute, FreshProcessors processors) {
+        Set<String> sideTopics, String out, String sideSink, LongAdder processed, Recompute recompute, FreshProcessors processors,
+        Rebuild rebuild, boolean muteOut) {
         return () -> new StageProcessor<>(group, stage, store, upstream, inputPartitions, onError, topics, sideTopics,
-            stage.output() == null ? null : out, sideSink, processed, recompute, processors);
+            stage.output() == null || muteOut ? null : out, rebuild == null ? sideSink : null, processed, recompute, processors,
+            rebuild == null ? null : rebuild.stopAt());
     }
 
     /** Keyed: Kafka's and kappa's murmur2; keyless: the writing task's partition. */

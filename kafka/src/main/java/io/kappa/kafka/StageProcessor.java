@@ -35,7 +35,9 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  * policy, dead letters, a new processor per task), and is its {@link StepRuntime}: outputs are held until the record
  * (or timer) succeeds and then forwarded to the sinks, stores and timers live in the stage's one changelogged Kafka
  * Streams store ({@link TaskState}), and {@code isReplaying()} follows what the group recomputes
- * ({@link KafkaTopologies.Recompute}). Durability, exactly-once and partition assignment are Kafka Streams'.
+ * ({@link KafkaTopologies.Recompute}). In a rebuild for a rewind ({@link KafkaTopologies.Rebuild}) it skips records of
+ * an external input at or past the stop offset and forwards only to the sinks it was given (null: muted). Durability,
+ * exactly-once and partition assignment are Kafka Streams'.
  */
 final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.streams.processor.api.Processor<byte[], byte[], byte[], byte[]>,
     StepRuntime<KOut, VOut> {
@@ -61,6 +63,10 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
     private final String sideChild;
     private final KafkaTopologies.Recompute recompute;
     private final FreshProcessors processors;
+    /** A rebuild's stops ({@link KafkaTopologies.Rebuild}), or null. */
+    private final Map<org.apache.kafka.common.TopicPartition, Long> stopAt;
+    /** Per input: records at or past this offset are skipped (a rebuild's stop; otherwise none). */
+    private long[] stops;
 
     private org.apache.kafka.streams.processor.api.ProcessorContext<byte[], byte[]> ks;
     private RecordStep<KIn, VIn, KOut, VOut> step;
@@ -80,7 +86,9 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
 
     StageProcessor(String group, Stage<KIn, VIn, KOut, VOut> stage, String storeName, long[][] upstream, int[] inputPartitions,
                    OnError onError, TopicCatalog topics, Set<String> sideTopics, String outChild, String sideChild,
-                   java.util.concurrent.atomic.LongAdder processed, KafkaTopologies.Recompute recompute, FreshProcessors processors) {
+                   java.util.concurrent.atomic.LongAdder processed, KafkaTopologies.Recompute recompute, FreshProcessors processors,
+                   Map<org.apache.kafka.common.TopicPartition, Long> stopAt) {
+        this.stopAt = stopAt;
         this.processed = processed;
         this.recompute = recompute;
         this.outChild = outChild;
@@ -127,6 +135,11 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
             }
         }
         openRecomputation();
+        stops = new long[stage.inputs().size()];
+        for (int i = 0; i < stops.length; i++) {
+            stops[i] = stopAt == null || upstream[i] != null ? Long.MAX_VALUE
+                : stopAt.getOrDefault(new org.apache.kafka.common.TopicPartition(stage.inputs().get(i), task), Long.MAX_VALUE);
+        }
         if (stage.time().clock() == TimePolicy.Clock.PROCESSING) {
             context.schedule(Duration.ofMillis(200), PunctuationType.WALL_CLOCK_TIME, now -> {
                 if (step.tick(now)) {
@@ -143,6 +156,9 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
         int in = stage.inputs().indexOf(md.topic());
         if (in < 0) {
             throw new IllegalStateException("stage '" + stage.name() + "' got a record of topic " + md.topic());
+        }
+        if (md.offset() >= stops[in]) {
+            return; // a rebuild stops there: the state is what a run stopped at that offset has
         }
         record.reset(md, r);
         replaying = recompute.replay() || md.offset() < reached[in]
@@ -205,7 +221,10 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
         int[] holder = CURRENT_TASK.get();
         holder[0] = task;
         for (int i = 0; i < pending.size(); i++) {
-            ks.forward(pending.get(i), pendingChild.get(i));
+            String child = pendingChild.get(i);
+            if (child != null) { // null: muted (a rebuild)
+                ks.forward(pending.get(i), child);
+            }
         }
         pending.clear();
         pendingChild.clear();
@@ -229,7 +248,7 @@ final class StageProcessor<KIn, VIn, KOut, VOut> implements org.apache.kafka.str
 
     @Override
     public void emitTo(String topic, byte[] key, byte[] value, long eventTime) {
-        if (!sideTopics.contains(topic)) {
+        if (!sideTopics.contains(topic) && sideChild != null) {
             if (topics != null) {
                 try {
                     if (!topics.exists(topic)) {

@@ -78,12 +78,31 @@ final class TaskState implements Timers.Changes {
     }
 
     void putMeta(long streamTime, long watermark, List<Watermarks.Source> sources) {
+        kv.put(META_KEY, encodeMeta(streamTime, watermark, sources));
+    }
+
+    private static byte[] encodeMeta(long streamTime, long watermark, List<Watermarks.Source> sources) {
         ByteBuffer b = ByteBuffer.allocate(20 + sources.size() * 28);
         b.putLong(streamTime).putLong(watermark).putInt(sources.size());
         for (Watermarks.Source s : sources) {
             b.putInt(s.input()).putLong(s.producer()).putLong(s.maxTime()).putLong(s.lastAppendTime());
         }
-        kv.put(META_KEY, b.array());
+        return b.array();
+    }
+
+    /** Whether a changelog key is the task's {@code META} entry. */
+    static boolean isMeta(byte[] key) {
+        return key.length == 1 && key[0] == META;
+    }
+
+    /** A {@code META} value with its watermark sources' producers renamed ({@code from -> to}; others kept). */
+    static byte[] withSourcesRenamed(byte[] meta, Map<Long, Long> renamed) {
+        Meta m = readMeta(meta);
+        List<Watermarks.Source> sources = new ArrayList<>();
+        for (Watermarks.Source s : m.sources()) {
+            sources.add(new Watermarks.Source(s.input(), renamed.getOrDefault(s.producer(), s.producer()), s.maxTime(), s.lastAppendTime()));
+        }
+        return encodeMeta(m.streamTime(), m.watermark(), sources);
     }
 
     private static Meta readMeta(byte[] v) {

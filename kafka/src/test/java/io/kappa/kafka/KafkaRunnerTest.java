@@ -22,7 +22,6 @@ import io.kappa.processor.ProcessorRunner;
 import io.kappa.processor.RunnerContext;
 import io.kappa.processor.Serdes;
 import io.kappa.processor.builtin.BuiltinSpec;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -36,8 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * kappa processors on a real Kafka broker (KRaft, in this JVM): the same built-ins over the same partitions give
- * the same results as on the local log, through a repartition topic; a rewind by time on Kafka recomputes from
- * there.
+ * the same results as on the local log, through a repartition topic (rewinds on Kafka: {@link KafkaRewindTest}).
  */
 class KafkaRunnerTest {
     static final long BASE = 1_763_800_000_000L;
@@ -101,23 +99,11 @@ class KafkaRunnerTest {
     }
 
     KafkaRunner runKafka(BuiltinSpec spec, String group, String in, String out) throws Exception {
-        KafkaGroups groups = new KafkaGroups(broker.bootstrap(), 30_000);
         io.kappa.processor.Topology topology;
-        try {
+        try (KafkaGroups groups = new KafkaGroups(broker.bootstrap(), 30_000)) {
             topology = spec.topology(groups.catalog(), group, List.of(in), out);
-        } finally {
-            groups.close();
         }
-        KafkaRunner r = new KafkaRunner(topology, new KafkaRunner.Options(broker.bootstrap(), group, 2, OnError.DEAD_LETTER,
-            KafkaTopologies.Start.EARLIEST, dir.resolve("streams-" + group), 30_000, Map.of()));
-        r.start();
-        try {
-            assertTrue(r.awaitCaughtUp(120_000), "caught up on Kafka");
-        } finally {
-            r.close();
-        }
-        assertNull(r.failure());
-        return r;
+        return broker.runCaughtUp(topology, group, dir.resolve("streams-" + group), Map.of());
     }
 
     static List<String> localValues(EventLog log, String topic) {
@@ -235,47 +221,6 @@ class KafkaRunnerTest {
             Map<String, Integer> expected = new HashMap<>();
             clicks.forEach(c -> expected.merge(c.page(), 1, Integer::sum));
             assertEquals(expected, seen);
-        }
-    }
-
-    @Test
-    void rewindByTimeOnKafkaRecomputesFromThere() throws Exception {
-        List<Click> clicks = clicks(3, 3000, 0);
-        try (EventLog log = EventLog.open(new LogContext().dataDir(dir.resolve("log")).pretouch(false))) {
-            write(log, "clicks3", 2, clicks);
-            BuiltinSpec spec = spec("count", "by", "page");
-            runKafka(spec, "c3", "clicks3", "counts3");
-            int before = kafkaValues("counts3").size();
-            assertEquals(clicks.size(), before);
-            long from = BASE + 2000 * 20L; // the last 1000 clicks
-            try (KafkaGroups groups = new KafkaGroups(broker.bootstrap(), 30_000)) {
-                assertFalse(groups.changelogs("c3").isEmpty(), "the group's state has a changelog");
-                groups.reset("c3", groups.offsets(groups.partitions(List.of("clicks3")), OffsetSpec.forTimestamp(from)), true);
-                assertTrue(groups.changelogs("c3").isEmpty(), "state reset");
-                assertEquals(1000, groups.lag("c3", List.of("clicks3")).stream().mapToLong(KafkaGroups.PartitionLag::lag).sum());
-            }
-            runKafka(spec, "c3", "clicks3", "counts3");
-            List<String> all = kafkaValues("counts3");
-            assertEquals(before + 1000, all.size(), "the last 1000 clicks counted again");
-            Map<String, Long> expected = new TreeMap<>();
-            for (Click c : clicks) {
-                if (c.time() >= from) {
-                    expected.merge(c.page(), 1L, Long::sum);
-                }
-            }
-            // rows written after the rewind: the records beyond the first run's, latest per key
-            Map<String, Long> recomputed = new TreeMap<>();
-            Map<String, Integer> seen = new HashMap<>();
-            for (ConsumerRecord<byte[], byte[]> r : broker.readAll("counts3")) {
-                JsonNode n = Serdes.MAPPER.readTree(r.value());
-                String key = n.get("key").asText();
-                int i = seen.merge(key, 1, Integer::sum);
-                long total = clicks.stream().filter(c -> c.page().equals(key)).count();
-                if (i > total) {
-                    recomputed.put(key, n.get("count").asLong());
-                }
-            }
-            assertEquals(expected, recomputed, "counts restart from the rewind point with empty state");
         }
     }
 }

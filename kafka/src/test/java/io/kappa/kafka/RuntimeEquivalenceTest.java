@@ -164,15 +164,7 @@ class RuntimeEquivalenceTest {
         try (KafkaGroups groups = new KafkaGroups(broker.bootstrap(), 30_000)) {
             onKafka = topology.apply(groups.catalog());
         }
-        KafkaRunner r = new KafkaRunner(onKafka, new KafkaRunner.Options(broker.bootstrap(), group, 2, OnError.DEAD_LETTER,
-            KafkaTopologies.Start.EARLIEST, dir.resolve("streams-" + group), 30_000, kafkaConfig));
-        r.start();
-        try {
-            assertTrue(r.awaitCaughtUp(120_000), "caught up on Kafka");
-        } finally {
-            r.close();
-        }
-        assertNull(r.failure());
+        broker.runCaughtUp(onKafka, group, dir.resolve("streams-" + group), kafkaConfig);
         String state = kafkaState(group, input, topics.keySet());
         for (Map.Entry<String, Order> t : topics.entrySet()) {
             Map<String, List<String>> kafka = readKafka(t.getKey());

@@ -111,6 +111,23 @@ public final class TestBroker implements AutoCloseable, org.junit.jupiter.api.ex
             new org.apache.kafka.common.serialization.ByteArraySerializer());
     }
 
+    /**
+     * Runs the topology as the group on this broker (two threads, dead letters, from earliest) until it has caught up
+     * with its inputs, then stops it (and returns it, closed); fails the test if it does not catch up in two minutes or fails.
+     */
+    public KafkaRunner runCaughtUp(io.kappa.processor.Topology topology, String group, Path stateDir, Map<String, String> config) throws Exception {
+        KafkaRunner r = new KafkaRunner(topology, new KafkaRunner.Options(bootstrap(), group, 2, io.kappa.processor.OnError.DEAD_LETTER,
+            KafkaTopologies.Start.EARLIEST, stateDir, 30_000, config));
+        r.start();
+        try {
+            org.junit.jupiter.api.Assertions.assertTrue(r.awaitCaughtUp(120_000), "caught up on Kafka");
+        } finally {
+            r.close();
+        }
+        org.junit.jupiter.api.Assertions.assertNull(r.failure());
+        return r;
+    }
+
     public List<ConsumerRecord<byte[], byte[]>> readAll(String topic) throws Exception {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());

@@ -9,11 +9,12 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.kappa.log.EventLog;
 import io.kappa.processor.Groups;
+import io.kappa.processor.TopicCatalog;
 import io.kappa.processor.Topology;
 import io.kappa.processor.UserClasses;
 import io.kappa.processor.builtin.BuiltinSpec;
 
-/** Rebuilds a group's topology from the spec {@code kappa run} kept in its {@code group.json}. */
+/** Rebuilds a group's topology from the spec {@code kappa run} kept in its {@code group.json} (on Kafka: {@code KafkaGroups.spec}). */
 public final class GroupSpecs {
     private GroupSpecs() {
     }
@@ -23,8 +24,7 @@ public final class GroupSpecs {
         if (info == null) {
             throw new IllegalArgumentException("unknown group '" + group + "' in " + dataDir + " (it has never run)");
         }
-        Map<String, String> spec = new LinkedHashMap<>();
-        info.path("spec").fields().forEachRemaining(e -> spec.put(e.getKey(), e.getValue().asText()));
+        Map<String, String> spec = of(info);
         if (spec.isEmpty()) {
             throw new IllegalArgumentException("group '" + group + "' was not started by `kappa run`: its group.json holds no "
                 + "processor spec, so its state cannot be rebuilt here");
@@ -32,7 +32,19 @@ public final class GroupSpecs {
         return spec;
     }
 
+    /** The {@code spec} of a group's description ({@code group.json}, or {@code KafkaGroups.spec} on Kafka); empty if none. */
+    public static Map<String, String> of(JsonNode info) {
+        Map<String, String> spec = new LinkedHashMap<>();
+        info.path("spec").fields().forEachRemaining(e -> spec.put(e.getKey(), e.getValue().asText()));
+        return spec;
+    }
+
     public static Topology topology(EventLog log, String group, Map<String, String> spec) {
+        return topology(TopicCatalog.of(log), group, spec);
+    }
+
+    /** The topology of a spec over a local log's or a Kafka cluster's topics ({@code kappa rewind --kafka}). */
+    public static Topology topology(TopicCatalog log, String group, Map<String, String> spec) {
         List<String> inputs = Arrays.asList(spec.getOrDefault("inputs", "").split(","));
         String output = spec.get("output");
         if (spec.containsKey("class")) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kappa.log.EventLog;
 import io.kappa.log.TopicNames;
+import io.kappa.processor.AuditLog;
 import io.kappa.processor.Groups;
 import io.kappa.processor.TaskCheckpoint;
 

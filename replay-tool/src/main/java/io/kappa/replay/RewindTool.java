@@ -15,12 +15,12 @@ import java.util.function.ToLongFunction;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kappa.log.Dirs;
 import io.kappa.log.EventLog;
 import io.kappa.log.Partition;
 import io.kappa.log.PartitionStats;
+import io.kappa.processor.AuditLog;
 import io.kappa.processor.CheckpointException;
 import io.kappa.processor.Groups;
 import io.kappa.processor.ProcessorRunner;
@@ -755,14 +755,9 @@ public final class RewindTool {
         if (partition != null) {
             n.put("partition", partition);
         }
-        ArrayNode ms = n.putArray("moves");
+        n.putArray("moves");
         for (Move m : moves) {
-            ObjectNode o = ms.addObject();
-            o.put("stage", m.stage());
-            o.put("topic", m.topic());
-            o.put("partition", m.partition());
-            o.put("from", m.current());
-            o.put("to", m.target());
+            AuditLog.addMove(n, m.stage(), m.topic(), m.partition(), m.current(), m.target());
         }
         AuditLog.appendToGroup(dataDir, group, n);
     }

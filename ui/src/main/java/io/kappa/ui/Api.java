@@ -17,7 +17,7 @@ import io.kappa.log.Position;
 import io.kappa.log.Topic;
 import io.kappa.log.TopicMetadata;
 import io.kappa.processor.Groups;
-import io.kappa.replay.AuditLog;
+import io.kappa.processor.AuditLog;
 import io.kappa.replay.RecordJson;
 import io.kappa.replay.RewindTool;
 import io.kappa.replay.StatusTool;

@@ -30,7 +30,7 @@ import io.kappa.processor.ProcessorRunner;
 import io.kappa.processor.RunnerContext;
 import io.kappa.processor.builtin.Builtins;
 import io.kappa.processor.builtin.GroupKey;
-import io.kappa.replay.AuditLog;
+import io.kappa.processor.AuditLog;
 import io.kappa.replay.StatusTool;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

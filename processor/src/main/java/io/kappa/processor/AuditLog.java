@@ -1,4 +1,4 @@
-package io.kappa.replay;
+package io.kappa.processor;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,11 +13,11 @@ import java.util.List;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.kappa.processor.Groups;
 
 /**
  * The audit logs: {@code groups/G/audit.log} (rewinds, undos, and what {@code kappa ui} did to the group) and
- * {@code DATA/audit.log} (promotes), one JSON object per line, appended, never rewritten.
+ * {@code DATA/audit.log} (promotes), one JSON object per line, appended, never rewritten. A group on Kafka keeps the
+ * same entries in its topic {@code G-kappa-audit} (one entry a record; {@code KafkaGroups.audit}).
  */
 public final class AuditLog {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -33,6 +33,29 @@ public final class AuditLog {
         n.put("user", System.getProperty("user.name", "?"));
         n.put("pid", ProcessHandle.current().pid());
         return n;
+    }
+
+    /** Adds one input partition's move to an entry's {@code moves} array (created if absent). */
+    public static void addMove(ObjectNode entry, String stage, String topic, int partition, long from, long to) {
+        com.fasterxml.jackson.databind.node.ArrayNode moves = entry.has("moves") ? (com.fasterxml.jackson.databind.node.ArrayNode) entry.get("moves")
+            : entry.putArray("moves");
+        ObjectNode o = moves.addObject();
+        if (stage != null) {
+            o.put("stage", stage);
+        }
+        o.put("topic", topic);
+        o.put("partition", partition);
+        o.put("from", from);
+        o.put("to", to);
+    }
+
+    /** An entry read back from its JSON text, or null for a line torn by a crash. */
+    public static JsonNode parse(String line) {
+        try {
+            return JSON.readTree(line);
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /** Appends an entry to the group's audit log. */
@@ -77,10 +100,9 @@ public final class AuditLog {
             if (line.isBlank()) {
                 continue;
             }
-            try {
-                out.add(JSON.readTree(line));
-            } catch (IOException e) {
-                // a line torn by a crash mid-append: the others still read
+            JsonNode n = parse(line);
+            if (n != null) { // null: a line torn by a crash mid-append; the others still read
+                out.add(n);
             }
         }
         return out;
