@@ -163,7 +163,8 @@ public final class RewindTool {
         boolean stages = plan.moves().stream().anyMatch(Move::downstream);
         saveUndo(dataDir, group);
         Map<String, TaskCheckpoint> rebuilt = !needsRebuild(plan) && !drain ? Map.of()
-            : stages ? rebuildStages(log, group, plan, drain, progress) : rebuild(log, group, plan, drain, progress);
+            : stages ? rebuildStages(log, group, plan, group + ".rewind", drain, progress)
+            : rebuild(log, group, plan, group + ".rewind", drain, progress);
         if (stages) {
             // a later stage goes on after the current end of what the earlier one wrote: a new epoch starts there
             ObjectNode e = JSON.createObjectNode();
@@ -250,10 +251,41 @@ public final class RewindTool {
         return outs;
     }
 
+    /**
+     * The plan of a move of every input partition of {@code group} to {@code target}, clamped as a rewind clamps it,
+     * read without the group's lock and changing nothing: what {@code kappa state --at} rebuilds the state at.
+     */
+    public static Plan planAt(EventLog log, String group, ToLongFunction<Partition> target) {
+        List<TaskCheckpoint> checkpoints = Groups.checkpoints(log.dataDir(), group);
+        if (checkpoints.isEmpty()) {
+            throw new IllegalArgumentException("group '" + group + "' has no checkpoint: it has never run");
+        }
+        return plan(log, group, checkpoints, target, 0, null);
+    }
+
+    /**
+     * The state of every task of {@code group} at {@code plan}'s offsets, as a run stopped there would have had it,
+     * rebuilt as a rewind rebuilds it (empty when every input is at its start) under the scratch group {@code scratch}
+     * (state directory, and for a group with later stages its own internal topics), which is removed afterwards, also
+     * when the rebuild fails or is interrupted. Only the scratch group is written: never the group's checkpoints,
+     * outputs or internal topics, so it may run while the group runs. Keyed by {@code stage-task}.
+     */
+    public static Map<String, TaskCheckpoint> rebuildState(EventLog log, String group, Plan plan, String scratch, Consumer<String> progress) {
+        if (!needsRebuild(plan)) {
+            return Map.of();
+        }
+        try {
+            return plan.moves().stream().anyMatch(Move::downstream) ? rebuildStages(log, group, plan, scratch, false, progress)
+                : rebuild(log, group, plan, scratch, false, progress);
+        } finally {
+            deleteRecursively(Groups.dir(log.dataDir(), scratch));
+        }
+    }
+
     /** Runs the group's processor from the start of its inputs to the new offsets, muted, under a scratch group. */
-    private static Map<String, TaskCheckpoint> rebuild(EventLog log, String group, Plan plan, boolean drain, Consumer<String> progress) {
+    private static Map<String, TaskCheckpoint> rebuild(EventLog log, String group, Plan plan, String scratch, boolean drain,
+                                                       Consumer<String> progress) {
         Path dataDir = log.dataDir();
-        String scratch = group + ".rewind";
         Path scratchDir = Groups.dir(dataDir, scratch);
         deleteRecursively(scratchDir);
         Topology topology = GroupSpecs.topology(log, group, GroupSpecs.spec(dataDir, group));
@@ -318,10 +350,9 @@ public final class RewindTool {
      * producers to the group's. The later stages then go on from the current end of the group's internal topics, where
      * the first stages' recomputed records will arrive. The scratch topics and state are removed afterwards.
      */
-    private static Map<String, TaskCheckpoint> rebuildStages(EventLog log, String group, Plan plan, boolean drain,
+    private static Map<String, TaskCheckpoint> rebuildStages(EventLog log, String group, Plan plan, String scratch, boolean drain,
                                                              Consumer<String> progress) {
         Path dataDir = log.dataDir();
-        String scratch = group + ".rewind";
         Topology own = GroupSpecs.topology(log, group, GroupSpecs.spec(dataDir, group));
         Topology copy = GroupSpecs.topology(log, scratch, GroupSpecs.spec(dataDir, group));
         java.util.Set<String> internal = internalTopics(copy);
