@@ -70,7 +70,8 @@ class StateCommandTest {
             new Object[] {"distinct", List.of("window-agg", "--agg", "distinct", "--field", "id", "--by", "page", "--size", "30s", "--input", "a")},
             new Object[] {"top", List.of("top", "--by", "v", "--n", "2", "--size", "1h", "--input", "a")},
             new Object[] {"pairs", List.of("join", "--left", "a", "--right", "b", "--within", "5s")},
-            new Object[] {"table", List.of("join", "--left", "a", "--right", "b", "--table", "--join", "left")});
+            new Object[] {"table", List.of("join", "--left", "a", "--right", "b", "--table", "--join", "left")},
+            new Object[] {"dsl", List.of("--class", StatefulPipelineTopology.class.getName(), "--input", "a")});
     }
 
     private static String[] args(String command, List<String> processor, String... more) {
