@@ -221,4 +221,47 @@ class StateCommandTest {
             run.waitFor();
         }
     }
+
+    @Test
+    void aSignalStopsARebuildAndItsScratchGroupIsRemoved() throws Exception {
+        ok("topic", "create", "a");
+        append("a", 2_500, 5);
+        ok("run", "--class", SlowCountTopology.class.getName(), "-o", "sleepMs=1", "--group", "slow", "--input", "a", "--output",
+            "slow-out", "--until-caught-up");
+        Map<String, String> before = files(dir.resolve("groups").resolve("slow"));
+        Process p = Cli.start(dir, "state", "slow", "--at", "latest");
+        java.util.concurrent.BlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
+        StringBuilder err = new StringBuilder();
+        Thread reader = new Thread(() -> {
+            try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getErrorStream(),
+                java.nio.charset.StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    lines.add(line);
+                }
+            } catch (java.io.IOException e) {
+                lines.add("read failed: " + e);
+            }
+        });
+        reader.start();
+        // the cost first, then a progress line a second: stop it there
+        for (String line; (line = lines.poll(60, java.util.concurrent.TimeUnit.SECONDS)) != null; ) {
+            err.append(line).append('\n');
+            if (line.contains(" records (")) {
+                break;
+            }
+        }
+        assertTrue(err.toString().contains("replaying 2,500 events from the start"), err.toString());
+        assertTrue(p.isAlive(), "the rebuild of 2,500 records at 1 ms each is still going: " + err);
+        assertEquals(0, new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor());
+        if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail("kappa state did not stop on SIGTERM: " + err);
+        }
+        reader.join();
+        lines.forEach(l -> err.append(l).append('\n'));
+        assertEquals(1, p.exitValue(), err.toString());
+        assertTrue(err.toString().contains("stopped by SIGTERM") && err.toString().contains("removed"), err.toString());
+        assertEquals(List.of(), Names.groups(dir).stream().filter(g -> g.contains(".state-")).toList(), "the scratch group is gone");
+        assertEquals(before, files(dir.resolve("groups").resolve("slow")), "the group is as it was");
+    }
 }
