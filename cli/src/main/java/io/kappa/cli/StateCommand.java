@@ -111,7 +111,10 @@ final class StateCommand implements Callable<Integer> {
      * second), through the rebuild's own cleanup: the runner closed, the scratch group and its topics removed.
      */
     private List<TaskCheckpoint> rebuild(EventLog log, RewindTool.Plan plan, PrintWriter err) {
-        String scratch = group + ".state-" + ProcessHandle.current().pid() + "-" + SCRATCH.incrementAndGet();
+        for (String g : StateTool.removeAbandoned(log, group)) {
+            err.println("kappa: removed " + g + ", left by a `kappa state --at` that was killed");
+        }
+        String scratch = StateTool.scratchName(group, ProcessHandle.current().pid(), SCRATCH.incrementAndGet());
         Signals.Stop stop = Signals.onStop(() -> { });
         return StateTool.rebuild(log, group, plan, scratch, line -> {
             if (stop.requested()) {

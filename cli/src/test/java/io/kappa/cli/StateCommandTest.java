@@ -263,5 +263,22 @@ class StateCommandTest {
         assertTrue(err.toString().contains("stopped by SIGTERM") && err.toString().contains("removed"), err.toString());
         assertEquals(List.of(), Names.groups(dir).stream().filter(g -> g.contains(".state-")).toList(), "the scratch group is gone");
         assertEquals(before, files(dir.resolve("groups").resolve("slow")), "the group is as it was");
+
+        // what a SIGKILLed one leaves behind is removed by the next one; a live process's scratch group is left alone
+        Process killed = Cli.start(dir, "state", "slow", "--at", "latest");
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (Names.groups(dir).stream().noneMatch(g -> g.startsWith("slow.state-" + killed.pid() + "-"))
+            && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        killed.destroyForcibly();
+        killed.waitFor();
+        String live = "slow.state-" + ProcessHandle.current().pid() + "-9";
+        Files.createDirectories(dir.resolve("groups").resolve(live));
+        List<String> left = Names.groups(dir).stream().filter(g -> g.startsWith("slow.state-" + killed.pid() + "-")).toList();
+        assertEquals(1, left.size(), Names.groups(dir).toString());
+        Cli.Result next = ok("state", "slow", "--at", "3", "--json");
+        assertTrue(next.err().contains("removed " + left.get(0)), next.err());
+        assertEquals(List.of(live), Names.groups(dir).stream().filter(g -> g.contains(".state-")).toList());
     }
 }

@@ -64,6 +64,49 @@ public final class StateTool {
         return RewindTool.planAt(log, group, target);
     }
 
+    /** The scratch group of a rebuild in process {@code pid}: {@code G.state-PID-N}, N counting this process's rebuilds. */
+    public static String scratchName(String group, long pid, int n) {
+        return group + SCRATCH + pid + "-" + n;
+    }
+
+    private static final String SCRATCH = ".state-";
+
+    /**
+     * Removes what rebuilds of {@code group} left behind when their process was killed (SIGKILL, a power cut): scratch
+     * groups whose process is gone, and their topics. A live process's scratch group is never touched. Returns their
+     * names.
+     */
+    public static List<String> removeAbandoned(EventLog log, String group) {
+        List<String> removed = new ArrayList<>();
+        for (String g : Groups.list(log.dataDir())) {
+            if (!g.startsWith(group + SCRATCH)) {
+                continue;
+            }
+            String[] parts = g.substring(group.length() + SCRATCH.length()).split("-");
+            long pid;
+            try {
+                pid = Long.parseLong(parts[0]);
+            } catch (NumberFormatException e) {
+                continue; // not a name this tool makes
+            }
+            if (parts.length != 2 || ProcessHandle.of(pid).isPresent()) {
+                continue;
+            }
+            for (String t : log.topicNames()) {
+                if (t.startsWith(g + ".")) {
+                    log.deleteTopic(t, true);
+                }
+            }
+            try {
+                io.kappa.log.Dirs.deleteRecursively(Groups.dir(log.dataDir(), g));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot delete " + Groups.dir(log.dataDir(), g) + ": " + e.getMessage(), e);
+            }
+            removed.add(g);
+        }
+        return removed;
+    }
+
     /**
      * The state at {@code plan}'s offsets, for every task: the checkpoints a run stopped there would have written (no
      * store, at the start of every input). {@code scratch} names the scratch group, unique to this call.
