@@ -133,6 +133,10 @@ class StateCommandTest {
 
         // the checkpoint of the run to the end, read as it is, is what a rebuild at the end gives
         assertEquals(stores(ok("state", name, "--json")), stores(ok("state", name, "--at", "latest", "--json")));
+
+        // a rewind there leaves the group with that state too (the same rebuild)
+        ok("rewind", "--group", name, "--to", Long.toString(offset));
+        assertEquals(expected, stores(ok("state", name, "--json")), "after rewind --to " + offset);
     }
 
     @Test
@@ -171,6 +175,8 @@ class StateCommandTest {
         JsonNode window = JSON.readTree(ok("state", "wc", "--json", "--limit", "1").out()).get("stores").get(0).get("rows").get(0);
         assertTrue(window.has("windowStart") && window.has("windowEnd") && window.get("value").get("count").isNumber(), window.toString());
 
+        assertEquals(stores(ok("state", "pages", "--at", "latest", "--json")), stores(ok("state", "pages", "--at", "now", "--json")),
+            "a time is resolved as rewind resolves it: now is after every append");
         Cli.Result empty = ok("state", "pages", "--at", "earliest", "--json");
         assertEquals(List.of(), stores(empty));
 
