@@ -17,7 +17,6 @@ import io.kappa.processor.Serdes;
 import io.kappa.processor.TaskCheckpoint;
 import io.kappa.replay.RewindTool;
 import io.kappa.replay.StateTool;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -57,9 +56,6 @@ final class StateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Groups.validateName(group);
-        if (limit != null && limit < 0) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--limit must be >= 0, got " + limit);
-        }
         if (!Groups.exists(data.resolve(), group)) {
             throw Names.unknownGroup(group, data.resolve());
         }

@@ -187,7 +187,9 @@ class StateCommandTest {
         assertEquals(1, unknown.code(), "an unknown name is a failure, as everywhere (CliErrorsTest)");
         assertTrue(unknown.err().contains("unknown group 'pagse'") && unknown.err().contains("did you mean 'pages'?"), unknown.err());
         assertEquals(2, kappa("state", "pages", "--at", "yesterday-ish").code(), "a bad position is a usage error");
-        assertEquals(2, kappa("state", "pages", "--limit", "-1").code());
+        Cli.Result negative = kappa("state", "pages", "--limit", "-1");
+        assertEquals(2, negative.code());
+        assertTrue(negative.err().contains("--limit must be at least 0"), negative.err());
     }
 
     private static long checkpoints(Path group) throws Exception {
