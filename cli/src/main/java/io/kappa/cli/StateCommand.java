@@ -84,11 +84,12 @@ final class StateCommand implements Callable<Integer> {
                     }
                 }
                 double seconds = plan.rebuildSeconds();
+                // the cost and how, as the rewind's plan says them (where the rebuild starts is the plan's to say)
                 err.printf("kappa: state of group %s at %s: %s%n", group, position,
                     plan.rebuildEvents() == 0 ? "empty (every input at its start), nothing to replay"
-                        : String.format("replaying %,d events from the start of the inputs with outputs muted%s", plan.rebuildEvents(),
+                        : String.format("%,d events to replay with outputs muted%s; state %s", plan.rebuildEvents(),
                             seconds >= 0 ? String.format(", about %.1f s at the group's last measured %,d events/s", seconds,
-                                plan.ratePerSecond()) : ""));
+                                plan.ratePerSecond()) : "", plan.how()));
                 err.flush();
                 checkpoints = rebuild(log, plan, err);
             }
