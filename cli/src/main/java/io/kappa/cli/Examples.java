@@ -28,6 +28,8 @@ final class Examples {
         Map.entry("replay", List.of("kappa replay count --by user --input clicks --output page-counts.v2 --until-caught-up",
             "kappa replay --verify --group pages", "kappa replay count --by page --input clicks --output counts.v3 --from now-1h --to latest")),
         Map.entry("status", List.of("kappa status", "kappa status pages --json", "kappa status pages --kafka localhost:9092")),
+        Map.entry("state", List.of("kappa state pages", "kappa state pages --key /home --json", "kappa state pages --at now-1h",
+            "kappa state per-minute --at 5000 --limit 20")),
         Map.entry("rewind", List.of("kappa rewind --group pages --to earliest --dry-run", "kappa rewind --group pages --to now-1h",
             "kappa rewind --group pages --shift -1000", "kappa rewind --group pages --undo")),
         Map.entry("diff", List.of("kappa diff page-counts page-counts.v2", "kappa diff per-minute per-minute.v2 --by key,windowStart --json")),

@@ -201,6 +201,7 @@ final class HelpLayout {
         Map.entry("run", "Run a processor for a group, from its checkpoint (kappa run PROCESSOR --help)"),
         Map.entry("mirror", "Ship a local topic to Kafka, or a Kafka topic to the local log"),
         Map.entry("status", "Show processor groups: offsets, lag, state, rates, checkpoints"),
+        Map.entry("state", "Show a group's stores as of its checkpoint or of any input position (--at)"),
         Map.entry("rewind", "Move a stopped group's offsets back or forward; its state follows"),
         Map.entry("replay", "Run a processor over history into a new version of its output, or verify a group"),
         Map.entry("diff", "Compare two outputs as tables (the latest value per key)"),

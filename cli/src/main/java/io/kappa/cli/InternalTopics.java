@@ -11,8 +11,8 @@ import io.kappa.processor.Groups;
 
 /**
  * The topics groups keep for themselves, which listings hide unless asked: those a group writes in one stage and
- * reads in a later one ({@code G.repartition}, {@code G.gather}), and the scratch topics of a rewind's rebuild or a
- * verify ({@code G.rewind...}, {@code G.verify...}).
+ * reads in a later one ({@code G.repartition}, {@code G.gather}), and the scratch topics of a rewind's rebuild, a
+ * verify or a {@code kappa state --at} ({@code G.rewind...}, {@code G.verify...}, {@code G.state-PID-N...}).
  */
 final class InternalTopics {
     private InternalTopics() {
@@ -36,7 +36,7 @@ final class InternalTopics {
         }
         for (String t : topics) {
             for (String g : groups) {
-                if (t.startsWith(g + ".rewind") || t.startsWith(g + ".verify")) {
+                if (t.startsWith(g + ".rewind") || t.startsWith(g + ".verify") || t.startsWith(g + ".state-")) {
                     internal.add(t);
                 }
             }

@@ -25,6 +25,15 @@ public interface Serde<T> {
         return this;
     }
 
+    /**
+     * The value as {@code kappa state} shows it: a number, string, boolean, {@code byte[]} (shown as JSON when it is
+     * JSON, else as text), a {@code Map} or {@code List} of those, or the value itself, which is then shown by its
+     * serialized bytes. A serde whose values mean more than their bytes (a window's bounds) says so here.
+     */
+    default Object describe(T value) {
+        return value;
+    }
+
     default T deserialize(byte[] bytes) {
         return deserialize(new org.agrona.concurrent.UnsafeBuffer(bytes), 0, bytes.length);
     }

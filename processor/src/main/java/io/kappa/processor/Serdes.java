@@ -36,6 +36,19 @@ public final class Serdes {
     private Serdes() {
     }
 
+    /**
+     * What {@code kappa state} shows of a value: {@link Serde#describe} when that is plain data (a number, string,
+     * boolean, {@code byte[]}, JSON, {@code Map} or {@code List}), else the value's serialized bytes.
+     */
+    public static <T> Object described(Serde<T> serde, T value) {
+        Object d = serde.describe(value);
+        if (d == null || d instanceof Number || d instanceof CharSequence || d instanceof Boolean || d instanceof byte[]
+            || d instanceof JsonNode || d instanceof java.util.Map || d instanceof java.util.List) {
+            return d;
+        }
+        return serde.serialize(value);
+    }
+
     public static Serde<byte[]> bytes() {
         return BYTES;
     }

@@ -79,7 +79,8 @@ public final class RecordJson {
         return w.toString();
     }
 
-    private static JsonNode asJson(byte[] value) {
+    /** The bytes as JSON when the whole of them is JSON, else null. */
+    static JsonNode asJson(byte[] value) {
         if (value.length == 0) {
             return null;
         }

@@ -192,7 +192,7 @@ public final class RewindTool {
         boolean stages = plan.moves().stream().anyMatch(Move::downstream);
         saveUndo(dataDir, group);
         Map<String, TaskCheckpoint> rebuilt = !needsRebuild(plan) && !drain ? Map.of()
-            : rebuild(log, group, targets(log, plan.moves()), drain, progress).checkpoints();
+            : rebuild(log, group, targets(log, plan.moves()), group + ".rewind", drain, progress).checkpoints();
         if (stages) {
             // a later stage goes on after the current end of what the earlier one wrote: a new epoch starts there
             ObjectNode e = JSON.createObjectNode();
@@ -280,6 +280,36 @@ public final class RewindTool {
     }
 
     /**
+     * The plan of a move of every input partition of {@code group} to {@code target}, clamped as a rewind clamps it,
+     * read without the group's lock and changing nothing: what {@code kappa state --at} rebuilds the state at.
+     */
+    public static Plan planAt(EventLog log, String group, ToLongFunction<Partition> target) {
+        List<TaskCheckpoint> checkpoints = Groups.checkpoints(log.dataDir(), group);
+        if (checkpoints.isEmpty()) {
+            throw new IllegalArgumentException("group '" + group + "' has no checkpoint: it has never run");
+        }
+        return plan(log, group, checkpoints, target, 0, null);
+    }
+
+    /**
+     * The state of every task of {@code group} at {@code plan}'s offsets, as a run stopped there would have had it,
+     * rebuilt as a rewind rebuilds it (empty when every input is at its start) under the scratch group {@code scratch}
+     * (state directory, and for a group with later stages its own internal topics), which is removed afterwards, also
+     * when the rebuild fails or is interrupted. Only the scratch group is written: never the group's checkpoints,
+     * outputs or internal topics, so it may run while the group runs. Keyed by {@code stage-task}.
+     */
+    public static Map<String, TaskCheckpoint> rebuildState(EventLog log, String group, Plan plan, String scratch, Consumer<String> progress) {
+        if (!needsRebuild(plan)) {
+            return Map.of();
+        }
+        try {
+            return rebuild(log, group, targets(log, plan.moves()), scratch, false, progress).checkpoints();
+        } finally {
+            deleteRecursively(Groups.dir(log.dataDir(), scratch));
+        }
+    }
+
+    /**
      * The state a group's tasks rebuilt at some offsets ({@code checkpoints}, by {@code STAGE-TASK}; their inputs at the
      * targets, their outputs not meaningful), the snapshot the rebuild started from (null: the start of the inputs),
      * and the {@code events} it replayed.
@@ -294,11 +324,14 @@ public final class RewindTool {
     /**
      * Rebuilds the state group {@code group} would have at {@code targets} (per first-stage input topic, the offset of
      * each partition; -1: the partition's end) by running its processor, as the group, muted, in the scratch group
-     * {@code G.rewind}: from the retained snapshot nearest below the targets ({@link #start}), or from the start of the
-     * inputs; a group with later stages always from the start, through scratch internal topics ({@link #rebuildStages}).
-     * The group's lock must be held. The result is what an uninterrupted run stopped at the targets would have had.
+     * {@code scratch} ({@code G.rewind} for a rewind, a name of its own for {@code kappa state}): from the retained
+     * snapshot nearest below the targets ({@link #start}), or from the start of the inputs; a group with later stages
+     * always from the start, through scratch internal topics ({@link #rebuildStages}). A rewind holds the group's lock;
+     * {@code kappa state} does not (a snapshot is read whole before it is used, so its removal by retention meanwhile
+     * only makes it skipped). The result is what an uninterrupted run stopped at the targets would have had.
      */
-    public static Rebuilt rebuild(EventLog log, String group, Map<String, long[]> targets, boolean drain, Consumer<String> progress) {
+    public static Rebuilt rebuild(EventLog log, String group, Map<String, long[]> targets, String scratch, boolean drain,
+                                  Consumer<String> progress) {
         Map<String, long[]> stops = new HashMap<>();
         targets.forEach((t, offsets) -> {
             long[] a = offsets.clone();
@@ -309,10 +342,9 @@ public final class RewindTool {
         });
         Start start = start(log, group, stops, new ArrayList<>(), progress);
         if (start.stages()) {
-            return new Rebuilt(rebuildStages(log, group, stops, drain, progress), null, start.events());
+            return new Rebuilt(rebuildStages(log, group, stops, scratch, drain, progress), null, start.events());
         }
         Path dataDir = log.dataDir();
-        String scratch = group + ".rewind";
         Topology topology = GroupSpecs.topology(log, group, GroupSpecs.spec(dataDir, group));
         List<TaskCheckpoint> seed = new ArrayList<>();
         if (start.snapshot() != null) {
@@ -479,10 +511,9 @@ public final class RewindTool {
      * producers to the group's. The later stages then go on from the current end of the group's internal topics, where
      * the first stages' recomputed records will arrive. The scratch topics and state are removed afterwards.
      */
-    private static Map<String, TaskCheckpoint> rebuildStages(EventLog log, String group, Map<String, long[]> stopAt, boolean drain,
+    private static Map<String, TaskCheckpoint> rebuildStages(EventLog log, String group, Map<String, long[]> stopAt, String scratch, boolean drain,
                                                              Consumer<String> progress) {
         Path dataDir = log.dataDir();
-        String scratch = group + ".rewind";
         Topology own = GroupSpecs.topology(log, group, GroupSpecs.spec(dataDir, group));
         Topology copy = GroupSpecs.topology(log, scratch, GroupSpecs.spec(dataDir, group));
         java.util.Set<String> internal = internalTopics(copy);

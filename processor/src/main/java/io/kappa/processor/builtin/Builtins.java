@@ -378,6 +378,15 @@ public final class Builtins {
     /** Ascending event times, 8 bytes each, big-endian: one time is the same bytes as {@link Serdes#longs()}. */
     static final Serde<long[]> KEPT_TIMES = new Serde<>() {
         @Override
+        public Object describe(long[] times) {
+            java.util.List<Object> kept = new java.util.ArrayList<>();
+            for (long t : times) {
+                kept.add(io.kappa.processor.window.LateRecords.iso(t));
+            }
+            return java.util.Map.of("kept", kept);
+        }
+
+        @Override
         public byte[] serialize(long[] times) {
             byte[] b = new byte[times.length * 8];
             serializeTo(times, new UnsafeBuffer(b), 0);

@@ -429,6 +429,19 @@ public final class JoinBuiltins {
         /** int count, then per record: long time, byte matched, int length, the value's bytes (big-endian). */
         static final Serde<Buffered> SERDE = new Serde<>() {
             @Override
+            public Object describe(Buffered b) {
+                java.util.List<Object> records = new java.util.ArrayList<>();
+                for (int i = 0; i < b.size(); i++) {
+                    java.util.Map<String, Object> r = new java.util.LinkedHashMap<>();
+                    r.put("time", io.kappa.processor.window.LateRecords.iso(b.time(i)));
+                    r.put("matched", b.matched(i));
+                    r.put("value", b.value(i));
+                    records.add(r);
+                }
+                return records;
+            }
+
+            @Override
             public byte[] serialize(Buffered b) {
                 ExpandableArrayBuffer out = new ExpandableArrayBuffer(64);
                 int n = serializeTo(b, out, 0);

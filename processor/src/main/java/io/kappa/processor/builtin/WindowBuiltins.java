@@ -10,6 +10,7 @@ import io.kappa.log.EventLog;
 import io.kappa.processor.InputRecord;
 import io.kappa.processor.Processor;
 import io.kappa.processor.ProcessorContext;
+import io.kappa.processor.Serde;
 import io.kappa.processor.Serdes;
 import io.kappa.processor.Stage;
 import io.kappa.processor.TimePolicy;
@@ -114,35 +115,72 @@ public final class WindowBuiltins {
         WindowedAggregate.KeySelector<DirectBuffer, DirectBuffer, String> key = (r) -> by.of(r, r.key(), r.value(), strings);
         if (kind.isPercentile()) {
             byte[] name = bytes(",\"" + kind.field() + "\":");
-            return new WindowedAggregate<>(windows, mode, store, key, WindowAgg.percentiles(field), Serdes.string(), Percentiles.SERDE,
-                new PerKey<Percentiles>(windows, (p, json, at) -> {
-                    int n = put(json, at, name);
-                    n += json.putStringWithoutLengthAscii(at + n, WindowAgg.approximate(p.valueAt(kind.percentile)));
-                    return n + json.putStringWithoutLengthAscii(at + n, ",\"count\":" + p.count());
-                }));
+            Fields<Percentiles> fields = (p, json, at) -> {
+                int n = put(json, at, name);
+                n += json.putStringWithoutLengthAscii(at + n, WindowAgg.approximate(p.valueAt(kind.percentile)));
+                return n + json.putStringWithoutLengthAscii(at + n, ",\"count\":" + p.count());
+            };
+            return new WindowedAggregate<>(windows, mode, store, key, WindowAgg.percentiles(field), Serdes.string(),
+                describedBy(Percentiles.SERDE, fields), new PerKey<>(windows, fields));
         }
         if (kind == WindowAgg.Kind.DISTINCT) {
-            return new WindowedAggregate<>(windows, mode, store, key, WindowAgg.distinct(field), Serdes.string(), DistinctCount.SERDE,
-                new PerKey<DistinctCount>(windows, (d, json, at) -> {
-                    String fields = d.isExact() ? ",\"distinct\":" + d.estimate() + ",\"exact\":true"
-                        : ",\"distinct\":" + d.estimate() + ",\"exact\":false,\"lowerBound\":" + d.lowerBound() + ",\"upperBound\":"
-                        + d.upperBound();
-                    return json.putStringWithoutLengthAscii(at, fields);
-                }));
+            Fields<DistinctCount> fields = (d, json, at) -> {
+                String text = d.isExact() ? ",\"distinct\":" + d.estimate() + ",\"exact\":true"
+                    : ",\"distinct\":" + d.estimate() + ",\"exact\":false,\"lowerBound\":" + d.lowerBound() + ",\"upperBound\":"
+                    + d.upperBound();
+                return json.putStringWithoutLengthAscii(at, text);
+            };
+            return new WindowedAggregate<>(windows, mode, store, key, WindowAgg.distinct(field), Serdes.string(),
+                describedBy(DistinctCount.SERDE, fields), new PerKey<>(windows, fields));
         }
         byte[] name = bytes(",\"" + kind.field() + "\":");
+        Fields<WindowAgg.Value> fields = (v, json, at) -> {
+            int n = put(json, at, name);
+            if (kind == WindowAgg.Kind.COUNT) {
+                return n + json.putLongAscii(at + n, v.count());
+            }
+            n += json.putStringWithoutLengthAscii(at + n, WindowAgg.number(v.of(kind), v.integral() && kind != WindowAgg.Kind.AVG));
+            if (kind == WindowAgg.Kind.AVG) {
+                n += json.putStringWithoutLengthAscii(at + n, ",\"count\":" + v.count());
+            }
+            return n;
+        };
         return new WindowedAggregate<>(windows, mode, store, key, WindowAgg.aggregator(kind == WindowAgg.Kind.COUNT ? null : field),
-            Serdes.string(), WindowAgg.SERDE, new PerKey<WindowAgg.Value>(windows, (v, json, at) -> {
-                int n = put(json, at, name);
-                if (kind == WindowAgg.Kind.COUNT) {
-                    return n + json.putLongAscii(at + n, v.count());
-                }
-                n += json.putStringWithoutLengthAscii(at + n, WindowAgg.number(v.of(kind), v.integral() && kind != WindowAgg.Kind.AVG));
-                if (kind == WindowAgg.Kind.AVG) {
-                    n += json.putStringWithoutLengthAscii(at + n, ",\"count\":" + v.count());
-                }
-                return n;
-            }));
+            Serdes.string(), describedBy(WindowAgg.SERDE, fields), new PerKey<>(windows, fields));
+    }
+
+    /**
+     * {@code serde}, with an aggregate described (for {@code kappa state}) by the fields its window's result would
+     * carry now: {@code {"count":3}}, {@code {"p99":12.5,"count":40}}.
+     */
+    static <A> Serde<A> describedBy(Serde<A> serde, Fields<A> fields) {
+        return new Serde<>() {
+            @Override
+            public byte[] serialize(A value) {
+                return serde.serialize(value);
+            }
+
+            @Override
+            public int serializeTo(A value, org.agrona.MutableDirectBuffer out, int offset) {
+                return serde.serializeTo(value, out, offset);
+            }
+
+            @Override
+            public A deserialize(DirectBuffer buffer, int offset, int length) {
+                return serde.deserialize(buffer, offset, length);
+            }
+
+            @Override
+            public Object describe(A value) {
+                ExpandableArrayBuffer json = new ExpandableArrayBuffer(128);
+                int n = fields.write(value, json, 0); // ",\"count\":3"
+                json.putByte(0, (byte) '{');
+                json.putByte(n, (byte) '}');
+                byte[] bytes = new byte[n + 1];
+                json.getBytes(0, bytes);
+                return bytes;
+            }
+        };
     }
 
     private static int put(ExpandableArrayBuffer json, int at, byte[] bytes) {
@@ -178,7 +216,8 @@ public final class WindowBuiltins {
         boolean internal = !stages.isEmpty();
         stages.add(new Stage<>("main", in, Serdes.view(), Serdes.view(),
             () -> new WindowedAggregate<DirectBuffer, DirectBuffer, String, WindowAgg.Value, String, DirectBuffer>(windows, mode,
-                "top", WindowBuiltins::recordKey, WindowAgg.aggregator(field), Serdes.string(), WindowAgg.SERDE,
+                "top", WindowBuiltins::recordKey, WindowAgg.aggregator(field), Serdes.string(), describedBy(WindowAgg.SERDE,
+                    (WindowAgg.Value v, ExpandableArrayBuffer json, int at) -> json.putStringWithoutLengthAscii(at, ",\"latest\":" + WindowAgg.number(v.last(), v.integral()))),
                 new Ranking(n, windows)), output, Serdes.string(), Serdes.view(), internal, main));
         return Topology.of(stages);
     }

@@ -198,6 +198,19 @@ public final class DistinctCount extends InPlace<Object> {
     }
 
     public static final Serde<DistinctCount> SERDE = new Serde<>() {
+        /** For {@code kappa state}: the estimate, and its bounds once it is no longer exact. */
+        @Override
+        public Object describe(DistinctCount d) {
+            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("distinct", d.estimate());
+            m.put("exact", d.isExact());
+            if (!d.isExact()) {
+                m.put("lowerBound", d.lowerBound());
+                m.put("upperBound", d.upperBound());
+            }
+            return m;
+        }
+
         @Override
         public byte[] serialize(DistinctCount d) {
             Object b = d.forRead();

@@ -109,6 +109,19 @@ public final class Percentiles extends InPlace<DoubleHistogram> {
     }
 
     public static final Serde<Percentiles> SERDE = new Serde<>() {
+        /** For {@code kappa state}: the count and a few percentiles. */
+        @Override
+        public Object describe(Percentiles p) {
+            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("count", p.count());
+            if (p.count() > 0) {
+                for (double q : new double[] {50, 90, 99}) {
+                    m.put("p" + (int) q, p.valueAt(q));
+                }
+            }
+            return m;
+        }
+
         @Override
         public byte[] serialize(Percentiles p) {
             DoubleHistogram h = p.forRead();

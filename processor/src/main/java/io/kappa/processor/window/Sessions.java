@@ -1,6 +1,10 @@
 package io.kappa.processor.window;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 import io.kappa.processor.Serde;
 import org.agrona.DirectBuffer;
@@ -114,9 +118,26 @@ final class Sessions<A> {
         return "Sessions" + Arrays.toString(start) + Arrays.toString(end);
     }
 
-    /** As {@code int n, n x (long start, long end, byte closed, int length, aggregate)}. */
-    static <A> Serde<Sessions<A>> serde(Serde<A> aggregateSerde) {
+    /**
+     * As {@code int n, n x (long start, long end, byte closed, int length, aggregate)}; described (for {@code kappa
+     * state}) as a list of sessions with their bounds as {@code spec} writes them.
+     */
+    static <A> Serde<Sessions<A>> serde(Serde<A> aggregateSerde, WindowSpec spec) {
         return new Serde<>() {
+            @Override
+            public Object describe(Sessions<A> value) {
+                List<Object> list = new ArrayList<>();
+                for (int i = 0; i < value.size(); i++) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("windowStart", spec.format(value.start[i]));
+                    m.put("windowEnd", spec.format(value.end[i]));
+                    m.put("closed", value.closed[i]);
+                    m.put("value", io.kappa.processor.Serdes.described(aggregateSerde, value.aggregate(i)));
+                    list.add(m);
+                }
+                return list;
+            }
+
             @Override
             public byte[] serialize(Sessions<A> value) {
                 ExpandableArrayBuffer b = new ExpandableArrayBuffer(64);

@@ -13,9 +13,18 @@ public record WindowKey<K>(K key, long start) {
         Objects.requireNonNull(key, "key");
     }
 
-    /** As {@code [long start][key bytes]}. */
-    static <K> Serde<WindowKey<K>> serde(Serde<K> keySerde) {
+    /** As {@code [long start][key bytes]}; described (for {@code kappa state}) with the window's bounds in {@code spec}. */
+    static <K> Serde<WindowKey<K>> serde(Serde<K> keySerde, WindowSpec spec) {
         return new Serde<>() {
+            @Override
+            public Object describe(WindowKey<K> value) {
+                java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+                m.put("key", io.kappa.processor.Serdes.described(keySerde, value.key()));
+                m.put("windowStart", spec.format(spec.windowStart(value.start())));
+                m.put("windowEnd", spec.format(spec.windowEnd(value.start())));
+                return m;
+            }
+
             @Override
             public byte[] serialize(WindowKey<K> value) {
                 byte[] k = keySerde.serialize(value.key());

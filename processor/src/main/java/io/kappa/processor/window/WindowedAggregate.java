@@ -98,7 +98,7 @@ public final class WindowedAggregate<KIn, VIn, K, A, KOut, VOut> implements Proc
     public void init(ProcessorContext<KOut, VOut> ctx) {
         long watermark = ctx.watermark();
         if (spec.isSession()) {
-            sessions = ctx.keyValueStore(storeName, keySerde, Sessions.serde(aggregateSerde));
+            sessions = ctx.keyValueStore(storeName, keySerde, Sessions.serde(aggregateSerde, spec));
             sessions.forEach((key, s) -> {
                 for (int i = 0; i < s.size(); i++) {
                     long close = spec.closeTime(s.end[i]);
@@ -108,7 +108,7 @@ public final class WindowedAggregate<KIn, VIn, K, A, KOut, VOut> implements Proc
                 }
             });
         } else {
-            windows = ctx.keyValueStore(storeName, WindowKey.serde(keySerde), aggregateSerde);
+            windows = ctx.keyValueStore(storeName, WindowKey.serde(keySerde, spec), aggregateSerde);
             windows.forEach((wk, a) -> {
                 long close = spec.closeTime(spec.windowEnd(wk.start()));
                 if (close > watermark) {
