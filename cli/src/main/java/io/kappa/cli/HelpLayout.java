@@ -205,6 +205,7 @@ final class HelpLayout {
         Map.entry("replay", "Run a processor over history into a new version of its output, or verify a group"),
         Map.entry("diff", "Compare two outputs as tables (the latest value per key)"),
         Map.entry("promote", "Make TOPIC mean a new version (TOPIC.v2) for readers and writers"),
+        Map.entry("golden", "Record a group's input slice and expected output, and check code against it in CI"),
         Map.entry("demo", "Run the demo on a fresh temporary data directory"),
         Map.entry("completion", "Print a shell completion script (bash, zsh or fish)"),
         Map.entry("help", "Show the help of a command"));
