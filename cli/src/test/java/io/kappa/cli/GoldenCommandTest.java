@@ -219,6 +219,80 @@ class GoldenCommandTest {
         assertEquals("", other.err().replaceAll("kappa: loading [0-9,]+ input records into a scratch log\n", ""));
     }
 
+    /** Writes every field it reads, so its output shows whether a loaded slice gives a processor what the live log gave. */
+    public static class Echo implements Processor<byte[], byte[], byte[], byte[]> {
+        @Override
+        public void process(InputRecord<byte[], byte[]> record, ProcessorContext<byte[], byte[]> context) {
+            java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
+            String v = record.topic() + "|" + record.partition() + "|" + record.offset() + "|" + record.eventTime() + "|"
+                + record.appendTime() + "|" + (record.key() == null ? "none" : b64.encodeToString(record.key())) + "|" + record.id()
+                + "|" + b64.encodeToString(record.value());
+            context.forward(record.key(), v.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void aLoadedSliceGivesTheProcessorEveryFieldAsTheLiveLogDid() throws Exception {
+        byte[][] values = {"{\"a\":1}".getBytes(StandardCharsets.UTF_8), "{\"a\":1.50}".getBytes(StandardCharsets.UTF_8),
+            "{\"a\":1,\"a\":2}".getBytes(StandardCharsets.UTF_8), "\"quoted\"".getBytes(StandardCharsets.UTF_8), new byte[0],
+            "[1, 2]".getBytes(StandardCharsets.UTF_8), new byte[] {0, (byte) 0x80, 'z'}, "line\nbreak \u00e9".getBytes(StandardCharsets.UTF_8),
+            "{\"deep\":[{\"b\":null,\"c\":true}]}".getBytes(StandardCharsets.UTF_8)};
+        try (EventLog log = EventLog.open(data())) {
+            log.createTopic("raw", io.kappa.log.TopicConfig.partitions(3));
+            for (int i = 0; i < 60; i++) {
+                byte[] key = i % 5 == 0 ? null : i % 5 == 1 ? new byte[0] : i % 5 == 2 ? new byte[] {(byte) 0xfe, 1} : ("k" + i).getBytes(StandardCharsets.UTF_8);
+                byte[] id = i % 4 == 0 ? null : ("id-" + i).getBytes(StandardCharsets.UTF_8);
+                long time = i % 7 == 0 ? Event.NO_TIME : T0 - i * 60_000L; // times going backwards too
+                log.topic("raw").append(i % 3, new Event(key, values[i % values.length], time, id));
+                if (i == 30) {
+                    Thread.sleep(5); // append times that differ within a partition
+                }
+            }
+        }
+        assertEquals(0, kappa("run", "--class", Echo.class.getName(), "--group", "echo", "--input", "raw", "--output", "echo-out",
+            "--until-caught-up").code());
+        Path golden = dir.resolve("golden-echo");
+        Cli.Result rec = kappa("golden", "record", "--group", "echo", "--out", golden.toString(), "--from", "3");
+        assertEquals(0, rec.code(), rec.err());
+        List<JsonNode> in0 = lines(golden.resolve("input/raw-0.jsonl"));
+        assertEquals("{\"a\":1}", in0.stream().filter(n -> n.path("value").isObject()).findFirst().orElseThrow().get("value").toString(),
+            "an exact JSON value is embedded");
+        assertTrue(Files.readString(golden.resolve("input/raw-1.jsonl")).contains("\"value\":\"{\\\"a\\\":1.50}\""),
+            "JSON that would not write back to the same bytes is kept as text");
+
+        // what the live group wrote for offsets >= 3, per partition, is exactly the expected output
+        Map<Integer, List<String>> live = new TreeMap<>();
+        try (EventLog log = EventLog.open(data())) {
+            for (int p = 0; p < log.topic("echo-out").partitionCount(); p++) {
+                try (io.kappa.log.PartitionTailer t = log.topic("echo-out").partition(p).newTailer()) {
+                    int partition = p;
+                    while (t.poll(r -> {
+                        String v = r.valueString();
+                        if (Long.parseLong(v.split("\\|")[2]) >= 3) {
+                            live.computeIfAbsent(partition, k -> new ArrayList<>()).add(v);
+                        }
+                    }, 100) > 0) {
+                        // read all
+                    }
+                }
+            }
+        }
+        Map<Integer, List<String>> golden0 = new TreeMap<>();
+        for (int p = 0; p < 3; p++) {
+            Path f = golden.resolve("expected/echo-out-" + p + ".jsonl");
+            if (Files.exists(f)) {
+                List<String> vs = new ArrayList<>();
+                for (JsonNode n : lines(f)) {
+                    vs.add(n.get("value").asText());
+                }
+                golden0.put(p, vs);
+            }
+        }
+        assertEquals(51, live.values().stream().mapToInt(List::size).sum());
+        assertEquals(live, golden0);
+        assertEquals(0, check(golden.toString()).code());
+    }
+
     @Test
     void damagedGoldenRunsAreRefusedNamingTheFileAndLine() throws Exception {
         assertEquals(0, kappa("topic", "create", "words").code());

@@ -135,6 +135,7 @@ public final class GoldenRun {
         ObjectNode specNode = manifest.putObject("spec");
         spec.forEach(specNode::put);
         manifest.put("drain", drain);
+        manifest.put("maxRecordBytes", log.context().maxRecordBytes());
         manifest.put("from", from.toString());
         manifest.put("to", to.toString());
         ArrayNode inputs = manifest.putArray("inputs");
@@ -361,7 +362,9 @@ public final class GoldenRun {
             throw new UncheckedIOException("cannot create a scratch directory: " + e.getMessage(), e);
         }
         CachedEpochClock clock = new CachedEpochClock();
-        try (EventLog log = EventLog.open(new LogContext().dataDir(scratch).clock(clock).fsyncPolicy(FsyncPolicy.NONE))) {
+        LogContext scratchContext = new LogContext().dataDir(scratch).clock(clock).fsyncPolicy(FsyncPolicy.NONE).pretouch(false)
+            .maxRecordBytes(m.maxRecordBytes);
+        try (EventLog log = EventLog.open(scratchContext)) {
             notes.accept(String.format("loading %,d input records into a scratch log", m.inputRecords));
             Map<String, long[]> startAt = new LinkedHashMap<>();
             Map<String, long[]> stopAt = new LinkedHashMap<>();
@@ -673,6 +676,7 @@ public final class GoldenRun {
         final String group;
         final Map<String, String> spec = new LinkedHashMap<>();
         final boolean drain;
+        final int maxRecordBytes;
         final List<Input> inputs = new ArrayList<>();
         final Map<String, Integer> outputs = new LinkedHashMap<>();
         final Map<String, Expected> expected = new TreeMap<>();
@@ -698,6 +702,11 @@ public final class GoldenRun {
             }
             specNode.fields().forEachRemaining(e -> spec.put(e.getKey(), e.getValue().asText()));
             drain = json.path("drain").asBoolean(false);
+            // records and outputs as large as the recording log allowed
+            maxRecordBytes = json.has("maxRecordBytes") ? integer(json, "maxRecordBytes", where, 1) : LogContext.DEFAULT_MAX_RECORD_BYTES;
+            if (maxRecordBytes > LogContext.MAX_RECORD_BYTES_LIMIT) {
+                throw where.bad("maxRecordBytes " + maxRecordBytes + " is above the " + LogContext.MAX_RECORD_BYTES_LIMIT + " a log takes");
+            }
             for (JsonNode in : array(json, "inputs", where)) {
                 String topic = topic(text(in, "topic", where), where);
                 int partitions = integer(in, "partitions", where, 1);
