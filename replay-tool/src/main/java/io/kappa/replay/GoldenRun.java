@@ -365,6 +365,7 @@ public final class GoldenRun {
         LogContext scratchContext = new LogContext().dataDir(scratch).clock(clock).fsyncPolicy(FsyncPolicy.NONE).pretouch(false)
             .maxRecordBytes(m.maxRecordBytes);
         try (EventLog log = EventLog.open(scratchContext)) {
+            long started = System.nanoTime();
             notes.accept(String.format("loading %,d input records into a scratch log", m.inputRecords));
             Map<String, long[]> startAt = new LinkedHashMap<>();
             Map<String, long[]> stopAt = new LinkedHashMap<>();
@@ -381,6 +382,9 @@ public final class GoldenRun {
                 startAt.put(in.topic, start);
                 stopAt.put(in.topic, stop);
             }
+            notes.accept(String.format("loaded in %.1f s; running group %s's processor over them", (System.nanoTime() - started) / 1e9,
+                m.group));
+            started = System.nanoTime();
             clock.update(last); // what the processor's stages write between them is stamped at the slice's last append time
             for (Map.Entry<String, Integer> o : m.outputs.entrySet()) {
                 if (!log.exists(o.getKey())) {
@@ -417,6 +421,8 @@ public final class GoldenRun {
                 records = runner.recordsProcessed();
             }
             Map<String, List<Output>> actual = collector.files();
+            notes.accept(String.format("processed %,d records in %.1f s; %s", records, (System.nanoTime() - started) / 1e9,
+                update ? "writing the expected output" : "comparing"));
             return update ? update(dir, m, actual, records) : compare(dir, m, actual, records);
         } finally {
             try {
