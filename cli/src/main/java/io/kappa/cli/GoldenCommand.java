@@ -150,19 +150,9 @@ final class GoldenCommand implements Runnable {
                     throw new CommandLine.ParameterException(this.spec.commandLine(), "the golden run's processor is the built-in "
                         + spec.get("processor") + ": --jar and --option go with --class");
                 }
-                Map<String, String> opts = new LinkedHashMap<>();
-                if (options.isEmpty()) {
-                    spec.forEach((k, v) -> {
-                        if (k.startsWith("option.")) {
-                            opts.put(k.substring(7), v);
-                        }
-                    });
-                } else {
-                    opts.putAll(options);
-                }
+                Map<String, String> opts = options.isEmpty() ? io.kappa.replay.GroupSpecs.userOptions(spec) : options;
                 Path from = jar != null ? jar : className == null && spec.get("jar") != null ? Path.of(spec.get("jar")) : null;
-                java.util.List<String> inputs = java.util.Arrays.asList(spec.getOrDefault("inputs", "").split(","));
-                return UserClasses.topology(cls, from, group, inputs, spec.get("output"), opts);
+                return UserClasses.topology(cls, from, group, io.kappa.replay.GroupSpecs.inputs(spec), spec.get("output"), opts);
             };
         }
 

@@ -198,10 +198,7 @@ class GoldenCommandTest {
 
     @Test
     void aUserClassIsCheckedAndAnotherClassFailsNamingTheFirstDivergentOutput() throws Exception {
-        assertEquals(0, kappa("topic", "create", "words").code());
-        assertEquals(0, Cli.runWithStdin("a0\nb1\nc2\nd3\nc4\n", "append", "--data-dir=" + data(), "words", "--raw").code());
-        assertEquals(0, kappa("run", "--class", UpperCaseProcessor.class.getName(), "--group", "upper", "--input", "words",
-            "--output", "upper-out", "--until-caught-up").code());
+        upper("a0\nb1\nc2\nd3\nc4\n");
         Path golden = dir.resolve("golden-upper");
         assertEquals(0, kappa("golden", "record", "--group", "upper", "--out", golden.toString()).code());
         assertEquals(List.of("A0", "B1", "C2", "D3", "C4"),
@@ -296,10 +293,7 @@ class GoldenCommandTest {
 
     @Test
     void damagedGoldenRunsAreRefusedNamingTheFileAndLine() throws Exception {
-        assertEquals(0, kappa("topic", "create", "words").code());
-        assertEquals(0, Cli.runWithStdin("a0\nb1\nc2\n", "append", "--data-dir=" + data(), "words", "--raw").code());
-        assertEquals(0, kappa("run", "--class", UpperCaseProcessor.class.getName(), "--group", "upper", "--input", "words",
-            "--output", "upper-out", "--until-caught-up").code());
+        upper("a0\nb1\nc2\n");
         Path golden = dir.resolve("g");
         assertEquals(0, kappa("golden", "record", "--group", "upper", "--out", golden.toString()).code());
 
@@ -360,10 +354,7 @@ class GoldenCommandTest {
 
     @Test
     void realProcessesRecordAndCheckWithExitCodes() throws Exception {
-        assertEquals(0, kappa("topic", "create", "words").code());
-        assertEquals(0, Cli.runWithStdin("x\ny\nz\n", "append", "--data-dir=" + data(), "words", "--raw").code());
-        assertEquals(0, kappa("run", "--class", UpperCaseProcessor.class.getName(), "--group", "upper", "--input", "words",
-            "--output", "upper-out", "--until-caught-up").code());
+        upper("x\ny\nz\n");
         Path golden = dir.resolve("g");
         Cli.Result rec = Cli.exec(data(), null, "golden", "record", "--group", "upper", "--out", golden.toString(), "--from", "1");
         assertEquals(0, rec.code(), rec.err());
@@ -381,6 +372,14 @@ class GoldenCommandTest {
         Cli.Result usage = Cli.exec(null, null, "golden", "check");
         assertEquals(2, usage.code());
         assertEquals("kappa: Missing required parameter: 'DIR'; see `kappa golden check --help`\n", usage.err());
+    }
+
+    /** Topic words with these raw lines, and group upper ({@link UpperCaseProcessor}) run over them into upper-out. */
+    private void upper(String lines) {
+        assertEquals(0, kappa("topic", "create", "words").code());
+        assertEquals(0, Cli.runWithStdin(lines, "append", "--data-dir=" + data(), "words", "--raw").code());
+        assertEquals(0, kappa("run", "--class", UpperCaseProcessor.class.getName(), "--group", "upper", "--input", "words",
+            "--output", "upper-out", "--until-caught-up").code());
     }
 
     private void assertRefused(Path golden, String start) {

@@ -142,7 +142,7 @@ public final class GoldenRun {
         long total = 0;
         try {
             Files.createDirectories(dir.resolve("input"));
-            for (String name : Arrays.asList(spec.getOrDefault("inputs", "").split(","))) {
+            for (String name : GroupSpecs.inputs(spec)) {
                 Topic topic = log.topic(name);
                 ObjectNode in = inputs.addObject();
                 in.put("topic", name);
@@ -860,13 +860,8 @@ public final class GoldenRun {
         @Override
         public void onOutput(String stage, int task, String inputTopic, long inputOffset, String topic, int partition, DirectBuffer data,
                              int keyOffset, int keyLength, int valueOffset, int valueLength, long eventTime) {
-            byte[] key = null;
-            if (keyLength >= 0) {
-                key = new byte[keyLength];
-                data.getBytes(keyOffset, key);
-            }
-            byte[] value = new byte[valueLength];
-            data.getBytes(valueOffset, value);
+            byte[] key = OutputTap.copy(data, keyOffset, keyLength);
+            byte[] value = OutputTap.copy(data, valueOffset, valueLength);
             long order = ((long) stageOrder.getOrDefault(stage, Integer.MAX_VALUE) << 32) | task;
             byFile.computeIfAbsent(fileKey(topic, partition), k -> new ConcurrentHashMap<>())
                 .computeIfAbsent(order, k -> java.util.Collections.synchronizedList(new ArrayList<>()))

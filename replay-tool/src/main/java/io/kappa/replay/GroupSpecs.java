@@ -32,18 +32,28 @@ public final class GroupSpecs {
         return spec;
     }
 
+    /** The input topics of a spec. */
+    public static List<String> inputs(Map<String, String> spec) {
+        return Arrays.asList(spec.getOrDefault("inputs", "").split(","));
+    }
+
+    /** The {@code -o KEY=VALUE} options of a user class in a spec (kept as {@code option.KEY}). */
+    public static Map<String, String> userOptions(Map<String, String> spec) {
+        Map<String, String> options = new LinkedHashMap<>();
+        spec.forEach((k, v) -> {
+            if (k.startsWith("option.")) {
+                options.put(k.substring(7), v);
+            }
+        });
+        return options;
+    }
+
     public static Topology topology(EventLog log, String group, Map<String, String> spec) {
-        List<String> inputs = Arrays.asList(spec.getOrDefault("inputs", "").split(","));
+        List<String> inputs = inputs(spec);
         String output = spec.get("output");
         if (spec.containsKey("class")) {
-            Map<String, String> options = new LinkedHashMap<>();
-            spec.forEach((k, v) -> {
-                if (k.startsWith("option.")) {
-                    options.put(k.substring(7), v);
-                }
-            });
             String jar = spec.get("jar");
-            return UserClasses.topology(spec.get("class"), jar == null ? null : Path.of(jar), group, inputs, output, options);
+            return UserClasses.topology(spec.get("class"), jar == null ? null : Path.of(jar), group, inputs, output, userOptions(spec));
         }
         Map<String, String> options = new LinkedHashMap<>();
         for (String o : BuiltinSpec.OPTIONS) {
