@@ -144,15 +144,16 @@ final class GoldenCommand implements Runnable {
             if (className == null && jar == null && options.isEmpty()) {
                 return io.kappa.replay.GroupSpecs::topology;
             }
-            return (log, group, spec) -> {
-                String cls = className != null ? className : spec.get("class");
-                if (cls == null) {
-                    throw new CommandLine.ParameterException(this.spec.commandLine(), "the golden run's processor is the built-in "
-                        + spec.get("processor") + ": --jar and --option go with --class");
-                }
-                Map<String, String> opts = options.isEmpty() ? io.kappa.replay.GroupSpecs.userOptions(spec) : options;
-                Path from = jar != null ? jar : className == null && spec.get("jar") != null ? Path.of(spec.get("jar")) : null;
-                return UserClasses.topology(cls, from, group, io.kappa.replay.GroupSpecs.inputs(spec), spec.get("output"), opts);
+            Map<String, String> recorded = GoldenRun.spec(dir);
+            if (className == null && !recorded.containsKey("class")) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "the golden run's processor is the built-in "
+                    + recorded.get("processor") + ": --jar and --option go with --class");
+            }
+            return (log, group, s) -> {
+                String cls = className != null ? className : s.get("class");
+                Map<String, String> opts = options.isEmpty() ? io.kappa.replay.GroupSpecs.userOptions(s) : options;
+                Path from = jar != null ? jar : className == null && s.get("jar") != null ? Path.of(s.get("jar")) : null;
+                return UserClasses.topology(cls, from, group, io.kappa.replay.GroupSpecs.inputs(s), s.get("output"), opts);
             };
         }
 

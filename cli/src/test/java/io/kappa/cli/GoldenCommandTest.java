@@ -136,6 +136,11 @@ class GoldenCommandTest {
         assertEquals(0, ok.code(), ok.out() + ok.err());
         assertEquals("equal: 46 input records of group pages give the 46 expected output records\n", ok.out());
 
+        Cli.Result usage = check(golden.toString(), "--jar", "enrich.jar");
+        assertEquals(2, usage.code());
+        assertEquals("kappa: the golden run's processor is the built-in count: --jar and --option go with --class; see `kappa golden "
+            + "check --help`\n", usage.err());
+
         // a checkout elsewhere: nothing of the data directory is needed
         Path copy = dir.resolve("elsewhere");
         copyTree(golden, copy);

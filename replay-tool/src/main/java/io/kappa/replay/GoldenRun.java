@@ -346,6 +346,11 @@ public final class GoldenRun {
         }
     }
 
+    /** The processor spec a golden run was recorded with (its manifest read and checked, its files not). */
+    public static Map<String, String> spec(Path dir) {
+        return Manifest.read(dir).spec;
+    }
+
     /**
      * Checks the golden run in {@code dir}: loads its slice into a scratch log, runs the processor (from the manifest's
      * spec, or {@code processors}), and compares every output partition record by record with the expected files.
