@@ -364,8 +364,13 @@ class GoldenCommandTest {
         Cli.Result rec = Cli.exec(data(), null, "golden", "record", "--group", "upper", "--out", golden.toString(), "--from", "1");
         assertEquals(0, rec.code(), rec.err());
         assertTrue(rec.out().contains("2 input records, 2 expected output records"), rec.out());
-        Cli.Result ok = Cli.exec(null, null, "golden", "check", golden.toString());
+        Path tmp = Files.createDirectories(dir.resolve("tmp"));
+        String[] checkArgs = {"golden", "check", golden.toString()};
+        Cli.Result ok = Cli.waitFor(Cli.start(Map.of(), List.of("-Xmx256m", "-Djava.io.tmpdir=" + tmp), checkArgs), checkArgs);
         assertEquals(0, ok.code(), ok.err());
+        try (var left = Files.list(tmp)) {
+            assertEquals(List.of(), left.toList(), "the scratch log is removed");
+        }
         assertEquals("equal: 2 input records of group upper give the 2 expected output records\n", ok.out());
         Cli.Result diverges = Cli.exec(null, null, "golden", "check", golden.toString(), "--class", Shout.class.getName());
         assertEquals(0, diverges.code(), "no value starts with c: " + diverges.out());
