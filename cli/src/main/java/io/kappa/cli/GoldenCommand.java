@@ -77,10 +77,8 @@ final class GoldenCommand implements Runnable {
                 throw Names.unknownGroup(group, data.resolve());
             }
             try (EventLog log = data.openExisting()) {
-                Progress line = new Progress(err, progress || Progress.stderrIsTerminal(), "replayed");
-                GoldenRun.Result r = GoldenRun.record(log, group, start, end, drain, out, force, version(), note(err),
-                    (runner, total) -> line.follow(runner, 0, total));
-                line.finish(r.processed());
+                GoldenRun.Result r = GoldenRun.record(log, group, start, end, drain, out, force, version(),
+                    new Watch(err, progress || Progress.stderrIsTerminal()));
                 spec.commandLine().getOut().printf("recorded golden run of group %s in %s: %,d input records, %,d expected output records%n",
                     group, out, r.inputRecords(), r.expectedRecords());
                 return 0;
@@ -114,9 +112,7 @@ final class GoldenCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             GoldenRun.Processors processors = processors();
-            Progress line = new Progress(err, progress || Progress.stderrIsTerminal(), "replayed");
-            GoldenRun.Result r = GoldenRun.check(dir, processors, update, note(err), (runner, total) -> line.follow(runner, 0, total));
-            line.finish(r.processed());
+            GoldenRun.Result r = GoldenRun.check(dir, processors, update, new Watch(err, progress || Progress.stderrIsTerminal()));
             if (r.updated()) {
                 out.printf("updated the expected output of %s: %,d records over %,d input records%n", dir, r.expectedRecords(),
                     r.inputRecords());
@@ -162,10 +158,55 @@ final class GoldenCommand implements Runnable {
         }
     }
 
-    private static java.util.function.Consumer<String> note(PrintWriter err) {
-        return s -> {
-            err.println("kappa: " + s);
+    /** Notes as lines on stderr; loading and processing as a progress line when stderr is a terminal or with --progress. */
+    private static final class Watch implements GoldenRun.Watcher {
+        private final PrintWriter err;
+        private final boolean enabled;
+        private Progress line;
+        private Thread follower;
+        private io.kappa.processor.ProcessorRunner runner;
+        private long loaded;
+
+        Watch(PrintWriter err, boolean enabled) {
+            this.err = err;
+            this.enabled = enabled;
+        }
+
+        @Override
+        public void note(String text) {
+            end();
+            err.println("kappa: " + text);
             err.flush();
-        };
+        }
+
+        @Override
+        public void loaded(long records, long total) {
+            if (line == null) {
+                line = new Progress(err, enabled, "loaded");
+            }
+            loaded = records;
+            line.update(records, total == 0 ? -1 : records / (double) total);
+        }
+
+        @Override
+        public void running(io.kappa.processor.ProcessorRunner runner, long total) {
+            end();
+            this.runner = runner;
+            line = new Progress(err, enabled, "processed");
+            follower = line.follow(runner, 0, total);
+        }
+
+        /** Ends the progress line shown, if any, with its last count, before a note. */
+        private void end() {
+            if (follower != null) {
+                follower.interrupt();
+                follower = null;
+            }
+            if (line != null) {
+                line.finish(runner != null ? runner.recordsProcessed() : loaded);
+            }
+            line = null;
+            runner = null;
+        }
     }
 }

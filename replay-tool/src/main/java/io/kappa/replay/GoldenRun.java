@@ -24,7 +24,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -81,6 +80,21 @@ public final class GoldenRun {
         }
     }
 
+    /** What a long record or check reports while it works: notes (a line each), records loaded, the processor's runner. */
+    public interface Watcher {
+        void note(String line);
+
+        /** Called every {@value #LOAD_STEP} input records loaded, and at the end. */
+        default void loaded(long records, long total) {
+        }
+
+        /** Called once the processor runs over the loaded slice of {@code total} records. */
+        default void running(ProcessorRunner runner, long total) {
+        }
+    }
+
+    static final int LOAD_STEP = 10_000;
+
     /** Builds the processor to check from the spec in the manifest (by default {@link GroupSpecs#topology}). */
     @FunctionalInterface
     public interface Processors {
@@ -124,7 +138,7 @@ public final class GoldenRun {
      * {@code force}, which replaces the golden run's files there (and only those).
      */
     public static Result record(EventLog log, String group, Position from, Position to, boolean drain, Path dir, boolean force,
-                                String kappaVersion, Consumer<String> notes, java.util.function.ObjLongConsumer<ProcessorRunner> whileRunning)
+                                String kappaVersion, Watcher watcher)
         throws InterruptedException {
         Map<String, String> spec = GroupSpecs.spec(log.dataDir(), group);
         prepare(dir, force);
@@ -185,8 +199,8 @@ public final class GoldenRun {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the golden run in " + dir + ": " + e.getMessage(), e);
         }
-        notes.accept(String.format("recorded %,d input records of group %s in %s; computing the expected output", total, group, dir));
-        return check(dir, GroupSpecs::topology, true, notes, whileRunning);
+        watcher.note(String.format("recorded %,d input records of group %s in %s; computing the expected output", total, group, dir));
+        return check(dir, GroupSpecs::topology, true, watcher);
     }
 
     private static long clamp(long offset, Partition p) {
@@ -356,8 +370,7 @@ public final class GoldenRun {
      * spec, or {@code processors}), and compares every output partition record by record with the expected files.
      * With {@code update} the expected files are rewritten with what the processor produced instead.
      */
-    public static Result check(Path dir, Processors processors, boolean update, Consumer<String> notes,
-                               java.util.function.ObjLongConsumer<ProcessorRunner> whileRunning) throws InterruptedException {
+    public static Result check(Path dir, Processors processors, boolean update, Watcher watcher) throws InterruptedException {
         Manifest m = Manifest.read(dir);
         m.verifyFiles();
         Path scratch;
@@ -371,23 +384,29 @@ public final class GoldenRun {
             .maxRecordBytes(m.maxRecordBytes);
         try (EventLog log = EventLog.open(scratchContext)) {
             long started = System.nanoTime();
-            notes.accept(String.format("loading %,d input records into a scratch log", m.inputRecords));
+            watcher.note(String.format("loading %,d input records into a scratch log", m.inputRecords));
             Map<String, long[]> startAt = new LinkedHashMap<>();
             Map<String, long[]> stopAt = new LinkedHashMap<>();
             long last = 0;
+            long[] loaded = {0};
             for (Manifest.Input in : m.inputs) {
                 Topic t = log.createTopic(in.topic, TopicConfig.partitions(in.partitions));
                 long[] start = new long[in.partitions];
                 long[] stop = new long[in.partitions];
                 for (Manifest.Slice s : in.slices) {
-                    last = Math.max(last, load(dir, s, t.partition(s.partition), clock));
+                    last = Math.max(last, load(dir, s, t.partition(s.partition), clock, () -> {
+                        if (++loaded[0] % LOAD_STEP == 0) {
+                            watcher.loaded(loaded[0], m.inputRecords);
+                        }
+                    }));
                     start[s.partition] = s.records == 0 ? 0 : s.from;
                     stop[s.partition] = s.records == 0 ? 0 : s.to;
                 }
                 startAt.put(in.topic, start);
                 stopAt.put(in.topic, stop);
             }
-            notes.accept(String.format("loaded in %.1f s; running group %s's processor over them", (System.nanoTime() - started) / 1e9,
+            watcher.loaded(loaded[0], m.inputRecords);
+            watcher.note(String.format("loaded in %.1f s; running group %s's processor over them", (System.nanoTime() - started) / 1e9,
                 m.group));
             started = System.nanoTime();
             clock.update(last); // what the processor's stages write between them is stamped at the slice's last append time
@@ -410,9 +429,7 @@ public final class GoldenRun {
             long records;
             try (ProcessorRunner runner = new ProcessorRunner(log, topology, context)) {
                 runner.start();
-                if (whileRunning != null) {
-                    whileRunning.accept(runner, m.inputRecords);
-                }
+                watcher.running(runner, m.inputRecords);
                 while (!(m.drain ? runner.awaitDrained(1_000) : runner.awaitCaughtUp(1_000))) {
                     if (runner.failure() != null) {
                         break;
@@ -426,20 +443,20 @@ public final class GoldenRun {
                 records = runner.recordsProcessed();
             }
             Map<String, List<Output>> actual = collector.files();
-            notes.accept(String.format("processed %,d records in %.1f s; %s", records, (System.nanoTime() - started) / 1e9,
+            watcher.note(String.format("processed %,d records in %.1f s; %s", records, (System.nanoTime() - started) / 1e9,
                 update ? "writing the expected output" : "comparing"));
             return update ? update(dir, m, actual, records) : compare(dir, m, actual, records);
         } finally {
             try {
                 Dirs.deleteRecursively(scratch);
             } catch (IOException e) {
-                notes.accept("cannot remove the scratch directory " + scratch + ": " + e.getMessage());
+                watcher.note("cannot remove the scratch directory " + scratch + ": " + e.getMessage());
             }
         }
     }
 
     /** Appends one slice file to its partition with its offsets and append times; returns the last append time. */
-    private static long load(Path dir, Manifest.Slice s, Partition p, CachedEpochClock clock) {
+    private static long load(Path dir, Manifest.Slice s, Partition p, CachedEpochClock clock, Runnable eachRecord) {
         String file = inputFile(s.topic, s.partition);
         long expected = s.from;
         long lastAppend = Long.MIN_VALUE;
@@ -481,6 +498,7 @@ public final class GoldenRun {
                 lastAppend = append;
                 expected++;
                 count++;
+                eachRecord.run();
             }
             flush(p, batch, batchTime, clock);
         } catch (IOException e) {
