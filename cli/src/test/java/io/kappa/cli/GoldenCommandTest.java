@@ -349,6 +349,20 @@ class GoldenCommandTest {
         assertEquals(0, kappa("golden", "record", "--group", "upper", "--out", golden.toString(), "--force").code());
         assertEquals("kept", Files.readString(golden.resolve("README.md")));
         assertEquals(0, check(golden.toString()).code());
+        Cli.Result backwards = kappa("golden", "record", "--group", "upper", "--out", dir.resolve("y").toString(), "--from", "2", "--to", "1");
+        assertEquals(2, backwards.code());
+        assertTrue(backwards.err().startsWith("kappa: --from 2 is after --to 1 in words/0 (offsets 2 > 1)"), backwards.err());
+        assertFalse(Files.exists(dir.resolve("y")), "nothing written");
+        Path groupJson = data().resolve("groups/upper/group.json");
+        String savedJson = Files.readString(groupJson);
+        Files.writeString(groupJson, savedJson.replace(UpperCaseProcessor.class.getName(), "io.kappa.NoSuchProcessor"));
+        Cli.Result failing = kappa("golden", "record", "--group", "upper", "--out", dir.resolve("y").toString());
+        assertNotEquals(0, failing.code());
+        assertTrue(failing.err().contains("io.kappa.NoSuchProcessor"), failing.err());
+        assertTrue(Files.isDirectory(dir.resolve("y")) && Files.list(dir.resolve("y")).toList().isEmpty(),
+            "a failed recording leaves nothing that looks like a golden run");
+        Files.writeString(groupJson, savedJson);
+        Files.delete(dir.resolve("y"));
         Cli.Result bad = kappa("golden", "record", "--group", "../x", "--out", dir.resolve("y").toString());
         assertEquals(2, bad.code());
         assertTrue(bad.err().startsWith("kappa: invalid group name '../x'"), bad.err());

@@ -141,7 +141,40 @@ public final class GoldenRun {
                                 String kappaVersion, Watcher watcher)
         throws InterruptedException {
         Map<String, String> spec = GroupSpecs.spec(log.dataDir(), group);
+        // the slices first: a bad range is refused before anything is written
+        Map<String, long[][]> slices = new LinkedHashMap<>();
+        for (String name : GroupSpecs.inputs(spec)) {
+            Topic topic = log.topic(name);
+            long[][] ranges = new long[topic.partitionCount()][];
+            for (int p = 0; p < ranges.length; p++) {
+                Partition part = topic.partition(p);
+                long start = clamp(from.resolve(part), part);
+                long end = clamp(to.resolve(part), part);
+                if (start > end) {
+                    throw new IllegalArgumentException("--from " + from + " is after --to " + to + " in " + name + "/" + p
+                        + " (offsets " + start + " > " + end + ")");
+                }
+                ranges[p] = new long[] {start, end};
+            }
+            slices.put(name, ranges);
+        }
         prepare(dir, force);
+        boolean done = false;
+        try {
+            long total = writeInputs(log, group, spec, slices, from + " to " + to, drain, dir, kappaVersion);
+            watcher.note(String.format("recorded %,d input records of group %s in %s; computing the expected output", total, group, dir));
+            Result r = check(dir, GroupSpecs::topology, true, watcher);
+            done = true;
+            return r;
+        } finally {
+            if (!done) {
+                removeGoldenFiles(dir); // a failed recording leaves no golden run that looks whole
+            }
+        }
+    }
+
+    private static long writeInputs(EventLog log, String group, Map<String, String> spec, Map<String, long[][]> slices, String asked,
+                                    boolean drain, Path dir, String kappaVersion) {
         ObjectNode manifest = Serdes.MAPPER.createObjectNode();
         manifest.put("format", FORMAT);
         manifest.put("kappa", kappaVersion);
@@ -150,34 +183,28 @@ public final class GoldenRun {
         spec.forEach(specNode::put);
         manifest.put("drain", drain);
         manifest.put("maxRecordBytes", log.context().maxRecordBytes());
-        manifest.put("from", from.toString());
-        manifest.put("to", to.toString());
+        manifest.put("slice", asked); // how it was chosen, to record it again
         ArrayNode inputs = manifest.putArray("inputs");
         long total = 0;
         try {
             Files.createDirectories(dir.resolve("input"));
-            for (String name : GroupSpecs.inputs(spec)) {
-                Topic topic = log.topic(name);
+            for (Map.Entry<String, long[][]> e : slices.entrySet()) {
+                Topic topic = log.topic(e.getKey());
                 ObjectNode in = inputs.addObject();
-                in.put("topic", name);
+                in.put("topic", e.getKey());
                 in.put("partitions", topic.partitionCount());
-                ArrayNode slices = in.putArray("slices");
-                for (int p = 0; p < topic.partitionCount(); p++) {
-                    Partition part = topic.partition(p);
-                    long start = clamp(from.resolve(part), part);
-                    long end = clamp(to.resolve(part), part);
-                    if (start > end) {
-                        throw new IllegalArgumentException("--from " + from + " is after --to " + to + " in " + name + "/" + p
-                            + " (offsets " + start + " > " + end + ")");
-                    }
-                    String file = inputFile(name, p);
-                    ObjectNode s = slices.addObject();
+                ArrayNode list = in.putArray("slices");
+                for (int p = 0; p < e.getValue().length; p++) {
+                    long start = e.getValue()[p][0];
+                    long end = e.getValue()[p][1];
+                    String file = inputFile(e.getKey(), p);
+                    ObjectNode s = list.addObject();
                     s.put("partition", p);
                     s.put("from", start);
                     s.put("to", end);
                     s.put("records", end - start);
                     s.put("file", file);
-                    s.put("sha256", writeSlice(part, start, end, dir.resolve(file)));
+                    s.put("sha256", writeSlice(topic.partition(p), start, end, dir.resolve(file)));
                     total += end - start;
                 }
             }
@@ -199,8 +226,7 @@ public final class GoldenRun {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the golden run in " + dir + ": " + e.getMessage(), e);
         }
-        watcher.note(String.format("recorded %,d input records of group %s in %s; computing the expected output", total, group, dir));
-        return check(dir, GroupSpecs::topology, true, watcher);
+        return total;
     }
 
     private static long clamp(long offset, Partition p) {
@@ -222,13 +248,22 @@ public final class GoldenRun {
                     throw new GoldenRunException(dir + " exists and is not empty: give an empty or new directory, or --force to replace "
                         + "the golden run there");
                 }
-                Files.deleteIfExists(dir.resolve(MANIFEST));
-                Dirs.deleteRecursively(dir.resolve("input"));
-                Dirs.deleteRecursively(dir.resolve("expected"));
+                removeGoldenFiles(dir);
             }
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Removes a golden run's own files from {@code dir} (the manifest first: what is left is never taken for one). */
+    private static void removeGoldenFiles(Path dir) {
+        try {
+            Files.deleteIfExists(dir.resolve(MANIFEST));
+            Dirs.deleteRecursively(dir.resolve("input"));
+            Dirs.deleteRecursively(dir.resolve("expected"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove the golden run in " + dir + ": " + e.getMessage(), e);
         }
     }
 
