@@ -206,6 +206,9 @@ final class HelpLayout {
         Map.entry("replay", "Run a processor over history into a new version of its output, or verify a group"),
         Map.entry("diff", "Compare two outputs as tables (the latest value per key)"),
         Map.entry("promote", "Make TOPIC mean a new version (TOPIC.v2) for readers and writers"),
+        Map.entry("golden", "Record a group's input slice and expected output, and check code against it in CI"),
+        Map.entry("golden record", "Freeze a slice of a group's input, its spec and the output it gives into DIR"),
+        Map.entry("golden check", "Replay a golden run through the current code; exit 1 at the first divergent output"),
         Map.entry("demo", "Run the demo on a fresh temporary data directory"),
         Map.entry("completion", "Print a shell completion script (bash, zsh or fish)"),
         Map.entry("help", "Show the help of a command"));

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 /** The {@code kappa} command: picocli wiring only; the work lives in the library modules. */
 @Command(name = "kappa", mixinStandardHelpOptions = true, version = "kappa 0.1.0",
     description = "An append-only, partitioned event log and stream processor.",
-    subcommands = {TopicCommand.class, AppendCommand.class, ReadCommand.class, ServeCommand.class, RunCommand.class, MirrorCommand.class, StatusCommand.class, StateCommand.class, RewindCommand.class, ReplayCommand.class, DiffCommand.class, PromoteCommand.class, UiCommand.class, DemoCommand.class, CompletionCommand.class,
+    subcommands = {TopicCommand.class, AppendCommand.class, ReadCommand.class, ServeCommand.class, RunCommand.class, MirrorCommand.class, StatusCommand.class, StateCommand.class, RewindCommand.class, ReplayCommand.class, DiffCommand.class, PromoteCommand.class, GoldenCommand.class, UiCommand.class, DemoCommand.class, CompletionCommand.class,
         CommandLine.HelpCommand.class})
 public final class Kappa implements Runnable {
     @CommandLine.Spec

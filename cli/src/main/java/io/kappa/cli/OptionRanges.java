@@ -38,7 +38,7 @@ public final class OptionRanges {
         Map.entry("--stall-timeout-ms", new Range(1, Long.MAX_VALUE)),
         Map.entry("--idle-timeout-ms", new Range(1, Long.MAX_VALUE)),
         Map.entry("--fsync-interval-ms", new Range(1, Long.MAX_VALUE)),
-        Map.entry("--max-record-bytes", new Range(1, 64 << 20)));
+        Map.entry("--max-record-bytes", new Range(1, io.kappa.log.LogContext.MAX_RECORD_BYTES_LIMIT)));
 
     private OptionRanges() {
     }

@@ -87,6 +87,11 @@ final class Cli {
         return exec(pb.start(), null, args);
     }
 
+    /** Waits for a process {@link #start} started (with no input) and returns what it printed. */
+    static Result waitFor(Process p, String... args) throws Exception {
+        return exec(p, null, args);
+    }
+
     private static Result exec(Process p, String stdin, String... args) throws Exception {
         if (stdin != null) {
             p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));

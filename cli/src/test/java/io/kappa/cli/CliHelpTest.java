@@ -16,7 +16,8 @@ class CliHelpTest {
     private static final List<List<String>> COMMANDS = List.of(List.of(), List.of("topic"), List.of("topic", "create"),
         List.of("topic", "list"), List.of("topic", "describe"), List.of("topic", "delete"), List.of("append"), List.of("read"),
         List.of("serve"), List.of("run"), List.of("mirror"), List.of("status"), List.of("rewind"), List.of("replay"), List.of("diff"),
-        List.of("promote"), List.of("demo"), List.of("completion"), List.of("run", "count"), List.of("replay", "window-count"));
+        List.of("promote"), List.of("golden"), List.of("golden", "record"), List.of("golden", "check"), List.of("demo"),
+        List.of("completion"), List.of("run", "count"), List.of("replay", "window-count"));
 
     @TempDir
     Path dir;

@@ -12,6 +12,8 @@ import org.agrona.concurrent.SystemEpochClock;
  */
 public final class LogContext {
     public static final int DEFAULT_MAX_RECORD_BYTES = 1 << 20;
+    /** The largest {@link #maxRecordBytes} a log takes. */
+    public static final int MAX_RECORD_BYTES_LIMIT = 64 << 20;
     public static final long DEFAULT_FSYNC_INTERVAL_MS = 1_000;
     /** How long an appender waits for Chronicle's write lock left by a dead process before breaking it. */
     public static final long DEFAULT_LOCK_TIMEOUT_MS = 2_000;
@@ -124,8 +126,8 @@ public final class LogContext {
         Objects.requireNonNull(fsyncPolicy, "fsyncPolicy");
         Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(holder, "holder");
-        if (maxRecordBytes < 1 || maxRecordBytes > 64 << 20) {
-            throw new IllegalArgumentException("maxRecordBytes must be in 1..67108864, was " + maxRecordBytes);
+        if (maxRecordBytes < 1 || maxRecordBytes > MAX_RECORD_BYTES_LIMIT) {
+            throw new IllegalArgumentException("maxRecordBytes must be in 1.." + MAX_RECORD_BYTES_LIMIT + ", was " + maxRecordBytes);
         }
         if (fsyncPolicy == FsyncPolicy.INTERVAL && fsyncIntervalMs < 1) {
             throw new IllegalArgumentException("fsyncIntervalMs must be >= 1, was " + fsyncIntervalMs);

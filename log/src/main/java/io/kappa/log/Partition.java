@@ -60,6 +60,8 @@ public final class Partition implements AutoCloseable {
     private long lastIndex = Long.MIN_VALUE;
     private long lastOffset = -1;
     private long lastAppendTime = Long.MIN_VALUE;
+    // the offset the first record of an empty partition gets (continueFrom)
+    private long firstOffset;
     private boolean startedSegment;
     private final java.util.concurrent.atomic.AtomicLong knownEnd = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean unsynced;
@@ -538,7 +540,7 @@ public final class Partition implements AutoCloseable {
                     + ") of segment " + cycles[i] + " to continue its offsets");
             }
         }
-        lastOffset = -1;
+        lastOffset = firstOffset - 1;
         lastAppendTime = Long.MIN_VALUE;
     }
 
@@ -628,6 +630,25 @@ public final class Partition implements AutoCloseable {
             tailProbe.singleThreadedCheckDisabled(true);
         }
         return tailProbe;
+    }
+
+    /**
+     * Makes the first record appended to this empty partition take {@code offset}, as if the records before it had been
+     * removed by retention: how a saved slice of a partition is loaded with its own offsets ({@code kappa golden check}).
+     * Once a record is stored, offsets go on from it as always; an empty partition forgets this when it is opened again.
+     */
+    public void continueFrom(long offset) {
+        if (offset < 0) {
+            throw new IllegalArgumentException(where + ": an offset must not be negative, got " + offset);
+        }
+        synchronized (this) {
+            ensureOpen();
+            if (segments.endOffset() != 0 || lastOffset >= 0) {
+                throw new IllegalStateException(where + " is not empty: it continues from offset " + endOffset());
+            }
+            firstOffset = offset;
+            lastIndex = Long.MIN_VALUE; // read the tail again before the next append
+        }
     }
 
     /** The first offset still stored (retention may have removed older ones). */

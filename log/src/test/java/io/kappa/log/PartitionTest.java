@@ -46,6 +46,28 @@ class PartitionTest {
     }
 
     @Test
+    void anEmptyPartitionCanContinueFromAGivenOffsetAsAfterRetention() throws Exception {
+        Partition p = log.createTopic("t", TopicConfig.partitions(1)).partition(0);
+        p.continueFrom(1_000);
+        clock.update(1_763_719_200_500L);
+        assertEquals(1_000, p.append(b("k"), b("v0"), 42, b("id-0")));
+        assertEquals(1_001, p.appendBatch(List.of(Event.of("k", "v1"), Event.of(null, "v2")))[0]);
+        assertEquals(1_000, p.startOffset());
+        assertEquals(1_003, p.endOffset());
+        List<Record> all = readAll(p, 1_001);
+        assertEquals(List.of(1_001L, 1_002L), all.stream().map(Record::offset).toList());
+        assertEquals(1_763_719_200_500L, all.get(0).appendTime());
+        assertThrows(LogException.OffsetOutOfRange.class, () -> readAll(p, 999));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> p.continueFrom(5));
+        assertTrue(e.getMessage().contains("not empty"), e.getMessage());
+        log.close();
+        log = EventLog.open(new LogContext().dataDir(dir).clock(clock));
+        Partition again = log.topic("t").partition(0);
+        assertEquals(1_003, again.append(b("v3")), "offsets go on from the stored records after a reopen");
+        assertEquals(1_000, again.startOffset());
+    }
+
+    @Test
     void offsetsAreDenseFromZeroAndRecordsRoundTrip() {
         Partition p = log.createTopic("t", TopicConfig.partitions(1)).partition(0);
         assertEquals(0, p.startOffset());

@@ -20,4 +20,14 @@ public interface OutputTap {
      */
     void onOutput(String stage, int task, String inputTopic, long inputOffset, String topic, int partition, DirectBuffer data,
                   int keyOffset, int keyLength, int valueOffset, int valueLength, long eventTime);
+
+    /** A copy of a key or value {@link #onOutput} shows, to keep after the call; null for a length of -1 (no key). */
+    static byte[] copy(DirectBuffer data, int offset, int length) {
+        if (length < 0) {
+            return null;
+        }
+        byte[] b = new byte[length];
+        data.getBytes(offset, b);
+        return b;
+    }
 }

@@ -32,6 +32,22 @@ public final class GroupSpecs {
         return spec;
     }
 
+    /** The input topics of a spec. */
+    public static List<String> inputs(Map<String, String> spec) {
+        return Arrays.asList(spec.getOrDefault("inputs", "").split(","));
+    }
+
+    /** The {@code -o KEY=VALUE} options of a user class in a spec (kept as {@code option.KEY}). */
+    public static Map<String, String> userOptions(Map<String, String> spec) {
+        Map<String, String> options = new LinkedHashMap<>();
+        spec.forEach((k, v) -> {
+            if (k.startsWith("option.")) {
+                options.put(k.substring(7), v);
+            }
+        });
+        return options;
+    }
+
     /** The {@code spec} of a group's description ({@code group.json}, or {@code KafkaGroups.spec} on Kafka); empty if none. */
     public static Map<String, String> of(JsonNode info) {
         Map<String, String> spec = new LinkedHashMap<>();
@@ -45,17 +61,11 @@ public final class GroupSpecs {
 
     /** The topology of a spec over a local log's or a Kafka cluster's topics ({@code kappa rewind --kafka}). */
     public static Topology topology(TopicCatalog log, String group, Map<String, String> spec) {
-        List<String> inputs = Arrays.asList(spec.getOrDefault("inputs", "").split(","));
+        List<String> inputs = inputs(spec);
         String output = spec.get("output");
         if (spec.containsKey("class")) {
-            Map<String, String> options = new LinkedHashMap<>();
-            spec.forEach((k, v) -> {
-                if (k.startsWith("option.")) {
-                    options.put(k.substring(7), v);
-                }
-            });
             String jar = spec.get("jar");
-            return UserClasses.topology(spec.get("class"), jar == null ? null : Path.of(jar), group, inputs, output, options);
+            return UserClasses.topology(spec.get("class"), jar == null ? null : Path.of(jar), group, inputs, output, userOptions(spec));
         }
         Map<String, String> options = new LinkedHashMap<>();
         for (String o : BuiltinSpec.OPTIONS) {

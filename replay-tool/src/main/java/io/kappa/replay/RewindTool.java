@@ -556,7 +556,7 @@ public final class RewindTool {
     }
 
     /** The topics a topology's later stages read from its earlier ones. */
-    private static java.util.Set<String> internalTopics(Topology topology) {
+    static java.util.Set<String> internalTopics(Topology topology) {
         java.util.Set<String> written = new java.util.HashSet<>();
         java.util.Set<String> internal = new java.util.TreeSet<>();
         for (io.kappa.processor.Stage<?, ?, ?, ?> s : topology.stages()) {

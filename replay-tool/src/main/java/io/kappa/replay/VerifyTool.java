@@ -295,13 +295,8 @@ public final class VerifyTool {
         public void onOutput(String stage, int task, String inputTopic, long inputOffset, String topic, int partition, DirectBuffer data,
                              int keyOffset, int keyLength, int valueOffset, int valueLength, long eventTime) {
             Track t = tracks.computeIfAbsent(stage + "/" + task + "/" + inputTopic, k -> new Track(stage, task, inputTopic));
-            byte[] key = null;
-            if (keyLength >= 0) {
-                key = new byte[keyLength];
-                data.getBytes(keyOffset, key);
-            }
-            byte[] value = new byte[valueLength];
-            data.getBytes(valueOffset, value);
+            byte[] key = OutputTap.copy(data, keyOffset, keyLength);
+            byte[] value = OutputTap.copy(data, valueOffset, valueLength);
             long block = inputOffset / blockSize;
             if (block != t.block) {
                 t.block = block;
