@@ -13,7 +13,7 @@ public final class Kappa implements Runnable {
     /**
      * The commands, in the order help lists them. They are added to the command line by {@link #commandLine(String[])}:
      * all of them, or only the one a command line names (picocli reads a command's options from its annotations when it
-     * is added: the model of all of them took about 1.5 times as long as that of one, docs/benchmarks.md, start-up).
+     * is added: the model of all of them took about 1.5 times as long as that of one; docs/benchmarks.md, start-up).
      */
     static final java.util.List<Class<?>> COMMANDS = java.util.List.of(TopicCommand.class, AppendCommand.class, ReadCommand.class,
         ServeCommand.class, RunCommand.class, MirrorCommand.class, StatusCommand.class, RewindCommand.class, ReplayCommand.class,

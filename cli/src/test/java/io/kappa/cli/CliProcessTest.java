@@ -38,8 +38,8 @@ class CliProcessTest {
 
     /**
      * A process that runs a reading command ({@code topic describe}, {@code read}, {@code status}) declares itself
-     * read-only and does not load Chronicle's native posix binding (jnr-ffi, generated at run time: a quarter of such a
-     * command's start-up); a process that appends keeps it (its syncs need it).
+     * read-only and does not load Chronicle's native posix binding (jnr-ffi, generated at run time: about 75 ms of such
+     * a command's start-up); a process that appends keeps it (its syncs need it).
      */
     @Test
     void readingCommandsStartWithoutChroniclesNativeBinding() throws Exception {
