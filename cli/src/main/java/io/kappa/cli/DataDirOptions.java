@@ -5,6 +5,7 @@ import java.nio.file.Path;
 
 import io.kappa.log.EventLog;
 import io.kappa.log.LogContext;
+import io.kappa.log.ReadOnlyProcess;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -109,6 +110,21 @@ final class DataDirOptions {
             throw new CommandFailure(noData());
         }
         return open();
+    }
+
+    /**
+     * {@link #openExisting()} for a command that only reads: no pretouch thread, and where the command is the whole
+     * process ({@code kappa} run from the shell) the process is declared read-only, which spares Chronicle's native
+     * binding at start-up ({@link ReadOnlyProcess}).
+     */
+    EventLog openForReading() {
+        if (!exists()) {
+            throw new CommandFailure(noData());
+        }
+        if (Kappa.ownsProcess()) {
+            ReadOnlyProcess.declare();
+        }
+        return EventLog.open(context().pretouch(false));
     }
 
     String noData() {

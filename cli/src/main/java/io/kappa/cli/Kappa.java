@@ -8,10 +8,19 @@ import picocli.CommandLine.Command;
 
 /** The {@code kappa} command: picocli wiring only; the work lives in the library modules. */
 @Command(name = "kappa", mixinStandardHelpOptions = true, version = "kappa 0.1.0",
-    description = "An append-only, partitioned event log and stream processor.",
-    subcommands = {TopicCommand.class, AppendCommand.class, ReadCommand.class, ServeCommand.class, RunCommand.class, MirrorCommand.class, StatusCommand.class, StateCommand.class, RewindCommand.class, ReplayCommand.class, DiffCommand.class, PromoteCommand.class, GoldenCommand.class, UiCommand.class, DemoCommand.class, CompletionCommand.class,
-        CommandLine.HelpCommand.class})
+    description = "An append-only, partitioned event log and stream processor.")
 public final class Kappa implements Runnable {
+    /**
+     * The commands, in the order help lists them. They are added to the command line by {@link #commandLine(String[])}:
+     * all of them, or only the one a command line names (picocli reads a command's options from its annotations when it
+     * is added: the model of all of them took about 1.5 times as long as that of one; docs/benchmarks.md, start-up).
+     */
+    static final java.util.List<Class<?>> COMMANDS = java.util.List.of(TopicCommand.class, AppendCommand.class, ReadCommand.class,
+        ServeCommand.class, RunCommand.class, MirrorCommand.class, StatusCommand.class, StateCommand.class, RewindCommand.class,
+        ReplayCommand.class, DiffCommand.class, PromoteCommand.class, GoldenCommand.class, UiCommand.class, DemoCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class);
+    /** Commands that need the others in the model: help lists or describes them, completion covers them all. */
+    private static final java.util.Set<Class<?>> NEED_ALL = java.util.Set.of(CompletionCommand.class, CommandLine.HelpCommand.class);
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -28,13 +37,22 @@ public final class Kappa implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
     }
 
+    /** Whether this JVM runs one command and ends ({@link #main}), rather than hosting commands among other work. */
+    private static volatile boolean ownsProcess;
+
     public static void main(String[] args) {
+        ownsProcess = true;
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Whether this JVM was started to run one command ({@code kappa ...} from the shell): a reading command may then declare the process read-only. */
+    static boolean ownsProcess() {
+        return ownsProcess;
     }
 
     /** Runs the command line and returns the exit code: 0 on success, 1 on a failure, 2 on a usage error. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine cl = new CommandLine(new Kappa());
+        CommandLine cl = commandLine(args);
         cl.setOut(out);
         cl.setErr(err);
         if (args.length > 0 && args[0].equals("bench") || args.length == 2 && args[0].equals("help") && args[1].equals("bench")) {
@@ -52,10 +70,25 @@ public final class Kappa implements Runnable {
                 return 0;
             }
             if (last.commandSpec().userObject() instanceof CommandLine.HelpCommand && last.hasMatchedPositional(0)) {
-                java.util.List<String> about = last.matchedPositional(0).stringValues();
-                CommandLine sub = about == null || about.isEmpty() ? null : cl.getSubcommands().get(about.get(0));
+                // picocli's help command takes one name and leaves the rest unmatched: `help topic list`, `help run count`
+                java.util.List<String> about = new java.util.ArrayList<>(last.matchedPositional(0).stringValues());
+                about.addAll(last.unmatched());
+                CommandLine sub = about.isEmpty() ? null : cl.getSubcommands().get(about.get(0));
                 if (sub != null && sub.getCommandSpec().userObject() instanceof RunCommand) {
                     RunHelp.usage(sub.getCommandSpec(), about.size() > 1 ? about.get(1) : null, out);
+                    return 0;
+                }
+                if (sub != null && about.size() > 1) {
+                    for (String name : about.subList(1, about.size())) {
+                        CommandLine next = sub.getSubcommands().get(name);
+                        if (next == null) {
+                            throw new CommandLine.ParameterException(sub, "unknown command '"
+                                + String.join(" ", about) + "'" + (sub.getSubcommands().isEmpty() ? "" : " ('"
+                                + sub.getCommandSpec().qualifiedName() + "' has " + String.join(", ", sub.getSubcommands().keySet()) + ")"));
+                        }
+                        sub = next;
+                    }
+                    sub.usage(out);
                     return 0;
                 }
             }
@@ -72,6 +105,47 @@ public final class Kappa implements Runnable {
             return 1;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * kappa's command line for {@code args}: with only the command they name when they name one (its usage, errors and
+     * behaviour are the same either way), else with all (help, completion, no command, an unknown one, which gets
+     * suggestions from all names).
+     */
+    static CommandLine commandLine(String[] args) {
+        CommandLine cl = new CommandLine(new Kappa());
+        Class<?> named = namedCommand(args);
+        for (Class<?> command : COMMANDS) {
+            if (named == null || command == named) {
+                cl.addSubcommand(command);
+            }
+        }
+        return cl;
+    }
+
+    /**
+     * The command {@code args} name after kappa's own {@code --data-dir} and {@code --profile}; null where there is none,
+     * it is not one of {@link #COMMANDS}, it needs all of them, or another option of kappa's comes first (help, version).
+     */
+    private static Class<?> namedCommand(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--data-dir") || a.equals("--profile")) {
+                i++;
+            } else if (!a.startsWith("--data-dir=") && !a.startsWith("--profile=")) {
+                if (a.startsWith("-")) {
+                    return null;
+                }
+                for (Class<?> command : COMMANDS) {
+                    Command c = command.getAnnotation(Command.class);
+                    if (c.name().equals(a) || java.util.Arrays.asList(c.aliases()).contains(a)) {
+                        return NEED_ALL.contains(command) ? null : command;
+                    }
+                }
+                return null;
+            }
+        }
+        return null;
     }
 
     /**

@@ -60,7 +60,7 @@ final class ReadCommand implements Callable<Integer> {
         long remaining = limit == null ? Long.MAX_VALUE : limit;
         PrintWriter out = spec.commandLine().getOut();
         Writer w = new BufferedWriter(out, 1 << 16);
-        try (EventLog log = data.openExisting()) {
+        try (EventLog log = data.openForReading()) {
             Topic t = log.resolveTopic(topic);
             List<PartitionTailer> tailers = new ArrayList<>();
             try {

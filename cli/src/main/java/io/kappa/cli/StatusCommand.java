@@ -61,7 +61,7 @@ final class StatusCommand implements Callable<Integer> {
                 return 0;
             }
         }
-        try (EventLog log = data.openExisting()) {
+        try (EventLog log = data.openForReading()) {
             for (String g : groups) {
                 ObjectNode s = io.kappa.replay.StatusTool.group(log, g);
                 if (snapshots) {

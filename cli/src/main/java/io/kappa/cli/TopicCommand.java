@@ -133,7 +133,7 @@ final class TopicCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            try (EventLog log = data.openExisting()) {
+            try (EventLog log = data.openForReading()) {
                 Topic t = log.resolveTopic(name);
                 if (json) {
                     out.println(describeJson(t).toString());

@@ -77,6 +77,11 @@ final class Cli {
         return exec(start(dataDir, args), stdin, args);
     }
 
+    /** As {@link #exec(Path, String, String...)}, with these JVM flags. */
+    static Result execWithFlags(Path dataDir, List<String> jvmFlags, String stdin, String... args) throws Exception {
+        return exec(start(dataDir, jvmFlags, args), stdin, args);
+    }
+
     /** Runs {@code kappa ARGS} as a process with these environment variables and the given working directory. */
     static Result execIn(Path workingDir, java.util.Map<String, String> env, String... args) throws Exception {
         List<String> cmd = JvmFlags.javaCommand(List.of("-Xmx256m"), Kappa.class.getName(), List.of(args));

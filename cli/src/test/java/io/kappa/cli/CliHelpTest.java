@@ -55,6 +55,32 @@ class CliHelpTest {
     }
 
     @Test
+    void helpNamesACommandAtAnyDepth() {
+        assertEquals(help(List.of("topic", "list")), Cli.run("help", "topic", "list").out(), "kappa help topic list is kappa topic list --help");
+        assertEquals(help(List.of("run", "count")), Cli.run("help", "run", "count").out(), "kappa help run count is kappa run count --help");
+        assertEquals(help(List.of("topic")), Cli.run("help", "topic").out());
+        Cli.Result unknown = Cli.run("help", "topic", "lst");
+        assertEquals(2, unknown.code());
+        assertTrue(unknown.err().startsWith("kappa: unknown command 'topic lst' ('kappa topic' has create, list, describe, delete)"
+            + "; see `kappa topic --help`"), unknown.err());
+        assertEquals(2, Cli.run("help", "read", "more").code());
+    }
+
+    @Test
+    void optionsOfKappaBeforeTheCommand() {
+        assertEquals(0, Cli.run("topic", "create", "--data-dir=" + dir, "t").code());
+        Cli.Result list = Cli.run("--data-dir", dir.toString(), "topic", "list");
+        assertEquals("t\n", list.out(), list.err());
+        String all = Cli.run("--data-dir", dir.toString(), "--help").out();
+        for (String c : List.of("topic", "append", "read", "serve", "run", "status", "completion", "help")) {
+            assertTrue(all.contains("\n  " + c + " "), c + " listed: " + all);
+        }
+        Cli.Result typo = Cli.run("--data-dir=" + dir, "topc");
+        assertEquals(2, typo.code());
+        assertTrue(typo.err().contains("did you mean 'topic'"), typo.err());
+    }
+
+    @Test
     void everyCommandHasExamplesAndWrapsBetweenWords() {
         for (List<String> c : COMMANDS) {
             String text = help(c);

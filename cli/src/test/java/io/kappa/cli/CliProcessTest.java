@@ -3,7 +3,9 @@ package io.kappa.cli;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -32,6 +34,34 @@ class CliProcessTest {
         Cli.Result usage = Cli.exec(dir, null, "read");
         assertEquals(2, usage.code());
         assertTrue(usage.err().contains("Missing required parameter: 'TOPIC'"), usage.err());
+    }
+
+    /**
+     * A process that runs a reading command ({@code topic describe}, {@code read}, {@code status}) declares itself
+     * read-only and does not load Chronicle's native posix binding (jnr-ffi, generated at run time: about 75 ms of such
+     * a command's start-up); a process that appends keeps it (its syncs need it).
+     */
+    @Test
+    void readingCommandsStartWithoutChroniclesNativeBinding() throws Exception {
+        assertEquals(0, Cli.exec(dir, null, "topic", "create", "t", "--partitions", "2").code());
+        Path appendLog = dir.resolve("append-classes.log");
+        Cli.Result appended = Cli.execWithFlags(dir, List.of("-Xlog:class+load:file=" + appendLog), "{\"key\":\"a\",\"value\":{\"page\":\"x\"}}\n",
+            "append", "t");
+        assertEquals(0, appended.code(), appended.err());
+        assertTrue(Files.readString(appendLog).contains(" jnr.ffi."), "an appending process loads the binding");
+        assertEquals(0, Cli.run("run", "count", "--by", "page", "--group", "g", "--input", "t", "--output", "counts", "--until-caught-up",
+            "--data-dir=" + dir).code());
+        List<List<String>> commands = List.of(List.of("topic", "describe", "t"), List.of("read", "t", "--limit", "1"), List.of("status"));
+        List<String> expected = List.of("topic t: 2 partitions", "\"key\":\"a\"", "group g: stopped");
+        for (int i = 0; i < commands.size(); i++) {
+            Path classes = dir.resolve("classes-" + i + ".log");
+            Cli.Result r = Cli.execWithFlags(dir, List.of("-Xlog:class+load:file=" + classes), null, commands.get(i).toArray(new String[0]));
+            assertEquals(0, r.code(), commands.get(i) + ": " + r.err());
+            assertTrue(r.out().contains(expected.get(i)), commands.get(i) + ": " + r.out());
+            String loaded = Files.readString(classes);
+            assertTrue(loaded.contains(" net.openhft.chronicle.queue.impl.single.SingleChronicleQueue "), commands.get(i) + " opened a queue");
+            assertFalse(loaded.contains(" jnr.ffi."), commands.get(i) + " loaded jnr-ffi");
+        }
     }
 
     @Test

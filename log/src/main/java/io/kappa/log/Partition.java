@@ -618,6 +618,9 @@ public final class Partition implements AutoCloseable {
 
     private ExcerptAppender appender() {
         if (appender == null) {
+            if (ReadOnlyProcess.declared()) {
+                throw new LogException("this process declared it only reads (ReadOnlyProcess), so it cannot append to " + where);
+            }
             appender = queue.createAppender();
             appender.singleThreadedCheckDisabled(true); // many threads, always under this object's lock
         }
