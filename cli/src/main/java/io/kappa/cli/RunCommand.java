@@ -166,8 +166,8 @@ class RunCommand implements Callable<Integer> {
     Map<String, String> kafkaConfig = new LinkedHashMap<>();
 
     /** SIGTERM and SIGINT stop the runner (last checkpoint) and let {@code run} return, so the process exits 0. */
-    static void stopOnSignals(AutoCloseable runner) {
-        Signals.onStop(() -> {
+    static Signals.Stop stopOnSignals(AutoCloseable runner) {
+        return Signals.onStop(() -> {
             try {
                 runner.close();
             } catch (Exception e) {
@@ -520,9 +520,21 @@ class RunCommand implements Callable<Integer> {
             Topology topology = builtin != null ? builtin.topology(log, group, ins, output)
                 : UserClasses.topology(className, jar, group, ins, output, options);
             runner = new ProcessorRunner(log, topology, context);
+        } catch (RuntimeException e) {
+            log.close();
+            throw e;
+        }
+        // before start: group.json names this process as soon as start writes it, and a SIGTERM from then on (kappa ui's
+        // stop, a supervisor) must stop the run cleanly (exit 0), not end the JVM with 143
+        Signals.Stop stop = stopOnSignals(runner);
+        try {
             runner.start();
         } catch (RuntimeException e) {
             log.close();
+            if (stop.requested()) {
+                err.println("kappa: stopped by SIG" + stop.signal() + " before group " + group + " started; nothing was processed");
+                return 0;
+            }
             throw e;
         }
         Thread hook = new Thread(() -> {
@@ -530,7 +542,6 @@ class RunCommand implements Callable<Integer> {
             log.close();
         }, "kappa-run-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        stopOnSignals(runner);
         long lagAtStart = runner.lag();
         err.printf("kappa: running group %s (%s) on %s -> %s, %,d records to catch up%n", group, description, String.join(",", inputs),
             output == null ? "-" : output, lagAtStart);

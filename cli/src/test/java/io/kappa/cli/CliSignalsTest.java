@@ -79,6 +79,29 @@ class CliSignalsTest {
         assertEquals(0, exitWithin(follower, 30), "SIGTERM is the normal way to stop following");
     }
 
+    /**
+     * group.json names the run's process as soon as its runner starts, and kappa ui (or a supervisor) may send SIGTERM
+     * from that moment: the run stops cleanly with 0, not with the JVM's 143 (the handler is installed before the start).
+     */
+    @Test
+    void aRunSignalledAsSoonAsGroupJsonNamesItExitsZero() throws Exception {
+        assertEquals(0, kappa("topic", "create", "clicks").code());
+        assertEquals(0, Cli.exec(dir, "{\"key\":\"a\",\"value\":{\"page\":\"/x\"}}\n", "append", "clicks").code());
+        for (int round = 0; round < 3; round++) {
+            Process run = Cli.start(dir, "run", "count", "--by", "page", "--group", "pages", "--input", "clicks", "--output", "counts");
+            Path info = io.kappa.processor.Groups.dir(dir, "pages").resolve("group.json");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!(Files.exists(info) && Files.readString(info).contains("\"pid\" : " + run.pid())
+                || Files.exists(info) && Files.readString(info).contains("\"pid\":" + run.pid()))) {
+                assertTrue(run.isAlive() && System.nanoTime() < deadline, "the run never named itself in group.json");
+                Thread.sleep(1);
+            }
+            signal(run, "TERM");
+            int code = exitWithin(run, 60);
+            assertEquals(0, code, "round " + round + ": " + stderrOf(run));
+        }
+    }
+
     @Test
     void serveExitsZeroOnSigterm() throws Exception {
         Process serve = Cli.start(dir, "serve", "--port", "0");
