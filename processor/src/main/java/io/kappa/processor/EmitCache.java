@@ -1,8 +1,6 @@
 package io.kappa.processor;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -145,15 +143,8 @@ final class EmitCache {
 
     /** Writes every cached record to {@code sink}, in the order keys were first cached, and empties the cache. */
     void drainTo(Sink sink) {
-        List<Key> keys = new ArrayList<>((int) store.size());
-        store.forEach((k, v) -> {
-            sink.write(k.bytes, v.value, v.eventTime);
-            keys.add(k);
-        });
-        for (Key k : keys) {
-            store.delete(k);
-        }
-        store.commit();
+        store.forEach((k, v) -> sink.write(k.bytes, v.value, v.eventTime));
+        store.clear();
         bytes = 0;
         bytesAtMark = 0;
     }

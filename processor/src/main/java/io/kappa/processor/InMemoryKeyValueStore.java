@@ -88,6 +88,12 @@ final class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V> {
         undoCount++;
     }
 
+    /** Forgets every entry, for good: between records only (nothing to undo, and nothing of it can be undone). */
+    void clear() {
+        map.clear();
+        commit();
+    }
+
     /** The record's writes stand. */
     void commit() {
         if (undoCount > 0) {
