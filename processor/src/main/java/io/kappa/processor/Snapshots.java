@@ -214,10 +214,10 @@ public final class Snapshots {
         new TreeMap<>(spec).forEach(specNode::put);
         m.set("positions", positions);
         Dirs.writeAtomically(tmp.resolve("manifest.json"), Serdes.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(m));
-        TaskCheckpoint.syncDirectory(tmp);
+        TaskCheckpointFile.syncDirectory(tmp);
         Path done = root.resolve(id);
         Files.move(tmp, done, StandardCopyOption.ATOMIC_MOVE);
-        TaskCheckpoint.syncDirectory(root);
+        TaskCheckpointFile.syncDirectory(root);
         prune(root, keep);
         return manifest(done, m);
     }

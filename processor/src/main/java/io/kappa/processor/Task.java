@@ -227,7 +227,7 @@ final class Task<KIn, VIn, KOut, VOut> {
                 outs.add(new TaskCheckpoint.Output(o.name, p, o.nextSequence[p], outputs.checkpointPosition(o, p)));
             }
         }
-        TaskCheckpoint.write(checkpointFile, context.group(), stage.name(), id, now, step.records(), step.deadLettered(), step.late(),
+        TaskCheckpointFile.write(checkpointFile, context.group(), stage.name(), id, now, step.records(), step.deadLettered(), step.late(),
             rate, step.streamTime(), step.watermarks().watermark(), step.watermarks().sources(), ins, outs, step.timers().list(),
             taskContext.storeCount(), taskContext::writeStores);
     }

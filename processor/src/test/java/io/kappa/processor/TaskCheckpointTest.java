@@ -47,7 +47,7 @@ class TaskCheckpointTest {
         names = new InMemoryKeyValueStore<>("names", Serdes.string(), Serdes.string());
         names.put("k", "välue");
         ExpandableArrayBuffer scratch = new ExpandableArrayBuffer(8);
-        long size = TaskCheckpoint.write(file, "g", "main", 2, 1_700_000_000_000L, 5000, 7, 11, 250, 123_456L, 123_000L, SOURCES, INPUTS, OUTPUTS,
+        long size = TaskCheckpointFile.write(file, "g", "main", 2, 1_700_000_000_000L, 5000, 7, 11, 250, 123_456L, 123_000L, SOURCES, INPUTS, OUTPUTS,
             TIMERS, 2, out -> {
                 out.writeUTF(counts.name());
                 counts.writeSnapshot(out, scratch);
@@ -114,7 +114,7 @@ class TaskCheckpointTest {
     @Test
     void roundTripOfAnEmptyCheckpoint() {
         Path file = dir.resolve("main-0.ckpt");
-        TaskCheckpoint.write(file, "g", "main", 0, 0, 0, 0, 0, 0, Long.MIN_VALUE, Long.MIN_VALUE, List.of(), List.of(), List.of(), List.of(), 0, out -> {
+        TaskCheckpointFile.write(file, "g", "main", 0, 0, 0, 0, 0, 0, Long.MIN_VALUE, Long.MIN_VALUE, List.of(), List.of(), List.of(), List.of(), 0, out -> {
         });
         TaskCheckpoint cp = TaskCheckpoint.read(file);
         assertEquals(Long.MIN_VALUE, cp.streamTime());
@@ -171,7 +171,7 @@ class TaskCheckpointTest {
         Path file = dir.resolve("main-2.ckpt");
         writeSample(file);
         Files.write(dir.resolve("main-2.ckpt.tmp"), new byte[100_000]); // left by a crash mid-write
-        TaskCheckpoint.write(file, "g", "main", 2, 1, 6000, 0, 0, 0, 999, Long.MIN_VALUE, List.of(), List.of(new TaskCheckpoint.Input("orders", 2, 2000)),
+        TaskCheckpointFile.write(file, "g", "main", 2, 1, 6000, 0, 0, 0, 999, Long.MIN_VALUE, List.of(), List.of(new TaskCheckpoint.Input("orders", 2, 2000)),
             List.of(), List.of(), 0, out -> {
             });
         TaskCheckpoint cp = TaskCheckpoint.read(file);
@@ -205,7 +205,7 @@ class TaskCheckpointTest {
         byte[] bodyBytes = b.toByteArray();
         CRC32C crc = new CRC32C();
         crc.update(bodyBytes);
-        return ByteBuffer.allocate(8 + bodyBytes.length + 12).putInt(TaskCheckpoint.MAGIC).putInt(1)
+        return ByteBuffer.allocate(8 + bodyBytes.length + 12).putInt(TaskCheckpointFile.MAGIC).putInt(1)
             .put(bodyBytes).putLong(bodyBytes.length).putInt((int) crc.getValue()).array();
     }
 
