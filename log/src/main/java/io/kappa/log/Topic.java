@@ -21,18 +21,77 @@ public final class Topic implements AutoCloseable {
         this.hold = hold;
         this.partitions = new Partition[metadata.partitions()];
         try {
-            for (int p = 0; p < partitions.length; p++) {
-                Path pdir = dir.resolve(Integer.toString(p));
-                if (!Files.isDirectory(pdir)) {
-                    throw new LogException.CorruptMetadata("topic '" + metadata.name() + "': metadata says " + partitions.length
-                        + " partitions but the directory of partition " + p + " (" + pdir + ") is missing");
-                }
-                partitions[p] = new Partition(metadata, p, pdir, context);
-            }
-        } catch (RuntimeException e) {
+            openPartitions();
+        } catch (RuntimeException | Error e) {
             close();
             throw e;
         }
+    }
+
+    /**
+     * Opens the partitions side by side, on as many threads as there are cores (this one included): opening a partition
+     * is a few milliseconds of CPU each (Chronicle's metadata table store, its directory listing, the last segment), a
+     * large share of a short command's start-up and of a server's with many partitions. The first failure is thrown.
+     */
+    private void openPartitions() {
+        int threads = Math.min(partitions.length, Runtime.getRuntime().availableProcessors());
+        if (threads <= 1) {
+            for (int p = 0; p < partitions.length; p++) {
+                partitions[p] = openPartition(p);
+            }
+            return;
+        }
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Runnable opener = () -> {
+            for (int p = next.getAndIncrement(); p < partitions.length && failure.get() == null; p = next.getAndIncrement()) {
+                try {
+                    partitions[p] = openPartition(p);
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            }
+        };
+        Thread[] helpers = new Thread[threads - 1];
+        for (int i = 0; i < helpers.length; i++) {
+            helpers[i] = new Thread(opener, "kappa-open-" + metadata.name());
+            helpers[i].setDaemon(true);
+            helpers[i].start();
+        }
+        opener.run();
+        boolean interrupted = false;
+        for (Thread helper : helpers) {
+            while (true) {
+                try {
+                    helper.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        Throwable e = failure.get();
+        if (e instanceof RuntimeException r) {
+            throw r;
+        }
+        if (e instanceof Error err) {
+            throw err;
+        }
+        if (e != null) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Partition openPartition(int p) {
+        Path pdir = dir.resolve(Integer.toString(p));
+        if (!Files.isDirectory(pdir)) {
+            throw new LogException.CorruptMetadata("topic '" + metadata.name() + "': metadata says " + partitions.length
+                + " partitions but the directory of partition " + p + " (" + pdir + ") is missing");
+        }
+        return new Partition(metadata, p, pdir, context);
     }
 
     public String name() {
