@@ -42,6 +42,7 @@ public final class Kappa implements Runnable {
 
     public static void main(String[] args) {
         ownsProcess = true;
+        Preload.start(args);
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 
