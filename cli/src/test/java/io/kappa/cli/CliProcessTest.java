@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import io.kappa.log.JvmFlags;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,6 +63,35 @@ class CliProcessTest {
             String loaded = Files.readString(classes);
             assertTrue(loaded.contains(" net.openhft.chronicle.queue.impl.single.SingleChronicleQueue "), commands.get(i) + " opened a queue");
             assertFalse(loaded.contains(" jnr.ffi."), commands.get(i) + " loaded jnr-ffi");
+        }
+    }
+
+    /**
+     * The launcher runs the reading commands with kappa's jars on the boot class path (no application class loader; it
+     * starts them faster): each prints there what it prints with the class path, and its errors too.
+     */
+    @Test
+    void readingCommandsWorkWithKappaOnTheBootClassPath() throws Exception {
+        assertEquals(0, Cli.exec(dir, null, "topic", "create", "t", "--partitions", "3").code());
+        assertEquals(0, Cli.exec(dir, "{\"key\":\"a\",\"value\":{\"page\":\"x\"}}\n{\"key\":\"b\",\"value\":{\"page\":\"y\"}}\n", "append", "t").code());
+        assertEquals(0, Cli.run("run", "count", "--by", "page", "--group", "g", "--input", "t", "--output", "counts", "--until-caught-up",
+            "--data-dir=" + dir).code());
+        List<List<String>> commands = List.of(List.of("topic", "list", "--all"), List.of("topic", "describe", "t"), List.of("read", "t", "--limit", "5"),
+            List.of("read", "counts", "--limit", "5"), List.of("status", "--json"), List.of("read", "tt", "--limit", "1"), List.of("status", "nope"));
+        for (List<String> command : commands) {
+            String[] args = command.toArray(new String[0]);
+            Cli.Result normal = Cli.exec(dir, null, args);
+            List<String> cmd = new java.util.ArrayList<>(JvmFlags.javaCommand(List.of("-Xmx256m"), Kappa.class.getName(), command));
+            int cp = cmd.indexOf("-cp");
+            cmd.set(cp, "-Xbootclasspath/a:" + cmd.remove(cp + 1));
+            ProcessBuilder pb = new ProcessBuilder(cmd);
+            pb.environment().put("KAPPA_DATA_DIR", dir.toString());
+            Cli.Result boot = Cli.waitFor(pb.start(), args);
+            assertEquals(normal.code(), boot.code(), command + ": " + boot.err());
+            assertEquals(normal.err(), boot.err(), command.toString());
+            // status says how long ago the last checkpoint was; everything else is the same
+            assertEquals(normal.out().replaceAll("\"lastCheckpoint\":\"[^\"]*\"", ""), boot.out().replaceAll("\"lastCheckpoint\":\"[^\"]*\"", ""),
+                command.toString());
         }
     }
 

@@ -40,7 +40,8 @@ public final class JvmFlags {
     }
 
     private static List<String> read(String resource) {
-        try (InputStream in = JvmFlags.class.getClassLoader().getResourceAsStream(resource)) {
+        // through the class, not its loader: the short commands may run with kappa on the boot class path (no loader)
+        try (InputStream in = JvmFlags.class.getResourceAsStream("/" + resource)) {
             if (in == null) {
                 throw new IllegalStateException("missing resource " + resource + " (build with Maven)");
             }
