@@ -89,7 +89,7 @@ public final class Groups {
     public static long lastWrittenSequence(io.kappa.log.Partition partition, long from, String group, TaskCheckpoint c,
                                            TaskCheckpoint.Output o) {
         long legacy = c.legacyProducerIds() ? Task.legacyProducerId(group, c.stage(), c.task()) : io.kappa.log.RecordDescriptor.NO_PRODUCER;
-        return TaskOutputs.endOfRun(partition, from, producerId(group, c.stage(), c.task()), legacy, o.nextSequence(),
+        return OutputRun.endOfRun(partition, from, producerId(group, c.stage(), c.task()), legacy, o.nextSequence(),
             o.topic() + "/" + o.partition());
     }
 

@@ -222,7 +222,7 @@ final class Task<KIn, VIn, KOut, VOut> {
             ins.add(new TaskCheckpoint.Input(in.topic, id, in.next));
         }
         List<TaskCheckpoint.Output> outs = new ArrayList<>();
-        for (TaskOutputs.Out o : outputs.outs()) {
+        for (TaskOutput o : outputs.outs()) {
             for (int p = 0; p < o.partitions; p++) {
                 outs.add(new TaskCheckpoint.Output(o.name, p, o.nextSequence[p], outputs.checkpointPosition(o, p)));
             }

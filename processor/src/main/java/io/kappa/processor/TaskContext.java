@@ -202,9 +202,9 @@ final class TaskContext<KOut, VOut> implements StepRuntime<KOut, VOut> {
             index = outputs.indexOf(topic);
             if (index < 0) {
                 // first written since the checkpoint: anything of ours in it was written after the checkpoint
-                TaskOutputs.Out o;
+                TaskOutput o;
                 try {
-                    o = new TaskOutputs.Out(topic, runner.topicOrCreate(topic, 1));
+                    o = new TaskOutput(topic, runner.topicOrCreate(topic, 1));
                     outputs.recover(o, new long[o.partitions], new long[o.partitions], legacyProducer);
                 } catch (RuntimeException e) {
                     throw new Task.LogFailure(where + ": cannot open output topic '" + topic + "': " + Task.describe(e), e);

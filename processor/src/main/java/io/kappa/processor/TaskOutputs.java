@@ -4,12 +4,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-import io.kappa.log.BufferedEvents;
 import io.kappa.log.Partition;
-import io.kappa.log.PartitionTailer;
 import io.kappa.log.RecordDescriptor;
-import io.kappa.log.RecordHandler;
-import io.kappa.log.RecordView;
 import io.kappa.log.Topic;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
@@ -31,47 +27,15 @@ import org.agrona.ExpandableArrayBuffer;
  * can be undone ({@link #mark}, {@link #rollback}).
  */
 final class TaskOutputs {
-    /** One output topic as this task sees it. */
-    static final class Out {
-        final String name;
-        final Topic topic;
-        final int partitions;
-        final long[] nextSequence;
-        final long[] skipThrough;
-        // where recovery scanned from: records still to be recognised lie at or after it
-        final long[] recoveredFrom;
-        final int[][] pending;
-        final long[][] pendingSequences;
-        final int[] pendingCount;
-        // partitions appended to since the last checkpoint: synced before the next one
-        final boolean[] written;
-        // records for this topic are not written (a muted run), only shown to the tap if there is one
-        boolean muted;
-
-        Out(String name, Topic topic) {
-            this.name = name;
-            this.topic = topic;
-            this.partitions = topic.partitionCount();
-            this.nextSequence = new long[partitions];
-            this.skipThrough = new long[partitions];
-            Arrays.fill(skipThrough, -1);
-            this.recoveredFrom = new long[partitions];
-            this.pending = new int[partitions][16];
-            this.pendingSequences = new long[partitions][16];
-            this.pendingCount = new int[partitions];
-            this.written = new boolean[partitions];
-        }
-    }
-
     private final long producerId;
     private final int taskId;
     private final int maxRecordBytes;
-    private final List<Out> outs = new ArrayList<>();
-    private final WriteBatch batchA;
-    private final WriteBatch batchB;
+    private final List<TaskOutput> outs = new ArrayList<>();
+    private final OutputBatch batchA;
+    private final OutputBatch batchB;
     // the batch records are written into; the other one may be in flight
-    private WriteBatch filling;
-    private WriteBatch inFlight;
+    private OutputBatch filling;
+    private OutputBatch inFlight;
     private java.util.concurrent.Executor writer;
     // forwards of the current record: (out index, partition, buffered 0/1) triples, for rollback
     private int[] touched = new int[48];
@@ -91,8 +55,8 @@ final class TaskOutputs {
     TaskOutputs(long producerId, int taskId, int maxRecordBytes, boolean muted, java.util.Set<String> writtenWhenMuted) {
         this.muted = muted;
         this.writtenWhenMuted = writtenWhenMuted;
-        this.batchA = new WriteBatch(producerId);
-        this.batchB = new WriteBatch(producerId);
+        this.batchA = new OutputBatch(producerId);
+        this.batchB = new OutputBatch(producerId);
         this.filling = batchA;
         this.producerId = producerId;
         this.taskId = taskId;
@@ -100,10 +64,10 @@ final class TaskOutputs {
     }
 
     int add(String name, Topic topic) {
-        return add(new Out(name, topic));
+        return add(new TaskOutput(name, topic));
     }
 
-    int add(Out out) {
+    int add(TaskOutput out) {
         out.muted = muted && !writtenWhenMuted.contains(out.name);
         outs.add(out);
         return outs.size() - 1;
@@ -111,7 +75,7 @@ final class TaskOutputs {
 
     /** Forces the output partitions written since the last call to the device. */
     void syncWritten() {
-        for (Out o : outs) {
+        for (TaskOutput o : outs) {
             for (int p = 0; p < o.partitions; p++) {
                 if (o.written[p]) {
                     o.topic.partition(p).sync();
@@ -130,7 +94,7 @@ final class TaskOutputs {
         return -1;
     }
 
-    List<Out> outs() {
+    List<TaskOutput> outs() {
         return outs;
     }
 
@@ -157,13 +121,13 @@ final class TaskOutputs {
      * before the end, so the position stays where recovery scanned from. Otherwise a second crash would scan
      * past them and write them twice.
      */
-    long checkpointPosition(Out o, int p) {
+    long checkpointPosition(TaskOutput o, int p) {
         return o.skipThrough[p] >= o.nextSequence[p] ? o.recoveredFrom[p] : o.topic.partition(p).endOffset();
     }
 
     /** Whether records re-produced after a crash are still being recognised as already written. */
     boolean recovering() {
-        for (Out o : outs) {
+        for (TaskOutput o : outs) {
             for (int p = 0; p < o.partitions; p++) {
                 if (o.skipThrough[p] >= o.nextSequence[p]) {
                     return true;
@@ -201,7 +165,7 @@ final class TaskOutputs {
     }
 
     void emit(int outIndex, int keyOffset, int keyLength, int valueOffset, int valueLength, long eventTime) {
-        Out o = outs.get(outIndex);
+        TaskOutput o = outs.get(outIndex);
         checkSize(outIndex, (long) Math.max(0, keyLength) + valueLength);
         if (o.muted && tap == null) {
             return;
@@ -256,7 +220,7 @@ final class TaskOutputs {
     /** Forgets the forwards since {@link #mark}, as if the record had produced nothing. */
     void rollback() {
         for (int t = touchedCount - 3; t >= 0; t -= 3) {
-            Out o = outs.get(touched[t]);
+            TaskOutput o = outs.get(touched[t]);
             int p = touched[t + 1];
             o.nextSequence[p]--;
             if (touched[t + 2] == 1) {
@@ -282,8 +246,8 @@ final class TaskOutputs {
             touchedCount = 0;
             return;
         }
-        WriteBatch b = filling;
-        for (Out o : outs) {
+        OutputBatch b = filling;
+        for (TaskOutput o : outs) {
             for (int p = 0; p < o.partitions; p++) {
                 int n = o.pendingCount[p];
                 if (n > 0) {
@@ -313,7 +277,7 @@ final class TaskOutputs {
 
     /** Waits until the batch in flight, if any, is in the log; rethrows its failure. */
     void awaitWritten() {
-        WriteBatch b = inFlight;
+        OutputBatch b = inFlight;
         if (b == null) {
             return;
         }
@@ -326,152 +290,6 @@ final class TaskOutputs {
 
     void writer(java.util.concurrent.Executor writer) {
         this.writer = writer;
-    }
-
-    /**
-     * Records of a task, written into {@link #data} as the processor forwards them, then handed to be appended with,
-     * per output partition, which of them go there with what sequence.
-     */
-    static final class WriteBatch implements BufferedEvents, Runnable {
-        private final long producerId;
-        private final ExpandableArrayBuffer data = new ExpandableArrayBuffer(1 << 16);
-        private int[] keyOffsets = new int[256];
-        private int[] keyLengths = new int[256];
-        private int[] valueOffsets = new int[256];
-        private int[] valueLengths = new int[256];
-        private long[] eventTimes = new long[256];
-        private long[] offsetsOut = new long[256];
-        private Partition[] partitions = new Partition[4];
-        private int[][] indexes = new int[4][];
-        private long[][] sequences = new long[4][];
-        private int[] counts = new int[4];
-        private int segments;
-        int count;
-        int dataLength;
-        volatile boolean done = true;
-        volatile Throwable error;
-        volatile Thread waiter;
-
-        WriteBatch(long producerId) {
-            this.producerId = producerId;
-        }
-
-        /** Takes a record whose bytes are in {@link #data}; returns its index. */
-        int add(int keyOffset, int keyLength, int valueOffset, int valueLength, long eventTime) {
-            int i = count;
-            if (i == keyOffsets.length) {
-                int n = i * 2;
-                keyOffsets = Arrays.copyOf(keyOffsets, n);
-                keyLengths = Arrays.copyOf(keyLengths, n);
-                valueOffsets = Arrays.copyOf(valueOffsets, n);
-                valueLengths = Arrays.copyOf(valueLengths, n);
-                eventTimes = Arrays.copyOf(eventTimes, n);
-                offsetsOut = new long[n];
-            }
-            keyOffsets[i] = keyOffset;
-            keyLengths[i] = keyLength;
-            valueOffsets[i] = valueOffset;
-            valueLengths[i] = valueLength;
-            eventTimes[i] = eventTime;
-            count = i + 1;
-            dataLength = Math.max(keyOffset + Math.max(0, keyLength), valueOffset + valueLength);
-            return i;
-        }
-
-        /** Empty again, ready to be filled. */
-        void reset() {
-            count = 0;
-            dataLength = 0;
-            segments = 0;
-            error = null;
-        }
-
-        void addSegment(Partition partition, int[] index, long[] sequence, int n) {
-            if (segments == partitions.length) {
-                int size = segments * 2;
-                partitions = Arrays.copyOf(partitions, size);
-                indexes = Arrays.copyOf(indexes, size);
-                sequences = Arrays.copyOf(sequences, size);
-                counts = Arrays.copyOf(counts, size);
-            }
-            int s = segments++;
-            if (indexes[s] == null || indexes[s].length < n) {
-                indexes[s] = new int[Math.max(n, 256)];
-                sequences[s] = new long[Math.max(n, 256)];
-            }
-            System.arraycopy(index, 0, indexes[s], 0, n);
-            System.arraycopy(sequence, 0, sequences[s], 0, n);
-            partitions[s] = partition;
-            counts[s] = n;
-        }
-
-        @Override
-        public void run() {
-            try {
-                for (int s = 0; s < segments; s++) {
-                    partitions[s].appendBatch(this, indexes[s], counts[s], producerId, sequences[s], offsetsOut);
-                }
-            } catch (Throwable e) {
-                error = e;
-            } finally {
-                for (int s = 0; s < segments; s++) {
-                    partitions[s] = null;
-                }
-                done = true;
-                Thread w = waiter;
-                if (w != null) {
-                    java.util.concurrent.locks.LockSupport.unpark(w);
-                }
-            }
-        }
-
-        void check() {
-            Throwable e = error;
-            if (e != null) {
-                error = null;
-                throw new WriteFailure(e);
-            }
-        }
-
-        @Override
-        public DirectBuffer buffer() {
-            return data;
-        }
-
-        @Override
-        public int keyOffset(int i) {
-            return keyOffsets[i];
-        }
-
-        @Override
-        public int keyLength(int i) {
-            return keyLengths[i];
-        }
-
-        @Override
-        public int idOffset(int i) {
-            return 0;
-        }
-
-        @Override
-        public int idLength(int i) {
-            return RecordDescriptor.NO_BYTES;
-        }
-
-        @Override
-        public int valueOffset(int i) {
-            return valueOffsets[i];
-        }
-
-        @Override
-        public int valueLength(int i) {
-            return valueLengths[i];
-        }
-
-        @Override
-        public long eventTime(int i) {
-            return eventTimes[i];
-        }
     }
 
     /** Appending a flushed batch failed; the cause says why. */
@@ -487,10 +305,10 @@ final class TaskOutputs {
      * Restores sequence numbers from a checkpoint and finds what this task wrote after it: scans each output
      * partition from the checkpoint's end offset (from the partition's start for a partition the checkpoint does
      * not know) for the contiguous run of this task's sequences that starts at the checkpoint's next sequence
-     * ({@link #endOfRun}). {@code legacyId}, when not {@link RecordDescriptor#NO_PRODUCER}, is the id the task
+     * ({@link OutputRun#endOfRun}). {@code legacyId}, when not {@link RecordDescriptor#NO_PRODUCER}, is the id the task
      * wrote under before ids were reserved; its records count too (a checkpoint of that time).
      */
-    void recover(Out o, long[] nextSequence, long[] scanFrom, long legacyId) {
+    void recover(TaskOutput o, long[] nextSequence, long[] scanFrom, long legacyId) {
         for (int p = 0; p < o.partitions; p++) {
             o.nextSequence[p] = nextSequence[p];
             o.recoveredFrom[p] = scanFrom[p];
@@ -500,48 +318,8 @@ final class TaskOutputs {
                 throw new CheckpointException("the checkpoint says output " + o.name + "/" + p + " held " + scanFrom[p]
                     + " records, but it ends at " + end + ": records it counted are gone (deleted, or lost to a power failure)");
             }
-            long last = endOfRun(partition, scanFrom[p], producerId, legacyId, nextSequence[p], o.name + "/" + p);
+            long last = OutputRun.endOfRun(partition, scanFrom[p], producerId, legacyId, nextSequence[p], o.name + "/" + p);
             o.skipThrough[p] = last >= nextSequence[p] ? last : -1;
         }
-    }
-
-    /**
-     * The last sequence of the run of a task's records in {@code partition} at or after offset {@code from}: the
-     * records stamped with {@code producerId} (or {@code legacyId}, unless it is {@link RecordDescriptor#NO_PRODUCER})
-     * whose sequences are {@code first}, {@code first + 1}, ... in log order; {@code first - 1} if there are none.
-     * This is all a task writes after a checkpoint, crash after crash. A record under the id that does not continue
-     * the run (a gap, a jump, a repeat) was not written by the task and is ignored, reported once on stderr naming
-     * {@code where}: a stray or forged record can never make the task take outputs it has not written for written.
-     */
-    static long endOfRun(Partition partition, long from, long producerId, long legacyId, long first, String where) {
-        long start = Math.max(from, partition.startOffset());
-        long[] run = {first - 1, 0, -1, 0}; // last in run, strays, first stray's offset, its sequence
-        if (start < partition.endOffset()) {
-            try (PartitionTailer tailer = partition.newTailer()) {
-                tailer.moveToOffset(start);
-                RecordHandler h = (RecordView v) -> {
-                    long id = v.producerId();
-                    if (id != producerId && (id != legacyId || legacyId == RecordDescriptor.NO_PRODUCER)) {
-                        return;
-                    }
-                    long sequence = v.producerSequence();
-                    if (sequence == run[0] + 1) {
-                        run[0] = sequence;
-                    } else if (run[1]++ == 0) {
-                        run[2] = v.offset();
-                        run[3] = sequence;
-                    }
-                };
-                while (tailer.poll(h, 4096) > 0) {
-                    // scan to the end
-                }
-            }
-        }
-        if (run[1] > 0) {
-            System.err.println("kappa: " + where + " holds " + run[1] + " record(s) under producer id " + producerId
-                + " that do not continue its sequence " + first + ".." + run[0] + " (the first at offset " + run[2] + ", sequence "
-                + run[3] + "); they were not written by the task and are ignored");
-        }
-        return run[0];
     }
 }

@@ -54,7 +54,7 @@ final class TaskRecomputation {
 
     /** Tells readers of this task's outputs (a later stage) from which sequence on its records are new. */
     private void publishBoundaries() {
-        for (TaskOutputs.Out o : outputs.outs()) {
+        for (TaskOutput o : outputs.outs()) {
             for (int p = 0; p < o.partitions; p++) {
                 AtomicLong b = recomputation.boundary(producerId, o.name, p);
                 if (b != null && b.get() < 0) {

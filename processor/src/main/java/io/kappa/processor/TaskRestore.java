@@ -59,7 +59,7 @@ final class TaskRestore {
         }
         task.openOutput(runner.deadLetterTopic());
         if (cp != null) {
-            for (TaskOutputs.Out o : outputs.outs()) {
+            for (TaskOutput o : outputs.outs()) {
                 long[] next = new long[o.partitions];
                 long[] from = new long[o.partitions];
                 for (int p = 0; p < o.partitions; p++) {
