@@ -18,8 +18,9 @@ import io.kappa.log.JvmFlags;
 
 /**
  * {@code kappa bench startup}: how long the short commands take as processes, started as the {@code ./kappa} launcher
- * starts them (subject: a class-data sharing archive of this class path, made here by a training run with
- * {@code -XX:ArchiveClassesAtExit}, and C1 with the serial collector) against a plain JVM with the same class path and
+ * starts these reading commands (subject: this class path on the boot class path, a class-data sharing archive of it,
+ * made here by a training run with {@code -XX:ArchiveClassesAtExit}, and C1 on one compiler thread with the serial
+ * collector) against a plain JVM with the same class path and
  * Chronicle flags (baseline). Figures are commands per second of the median of the passes (each pass one run of each,
  * alternating which goes first), so the ratio is how many times faster the launcher's way starts. Data: one topic of 4
  * partitions and 10,000 events and one group. The launcher's own bash and its class path are not in it:
@@ -62,12 +63,12 @@ final class StartupBench {
             List<String> training = new ArrayList<>(List.of("-XX:ArchiveClassesAtExit=" + jsa));
             training.addAll(QUIET_CDS);
             BenchScenarios.status(s, "startup: training run for the class-data sharing archive");
-            exec(JvmFlags.javaCommand(training, "io.kappa.cli.StartupTraining", List.of()));
+            exec(JvmFlags.javaCommand(training, true, "io.kappa.cli.StartupTraining", List.of()));
             if (!Files.isRegularFile(jsa)) {
                 throw new IllegalStateException("the training run wrote no archive " + jsa);
             }
-            List<String> launcher = new ArrayList<>(List.of("-XX:SharedArchiveFile=" + jsa, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                "-XX:-UsePerfData"));
+            List<String> launcher = new ArrayList<>(List.of("-XX:SharedArchiveFile=" + jsa, "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1",
+                "-XX:+UseSerialGC", "-XX:-UsePerfData"));
             launcher.addAll(QUIET_CDS);
             int passes = s.passesOr(5);
             section.put("passes", passes).put("archiveBytes", Files.size(jsa));
@@ -83,8 +84,9 @@ final class StartupBench {
                     boolean subjectFirst = p % 2 == 0;
                     for (int k = 0; k < 2; k++) {
                         boolean isSubject = subjectFirst == (k == 0);
-                        long nanos = exec(JvmFlags.javaCommand(isSubject ? launcher : List.of(), Kappa.class.getName(), args));
-                        (isSubject ? subject : baseline).add(figure(isSubject ? "archive + C1 + serial GC" : "plain JVM", nanos));
+                        long nanos = isSubject ? exec(JvmFlags.javaCommand(launcher, true, Kappa.class.getName(), args))
+                            : exec(JvmFlags.javaCommand(List.of(), Kappa.class.getName(), args));
+                        (isSubject ? subject : baseline).add(figure(isSubject ? "boot class path + archive + C1 + serial GC" : "plain JVM", nanos));
                     }
                 }
                 comparisons.add(BenchScenarios.compareMedian("kappa " + String.join(" ", command), subject, baseline));

@@ -81,10 +81,7 @@ class CliProcessTest {
         for (List<String> command : commands) {
             String[] args = command.toArray(new String[0]);
             Cli.Result normal = Cli.exec(dir, null, args);
-            List<String> cmd = new java.util.ArrayList<>(JvmFlags.javaCommand(List.of("-Xmx256m"), Kappa.class.getName(), command));
-            int cp = cmd.indexOf("-cp");
-            cmd.set(cp, "-Xbootclasspath/a:" + cmd.remove(cp + 1));
-            ProcessBuilder pb = new ProcessBuilder(cmd);
+            ProcessBuilder pb = new ProcessBuilder(JvmFlags.javaCommand(List.of("-Xmx256m"), true, Kappa.class.getName(), command));
             pb.environment().put("KAPPA_DATA_DIR", dir.toString());
             Cli.Result boot = Cli.waitFor(pb.start(), args);
             assertEquals(normal.code(), boot.code(), command + ": " + boot.err());
