@@ -68,32 +68,26 @@ final class ProcessorWorkloads {
     private ProcessorWorkloads() {
     }
 
-    /** Appends {@code events} keyed events to a partition: key {@code i mod keys} as 8 ASCII digits, 100-byte value. */
+    /**
+     * Appends {@code events} keyed events to a partition: key {@code i mod keys} as 8 ASCII digits, 100-byte value, in
+     * batches of {@link KeyedBatch#BATCH} as kappa's writers append (record batches, not a document per event).
+     */
     static void fill(Partition partition, long events, long keys, boolean progress, String label) {
         if (keys < 1 || keys > 100_000_000L) {
             throw new IllegalArgumentException("keys must be 1..100,000,000 (8 digits), got " + keys);
         }
-        UnsafeBuffer key = new UnsafeBuffer(new byte[KEY_LENGTH]);
-        UnsafeBuffer value = BenchSupport.value();
+        KeyedBatch batch = new KeyedBatch();
         long[] done = {0};
         ProgressMeter meter = new ProgressMeter(label, events, () -> done[0], progress);
         try {
             for (long i = 0; i < events; i++) {
-                digits(key, i % keys);
-                value.putLong(0, i);
-                partition.append(key, 0, KEY_LENGTH, value, 0, VALUE_LENGTH, Event.NO_TIME);
-                done[0] = i + 1;
+                if (batch.add(i % keys, i, Event.NO_TIME)) {
+                    done[0] += batch.appendTo(partition);
+                }
             }
+            done[0] += batch.appendTo(partition);
         } finally {
             meter.close();
-        }
-    }
-
-    private static void digits(UnsafeBuffer key, long n) {
-        long v = n;
-        for (int i = KEY_LENGTH - 1; i >= 0; i--) {
-            key.putByte(i, (byte) ('0' + v % 10));
-            v /= 10;
         }
     }
 
@@ -654,21 +648,20 @@ final class ProcessorWorkloads {
         return new WindowExpectation(events, max, watermark, seen.size(), closed, outputs, open);
     }
 
-    /** Appends {@code events} events of {@code input} to a partition. */
+    /** Appends {@code events} events of {@code input} to a partition, in batches as {@link #fill} does. */
     static void fillWindowed(Partition partition, WindowInput input, long events, boolean progress, String label) {
-        UnsafeBuffer key = new UnsafeBuffer(new byte[KEY_LENGTH]);
-        UnsafeBuffer value = BenchSupport.value();
+        KeyedBatch batch = new KeyedBatch();
         WindowEvents e = new WindowEvents(input);
         long[] done = {0};
         ProgressMeter meter = new ProgressMeter(label, events, () -> done[0], progress);
         try {
             for (long i = 0; i < events; i++) {
                 e.next();
-                digits(key, e.key);
-                value.putLong(0, i);
-                partition.append(key, 0, KEY_LENGTH, value, 0, VALUE_LENGTH, e.time);
-                done[0] = i + 1;
+                if (batch.add(e.key, i, e.time)) {
+                    done[0] += batch.appendTo(partition);
+                }
             }
+            done[0] += batch.appendTo(partition);
         } finally {
             meter.close();
         }

@@ -21,15 +21,15 @@ import io.kappa.processor.ProcessorRunner;
 import io.kappa.processor.RunnerContext;
 import io.kappa.processor.TaskCheckpoint;
 import io.kappa.processor.Topology;
-import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * The {@code replay} scenario of {@code kappa bench}: how fast a processor reads history compared with the bare
  * reader and with the same processor running live. Each pass, on one fresh log:
  * <ol>
  *   <li><b>live pass-through</b>: a {@link ProcessorRunner} (not replaying) is started on an empty one-partition topic
- *       and follows it while this thread appends {@code N} events at full speed ({@code Partition.append}, one at a
- *       time); timed from the first append until the runner has processed (and written the output of) all {@code N};</li>
+ *       and follows it while this thread appends {@code N} events at full speed, {@value KeyedBatch#BATCH} per
+ *       {@code Partition.appendBatch} as kappa's writers append ({@link KeyedBatch}); timed from the first append
+ *       until the runner has processed (and written the output of) all {@code N};</li>
  *   <li><b>bare reader</b> over that topic ({@code PartitionTailer.poll(handler, 1000)});</li>
  *   <li><b>replayed pass-through</b>: the same processor under a new group with {@code replay(true)}, from earliest into
  *       a fresh output, timed from {@code start()} until caught up (as {@code kappa replay --until-caught-up});</li>
@@ -61,7 +61,7 @@ final class ReplayBench {
     /** Issue 6: a processor replays history at this fraction of its live throughput or more. */
     static final double TARGET_REPLAY_OVER_LIVE = 0.9;
     private static final long CAUGHT_UP_TIMEOUT_NANOS = 30 * 60 * 1_000_000_000L;
-    static final String LIVE_DEFINITION = "live = N events appended at full speed (Partition.append, one thread) to an empty topic "
+    static final String LIVE_DEFINITION = "live = N events appended at full speed (Partition.appendBatch of 1000 events, one thread) to an empty topic "
         + "that the runner follows, over the time from the first append until the runner has processed all N and written their "
         + "outputs; while the processor keeps up this is the appender's rate beside a following processor (the live pipeline), "
         + "when it falls behind it is the processor's own live rate sharing the cores with the appender";
@@ -246,7 +246,7 @@ final class ReplayBench {
     /**
      * A live run: starts the topology (made by {@code topology} from the group name) on a new, empty one-partition
      * topic {@code input}, then appends {@code n} events to it as fast as this thread can (key {@code i mod keys} as 8
-     * digits, 100-byte value, as {@link ProcessorWorkloads#fill}) and waits until the runner has processed all of them
+     * digits, 100-byte value, in batches, as {@link ProcessorWorkloads#fill}) and waits until the runner has processed all of them
      * and written their outputs. Timed from the first append to then.
      */
     static ObjectNode live(EventLog log, String input, Function<String, Topology> topology, String group, String output, long n,
@@ -254,8 +254,7 @@ final class ReplayBench {
         Partition in = log.createTopic(input, TopicConfig.partitions(1)).partition(0);
         ProcessorRunner runner = new ProcessorRunner(log, topology.apply(group), new RunnerContext().group(group));
         ObjectNode r = json();
-        UnsafeBuffer key = new UnsafeBuffer(new byte[BenchSupport.KEY_LENGTH]);
-        UnsafeBuffer value = BenchSupport.value();
+        KeyedBatch batch = new KeyedBatch();
         AtomicLong appended = new AtomicLong();
         List<Long> lags = new ArrayList<>();
         try {
@@ -279,13 +278,12 @@ final class ReplayBench {
                 timer = new ProcessorWorkloads.Timer();
                 t0 = System.nanoTime();
                 for (long i = 0; i < n; i++) {
-                    digits(key, i % keys);
-                    value.putLong(0, i);
-                    in.append(key, 0, BenchSupport.KEY_LENGTH, value, 0, BenchSupport.VALUE_LENGTH, Event.NO_TIME);
-                    if ((i & 1023) == 0) {
+                    if (batch.add(i % keys, i, Event.NO_TIME)) {
+                        batch.appendTo(in);
                         appended.lazySet(i + 1);
                     }
                 }
+                batch.appendTo(in);
                 t1 = System.nanoTime();
                 appended.set(n);
                 lagAtLastAppend = n - runner.recordsProcessed();
@@ -335,14 +333,6 @@ final class ReplayBench {
         return r;
     }
 
-    /** {@code v} as 8 ASCII digits, the key shape of {@link ProcessorWorkloads#fill}. */
-    private static void digits(UnsafeBuffer key, long v) {
-        long x = v;
-        for (int i = BenchSupport.KEY_LENGTH - 1; i >= 0; i--) {
-            key.putByte(i, (byte) ('0' + x % 10));
-            x /= 10;
-        }
-    }
 
     private static void status(BenchScenarios.Settings s, String message) {
         if (s.progress()) {
