@@ -13,6 +13,7 @@ import io.kappa.log.TopicConfig;
 import io.kappa.processor.InputRecord;
 import io.kappa.processor.ProcessorContext;
 import io.kappa.processor.ProcessorRunner;
+import io.kappa.processor.ProcessorSupplier;
 import io.kappa.processor.RunnerContext;
 import io.kappa.processor.Serdes;
 import io.kappa.processor.Stage;
@@ -57,9 +58,15 @@ class WindowedAggregateTest extends LogTest {
     };
 
     List<String> run(WindowSpec spec, WindowSpec.Mode mode, long ooo, String group) throws InterruptedException {
+        return run(group, ooo, () -> new WindowedAggregate<>(spec, mode, "distinct", InputRecord::key, DISTINCT, Serdes.string(),
+            Serdes.string(), TEXT));
+    }
+
+    /** Runs {@code processor} over "in" until caught up; what it wrote to GROUP-out. */
+    List<String> run(String group, long ooo, ProcessorSupplier<String, String, String, String> processor)
+        throws InterruptedException {
         Stage<String, String, String, String> stage = new Stage<>("main", List.of("in"), Serdes.string(), Serdes.string(),
-            () -> new WindowedAggregate<>(spec, mode, "distinct", InputRecord::key, DISTINCT, Serdes.string(), Serdes.string(), TEXT),
-            group + "-out", Serdes.string(), Serdes.string(), false, TimePolicy.eventTime(ooo));
+            processor, group + "-out", Serdes.string(), Serdes.string(), false, TimePolicy.eventTime(ooo));
         try (ProcessorRunner r = new ProcessorRunner(log, Topology.of(List.of(stage)), new RunnerContext().group(group))) {
             r.start();
             assertTrue(r.awaitCaughtUp(30_000));
@@ -149,31 +156,16 @@ class WindowedAggregateTest extends LogTest {
         append("p1", "u4", 9_500);
         append("p1", "u5", 12_000); // [5000,15000) and [10000,20000)
         append("p1", "u6", 40_000); // closes them all
-        String group = "h";
-        Stage<String, String, String, String> stage = new Stage<>("main", List.of("in"), Serdes.string(), Serdes.string(),
-            () -> new WindowedAggregate<>(WindowSpec.hopping(10_000, 5_000, 0), WindowSpec.Mode.APPEND, "tally", InputRecord::key,
-                new InPlaceCount(), Serdes.string(), Tally.SERDE,
-                (start, end, keys, aggregates, ctx) -> {
-                    for (int i = 0; i < keys.size(); i++) {
-                        ctx.forward(keys.get(i), keys.get(i) + " [" + start + "," + end + ") " + aggregates.get(i), end - 1);
-                    }
-                }),
-            group + "-out", Serdes.string(), Serdes.string(), false, TimePolicy.eventTime(0));
-        try (ProcessorRunner r = new ProcessorRunner(log, Topology.of(List.of(stage)), new RunnerContext().group(group))) {
-            r.start();
-            assertTrue(r.awaitCaughtUp(30_000));
-            r.close();
-            assertNull(r.failure());
-        }
-        List<String> out = new ArrayList<>();
-        try (PartitionTailer t = log.topic(group + "-out").partition(0).newTailer()) {
-            while (t.poll(v -> out.add(v.valueString()), 100) > 0) {
-                // drain
-            }
-        }
+        List<String> out = run("h", 0, () -> new WindowedAggregate<>(WindowSpec.hopping(10_000, 5_000, 0), WindowSpec.Mode.APPEND,
+            "tally", InputRecord::key, new InPlaceCount(), Serdes.string(), Tally.SERDE,
+            (start, end, keys, aggregates, ctx) -> {
+                for (int i = 0; i < keys.size(); i++) {
+                    ctx.forward(keys.get(i), keys.get(i) + " [" + start + "," + end + ") " + aggregates.get(i), end - 1);
+                }
+            }));
         assertEquals(List.of("p1 [0,10000) 3/4", "p2 [0,10000) 1/3", "p1 [5000,15000) 4/5", "p2 [5000,15000) 1/3",
             "p1 [10000,20000) 1/5"), out);
-        assertEquals(1, log.topic(group + ".dlq").partition(0).endOffset(), "the failed record went to the dead-letter topic");
+        assertEquals(1, log.topic("h.dlq").partition(0).endOffset(), "the failed record went to the dead-letter topic");
     }
 
     @Test
