@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.function.BiConsumer;
 
+import io.kappa.processor.InPlaceValue;
 import io.kappa.processor.KeyValueStore;
 import io.kappa.processor.Serde;
 import org.apache.kafka.common.utils.Bytes;
@@ -29,6 +30,10 @@ final class KafkaKeyValueStore<K, V> implements KeyValueStore<K, V> {
     private static final Object ABSENT = new Object();
 
     private record Entry<V>(long seq, V value) {
+    }
+
+    /** The undo of a value changed in place: its state before. */
+    private record Changed(InPlaceValue value, long[] state) {
     }
 
     private final String name;
@@ -97,6 +102,16 @@ final class KafkaKeyValueStore<K, V> implements KeyValueStore<K, V> {
     }
 
     @Override
+    public void changing(K key, V value) {
+        Objects.requireNonNull(key, "key");
+        InPlaceValue v = (InPlaceValue) Objects.requireNonNull(value, "value");
+        long[] state = new long[v.stateLongs()];
+        v.saveTo(state, 0);
+        undoKeys.add(keySerde.deserialize(keySerde.serialize(key))); // the caller may reuse its key
+        undoEntries.add(new Changed(v, state));
+    }
+
+    @Override
     public V delete(K key) {
         Objects.requireNonNull(key, "key");
         Entry<V> old = map.remove(key);
@@ -150,7 +165,9 @@ final class KafkaKeyValueStore<K, V> implements KeyValueStore<K, V> {
         for (int i = undoKeys.size() - 1; i >= 0; i--) {
             K key = (K) undoKeys.get(i);
             Object old = undoEntries.get(i);
-            if (old == ABSENT) {
+            if (old instanceof Changed c) {
+                c.value().restoreFrom(c.state(), 0);
+            } else if (old == ABSENT) {
                 map.remove(key);
             } else if (map.containsKey(key)) {
                 map.put(key, (Entry<V>) old);

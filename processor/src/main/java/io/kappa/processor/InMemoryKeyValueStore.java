@@ -14,11 +14,13 @@ import org.agrona.ExpandableArrayBuffer;
 /**
  * A {@link KeyValueStore} on a {@link LinkedHashMap} of live objects; serdes are used only for snapshots, so a
  * read or write costs a hash lookup. While a record is processed every write keeps the key's previous value in
- * an undo list, so a record that fails leaves the store as it was ({@link #rollback}). Not thread-safe: a task
- * owns its stores.
+ * an undo list (a value changed in place, its state in a reused array of longs: see {@link InPlaceValue}), so a
+ * record that fails leaves the store as it was ({@link #rollback}). Not thread-safe: a task owns its stores.
  */
 final class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V> {
     private static final Object ABSENT = new Object();
+    // an undo entry whose key slot holds an InPlaceValue changed in place; its state is on top of undoStates
+    private static final Object CHANGED = new Object();
 
     private final String name;
     private final Serde<K> keySerde;
@@ -27,6 +29,8 @@ final class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V> {
     private Object[] undoKeys = new Object[16];
     private Object[] undoValues = new Object[16];
     private int undoCount;
+    private long[] undoStates = new long[16];
+    private int undoStateCount;
 
     InMemoryKeyValueStore(String name, Serde<K> keySerde, Serde<V> valueSerde) {
         this.name = name;
@@ -50,6 +54,19 @@ final class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V> {
         Objects.requireNonNull(value, "value (use delete to remove a key)");
         V old = map.put(key, value);
         remember(key, old);
+    }
+
+    @Override
+    public void changing(K key, V value) {
+        Objects.requireNonNull(key, "key");
+        InPlaceValue v = (InPlaceValue) Objects.requireNonNull(value, "value");
+        int n = v.stateLongs();
+        if (undoStateCount + n > undoStates.length) {
+            undoStates = java.util.Arrays.copyOf(undoStates, Math.max(undoStates.length * 2, undoStateCount + n));
+        }
+        v.saveTo(undoStates, undoStateCount);
+        undoStateCount += n;
+        remember(v, CHANGED);
     }
 
     @Override
@@ -78,7 +95,7 @@ final class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V> {
         return it.hasNext() ? it.next() : null;
     }
 
-    private void remember(K key, V old) {
+    private void remember(Object key, Object old) {
         if (undoCount == undoKeys.length) {
             undoKeys = java.util.Arrays.copyOf(undoKeys, undoCount * 2);
             undoValues = java.util.Arrays.copyOf(undoValues, undoCount * 2);
@@ -100,18 +117,26 @@ final class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V> {
             java.util.Arrays.fill(undoKeys, 0, undoCount, null);
             java.util.Arrays.fill(undoValues, 0, undoCount, null);
             undoCount = 0;
+            undoStateCount = 0;
         }
     }
 
     /**
      * Undoes the writes since the last commit, newest first. A key that was absent is removed again; a key that
-     * was present gets its value back (its insertion position may change only if it had been deleted).
+     * was present gets its value back (its insertion position may change only if it had been deleted); a value
+     * changed in place gets its state back.
      */
     @SuppressWarnings("unchecked")
     void rollback() {
         for (int i = undoCount - 1; i >= 0; i--) {
-            K key = (K) undoKeys[i];
             Object old = undoValues[i];
+            if (old == CHANGED) {
+                InPlaceValue v = (InPlaceValue) undoKeys[i];
+                undoStateCount -= v.stateLongs();
+                v.restoreFrom(undoStates, undoStateCount);
+                continue;
+            }
+            K key = (K) undoKeys[i];
             if (old == ABSENT) {
                 map.remove(key);
             } else {

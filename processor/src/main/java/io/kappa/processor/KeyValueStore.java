@@ -14,6 +14,16 @@ public interface KeyValueStore<K, V> {
 
     void put(K key, V value);
 
+    /**
+     * Announces that {@code value}, the {@link InPlaceValue} held for {@code key}, is about to be changed in place: the
+     * store keeps its state as it is now, so that a failed record's undo puts that state back, and counts the entry as
+     * written by the record (a snapshot, a changelog take its state as it is when the record ends). {@code key} may be
+     * a lookup key the caller goes on to reuse: the store does not keep it.
+     *
+     * @throws ClassCastException when {@code value} is not an {@link InPlaceValue}
+     */
+    void changing(K key, V value);
+
     /** Removes the key; returns the old value or null. */
     V delete(K key);
 

@@ -177,6 +177,71 @@ class InMemoryKeyValueStoreTest {
         assertEquals(List.of(Map.entry("b", 2L)), entries(s), "only the writes after the commit are undone");
     }
 
+    static List<String> tallies(KeyValueStore<String, Tally> store) {
+        List<String> out = new ArrayList<>();
+        store.forEach((k, v) -> out.add(k + "=" + v));
+        return out;
+    }
+
+    @Test
+    void aValueChangedInPlaceGetsItsStateBackOnRollbackAndKeepsItOnCommit() throws IOException {
+        InMemoryKeyValueStore<String, Tally> s = new InMemoryKeyValueStore<>("t", Serdes.string(), Tally.SERDE);
+        s.put("a", new Tally(1, 10));
+        s.put("b", new Tally(1, 20));
+        s.commit();
+
+        Tally a = s.get("a");
+        s.changing("a", a);
+        a.add(11);
+        s.changing("a", a); // twice in one record: the undo goes back to the state before the first
+        a.add(12);
+        Tally b = s.get("b");
+        s.changing("b", b);
+        b.add(21);
+        s.delete("b");
+        s.put("c", new Tally(1, 30));
+        assertEquals(List.of("a=3/12", "c=1/30"), tallies(s));
+        s.rollback();
+        assertEquals(List.of("a=1/10", "b=1/20"), tallies(s));
+        assertSame(a, s.get("a"), "the value itself is restored, not replaced");
+
+        s.changing("a", a);
+        a.add(13);
+        s.commit();
+        s.rollback(); // nothing since the commit
+        assertEquals(List.of("a=2/13", "b=1/20"), tallies(s));
+        InMemoryKeyValueStore<String, Tally> restored = new InMemoryKeyValueStore<>("t", Serdes.string(), Tally.SERDE);
+        restored.readSnapshot(new DataInputStream(new ByteArrayInputStream(snapshot(s))), new ExpandableArrayBuffer(4), "t");
+        assertEquals(List.of("a=2/13", "b=1/20"), tallies(restored), "a snapshot holds the state changed in place");
+    }
+
+    @Test
+    void manyInPlaceChangesInOneRecordAreAllUndone() {
+        InMemoryKeyValueStore<String, Tally> s = new InMemoryKeyValueStore<>("t", Serdes.string(), Tally.SERDE);
+        for (int i = 0; i < 100; i++) {
+            s.put("k" + i, new Tally(0, 0));
+        }
+        s.commit();
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < 100; i++) {
+                Tally t = s.get("k" + i);
+                s.changing("k" + i, t);
+                t.add(round * 100 + i);
+            }
+        }
+        s.rollback();
+        for (int i = 0; i < 100; i++) {
+            assertEquals("0/0", s.get("k" + i).toString());
+        }
+    }
+
+    @Test
+    void changingAValueThatCannotChangeInPlaceIsRefused() {
+        InMemoryKeyValueStore<String, Long> s = newStore();
+        s.put("a", 1L);
+        assertThrows(ClassCastException.class, () -> s.changing("a", 1L));
+    }
+
     @Test
     void rollbackUndoesManyWritesBeyondTheInitialUndoCapacity() {
         InMemoryKeyValueStore<String, Long> s = newStore();

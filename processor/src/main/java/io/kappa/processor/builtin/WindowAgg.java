@@ -3,6 +3,7 @@ package io.kappa.processor.builtin;
 import java.util.Locale;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.kappa.processor.InPlaceValue;
 import io.kappa.processor.InputRecord;
 import io.kappa.processor.Serde;
 import io.kappa.processor.Serdes;
@@ -15,8 +16,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * The aggregates of the windowed built-ins over a field of JSON values: count, sum, min, max, average, and the latest
- * value by event time (for {@code top}; at equal times the highest), which one immutable value holds, so they share
- * one serde and one merge; and percentiles ({@link Percentiles}) and distinct counts ({@link DistinctCount}).
+ * value by event time (for {@code top}; at equal times the highest), which one value holds, so they share one serde
+ * and one merge; and percentiles ({@link Percentiles}) and distinct counts ({@link DistinctCount}).
  */
 final class WindowAgg {
     enum Kind {
@@ -60,16 +61,93 @@ final class WindowAgg {
     }
 
     /**
-     * @param integral every value added was a whole number (sums, minima and maxima are then written as such)
-     * @param lastTime event time of {@code last} (Long.MIN_VALUE when empty)
+     * count, sum, min, max, whether every value added was a whole number ({@code integral}: sums, minima and maxima are
+     * then written as such), and the latest value by event time ({@code last} at {@code lastTime}, Long.MIN_VALUE
+     * when empty). {@link #add} and {@link #merge} return new values; in hopping windows a value in state is changed
+     * in place ({@link #addInPlace}, {@link #countInPlace}), its state saved by the store first.
      */
-    record Value(long count, double sum, double min, double max, boolean integral, double last, long lastTime) {
+    static final class Value implements InPlaceValue {
         static final Value EMPTY = new Value(0, 0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, true, 0, Long.MIN_VALUE);
 
+        private long count;
+        private double sum;
+        private double min;
+        private double max;
+        private boolean integral;
+        private double last;
+        private long lastTime;
+
+        Value(long count, double sum, double min, double max, boolean integral, double last, long lastTime) {
+            this.count = count;
+            this.sum = sum;
+            this.min = min;
+            this.max = max;
+            this.integral = integral;
+            this.last = last;
+            this.lastTime = lastTime;
+        }
+
+        long count() {
+            return count;
+        }
+
+        double sum() {
+            return sum;
+        }
+
+        double min() {
+            return min;
+        }
+
+        double max() {
+            return max;
+        }
+
+        boolean integral() {
+            return integral;
+        }
+
+        double last() {
+            return last;
+        }
+
+        long lastTime() {
+            return lastTime;
+        }
+
         Value add(double x, boolean whole, long time) {
+            Value v = copy();
+            v.addInPlace(x, whole, time);
+            return v;
+        }
+
+        /** Adds {@code x} (at event time {@code time}) to this value. */
+        void addInPlace(double x, boolean whole, long time) {
             boolean newer = count == 0 || after(time, x, lastTime, last);
-            return new Value(count + 1, sum + x, Math.min(min, x), Math.max(max, x), integral && whole, newer ? x : last,
-                newer ? time : lastTime);
+            count++;
+            sum += x;
+            min = Math.min(min, x);
+            max = Math.max(max, x);
+            integral = integral && whole;
+            if (newer) {
+                last = x;
+                lastTime = time;
+            }
+        }
+
+        /** The count of a count-only value one on: no field, so no sum, min, max or latest value. */
+        Value counted(long time) {
+            return new Value(count + 1, 0, 0, 0, true, 0, Math.max(lastTime, time));
+        }
+
+        /** {@link #counted} in place, on a value {@code counted} made. */
+        void countInPlace(long time) {
+            count++;
+            lastTime = Math.max(lastTime, time);
+        }
+
+        private Value copy() {
+            return new Value(count, sum, min, max, integral, last, lastTime);
         }
 
         Value merge(Value later) {
@@ -97,6 +175,39 @@ final class WindowAgg {
                 case LAST -> last;
                 default -> throw new IllegalArgumentException(kind.field() + " is not kept in this aggregate");
             };
+        }
+
+        @Override
+        public int stateLongs() {
+            return 7;
+        }
+
+        @Override
+        public void saveTo(long[] to, int at) {
+            to[at] = count;
+            to[at + 1] = Double.doubleToRawLongBits(sum);
+            to[at + 2] = Double.doubleToRawLongBits(min);
+            to[at + 3] = Double.doubleToRawLongBits(max);
+            to[at + 4] = integral ? 1 : 0;
+            to[at + 5] = Double.doubleToRawLongBits(last);
+            to[at + 6] = lastTime;
+        }
+
+        @Override
+        public void restoreFrom(long[] from, int at) {
+            count = from[at];
+            sum = Double.longBitsToDouble(from[at + 1]);
+            min = Double.longBitsToDouble(from[at + 2]);
+            max = Double.longBitsToDouble(from[at + 3]);
+            integral = from[at + 4] != 0;
+            last = Double.longBitsToDouble(from[at + 5]);
+            lastTime = from[at + 6];
+        }
+
+        @Override
+        public String toString() {
+            return "Value[count=" + count + ", sum=" + sum + ", min=" + min + ", max=" + max + ", integral=" + integral
+                + ", last=" + last + ", lastTime=" + lastTime + "]";
         }
     }
 
@@ -143,12 +254,27 @@ final class WindowAgg {
             @Override
             public Value add(Value v, InputRecord<DirectBuffer, DirectBuffer> r) {
                 if (field == null) {
-                    return new Value(v.count() + 1, 0, 0, 0, true, 0, Math.max(v.lastTime(), r.eventTime()));
+                    return v.counted(r.eventTime());
                 }
                 JsonNode n = fieldOf(r, field);
                 double x = number(n, field);
-                boolean whole = (n.isIntegralNumber() && n.canConvertToLong()) || (n.isTextual() && x == Math.rint(x) && !n.asText().contains("."));
-                return v.add(x, whole, r.eventTime());
+                return v.add(x, whole(n, x), r.eventTime());
+            }
+
+            @Override
+            public boolean addsInPlace() {
+                return true;
+            }
+
+            @Override
+            public void addInPlace(Value v, InputRecord<DirectBuffer, DirectBuffer> r) {
+                if (field == null) {
+                    v.countInPlace(r.eventTime());
+                    return;
+                }
+                JsonNode n = fieldOf(r, field);
+                double x = number(n, field);
+                v.addInPlace(x, whole(n, x), r.eventTime());
             }
 
             @Override
@@ -156,6 +282,11 @@ final class WindowAgg {
                 return earlier.merge(later);
             }
         };
+    }
+
+    /** Whether a field's value {@code x} was written as a whole number. */
+    private static boolean whole(JsonNode n, double x) {
+        return (n.isIntegralNumber() && n.canConvertToLong()) || (n.isTextual() && x == Math.rint(x) && !n.asText().contains("."));
     }
 
     /** The field of a record's JSON value; an error when it is missing. */

@@ -155,7 +155,7 @@ public final class RecordStep<KIn, VIn, KOut, VOut> {
     public void fireTimers() {
         int budget = timers.size();
         long watermark = watermarks.watermark();
-        while (budget-- > 0) {
+        while (budget-- > 0 && timers.due(watermark)) { // after every record: nothing begins when none is due
             begin();
             Timer t = timers.pollDue(watermark);
             if (t == null) {

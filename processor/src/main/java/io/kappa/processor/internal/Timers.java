@@ -57,9 +57,14 @@ public final class Timers {
         }
     }
 
+    /** Whether the watermark has reached the first timer. */
+    boolean due(long watermark) {
+        return !timers.isEmpty() && timers.first().time() <= watermark;
+    }
+
     /** Removes and returns the first timer if the watermark has reached it, else null. */
     Timer pollDue(long watermark) {
-        if (timers.isEmpty() || timers.first().time() > watermark) {
+        if (!due(watermark)) {
             return null;
         }
         Timer t = timers.pollFirst();

@@ -7,10 +7,61 @@ import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
-/** A group key and the start of one of its hopping windows: the key of a window's state. */
-public record WindowKey<K>(K key, long start) {
-    public WindowKey {
-        Objects.requireNonNull(key, "key");
+/**
+ * A group key and the start of one of its hopping windows: the key of a window's state. Immutable, except for a
+ * lookup key ({@link #lookup}), which a window aggregation reuses to look entries up and never puts in a store.
+ */
+public final class WindowKey<K> {
+    private K key;
+    private long start;
+    private final boolean lookup;
+
+    public WindowKey(K key, long start) {
+        this.key = Objects.requireNonNull(key, "key");
+        this.start = start;
+        this.lookup = false;
+    }
+
+    /** A key to look entries up with, set by {@link #set}. */
+    static <K> WindowKey<K> lookup() {
+        return new WindowKey<>();
+    }
+
+    private WindowKey() {
+        this.lookup = true;
+    }
+
+    /** Makes this lookup key mean (key, start). */
+    WindowKey<K> set(K key, long start) {
+        if (!lookup) {
+            throw new IllegalStateException("only a lookup key changes");
+        }
+        this.key = Objects.requireNonNull(key, "key");
+        this.start = start;
+        return this;
+    }
+
+    public K key() {
+        return key;
+    }
+
+    public long start() {
+        return start;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof WindowKey<?> w && start == w.start && key.equals(w.key);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * key.hashCode() + Long.hashCode(start);
+    }
+
+    @Override
+    public String toString() {
+        return "WindowKey[key=" + key + ", start=" + start + "]";
     }
 
     /** As {@code [long start][key bytes]}; described (for {@code kappa state}) with the window's bounds in {@code spec}. */

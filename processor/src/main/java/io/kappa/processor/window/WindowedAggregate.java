@@ -26,7 +26,9 @@ import io.kappa.processor.Serde;
  * the store when a task starts; one timer per close time fires when the watermark reaches it. A window is
  * written (append mode) and evicted (append and update mode) when it closes, so state is bounded by the windows
  * open at once. Windows closing together are written in (start, serialized key) order, so the output does not
- * depend on when the task last restarted.
+ * depend on when the task last restarted. A window already in state is looked up with a reused key, and an
+ * aggregator that adds in place ({@link WindowAggregator#addsInPlace}) changes its aggregate rather than putting a
+ * new one (the store keeps the state before, for the undo of a failed record), so such a record allocates nothing.
  *
  * <p>Records whose windows are all closed go to {@code GROUP.late} (see {@link LateRecords}) with the windows
  * they missed. A hopping record that is late for some of its windows and in time for others updates the open
@@ -64,6 +66,9 @@ public final class WindowedAggregate<KIn, VIn, K, A, KOut, VOut> implements Proc
     private final Results<K, A, KOut, VOut> results;
     private final String timer;
     private KeyValueStore<WindowKey<K>, A> windows;
+    // reused to look windows up; a window's state is put under a key of its own
+    private final WindowKey<K> lookup = WindowKey.lookup();
+    private final boolean inPlace;
     private KeyValueStore<K, Sessions<A>> sessions;
     // close time -> the windows (WindowKey) or session keys (K) that close then; a superset, checked against the store
     private final TreeMap<Long, ArrayList<Object>> index = new TreeMap<>();
@@ -89,6 +94,7 @@ public final class WindowedAggregate<KIn, VIn, K, A, KOut, VOut> implements Proc
         this.keySerde = Objects.requireNonNull(keySerde, "keySerde");
         this.aggregateSerde = Objects.requireNonNull(aggregateSerde, "aggregateSerde");
         this.results = Objects.requireNonNull(results, "results");
+        this.inPlace = aggregator.addsInPlace();
         if (spec.isSession() && results.wholeWindow()) {
             throw new IllegalArgumentException("a ranking over session windows is not supported: sessions are per key");
         }
@@ -159,15 +165,22 @@ public final class WindowedAggregate<KIn, VIn, K, A, KOut, VOut> implements Proc
                 continue;
             }
             counted = true;
-            WindowKey<K> wk = new WindowKey<>(key, id);
-            A old = windows.get(wk);
-            if (old == null) {
-                old = aggregator.initial();
-                index(close, wk);
-                ctx.registerTimer(close, timer);
+            A now;
+            A old = windows.get(lookup.set(key, id));
+            if (old != null && inPlace) {
+                windows.changing(lookup, old);
+                aggregator.addInPlace(old, r);
+                now = old;
+            } else {
+                WindowKey<K> wk = new WindowKey<>(key, id);
+                if (old == null) {
+                    old = aggregator.initial();
+                    index(close, wk);
+                    ctx.registerTimer(close, timer);
+                }
+                now = aggregator.add(old, r);
+                windows.put(wk, now);
             }
-            A now = aggregator.add(old, r);
-            windows.put(wk, now);
             if (mode == WindowSpec.Mode.UPDATE) {
                 if (results.wholeWindow()) {
                     emitWindow(start, end, byId(index.get(close)).get(id), ctx, false);

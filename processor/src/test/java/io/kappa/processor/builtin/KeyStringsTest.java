@@ -30,4 +30,31 @@ class KeyStringsTest {
         assertSame(first, through(strings, "hot"), "a key seen just before is the same String");
         // keys of equal length and hash slot never come back as each other: checked against the text above
     }
+
+    @Test
+    void aWorkingSetThatFitsKeepsEveryInstance() {
+        KeyStrings strings = new KeyStrings();
+        String[] first = new String[10_000];
+        for (int i = 0; i < first.length; i++) {
+            first[i] = through(strings, "key-" + i);
+        }
+        Random random = new Random(11);
+        for (int n = 0; n < 100_000; n++) {
+            int i = random.nextInt(first.length);
+            assertSame(first[i], through(strings, "key-" + i), "key-" + i + " was made again");
+        }
+    }
+
+    @Test
+    void moreKeysThanItHoldsStartOverAndStillComeBackAsTheirText() {
+        KeyStrings strings = new KeyStrings();
+        for (int i = 0; i < KeyStrings.MAX_KEYS + 5_000; i++) {
+            assertEquals("k" + i, through(strings, "k" + i));
+        }
+        for (int i = 0; i < KeyStrings.MAX_KEYS + 5_000; i += 7) {
+            assertEquals("k" + i, through(strings, "k" + i));
+        }
+        String recent = through(strings, "k3");
+        assertSame(recent, through(strings, "k3"));
+    }
 }

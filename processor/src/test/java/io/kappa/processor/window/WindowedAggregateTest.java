@@ -13,9 +13,11 @@ import io.kappa.log.TopicConfig;
 import io.kappa.processor.InputRecord;
 import io.kappa.processor.ProcessorContext;
 import io.kappa.processor.ProcessorRunner;
+import io.kappa.processor.ProcessorSupplier;
 import io.kappa.processor.RunnerContext;
 import io.kappa.processor.Serdes;
 import io.kappa.processor.Stage;
+import io.kappa.processor.Tally;
 import io.kappa.processor.TimePolicy;
 import io.kappa.processor.Topology;
 import org.junit.jupiter.api.Test;
@@ -56,9 +58,15 @@ class WindowedAggregateTest extends LogTest {
     };
 
     List<String> run(WindowSpec spec, WindowSpec.Mode mode, long ooo, String group) throws InterruptedException {
+        return run(group, ooo, () -> new WindowedAggregate<>(spec, mode, "distinct", InputRecord::key, DISTINCT, Serdes.string(),
+            Serdes.string(), TEXT));
+    }
+
+    /** Runs {@code processor} over "in" until caught up; what it wrote to GROUP-out. */
+    List<String> run(String group, long ooo, ProcessorSupplier<String, String, String, String> processor)
+        throws InterruptedException {
         Stage<String, String, String, String> stage = new Stage<>("main", List.of("in"), Serdes.string(), Serdes.string(),
-            () -> new WindowedAggregate<>(spec, mode, "distinct", InputRecord::key, DISTINCT, Serdes.string(), Serdes.string(), TEXT),
-            group + "-out", Serdes.string(), Serdes.string(), false, TimePolicy.eventTime(ooo));
+            processor, group + "-out", Serdes.string(), Serdes.string(), false, TimePolicy.eventTime(ooo));
         try (ProcessorRunner r = new ProcessorRunner(log, Topology.of(List.of(stage)), new RunnerContext().group(group))) {
             r.start();
             assertTrue(r.awaitCaughtUp(30_000));
@@ -92,6 +100,72 @@ class WindowedAggregateTest extends LogTest {
             run(WindowSpec.tumbling(10_000, 0), WindowSpec.Mode.APPEND, 0, "g"));
         Topic dlq = log.topic("g.dlq");
         assertEquals(1, dlq.partition(0).endOffset(), "the failed record went to the dead-letter topic");
+    }
+
+    /**
+     * Counts a page's users in place ({@link Tally}: count/last user number); a user "boom" fails the record after
+     * its second window has been changed, so the undo has two windows changed in place to restore.
+     */
+    static final class InPlaceCount implements WindowAggregator<InputRecord<String, String>, Tally> {
+        private int booms;
+
+        @Override
+        public Tally initial() {
+            return new Tally(0, 0);
+        }
+
+        @Override
+        public Tally add(Tally aggregate, InputRecord<String, String> r) {
+            Tally t = new Tally(0, 0);
+            t.restoreFrom(state(aggregate), 0);
+            addInPlace(t, r);
+            return t;
+        }
+
+        private static long[] state(Tally t) {
+            long[] s = new long[2];
+            t.saveTo(s, 0);
+            return s;
+        }
+
+        @Override
+        public boolean addsInPlace() {
+            return true;
+        }
+
+        @Override
+        public void addInPlace(Tally aggregate, InputRecord<String, String> r) {
+            if (r.value().equals("boom")) {
+                aggregate.add(-1);
+                if (++booms % 2 == 0) {
+                    throw new IllegalStateException("boom");
+                }
+                return;
+            }
+            aggregate.add(Long.parseLong(r.value().substring(1)));
+        }
+    }
+
+    @Test
+    void anAggregatorThatAddsInPlaceOverHoppingWindowsAndAFailedRecordLeavesNoTrace() throws InterruptedException {
+        log.createTopic("in", TopicConfig.partitions(1));
+        append("p1", "u1", 6_000);  // windows [0,10000) and [5000,15000)
+        append("p1", "u2", 7_000);
+        append("p2", "u3", 8_000);
+        append("p1", "boom", 9_000); // changes both of p1's windows, fails on the second: both undone
+        append("p1", "u4", 9_500);
+        append("p1", "u5", 12_000); // [5000,15000) and [10000,20000)
+        append("p1", "u6", 40_000); // closes them all
+        List<String> out = run("h", 0, () -> new WindowedAggregate<>(WindowSpec.hopping(10_000, 5_000, 0), WindowSpec.Mode.APPEND,
+            "tally", InputRecord::key, new InPlaceCount(), Serdes.string(), Tally.SERDE,
+            (start, end, keys, aggregates, ctx) -> {
+                for (int i = 0; i < keys.size(); i++) {
+                    ctx.forward(keys.get(i), keys.get(i) + " [" + start + "," + end + ") " + aggregates.get(i), end - 1);
+                }
+            }));
+        assertEquals(List.of("p1 [0,10000) 3/4", "p2 [0,10000) 1/3", "p1 [5000,15000) 4/5", "p2 [5000,15000) 1/3",
+            "p1 [10000,20000) 1/5"), out);
+        assertEquals(1, log.topic("h.dlq").partition(0).endOffset(), "the failed record went to the dead-letter topic");
     }
 
     @Test
