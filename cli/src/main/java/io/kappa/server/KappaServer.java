@@ -430,17 +430,37 @@ public final class KappaServer implements AutoCloseable {
     private long[] batchSequences = new long[1024];
     private long[] batchOffsets = new long[1024];
     private final int[] topicOut = new int[1];
+    /**
+     * The topic the frames of the current pass over a connection's receive buffer named last, and what it resolved
+     * to: a pass takes only frames already received, so one look-up (a stat of the aliases file) serves them all and a
+     * promote still applies to every frame received after it.
+     */
+    private String passTopicName;
+    private Topic passTopic;
+    /** Gather buffers of answers already written, for the next answers (the I/O thread only). */
+    private final ArrayDeque<ByteBuffer> spareTails = new ArrayDeque<>();
+    /** Size of a gather buffer: small answers, and ACKs of up to 5,400 events, go out through one. */
+    static final int TAIL_BYTES = 64 * 1024;
+    private static final int MAX_SPARE_TAILS = 8;
 
     /**
-     * Appends the events of a decoded frame straight from the receive buffer and returns the answer. The
-     * whole request is validated before anything is appended, so an ERROR means nothing was.
+     * Appends the events of a decoded frame straight from the receive buffer. Returns null when it was appended,
+     * its offsets in {@link #resultPartitions} and {@link #resultOffsets} (the connection writes the ACK from them),
+     * or the ERROR answer. The whole request is validated before anything is appended, so an ERROR means nothing was.
      */
     private ByteBuffer handleFrame(FrameEvents f) {
         if (io.kappa.log.RecordDescriptor.isInternalProducer(f.producerId)) {
             return ByteBuffer.wrap(BinaryProtocol.errorFrame(f.requestId, BinaryProtocol.ERR_INVALID, ProducerRegistry.reservedIdMessage(f.producerId)));
         }
         try {
-            Topic t = topic(f.topic);
+            Topic t;
+            if (f.topic.equals(passTopicName)) {
+                t = passTopic;
+            } else {
+                t = topic(f.topic);
+                passTopicName = f.topic;
+                passTopic = t;
+            }
             int n = f.count;
             int partitionCount = t.partitionCount();
             int max = log.context().maxRecordBytes();
@@ -514,12 +534,7 @@ public final class KappaServer implements AutoCloseable {
                 appended += cnt;
             }
             eventsAppended.addAndGet(appended);
-            ByteBuffer ack = ByteBuffer.allocate(BinaryProtocol.ackSize(n));
-            ack.putInt(BinaryProtocol.ackSize(n) - 4).put(BinaryProtocol.ACK).putLong(f.requestId).putInt(n);
-            for (int i = 0; i < n; i++) {
-                ack.putInt(resultPartitions[i]).putLong(resultOffsets[i]);
-            }
-            return ack.flip();
+            return null;
         } catch (LogException.UnknownTopic | LogException.InvalidTopicName e) {
             return ByteBuffer.wrap(BinaryProtocol.errorFrame(f.requestId, BinaryProtocol.ERR_UNKNOWN_TOPIC, e.getMessage()));
         } catch (LogException.RecordTooLarge e) {
@@ -563,6 +578,8 @@ public final class KappaServer implements AutoCloseable {
         int scanned;
         /** Producer ids this connection has used (at most {@link ServerConfig#maxProducersPerConnection()}). */
         final Set<Long> producerIds = new HashSet<>();
+        /** The producer id admitted last (0: none), checked before the set: a client sends as one producer. */
+        long lastAdmitted;
         /** Presented a token (or none is needed): until then the only request taken is the authentication. */
         boolean authenticated = !authentication.required();
 
@@ -694,13 +711,15 @@ public final class KappaServer implements AutoCloseable {
 
         /** Whether this connection may use another producer id; the first use of a new one counts against its quota. */
         private boolean admitProducer(long producerId) {
-            if (producerId == 0 || producerIds.contains(producerId)) {
+            if (producerId == 0 || producerId == lastAdmitted || producerIds.contains(producerId)) {
+                lastAdmitted = producerId;
                 return true;
             }
             if (producerIds.size() >= config.maxProducersPerConnection()) {
                 return false;
             }
             producerIds.add(producerId);
+            lastAdmitted = producerId;
             return true;
         }
 
@@ -856,6 +875,7 @@ public final class KappaServer implements AutoCloseable {
         }
 
         private void processFrames() {
+            passTopicName = null; // topic names are resolved once per pass over the frames received so far
             while (!closing && pendingBytes < config.maxPendingOutput() && in.remaining() >= 4) {
                 if (!authenticated) {
                     if (!authenticateFrame()) {
@@ -885,8 +905,13 @@ public final class KappaServer implements AutoCloseable {
                     fail(BinaryProtocol.errorFrame(requestId, BinaryProtocol.ERR_MALFORMED, "malformed frame: " + e.getMessage()));
                     return;
                 }
-                send(admitProducer(frame.producerId) ? handleFrame(frame)
-                    : ByteBuffer.wrap(BinaryProtocol.errorFrame(frame.requestId, BinaryProtocol.ERR_INVALID, producerRefused(frame.producerId))));
+                ByteBuffer refused = admitProducer(frame.producerId) ? handleFrame(frame)
+                    : ByteBuffer.wrap(BinaryProtocol.errorFrame(frame.requestId, BinaryProtocol.ERR_INVALID, producerRefused(frame.producerId)));
+                if (refused == null) {
+                    sendAck(frame.requestId, frame.count);
+                } else {
+                    send(refused);
+                }
                 in.position(end);
             }
         }
@@ -974,12 +999,33 @@ public final class KappaServer implements AutoCloseable {
                 send(ByteBuffer.wrap(bytes));
                 return;
             }
-            if (tail == null || tail.remaining() < bytes.length) {
-                sealTail();
-                tail = ByteBuffer.allocate(64 * 1024);
-            }
-            tail.put(bytes);
+            room(bytes.length).put(bytes);
             pending(bytes.length);
+        }
+
+        /** Queues the ACK of a frame whose offsets {@link #handleFrame} left in its result arrays. */
+        private void sendAck(long requestId, int n) {
+            int size = BinaryProtocol.ackSize(n);
+            ByteBuffer b = size <= TAIL_BYTES ? room(size) : ByteBuffer.allocate(size);
+            b.putInt(size - 4).put(BinaryProtocol.ACK).putLong(requestId).putInt(n);
+            for (int i = 0; i < n; i++) {
+                b.putInt(resultPartitions[i]).putLong(resultOffsets[i]);
+            }
+            if (b == tail) {
+                pending(size);
+            } else {
+                send(b.flip());
+            }
+        }
+
+        /** The gather buffer, with room for {@code bytes} (at most {@link #TAIL_BYTES}): a spare one when it is full. */
+        private ByteBuffer room(int bytes) {
+            if (tail == null || tail.remaining() < bytes) {
+                sealTail();
+                ByteBuffer spare = spareTails.pollFirst();
+                tail = spare != null ? spare.clear() : ByteBuffer.allocate(TAIL_BYTES);
+            }
+            return tail;
         }
 
         private void send(ByteBuffer buffer) {
@@ -1030,6 +1076,11 @@ public final class KappaServer implements AutoCloseable {
                     break;
                 }
                 out.poll();
+                // written: a gather buffer serves again (only they have this capacity: other answers are at most
+                // 4 KiB, or ACKs over TAIL_BYTES)
+                if (b.capacity() == TAIL_BYTES && spareTails.size() < MAX_SPARE_TAILS) {
+                    spareTails.addFirst(b);
+                }
             }
             return wrote;
         }
