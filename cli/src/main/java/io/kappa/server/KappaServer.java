@@ -485,9 +485,10 @@ public final class KappaServer implements AutoCloseable {
                 }
             }
             int topicId = f.producerId == 0 ? -1 : producers.topicId(t.name());
+            boolean allNew = f.producerId == 0 || producers.noneFrom(f.producerId, f.firstSequence);
             int[] counts = new int[partitionCount + 1];
             for (int i = 0; i < n; i++) {
-                int known = f.producerId == 0 ? -1 : producers.find(f.producerId, f.firstSequence + i, resultOffsets, i, topicOut);
+                int known = allNew ? -1 : producers.find(f.producerId, f.firstSequence + i, resultOffsets, i, topicOut);
                 if (known >= 0) {
                     if (topicOut[0] != topicId) {
                         return ByteBuffer.wrap(BinaryProtocol.errorFrame(f.requestId, BinaryProtocol.ERR_INVALID, "producer " + f.producerId
@@ -527,7 +528,9 @@ public final class KappaServer implements AutoCloseable {
                     int i = indexes[j];
                     resultPartitions[i] = p;
                     resultOffsets[i] = batchOffsets[j];
-                    if (f.producerId != 0) {
+                }
+                if (f.producerId != 0) {
+                    for (int j = 0; j < cnt; j++) {
                         producers.remember(f.producerId, batchSequences[j], topicId, p, batchOffsets[j]);
                     }
                 }
