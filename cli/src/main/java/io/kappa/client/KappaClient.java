@@ -151,6 +151,9 @@ public final class KappaClient implements AutoCloseable {
         }
     }
 
+    /** Frames up to this size are kept off-heap (at most maxInFlight of them are kept for reuse). */
+    private static final int MAX_DIRECT_FRAME = 1 << 20;
+
     private record InFlight(long requestId, ByteBuffer frame, int count, CompletableFuture<List<Appended>> result, long sentNanos) {
     }
 
@@ -335,7 +338,9 @@ public final class KappaClient implements AutoCloseable {
             frame = spare.pollFirst();
         }
         if (frame == null || frame.capacity() < size) {
-            frame = ByteBuffer.allocate(size);
+            // Off-heap when plaintext and not too large: the socket writes it as it is, where a heap buffer is first
+            // copied to a temporary direct one by the JDK (a second copy of every byte sent). TLS encrypts from arrays.
+            frame = options.tls() == null && size <= MAX_DIRECT_FRAME ? ByteBuffer.allocateDirect(size) : ByteBuffer.allocate(size);
         } else {
             frame.clear();
         }

@@ -78,6 +78,8 @@ public final class KappaServer implements AutoCloseable {
 
     /** Receive buffer each connection starts with; it grows as a request's bytes arrive. */
     static final int BASE_BUFFER = 16 * 1024;
+    /** Receive buffers of the binary protocol up to this size are off-heap. */
+    static final int MAX_DIRECT_IN = 4 << 20;
 
     private KappaServer(EventLog log, ServerConfig config, Authentication authentication, SSLContext tls) throws IOException {
         this.log = log;
@@ -682,7 +684,7 @@ public final class KappaServer implements AutoCloseable {
                 overdraft = this;
             }
             buffered += more;
-            ByteBuffer bigger = ByteBuffer.allocate(capacity);
+            ByteBuffer bigger = allocateIn(capacity);
             // 'in' is in read mode here: copy the unread bytes, then leave 'bigger' in read mode too.
             bigger.put(in);
             bigger.flip();
@@ -697,12 +699,22 @@ public final class KappaServer implements AutoCloseable {
         private void shrink() {
             if (in.capacity() > BASE_BUFFER && in.position() == 0) {
                 buffered -= in.capacity() - BASE_BUFFER;
-                in = ByteBuffer.allocate(BASE_BUFFER);
+                in = allocateIn(BASE_BUFFER);
                 scanned = 0;
             }
             if (overdraft == this && in.position() == 0) {
                 overdraft = null;
             }
+        }
+
+        /**
+         * A receive buffer of {@code capacity} bytes: off-heap for the binary protocol, which reads frames in place
+         * (a socket reads into a heap buffer through a temporary direct one, a second copy of every byte), on the heap
+         * for lines, which are parsed from arrays, and for frames over {@link #MAX_DIRECT_IN} (off-heap memory is
+         * given back only after a collection: large, rare buffers stay on the heap).
+         */
+        private ByteBuffer allocateIn(int capacity) {
+            return mode == BINARY && capacity <= MAX_DIRECT_IN ? ByteBuffer.allocateDirect(capacity) : ByteBuffer.allocate(capacity);
         }
 
         private void starve() {
@@ -902,7 +914,7 @@ public final class KappaServer implements AutoCloseable {
                 requestsTaken++;
                 int end = in.position() + length;
                 try {
-                    frame.decode(in.array(), in.arrayOffset() + in.position(), length);
+                    frame.decode(in, in.position(), length);
                 } catch (BinaryProtocol.MalformedFrame e) {
                     long requestId = length >= 9 ? in.getLong(in.position() + 1) : 0;
                     fail(BinaryProtocol.errorFrame(requestId, BinaryProtocol.ERR_MALFORMED, "malformed frame: " + e.getMessage()));
@@ -949,7 +961,9 @@ public final class KappaServer implements AutoCloseable {
                 fail(BinaryProtocol.errorFrame(requestId, BinaryProtocol.ERR_MALFORMED, "the AUTH frame's token length does not match"));
                 return false;
             }
-            if (!authentication.accepts(in.array(), in.arrayOffset() + at + BinaryProtocol.AUTH_FIXED, tokenLength)) {
+            byte[] token = new byte[tokenLength];
+            in.get(at + BinaryProtocol.AUTH_FIXED, token);
+            if (!authentication.accepts(token, 0, tokenLength)) {
                 fail(BinaryProtocol.errorFrame(requestId, BinaryProtocol.ERR_UNAUTHORIZED, "unknown token"));
                 return false;
             }

@@ -160,7 +160,7 @@ class KappaClientTest {
                 List<Event> batch = new ArrayList<>();
                 List<String> values = new ArrayList<>();
                 for (int i = 0; i < 500; i++) {
-                    values.add("v" + i);
+                    values.add("v" + i + "-".repeat(60)); // a frame of ~45 KB: over the server's first receive buffer
                     batch.add(new Event(("key" + i).getBytes(), values.get(i).getBytes(), Event.NO_TIME, null));
                 }
                 client.append("one", events(3)); // the batch starts at offset 3
