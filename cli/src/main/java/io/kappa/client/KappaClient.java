@@ -1,5 +1,6 @@
 package io.kappa.client;
 
+import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,9 +12,11 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.AbstractList;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.RandomAccess;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
@@ -147,6 +150,9 @@ public final class KappaClient implements AutoCloseable {
             return code;
         }
     }
+
+    /** Frames up to this size are kept off-heap (at most maxInFlight of them are kept for reuse). */
+    private static final int MAX_DIRECT_FRAME = 1 << 20;
 
     private record InFlight(long requestId, ByteBuffer frame, int count, CompletableFuture<List<Appended>> result, long sentNanos) {
     }
@@ -332,7 +338,9 @@ public final class KappaClient implements AutoCloseable {
             frame = spare.pollFirst();
         }
         if (frame == null || frame.capacity() < size) {
-            frame = ByteBuffer.allocate(size);
+            // Off-heap when plaintext and not too large: the socket writes it as it is, where a heap buffer is first
+            // copied to a temporary direct one by the JDK (a second copy of every byte sent). TLS encrypts from arrays.
+            frame = options.tls() == null && size <= MAX_DIRECT_FRAME ? ByteBuffer.allocateDirect(size) : ByteBuffer.allocate(size);
         } else {
             frame.clear();
         }
@@ -389,7 +397,8 @@ public final class KappaClient implements AutoCloseable {
             }
             try {
                 if (ch != streamOf) {
-                    in = ch.in();
+                    // buffered: an answer's header and body (and the answers queued behind it) in one read
+                    in = new BufferedInputStream(ch.in(), 64 * 1024);
                     streamOf = ch;
                 }
                 header.clear();
@@ -424,6 +433,9 @@ public final class KappaClient implements AutoCloseable {
     private void onAnswer(ByteBuffer body) throws IOException {
         byte type = body.get();
         long requestId = body.getLong();
+        // read before the batch is taken off the queue: an answer that does not parse breaks the connection, and
+        // the batch is sent again on the next one
+        Acks acks = type == BinaryProtocol.ACK ? Acks.read(body) : null;
         InFlight f;
         synchronized (lock) {
             f = inFlight.peek();
@@ -444,6 +456,9 @@ public final class KappaClient implements AutoCloseable {
                 }
                 throw new IOException("answer for request " + requestId + " but " + (f == null ? "none" : f.requestId()) + " is next");
             }
+            if (acks != null && acks.size() != f.count()) {
+                throw new IOException("an ACK of " + acks.size() + " offsets for request " + requestId + " of " + f.count() + " events");
+            }
             inFlight.poll();
             if (spare.size() < options.maxInFlight()) {
                 spare.addFirst(f.frame()); // answered: it will not be sent again
@@ -451,13 +466,8 @@ public final class KappaClient implements AutoCloseable {
         }
         permits.release();
         eventPermits.release(f.count());
-        if (type == BinaryProtocol.ACK) {
-            int count = body.getInt();
-            List<Appended> appended = new ArrayList<>(count);
-            for (int i = 0; i < count; i++) {
-                appended.add(new Appended(body.getInt(), body.getLong()));
-            }
-            f.result().complete(appended);
+        if (acks != null) {
+            f.result().complete(acks);
         } else {
             short code = body.getShort();
             f.result().completeExceptionally(new RequestFailed(code, message(body)));
@@ -624,6 +634,70 @@ public final class KappaClient implements AutoCloseable {
         if (waitedMs >= options.readTimeoutMs()) {
             throw new NoAnswer("no answer from " + address + " for " + waitedMs + " ms (readTimeoutMs " + options.readTimeoutMs()
                 + ") with " + unanswered + " batches unanswered; the client is closed");
+        }
+    }
+
+    /**
+     * The offsets of an ACK as an immutable list: one object per batch, not one per event. A batch appended to one
+     * partition at consecutive offsets (the usual answer) is held as its first offset; any other answer in arrays.
+     */
+    static final class Acks extends AbstractList<Appended> implements RandomAccess {
+        private final int count;
+        private final int partition;
+        private final long first;
+        /** Null when every event went to {@link #partition}. */
+        private final int[] partitions;
+        /** Null when the offsets run from {@link #first} one by one. */
+        private final long[] offsets;
+
+        private Acks(int count, int partition, long first, int[] partitions, long[] offsets) {
+            this.count = count;
+            this.partition = partition;
+            this.first = first;
+            this.partitions = partitions;
+            this.offsets = offsets;
+        }
+
+        /** Reads {@code count:int32 (partition:int32 offset:int64){count}} from {@code body}. */
+        static Acks read(ByteBuffer body) throws IOException {
+            int count = body.getInt();
+            if (count < 0 || (long) count * 12 > body.remaining()) {
+                throw new IOException("an ACK of " + count + " offsets does not fit its frame of " + body.limit() + " bytes");
+            }
+            int start = body.position();
+            int partition = count == 0 ? 0 : body.getInt(start);
+            long first = count == 0 ? 0 : body.getLong(start + 4);
+            boolean onePartition = true;
+            boolean consecutive = true;
+            for (int i = 1; i < count && (onePartition || consecutive); i++) {
+                onePartition &= body.getInt(start + i * 12) == partition;
+                consecutive &= body.getLong(start + i * 12 + 4) == first + i;
+            }
+            int[] partitions = onePartition ? null : new int[count];
+            long[] offsets = consecutive ? null : new long[count];
+            if (partitions != null || offsets != null) {
+                for (int i = 0; i < count; i++) {
+                    if (partitions != null) {
+                        partitions[i] = body.getInt(start + i * 12);
+                    }
+                    if (offsets != null) {
+                        offsets[i] = body.getLong(start + i * 12 + 4);
+                    }
+                }
+            }
+            body.position(start + count * 12);
+            return new Acks(count, partition, first, partitions, offsets);
+        }
+
+        @Override
+        public Appended get(int index) {
+            Objects.checkIndex(index, count);
+            return new Appended(partitions == null ? partition : partitions[index], offsets == null ? first + index : offsets[index]);
+        }
+
+        @Override
+        public int size() {
+            return count;
         }
     }
 

@@ -1,5 +1,6 @@
 package io.kappa.server;
 
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
@@ -31,11 +32,11 @@ final class FrameEvents implements BufferedEvents {
     private byte[] lastTopicBytes = new byte[0];
 
     /**
-     * Decodes the request body at {@code array[start .. start + length)} (after the length prefix), or throws
-     * {@link BinaryProtocol.MalformedFrame}. The layout is in {@link BinaryProtocol}.
+     * Decodes the request body at {@code in[start .. start + length)} (after the length prefix; heap or direct), or
+     * throws {@link BinaryProtocol.MalformedFrame}. The layout is in {@link BinaryProtocol}.
      */
-    void decode(byte[] array, int start, int length) {
-        buffer.wrap(array, start, length);
+    void decode(ByteBuffer in, int start, int length) {
+        buffer.wrap(in, start, length);
         int at = 0;
         need(at, BinaryProtocol.REQUEST_FIXED, length);
         if (buffer.getByte(at) != BinaryProtocol.APPEND) {
@@ -54,7 +55,7 @@ final class FrameEvents implements BufferedEvents {
             throw new BinaryProtocol.MalformedFrame("negative topic length");
         }
         need(at, topicLength + 4, length);
-        topic = topic(array, start + at, topicLength);
+        topic = topic(at, topicLength);
         at += topicLength;
         int n = buffer.getInt(at, ByteOrder.BIG_ENDIAN);
         at += 4;
@@ -102,11 +103,19 @@ final class FrameEvents implements BufferedEvents {
         return at + n;
     }
 
-    private String topic(byte[] array, int from, int length) {
-        if (topic != null && length == lastTopicBytes.length && java.util.Arrays.equals(array, from, from + length, lastTopicBytes, 0, length)) {
-            return topic;
+    /** The topic name at {@code [at, at + length)} of the frame: the same String as the last frame's when its bytes are. */
+    private String topic(int at, int length) {
+        if (topic != null && length == lastTopicBytes.length) {
+            int i = 0;
+            while (i < length && buffer.getByte(at + i) == lastTopicBytes[i]) {
+                i++;
+            }
+            if (i == length) {
+                return topic;
+            }
         }
-        lastTopicBytes = java.util.Arrays.copyOfRange(array, from, from + length);
+        lastTopicBytes = new byte[length];
+        buffer.getBytes(at, lastTopicBytes);
         return new String(lastTopicBytes, StandardCharsets.UTF_8);
     }
 

@@ -78,6 +78,8 @@ public final class KappaServer implements AutoCloseable {
 
     /** Receive buffer each connection starts with; it grows as a request's bytes arrive. */
     static final int BASE_BUFFER = 16 * 1024;
+    /** Receive buffers of the binary protocol up to this size are off-heap. */
+    static final int MAX_DIRECT_IN = 4 << 20;
 
     private KappaServer(EventLog log, ServerConfig config, Authentication authentication, SSLContext tls) throws IOException {
         this.log = log;
@@ -430,17 +432,37 @@ public final class KappaServer implements AutoCloseable {
     private long[] batchSequences = new long[1024];
     private long[] batchOffsets = new long[1024];
     private final int[] topicOut = new int[1];
+    /**
+     * The topic the frames of the current pass over a connection's receive buffer named last, and what it resolved
+     * to: a pass takes only frames already received, so one look-up (a stat of the aliases file) serves them all and a
+     * promote still applies to every frame received after it.
+     */
+    private String passTopicName;
+    private Topic passTopic;
+    /** Gather buffers of answers already written, for the next answers (the I/O thread only). */
+    private final ArrayDeque<ByteBuffer> spareTails = new ArrayDeque<>();
+    /** Size of a gather buffer: small answers, and ACKs of up to 5,400 events, go out through one. */
+    static final int TAIL_BYTES = 64 * 1024;
+    private static final int MAX_SPARE_TAILS = 8;
 
     /**
-     * Appends the events of a decoded frame straight from the receive buffer and returns the answer. The
-     * whole request is validated before anything is appended, so an ERROR means nothing was.
+     * Appends the events of a decoded frame straight from the receive buffer. Returns null when it was appended,
+     * its offsets in {@link #resultPartitions} and {@link #resultOffsets} (the connection writes the ACK from them),
+     * or the ERROR answer. The whole request is validated before anything is appended, so an ERROR means nothing was.
      */
     private ByteBuffer handleFrame(FrameEvents f) {
         if (io.kappa.log.RecordDescriptor.isInternalProducer(f.producerId)) {
             return ByteBuffer.wrap(BinaryProtocol.errorFrame(f.requestId, BinaryProtocol.ERR_INVALID, ProducerRegistry.reservedIdMessage(f.producerId)));
         }
         try {
-            Topic t = topic(f.topic);
+            Topic t;
+            if (f.topic.equals(passTopicName)) {
+                t = passTopic;
+            } else {
+                t = topic(f.topic);
+                passTopicName = f.topic;
+                passTopic = t;
+            }
             int n = f.count;
             int partitionCount = t.partitionCount();
             int max = log.context().maxRecordBytes();
@@ -465,9 +487,10 @@ public final class KappaServer implements AutoCloseable {
                 }
             }
             int topicId = f.producerId == 0 ? -1 : producers.topicId(t.name());
+            boolean allNew = f.producerId == 0 || producers.noneFrom(f.producerId, f.firstSequence);
             int[] counts = new int[partitionCount + 1];
             for (int i = 0; i < n; i++) {
-                int known = f.producerId == 0 ? -1 : producers.find(f.producerId, f.firstSequence + i, resultOffsets, i, topicOut);
+                int known = allNew ? -1 : producers.find(f.producerId, f.firstSequence + i, resultOffsets, i, topicOut);
                 if (known >= 0) {
                     if (topicOut[0] != topicId) {
                         return ByteBuffer.wrap(BinaryProtocol.errorFrame(f.requestId, BinaryProtocol.ERR_INVALID, "producer " + f.producerId
@@ -507,19 +530,16 @@ public final class KappaServer implements AutoCloseable {
                     int i = indexes[j];
                     resultPartitions[i] = p;
                     resultOffsets[i] = batchOffsets[j];
-                    if (f.producerId != 0) {
+                }
+                if (f.producerId != 0) {
+                    for (int j = 0; j < cnt; j++) {
                         producers.remember(f.producerId, batchSequences[j], topicId, p, batchOffsets[j]);
                     }
                 }
                 appended += cnt;
             }
             eventsAppended.addAndGet(appended);
-            ByteBuffer ack = ByteBuffer.allocate(BinaryProtocol.ackSize(n));
-            ack.putInt(BinaryProtocol.ackSize(n) - 4).put(BinaryProtocol.ACK).putLong(f.requestId).putInt(n);
-            for (int i = 0; i < n; i++) {
-                ack.putInt(resultPartitions[i]).putLong(resultOffsets[i]);
-            }
-            return ack.flip();
+            return null;
         } catch (LogException.UnknownTopic | LogException.InvalidTopicName e) {
             return ByteBuffer.wrap(BinaryProtocol.errorFrame(f.requestId, BinaryProtocol.ERR_UNKNOWN_TOPIC, e.getMessage()));
         } catch (LogException.RecordTooLarge e) {
@@ -563,6 +583,8 @@ public final class KappaServer implements AutoCloseable {
         int scanned;
         /** Producer ids this connection has used (at most {@link ServerConfig#maxProducersPerConnection()}). */
         final Set<Long> producerIds = new HashSet<>();
+        /** The producer id admitted last (0: none), checked before the set: a client sends as one producer. */
+        long lastAdmitted;
         /** Presented a token (or none is needed): until then the only request taken is the authentication. */
         boolean authenticated = !authentication.required();
 
@@ -662,7 +684,7 @@ public final class KappaServer implements AutoCloseable {
                 overdraft = this;
             }
             buffered += more;
-            ByteBuffer bigger = ByteBuffer.allocate(capacity);
+            ByteBuffer bigger = allocateIn(capacity);
             // 'in' is in read mode here: copy the unread bytes, then leave 'bigger' in read mode too.
             bigger.put(in);
             bigger.flip();
@@ -677,12 +699,22 @@ public final class KappaServer implements AutoCloseable {
         private void shrink() {
             if (in.capacity() > BASE_BUFFER && in.position() == 0) {
                 buffered -= in.capacity() - BASE_BUFFER;
-                in = ByteBuffer.allocate(BASE_BUFFER);
+                in = allocateIn(BASE_BUFFER);
                 scanned = 0;
             }
             if (overdraft == this && in.position() == 0) {
                 overdraft = null;
             }
+        }
+
+        /**
+         * A receive buffer of {@code capacity} bytes: off-heap for the binary protocol, which reads frames in place
+         * (a socket reads into a heap buffer through a temporary direct one, a second copy of every byte), on the heap
+         * for lines, which are parsed from arrays, and for frames over {@link #MAX_DIRECT_IN} (off-heap memory is
+         * given back only after a collection: large, rare buffers stay on the heap).
+         */
+        private ByteBuffer allocateIn(int capacity) {
+            return mode == BINARY && capacity <= MAX_DIRECT_IN ? ByteBuffer.allocateDirect(capacity) : ByteBuffer.allocate(capacity);
         }
 
         private void starve() {
@@ -694,13 +726,15 @@ public final class KappaServer implements AutoCloseable {
 
         /** Whether this connection may use another producer id; the first use of a new one counts against its quota. */
         private boolean admitProducer(long producerId) {
-            if (producerId == 0 || producerIds.contains(producerId)) {
+            if (producerId == 0 || producerId == lastAdmitted || producerIds.contains(producerId)) {
+                lastAdmitted = producerId;
                 return true;
             }
             if (producerIds.size() >= config.maxProducersPerConnection()) {
                 return false;
             }
             producerIds.add(producerId);
+            lastAdmitted = producerId;
             return true;
         }
 
@@ -856,6 +890,7 @@ public final class KappaServer implements AutoCloseable {
         }
 
         private void processFrames() {
+            passTopicName = null; // topic names are resolved once per pass over the frames received so far
             while (!closing && pendingBytes < config.maxPendingOutput() && in.remaining() >= 4) {
                 if (!authenticated) {
                     if (!authenticateFrame()) {
@@ -879,14 +914,19 @@ public final class KappaServer implements AutoCloseable {
                 requestsTaken++;
                 int end = in.position() + length;
                 try {
-                    frame.decode(in.array(), in.arrayOffset() + in.position(), length);
+                    frame.decode(in, in.position(), length);
                 } catch (BinaryProtocol.MalformedFrame e) {
                     long requestId = length >= 9 ? in.getLong(in.position() + 1) : 0;
                     fail(BinaryProtocol.errorFrame(requestId, BinaryProtocol.ERR_MALFORMED, "malformed frame: " + e.getMessage()));
                     return;
                 }
-                send(admitProducer(frame.producerId) ? handleFrame(frame)
-                    : ByteBuffer.wrap(BinaryProtocol.errorFrame(frame.requestId, BinaryProtocol.ERR_INVALID, producerRefused(frame.producerId))));
+                ByteBuffer refused = admitProducer(frame.producerId) ? handleFrame(frame)
+                    : ByteBuffer.wrap(BinaryProtocol.errorFrame(frame.requestId, BinaryProtocol.ERR_INVALID, producerRefused(frame.producerId)));
+                if (refused == null) {
+                    sendAck(frame.requestId, frame.count);
+                } else {
+                    send(refused);
+                }
                 in.position(end);
             }
         }
@@ -921,7 +961,9 @@ public final class KappaServer implements AutoCloseable {
                 fail(BinaryProtocol.errorFrame(requestId, BinaryProtocol.ERR_MALFORMED, "the AUTH frame's token length does not match"));
                 return false;
             }
-            if (!authentication.accepts(in.array(), in.arrayOffset() + at + BinaryProtocol.AUTH_FIXED, tokenLength)) {
+            byte[] token = new byte[tokenLength];
+            in.get(at + BinaryProtocol.AUTH_FIXED, token);
+            if (!authentication.accepts(token, 0, tokenLength)) {
                 fail(BinaryProtocol.errorFrame(requestId, BinaryProtocol.ERR_UNAUTHORIZED, "unknown token"));
                 return false;
             }
@@ -974,12 +1016,33 @@ public final class KappaServer implements AutoCloseable {
                 send(ByteBuffer.wrap(bytes));
                 return;
             }
-            if (tail == null || tail.remaining() < bytes.length) {
-                sealTail();
-                tail = ByteBuffer.allocate(64 * 1024);
-            }
-            tail.put(bytes);
+            room(bytes.length).put(bytes);
             pending(bytes.length);
+        }
+
+        /** Queues the ACK of a frame whose offsets {@link #handleFrame} left in its result arrays. */
+        private void sendAck(long requestId, int n) {
+            int size = BinaryProtocol.ackSize(n);
+            ByteBuffer b = size <= TAIL_BYTES ? room(size) : ByteBuffer.allocate(size);
+            b.putInt(size - 4).put(BinaryProtocol.ACK).putLong(requestId).putInt(n);
+            for (int i = 0; i < n; i++) {
+                b.putInt(resultPartitions[i]).putLong(resultOffsets[i]);
+            }
+            if (b == tail) {
+                pending(size);
+            } else {
+                send(b.flip());
+            }
+        }
+
+        /** The gather buffer, with room for {@code bytes} (at most {@link #TAIL_BYTES}): a spare one when it is full. */
+        private ByteBuffer room(int bytes) {
+            if (tail == null || tail.remaining() < bytes) {
+                sealTail();
+                ByteBuffer spare = spareTails.pollFirst();
+                tail = spare != null ? spare.clear() : ByteBuffer.allocate(TAIL_BYTES);
+            }
+            return tail;
         }
 
         private void send(ByteBuffer buffer) {
@@ -1030,6 +1093,11 @@ public final class KappaServer implements AutoCloseable {
                     break;
                 }
                 out.poll();
+                // written: a gather buffer serves again (only they have this capacity: other answers are at most
+                // 4 KiB, or ACKs over TAIL_BYTES)
+                if (b.capacity() == TAIL_BYTES && spareTails.size() < MAX_SPARE_TAILS) {
+                    spareTails.addFirst(b);
+                }
             }
             return wrote;
         }

@@ -139,6 +139,15 @@ final class ProducerRegistry {
         return w.partitions[slot];
     }
 
+    /**
+     * Whether no sequence from {@code firstSequence} on is remembered for this producer: a batch of new events (the
+     * usual case) then needs no look-up per event.
+     */
+    boolean noneFrom(long producerId, long firstSequence) {
+        Window w = window(producerId);
+        return w == null || w.highest < firstSequence;
+    }
+
     String topicName(int topicId) {
         return topicNames.get(topicId);
     }
@@ -212,6 +221,8 @@ final class ProducerRegistry {
         int[] partitions = new int[64];
         long[] offsets = new long[64];
         int used;
+        /** The highest sequence put so far (-1: none); kept when the ring grows and when older ones are overwritten. */
+        long highest = -1;
 
         int find(long sequence) {
             if (sequence < 0) {
@@ -235,6 +246,7 @@ final class ProducerRegistry {
             if (sequences[slot] == -1) {
                 used++;
             }
+            highest = Math.max(highest, sequence);
             sequences[slot] = sequence;
             topics[slot] = topic;
             partitions[slot] = partition;

@@ -18,6 +18,7 @@ import io.kappa.log.Appended;
 import io.kappa.log.Event;
 import io.kappa.log.EventLog;
 import io.kappa.log.LogContext;
+import io.kappa.log.PartitionTailer;
 import io.kappa.log.TopicConfig;
 import io.kappa.server.KappaServer;
 import io.kappa.server.ServerConfig;
@@ -130,6 +131,53 @@ class KappaClientTest {
                 for (int i = 0; i < sent.size(); i++) {
                     assertEquals(i, sent.get(i).get(10, TimeUnit.SECONDS).get(0).offset());
                 }
+            }
+        }
+    }
+
+    /** The value stored at each acknowledged (partition, offset), read back from the log. */
+    private static List<String> valuesAt(EventLog log, String topic, List<Appended> acks) {
+        List<String> values = new ArrayList<>();
+        for (Appended a : acks) {
+            try (PartitionTailer tailer = log.topic(topic).partition(a.partition()).newTailer().moveToOffset(a.offset())) {
+                List<String> one = new ArrayList<>();
+                tailer.poll(r -> one.add(r.toRecord().valueString()), 1);
+                values.add(one.isEmpty() ? null : one.get(0));
+            }
+        }
+        return values;
+    }
+
+    @Test
+    @Timeout(60)
+    void everyAcknowledgementNamesWhereItsEventIsStored() throws Exception {
+        try (EventLog log = EventLog.open(new LogContext().dataDir(dir))) {
+            log.createTopic("one", TopicConfig.partitions(1));
+            log.createTopic("four", TopicConfig.partitions(4));
+            try (KappaServer server = KappaServer.start(log, ServerConfig.defaults().withPort(0));
+                 KappaClient client = KappaClient.connect("127.0.0.1", server.address().getPort(),
+                     KappaClient.Options.defaults().withProducerId(77))) {
+                List<Event> batch = new ArrayList<>();
+                List<String> values = new ArrayList<>();
+                for (int i = 0; i < 500; i++) {
+                    values.add("v" + i + "-".repeat(60)); // a frame of ~45 KB: over the server's first receive buffer
+                    batch.add(new Event(("key" + i).getBytes(), values.get(i).getBytes(), Event.NO_TIME, null));
+                }
+                client.append("one", events(3)); // the batch starts at offset 3
+                List<Appended> one = client.append("one", batch);
+                assertEquals(500, one.size());
+                assertEquals(new Appended(0, 3), one.get(0));
+                assertEquals(new Appended(0, 502), one.get(499));
+                assertEquals(values, valuesAt(log, "one", one));
+                assertThrows(IndexOutOfBoundsException.class, () -> one.get(500));
+                assertThrows(UnsupportedOperationException.class, () -> one.set(0, new Appended(0, 0)), "acknowledgements are read-only");
+
+                List<Appended> four = client.append("four", batch); // spread by key: several partitions, offsets not in a run
+                assertEquals(500, four.size());
+                assertTrue(four.stream().map(Appended::partition).distinct().count() > 1, "spread over partitions: " + four.subList(0, 5));
+                assertEquals(values, valuesAt(log, "four", four));
+                assertEquals(new ArrayList<>(four), four, "equal to a plain list of the same offsets");
+                assertEquals(new ArrayList<>(four).hashCode(), four.hashCode());
             }
         }
     }

@@ -23,6 +23,21 @@ class ProducerRegistryTest {
     }
 
     @Test
+    void aBatchAfterEverySequenceRememberedNeedsNoLookUpPerEvent() {
+        ProducerRegistry r = new ProducerRegistry(1024);
+        assertTrue(r.noneFrom(7, 0), "an unknown producer");
+        for (long s = 0; s < 5000; s++) {
+            r.remember(7, s, "t", new Appended(0, s));
+        }
+        assertTrue(r.noneFrom(7, 5000));
+        assertFalse(r.noneFrom(7, 4999), "4999 is remembered");
+        assertFalse(r.noneFrom(7, 0), "a batch from 0 reaches remembered sequences");
+        r.remember(7, 3, "t", new Appended(0, 3)); // an older sequence put late (loading partition by partition)
+        assertTrue(r.noneFrom(7, 5000), "the highest stays the highest");
+        assertTrue(r.noneFrom(8, 0), "another producer");
+    }
+
+    @Test
     void loadingPartitionsOutOfSequenceOrderKeepsTheNewest() {
         ProducerRegistry r = new ProducerRegistry(1024);
         // partition 0 holds the even sequences, partition 1 the odd ones; loaded one partition after the other

@@ -24,7 +24,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *   {"version":1,"aliases":{"counts":"counts.v2","counts.v1":"counts"}}
  * </pre>
  * Another process may promote at any time, so every lookup checks the file; the parsed map is kept while the
- * file's inode, size and modification time stay the same (one stat per lookup, not a read). The file is
+ * file's inode, size and modification time stay the same (one stat per lookup, not a read; without the file, no
+ * exception either: the server looks up every request's topic). The file is
  * replaced by an atomic rename, which gives it a new inode. Thread-safe.
  */
 final class Aliases {
@@ -44,6 +45,9 @@ final class Aliases {
 
     /** Every alias as the file says now: logical name -> physical topic (unmodifiable, sorted). */
     Map<String, String> current() {
+        if (current == ABSENT && !file.toFile().exists()) {
+            return ABSENT.aliases(); // the usual case of a log without aliases: a stat, without an exception
+        }
         BasicFileAttributes a;
         try {
             a = Files.readAttributes(file, BasicFileAttributes.class);
