@@ -129,24 +129,33 @@ public final class Kappa implements Runnable {
      * it is not one of {@link #COMMANDS}, it needs all of them, or another option of kappa's comes first (help, version).
      */
     private static Class<?> namedCommand(String[] args) {
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--data-dir") || a.equals("--profile")) {
-                i++;
-            } else if (!a.startsWith("--data-dir=") && !a.startsWith("--profile=")) {
-                if (a.startsWith("-")) {
-                    return null;
-                }
-                for (Class<?> command : COMMANDS) {
-                    Command c = command.getAnnotation(Command.class);
-                    if (c.name().equals(a) || java.util.Arrays.asList(c.aliases()).contains(a)) {
-                        return NEED_ALL.contains(command) ? null : command;
-                    }
-                }
-                return null;
+        int i = commandIndex(args);
+        if (i == args.length || args[i].startsWith("-")) {
+            return null;
+        }
+        for (Class<?> command : COMMANDS) {
+            Command c = command.getAnnotation(Command.class);
+            if (c.name().equals(args[i]) || java.util.Arrays.asList(c.aliases()).contains(args[i])) {
+                return NEED_ALL.contains(command) ? null : command;
             }
         }
         return null;
+    }
+
+    /** The index of the first argument after kappa's own {@code --data-dir} and {@code --profile}; {@code args.length} if none. */
+    static int commandIndex(String[] args) {
+        int i = 0;
+        while (i < args.length) {
+            String a = args[i];
+            if (a.equals("--data-dir") || a.equals("--profile")) {
+                i += 2;
+            } else if (a.startsWith("--data-dir=") || a.startsWith("--profile=")) {
+                i++;
+            } else {
+                return i;
+            }
+        }
+        return args.length;
     }
 
     /**

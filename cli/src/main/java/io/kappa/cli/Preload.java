@@ -56,18 +56,8 @@ final class Preload {
 
     /** What the command {@code args} name (after kappa's own {@code --data-dir} and {@code --profile}) needs preloaded. */
     static Need need(String[] args) {
-        int i = 0;
-        while (i < args.length) {
-            String a = args[i];
-            if (a.equals("--data-dir") || a.equals("--profile")) {
-                i += 2;
-            } else if (a.startsWith("--data-dir=") || a.startsWith("--profile=")) {
-                i++;
-            } else {
-                break;
-            }
-        }
-        if (i >= args.length) {
+        int i = Kappa.commandIndex(args);
+        if (i == args.length) {
             return Need.NOTHING;
         }
         String command = args[i];
