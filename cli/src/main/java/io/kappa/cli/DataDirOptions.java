@@ -40,13 +40,13 @@ final class DataDirOptions {
         if (dataDir != null) {
             return dataDir;
         }
-        Kappa root = root();
+        Kappa.Root root = root();
         if (root != null && root.dataDir != null) {
             return root.dataDir;
         }
-        Settings settings = Settings.load();
         String profile = root == null ? null : root.profile;
         if (profile != null) {
+            Settings settings = Settings.load();
             return settings.profile(profile).dataDir().orElseThrow(() -> new IllegalArgumentException("profile '" + profile + "' in "
                 + settings.file() + " names no dataDir"));
         }
@@ -54,10 +54,10 @@ final class DataDirOptions {
         if (env != null && !env.isBlank()) {
             return Path.of(env);
         }
-        return settings.defaultProfile().flatMap(Settings.Profile::dataDir).orElse(Path.of("kappa-data"));
+        return Settings.load().defaultProfile().flatMap(Settings.Profile::dataDir).orElse(Path.of("kappa-data"));
     }
 
-    private Kappa root() {
+    private Kappa.Root root() {
         if (command == null) {
             return null;
         }
@@ -65,7 +65,7 @@ final class DataDirOptions {
         while (c.parent() != null) {
             c = c.parent();
         }
-        return c.userObject() instanceof Kappa k ? k : null;
+        return c.userObject() instanceof Kappa.Root k ? k : null;
     }
 
     private WriteOptions write() {

@@ -36,7 +36,7 @@ final class GoldenCommand implements Runnable {
 
     /** The version kappa prints, for the manifest. */
     static String version() {
-        return Kappa.class.getAnnotation(Command.class).version()[0];
+        return Kappa.Root.class.getAnnotation(Command.class).version()[0];
     }
 
     @Command(name = "record", mixinStandardHelpOptions = true,

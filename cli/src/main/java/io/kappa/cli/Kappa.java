@@ -7,9 +7,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code kappa} command: picocli wiring only; the work lives in the library modules. */
-@Command(name = "kappa", mixinStandardHelpOptions = true, version = "kappa 0.1.0",
-    description = "An append-only, partitioned event log and stream processor.")
-public final class Kappa implements Runnable {
+public final class Kappa {
     /**
      * The commands, in the order help lists them. They are added to the command line by {@link #commandLine(String[])}:
      * all of them, or only the one a command line names (picocli reads a command's options from its annotations when it
@@ -21,20 +19,32 @@ public final class Kappa implements Runnable {
     /** Commands that need the others in the model: help lists or describes them, completion covers them all. */
     private static final java.util.Set<Class<?>> NEED_ALL = java.util.Set.of(CompletionCommand.class, CommandLine.HelpCommand.class);
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    private Kappa() {
+    }
 
-    @CommandLine.Option(names = "--data-dir", paramLabel = "DIR",
-        description = "Data directory for the command (a command's own --data-dir wins; default: $KAPPA_DATA_DIR, else ./kappa-data).")
-    java.nio.file.Path dataDir;
+    /**
+     * The root command: kappa's own options. A class of its own, apart from {@link Kappa}'s methods, since picocli
+     * reflects over every method of a command's class (looking for subcommand methods) when it builds the model, at
+     * every start.
+     */
+    @Command(name = "kappa", mixinStandardHelpOptions = true, version = "kappa 0.1.0",
+        description = "An append-only, partitioned event log and stream processor.")
+    static final class Root implements Runnable {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
 
-    @CommandLine.Option(names = "--profile", paramLabel = "NAME",
-        description = "A profile of the config file ($XDG_CONFIG_HOME/kappa/config.json): its data directory and Kafka cluster.")
-    String profile;
+        @CommandLine.Option(names = "--data-dir", paramLabel = "DIR",
+            description = "Data directory for the command (a command's own --data-dir wins; default: $KAPPA_DATA_DIR, else ./kappa-data).")
+        java.nio.file.Path dataDir;
 
-    @Override
-    public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
+        @CommandLine.Option(names = "--profile", paramLabel = "NAME",
+            description = "A profile of the config file ($XDG_CONFIG_HOME/kappa/config.json): its data directory and Kafka cluster.")
+        String profile;
+
+        @Override
+        public void run() {
+            throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
+        }
     }
 
     /** Whether this JVM runs one command and ends ({@link #main}), rather than hosting commands among other work. */
@@ -114,7 +124,7 @@ public final class Kappa implements Runnable {
      * suggestions from all names).
      */
     static CommandLine commandLine(String[] args) {
-        CommandLine cl = new CommandLine(new Kappa());
+        CommandLine cl = new CommandLine(new Root());
         Class<?> named = namedCommand(args);
         for (Class<?> command : COMMANDS) {
             if (named == null || command == named) {
@@ -181,7 +191,7 @@ public final class Kappa implements Runnable {
      * {@code --kafka-config}, where the command line wins); a bare {@code --kafka} means the profile's cluster.
      */
     private static void resolveKafka(CommandLine.ParseResult parseResult) {
-        Kappa root = (Kappa) parseResult.commandSpec().userObject();
+        Root root = (Root) parseResult.commandSpec().userObject();
         for (CommandLine.ParseResult pr = parseResult; pr != null; pr = pr.subcommand()) {
             CommandLine.Model.OptionSpec kafka = pr.matchedOption("--kafka");
             CommandLine command = pr.commandSpec().commandLine();

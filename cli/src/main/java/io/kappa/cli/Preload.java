@@ -13,10 +13,22 @@ import io.kappa.log.ReadOnlyProcess;
 final class Preload {
     /** Classes whose initialisation any short command needs: topic metadata and its JSON. */
     private static final String[] METADATA = {"io.kappa.log.TopicMetadata", "io.kappa.log.Aliases", "io.kappa.processor.Serdes"};
-    /** Classes a command that opens partitions needs besides: Chronicle's runtime and queue builder, the log's partition. */
+    /**
+     * Classes a command that opens partitions needs besides: Chronicle's runtime and queue builder, the log's partition,
+     * then the classes whose static initialisers the opening of a queue runs (the main thread and the opening threads met
+     * them first in profiles of {@code status}; here they are done while the main thread reads the group's files).
+     */
     private static final String[] QUEUES = {"net.openhft.chronicle.core.Jvm", "net.openhft.chronicle.core.OS",
         "net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder", "net.openhft.chronicle.queue.impl.table.SingleTableStore",
-        "io.kappa.log.Partition"};
+        "io.kappa.log.Partition",
+        "net.openhft.chronicle.wire.Wires", "net.openhft.chronicle.threads.DiskSpaceMonitor", "net.openhft.chronicle.bytes.internal.NativeBytesStore",
+        "net.openhft.chronicle.bytes.internal.NoBytesStore", "net.openhft.chronicle.wire.DocumentContext", "net.openhft.chronicle.wire.AbstractWire",
+        "net.openhft.chronicle.queue.internal.AnalyticsHolder", "net.openhft.chronicle.core.io.BackgroundResourceReleaser",
+        "net.openhft.chronicle.bytes.PageUtil", "net.openhft.chronicle.queue.RollCycles", "net.openhft.chronicle.wire.BinaryWire",
+        "net.openhft.chronicle.bytes.BytesUtil", "net.openhft.chronicle.core.io.VanillaReferenceCounted",
+        "net.openhft.chronicle.queue.impl.single.SingleChronicleQueue", "net.openhft.chronicle.queue.impl.single.StoreTailer",
+        "net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore", "net.openhft.chronicle.queue.impl.single.TableDirectoryListing",
+        "net.openhft.chronicle.bytes.MappedFile", "net.openhft.chronicle.bytes.internal.ChunkedMappedFile", "io.kappa.log.TopicHolds"};
 
     private Preload() {
     }

@@ -33,7 +33,9 @@ public final class JvmFlags {
 
     /**
      * As {@link #javaCommand(List, String, List)}, with this JVM's class path on the boot class path when {@code boot}:
-     * how the launcher starts the reading commands (no application class loader, a faster start; see {@code ./kappa}).
+     * how the launcher starts the reading commands (no application class loader, a faster start; see {@code ./kappa}),
+     * and, as there, without the jars the resource {@code kappa/reading.excludes} names (globs of file names), when it is
+     * on the class path.
      */
     public static List<String> javaCommand(List<String> extraJvmOptions, boolean boot, String mainClass, List<String> args) {
         List<String> cmd = new ArrayList<>();
@@ -41,7 +43,7 @@ public final class JvmFlags {
         cmd.addAll(forCurrentJvm());
         cmd.addAll(extraJvmOptions);
         if (boot) {
-            cmd.add("-Xbootclasspath/a:" + System.getProperty("java.class.path"));
+            cmd.add("-Xbootclasspath/a:" + readingClassPath(System.getProperty("java.class.path")));
         } else {
             cmd.add("-cp");
             cmd.add(System.getProperty("java.class.path"));
@@ -49,6 +51,32 @@ public final class JvmFlags {
         cmd.add(mainClass);
         cmd.addAll(args);
         return cmd;
+    }
+
+    /** {@code classPath} without the entries whose file names match a glob of {@code kappa/reading.excludes} (if present). */
+    public static String readingClassPath(String classPath) {
+        List<java.nio.file.PathMatcher> excludes = new ArrayList<>();
+        try (InputStream in = JvmFlags.class.getResourceAsStream("/kappa/reading.excludes")) {
+            if (in == null) {
+                return classPath;
+            }
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                String glob = line.trim();
+                if (!glob.isEmpty() && !glob.startsWith("#")) {
+                    excludes.add(java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + glob));
+                }
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        List<String> kept = new ArrayList<>();
+        for (String entry : classPath.split(java.io.File.pathSeparator)) {
+            java.nio.file.Path name = java.nio.file.Path.of(entry).getFileName();
+            if (name == null || excludes.stream().noneMatch(m -> m.matches(name))) {
+                kept.add(entry);
+            }
+        }
+        return String.join(java.io.File.pathSeparator, kept);
     }
 
     private static List<String> read(String resource) {
