@@ -63,7 +63,7 @@ final class StartupBench {
             List<String> training = new ArrayList<>(List.of("-XX:ArchiveClassesAtExit=" + jsa));
             training.addAll(QUIET_CDS);
             BenchScenarios.status(s, "startup: training run for the class-data sharing archive");
-            exec(JvmFlags.javaCommand(training, true, "io.kappa.cli.StartupTraining", List.of()));
+            exec(JvmFlags.javaCommand(training, true, "io.kappa.cli.StartupTraining", List.of("--reading")));
             if (!Files.isRegularFile(jsa)) {
                 throw new IllegalStateException("the training run wrote no archive " + jsa);
             }
