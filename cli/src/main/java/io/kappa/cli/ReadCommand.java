@@ -74,6 +74,8 @@ final class ReadCommand implements Callable<Integer> {
                 if (position.kind() == Position.Kind.TIME) {
                     noteAppendTime(tailers, position);
                 }
+                // the handler first: once the line below is out, a SIGTERM is the normal way to stop (exit 0, not 143)
+                Signals.Stop stop = follow ? Signals.onStop(() -> { }) : null;
                 if (follow) {
                     StringBuilder at = new StringBuilder();
                     for (PartitionTailer tailer : tailers) {
@@ -82,7 +84,6 @@ final class ReadCommand implements Callable<Integer> {
                     spec.commandLine().getErr().println("kappa: following " + t.name() + " from partition:offset " + at);
                 }
                 Printer printer = new Printer(w);
-                Signals.Stop stop = follow ? Signals.onStop(() -> { }) : null;
                 while (remaining > 0 && (stop == null || !stop.requested())) {
                     long before = printer.printed;
                     for (PartitionTailer tailer : tailers) {
