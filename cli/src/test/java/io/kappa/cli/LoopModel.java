@@ -61,6 +61,11 @@ final class LoopModel {
             return this == WINDOW_COUNT || this == WINDOW_SUM;
         }
 
+        /** Whether a world of this kind may run with {@code --emit latest-per-commit}: a table whose latest rows the model knows. */
+        boolean cacheable() {
+            return this == COUNT_BY_KEY || this == COUNT_BY_PAGE || this == SUM_BY_KEY;
+        }
+
         /** Whether some records come too late for their window (those the test draws so). */
         boolean hasLate() {
             return this == WINDOW_COUNT || this == WINDOW_SUM || this == WINDOW_BY_PAGE;
