@@ -12,13 +12,13 @@ import io.kappa.log.ReadOnlyProcess;
  */
 final class Preload {
     /** Classes whose initialisation any short command needs: topic metadata and its JSON. */
-    private static final String[] METADATA = {"io.kappa.log.TopicMetadata", "io.kappa.log.Aliases", "io.kappa.processor.Serdes"};
+    static final String[] METADATA = {"io.kappa.log.TopicMetadata", "io.kappa.log.Aliases", "io.kappa.processor.Serdes"};
     /**
      * Classes a command that opens partitions needs besides: Chronicle's runtime and queue builder, the log's partition,
      * then the classes whose static initialisers the opening of a queue runs (the main thread and the opening threads met
      * them first in profiles of {@code status}; here they are done while the main thread reads the group's files).
      */
-    private static final String[] QUEUES = {"net.openhft.chronicle.core.Jvm", "net.openhft.chronicle.core.OS",
+    static final String[] QUEUES = {"net.openhft.chronicle.core.Jvm", "net.openhft.chronicle.core.OS",
         "net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder", "net.openhft.chronicle.queue.impl.table.SingleTableStore",
         "io.kappa.log.Partition",
         "net.openhft.chronicle.wire.Wires", "net.openhft.chronicle.threads.DiskSpaceMonitor", "net.openhft.chronicle.bytes.internal.NativeBytesStore",

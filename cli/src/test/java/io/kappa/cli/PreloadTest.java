@@ -18,6 +18,19 @@ class PreloadTest {
         assertEquals(Preload.Need.QUEUES, Preload.need(new String[] {"--data-dir=/tmp/d", "--profile", "p", "status"}));
     }
 
+    /**
+     * Every class the preloading thread initialises exists: it stops at the first that fails, so a name that a library
+     * upgrade removed would silently leave the rest of its list to the main thread.
+     */
+    @Test
+    void everyPreloadedClassExists() throws Exception {
+        for (String[] list : new String[][] {Preload.METADATA, Preload.QUEUES}) {
+            for (String name : list) {
+                Class.forName(name, false, Preload.class.getClassLoader());
+            }
+        }
+    }
+
     @Test
     void topicListNeedsTheMetadataOnly() {
         assertEquals(Preload.Need.METADATA, Preload.need(new String[] {"topic", "list", "--all"}));
